@@ -1,0 +1,418 @@
+/**
+ * The tagged errors of Patchbay. Every failure a caller can act on is one of these classes,
+ * carrying the data needed to act on it: the vendor (`provider`), whether trying again can
+ * help (`retryable`), and, when the vendor answered, its HTTP `status` and `requestId`.
+ *
+ * Errors serialize (`toJSON`, `String`, `util.inspect`) to their fields and message only. They
+ * never hold an API key: keys live in `Redacted` values, and vendor messages pass through
+ * {@link redactSecrets} before they are stored in `detail`.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { redactSecrets } from "./Secrets.ts"
+
+/** Fields every vendor-facing error may carry. */
+const vendorFields = {
+  /** The provider id (`"openai"`, `"elevenlabs"`, …) when a vendor is involved. */
+  provider: Schema.optionalKey(Schema.String),
+  /** The vendor's HTTP status when it answered. */
+  status: Schema.optionalKey(Schema.Number),
+  /** The vendor's request id when it answered (for support tickets). */
+  requestId: Schema.optionalKey(Schema.String),
+  /** The vendor's own explanation, with secrets removed. */
+  detail: Schema.optionalKey(Schema.String)
+}
+
+const from = (provider: string | undefined) => (provider === undefined ? "" : ` (${provider})`)
+const withDetail = (text: string, detail: string | undefined) =>
+  detail === undefined || detail === "" ? text : `${text}: ${detail}`
+const LISTED = 24
+const list = (values: ReadonlyArray<string>) => {
+  if (values.length === 0) return "none"
+  const shown = values.slice(0, LISTED).map((v) => JSON.stringify(v)).join(", ")
+  return values.length > LISTED ? `${shown}, … (${values.length - LISTED} more)` : shown
+}
+
+/**
+ * The request is malformed: a field is missing, has the wrong type, or a value is not allowed.
+ * `field` is the path in wire (snake_case) form, e.g. `voice.tts.voice`.
+ *
+ * @category errors
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  field: Schema.String,
+  value: Schema.optionalKey(Schema.Unknown),
+  allowed: Schema.optionalKey(Schema.Array(Schema.String)),
+  reason: Schema.String,
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    const allowed = this.allowed === undefined ? "" : `; allowed: ${list(this.allowed)}`
+    return withDetail(`Invalid request${from(this.provider)} at ${this.field}: ${this.reason}${allowed}`, this.detail)
+  }
+}
+
+/**
+ * No provider with that id is registered.
+ *
+ * @category errors
+ */
+export class UnknownProvider extends Schema.TaggedError<UnknownProvider>()("UnknownProvider", {
+  provider: Schema.String,
+  field: Schema.String,
+  registered: Schema.Array(Schema.String),
+  capability: Schema.optionalKey(Schema.String)
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    const what = this.capability === undefined ? "provider" : `${this.capability} provider`
+    return `Unknown ${what} ${JSON.stringify(this.provider)} at ${this.field}; registered: ${list(this.registered)}. ` +
+      `Register it in createPatchbay({ providers }) or ProviderRegistry.`
+  }
+}
+
+/**
+ * The model is not in the provider's closed catalogue, or the vendor said it does not exist.
+ *
+ * @category errors
+ */
+export class UnknownModel extends Schema.TaggedError<UnknownModel>()("UnknownModel", {
+  model: Schema.String,
+  field: Schema.String,
+  allowed: Schema.Array(Schema.String),
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    const allowed = this.allowed.length === 0 ? "" : `; allowed: ${list(this.allowed)}`
+    return withDetail(`Unknown model ${JSON.stringify(this.model)}${from(this.provider)} at ${this.field}${allowed}`, this.detail)
+  }
+}
+
+/**
+ * The audio or output format is not one the model takes or produces.
+ *
+ * @category errors
+ */
+export class UnsupportedFormat extends Schema.TaggedError<UnsupportedFormat>()("UnsupportedFormat", {
+  format: Schema.String,
+  field: Schema.String,
+  allowed: Schema.Array(Schema.String),
+  model: Schema.optionalKey(Schema.String),
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    const model = this.model === undefined ? "" : ` for ${this.model}`
+    return withDetail(
+      `Unsupported format ${JSON.stringify(this.format)}${model}${from(this.provider)} at ${this.field}; allowed: ${list(this.allowed)}`,
+      this.detail
+    )
+  }
+}
+
+/**
+ * The input is larger than the vendor accepts. `limit` and `size` are in bytes; `size` is what
+ * was counted so far when the input was a stream of unknown length.
+ *
+ * @category errors
+ */
+export class InputTooLarge extends Schema.TaggedError<InputTooLarge>()("InputTooLarge", {
+  limit: Schema.Number,
+  size: Schema.Number,
+  field: Schema.String,
+  model: Schema.optionalKey(Schema.String),
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    const model = this.model === undefined ? "" : ` ${this.model}`
+    return withDetail(
+      `Input at ${this.field} is ${this.size} bytes; ${this.provider ?? "the provider"}${model} accepts at most ${this.limit} bytes`,
+      this.detail
+    )
+  }
+}
+
+/**
+ * No API key was given to the adapter's factory and the environment variable is unset.
+ * Raised lazily, on first use, before any network call.
+ *
+ * @category errors
+ */
+export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
+  provider: Schema.String,
+  variable: Schema.String
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `No API key for ${this.provider}: set ${this.variable} or pass apiKey to the ${this.provider}() factory`
+  }
+}
+
+/** @category errors */
+export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFailed>()("AuthenticationFailed", {
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return withDetail(`Authentication failed${from(this.provider)}: check the API key`, this.detail)
+  }
+}
+
+/** @category errors */
+export class PermissionDenied extends Schema.TaggedError<PermissionDenied>()("PermissionDenied", {
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return withDetail(`Permission denied${from(this.provider)}: the key may not use this model or feature`, this.detail)
+  }
+}
+
+/**
+ * The account has no credit or quota left (e.g. OpenAI's 429 `insufficient_quota`). Not
+ * retryable: waiting does not help.
+ *
+ * @category errors
+ */
+export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()("QuotaExceeded", {
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return withDetail(`Quota exceeded${from(this.provider)}: add credit or raise the plan's limit`, this.detail)
+  }
+}
+
+/**
+ * The vendor asked us to slow down. `retryAfter` is in seconds when the vendor said.
+ *
+ * @category errors
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  retryAfter: Schema.optionalKey(Schema.Number),
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return true
+  }
+  override get message(): string {
+    const after = this.retryAfter === undefined ? "" : `; retry after ${this.retryAfter}s`
+    return withDetail(`Rate limited${from(this.provider)}${after}`, this.detail)
+  }
+}
+
+/** The vendor failed or could not be reached (5xx, connection errors). @category errors */
+export class ProviderUnavailable extends Schema.TaggedError<ProviderUnavailable>()("ProviderUnavailable", {
+  retryAfter: Schema.optionalKey(Schema.Number),
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return true
+  }
+  override get message(): string {
+    return withDetail(`Provider unavailable${from(this.provider)}`, this.detail)
+  }
+}
+
+/** A vendor request or a stage took longer than its timeout. @category errors */
+export class ProviderTimeout extends Schema.TaggedError<ProviderTimeout>()("ProviderTimeout", {
+  timeoutMs: Schema.optionalKey(Schema.Number),
+  stage: Schema.optionalKey(Schema.String),
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return true
+  }
+  override get message(): string {
+    const stage = this.stage === undefined ? "" : ` in ${this.stage}`
+    const after = this.timeoutMs === undefined ? "" : ` after ${this.timeoutMs} ms`
+    return withDetail(`Timed out${stage}${from(this.provider)}${after}`, this.detail)
+  }
+}
+
+/** The run or request was cancelled by the caller. @category errors */
+export class Cancelled extends Schema.TaggedError<Cancelled>()("Cancelled", {
+  runId: Schema.optionalKey(Schema.String),
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return this.runId === undefined ? "Cancelled" : `Run ${this.runId} was cancelled`
+  }
+}
+
+/** The kinds of reference a {@link NotFound} names. */
+export const NotFoundKind = Schema.Literals(["thread", "document", "run", "file", "voice"])
+export type NotFoundKind = typeof NotFoundKind.Type
+
+/** A referenced thread, document, run, file or voice does not exist. @category errors */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  kind: NotFoundKind,
+  id: Schema.String,
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return withDetail(`No ${this.kind} with id ${JSON.stringify(this.id)}${from(this.provider)}`, this.detail)
+  }
+}
+
+/** The union of every tagged error a provider or the pipeline can fail with. */
+export type ProviderError =
+  | InvalidRequest
+  | UnknownProvider
+  | UnknownModel
+  | UnsupportedFormat
+  | InputTooLarge
+  | MissingApiKey
+  | AuthenticationFailed
+  | PermissionDenied
+  | QuotaExceeded
+  | RateLimited
+  | ProviderUnavailable
+  | ProviderTimeout
+  | Cancelled
+  | NotFound
+
+/** The schema of {@link ProviderError}, for wire encoding and decoding. */
+export const ProviderError = Schema.Union([
+  InvalidRequest,
+  UnknownProvider,
+  UnknownModel,
+  UnsupportedFormat,
+  InputTooLarge,
+  MissingApiKey,
+  AuthenticationFailed,
+  PermissionDenied,
+  QuotaExceeded,
+  RateLimited,
+  ProviderUnavailable,
+  ProviderTimeout,
+  Cancelled,
+  NotFound
+])
+
+/** The errors a pure `validate` hook may fail with. */
+export type ValidationError = InvalidRequest | UnknownModel | UnsupportedFormat | InputTooLarge
+
+/** True for any of Patchbay's tagged errors. */
+export const isProviderError = (u: unknown): u is ProviderError => Schema.is(ProviderError)(u)
+
+/**
+ * What an HTTP adapter knows about a failed vendor response.
+ */
+export interface HttpFailure {
+  readonly provider: string
+  readonly status: number
+  /** The vendor's error code (`insufficient_quota`, `model_not_found`, …) when it sent one. */
+  readonly code?: string | undefined
+  /** The vendor's message; secrets in it are removed. */
+  readonly message?: string | undefined
+  readonly requestId?: string | undefined
+  /** `retry-after` in seconds, already parsed (see {@link parseRetryAfter}). */
+  readonly retryAfter?: number | undefined
+  /** The model the request named, for `UnknownModel`. */
+  readonly model?: string | undefined
+  /** The request field at fault, for `InvalidRequest` (defaults to `request`). */
+  readonly field?: string | undefined
+  /** The input size in bytes, for `InputTooLarge` on 413. */
+  readonly size?: number | undefined
+  readonly limit?: number | undefined
+}
+
+const quotaCodes = new Set(["insufficient_quota", "quota_exceeded", "billing_hard_limit_reached"])
+const modelCodes = new Set(["model_not_found", "model_not_available", "invalid_model"])
+
+/**
+ * Maps a vendor's HTTP failure to the tagged error. Retryability is decided here, once, by the
+ * error type: 408 and 5xx → `ProviderUnavailable`/`ProviderTimeout`, 429 → `RateLimited`
+ * (or `QuotaExceeded` when the vendor's code says the quota is spent), other 4xx are final.
+ *
+ * @category constructors
+ */
+export const fromHttpFailure = (failure: HttpFailure): ProviderError => {
+  const vendor = {
+    provider: failure.provider,
+    status: failure.status,
+    ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }),
+    ...(failure.message === undefined ? {} : { detail: redactSecrets(failure.message) })
+  }
+  const code = failure.code
+  const status = failure.status
+  if (code !== undefined && quotaCodes.has(code)) return new QuotaExceeded(vendor)
+  if (code !== undefined && modelCodes.has(code)) {
+    return new UnknownModel({ ...vendor, model: failure.model ?? "", field: "model", allowed: [] })
+  }
+  switch (status) {
+    case 401:
+      return new AuthenticationFailed(vendor)
+    case 402:
+      return new QuotaExceeded(vendor)
+    case 403:
+      return new PermissionDenied(vendor)
+    case 404:
+      return failure.model !== undefined
+        ? new UnknownModel({ ...vendor, model: failure.model, field: "model", allowed: [] })
+        : new NotFound({ ...vendor, kind: "file", id: failure.field ?? "" })
+    case 408:
+      return new ProviderTimeout(vendor)
+    case 413:
+      return new InputTooLarge({
+        ...vendor,
+        field: failure.field ?? "audio_file",
+        limit: failure.limit ?? 0,
+        size: failure.size ?? 0,
+        ...(failure.model === undefined ? {} : { model: failure.model })
+      })
+    case 429:
+      return new RateLimited({ ...vendor, ...(failure.retryAfter === undefined ? {} : { retryAfter: failure.retryAfter }) })
+  }
+  if (status >= 500) {
+    return new ProviderUnavailable({ ...vendor, ...(failure.retryAfter === undefined ? {} : { retryAfter: failure.retryAfter }) })
+  }
+  return new InvalidRequest({ ...vendor, field: failure.field ?? "request", reason: `rejected by ${failure.provider} (HTTP ${status})` })
+}
+
+/**
+ * Parses a `retry-after` header (seconds, or an HTTP date) or `retry-after-ms` into seconds.
+ * `now` is the current time in milliseconds, from the Effect `Clock` in pipeline code.
+ */
+export const parseRetryAfter = (
+  headers: { get(name: string): string | null },
+  now: number
+): number | undefined => {
+  const ms = headers.get("retry-after-ms")
+  if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms) / 1000)
+  const value = headers.get("retry-after")
+  if (value === null || value.trim() === "") return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000)
+}

@@ -1,0 +1,428 @@
+/**
+ * The media store: where Patchbay keeps produced media (speech audio, generated images) and how
+ * it hands them out. A stored document gets an unguessable, URL-safe `document_id`; callers get
+ * short-lived signed URLs `<baseUrl>/media/<document_id>?exp=<unix seconds>&sig=<hmac>` and any
+ * web-standard server can serve them with {@link MediaStoreShape.handler}.
+ *
+ * Two stores ship: in memory ({@link MediaStore.layerMemory}) and on the local file system
+ * ({@link MediaStore.layerFileSystem}). URLs are signed with HMAC-SHA256 under a secret given in
+ * the options, else `PATCHBAY_MEDIA_SECRET`, else a random per-process secret (with a warning:
+ * such links do not survive a restart). The secret never appears in an error or a log.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto"
+import * as Fs from "node:fs/promises"
+import * as NodePath from "node:path"
+import { InvalidRequest, NotFound } from "./Errors.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Document ids
+// ---------------------------------------------------------------------------------------------
+
+const documentIdPattern = /^doc_[A-Za-z0-9_-]{24}$/
+
+/**
+ * True when `s` is a well-formed `document_id`: `doc_` followed by 24 base64url characters
+ * (144 random bits). Only `[A-Za-z0-9_-]` can occur, so an id can never name a path.
+ *
+ * @category guards
+ */
+export const isDocumentId = (s: unknown): s is string => typeof s === "string" && documentIdPattern.test(s)
+
+const base64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64url")
+
+const makeDocumentId = (): string => `doc_${base64url(crypto.getRandomValues(new Uint8Array(18)))}`
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The metadata of a stored document, as `put` and `head` return it. `created_at` is an ISO 8601
+ * timestamp from the Effect `Clock`.
+ *
+ * @category models
+ */
+export const StoredMedia = Schema.Struct({
+  document_id: Schema.String,
+  media_type: Schema.String,
+  size: Schema.Number,
+  thread_id: Schema.optionalKey(Schema.String),
+  created_at: Schema.String
+})
+/** @category models */
+export type StoredMedia = typeof StoredMedia.Type
+
+/** What {@link MediaStoreShape.put} takes. @category models */
+export interface PutMedia {
+  readonly bytes: Uint8Array
+  readonly media_type: string
+  readonly thread_id?: string | undefined
+}
+
+/** What {@link MediaStoreShape.get} returns. @category models */
+export interface MediaContent {
+  readonly bytes: Uint8Array
+  readonly media_type: string
+  readonly thread_id?: string
+}
+
+/**
+ * The operations of a media store.
+ *
+ * @category models
+ */
+export interface MediaStoreShape {
+  /** Stores the bytes under a fresh `document_id`. Fails only for a malformed `media_type`. */
+  readonly put: (media: PutMedia) => Effect.Effect<StoredMedia, InvalidRequest>
+  /** The bytes and media type of a document; `NotFound` for unknown or malformed ids. */
+  readonly get: (documentId: string) => Effect.Effect<MediaContent, NotFound>
+  /** The metadata of a document without its bytes. */
+  readonly head: (documentId: string) => Effect.Effect<StoredMedia, NotFound>
+  /** Deletes a document. Idempotent: removing an unknown (or malformed) id succeeds. */
+  readonly remove: (documentId: string) => Effect.Effect<void>
+  /**
+   * A signed URL for an existing document, valid for `ttlSeconds` (the store's default, 3600,
+   * when not given). Root-relative (`/media/…`) unless the store has a `baseUrl`.
+   */
+  readonly url: (documentId: string, options?: { readonly ttlSeconds?: number | undefined }) => Effect.Effect<string, NotFound>
+  /**
+   * Checks a signed URL (absolute or root-relative) and returns its `document_id`. Fails with
+   * `InvalidRequest({ field: "url" })` whose `reason` is one of {@link VerifyReason}. The host
+   * and any path prefix before `/media/` are not checked: the signature covers id and expiry.
+   * Whether the document still exists is not checked either.
+   */
+  readonly verify: (url: string) => Effect.Effect<string, InvalidRequest>
+  /**
+   * A web-standard handler serving signed URLs: `GET`/`HEAD` on `…/media/<id>?exp&sig`.
+   * 200 with the bytes; 403 for a missing, malformed or non-matching signature; 410 for an
+   * expired (but authentic) link; 404 for a path that is not `…/media/<segment>` or a document
+   * that no longer exists; 405 for other methods.
+   */
+  readonly handler: (request: Request) => Promise<Response>
+}
+
+/**
+ * The `reason` of the `InvalidRequest` that {@link MediaStoreShape.verify} fails with.
+ * The signature is checked before the expiry, so only an authentic link reports `expired`.
+ *
+ * @category constants
+ */
+export const VerifyReason = {
+  notMediaUrl: "not a media URL",
+  malformedExp: "missing or malformed exp",
+  malformedSig: "missing or malformed sig",
+  badSignature: "signature does not match",
+  expired: "link expired"
+} as const
+/** @category models */
+export type VerifyReason = (typeof VerifyReason)[keyof typeof VerifyReason]
+
+/**
+ * Options shared by both stores.
+ *
+ * @category models
+ */
+export interface MediaStoreOptions {
+  /** Prefix of issued URLs, e.g. `https://api.example.com`; URLs are root-relative without it. */
+  readonly baseUrl?: string | undefined
+  /** The signing secret; defaults to `PATCHBAY_MEDIA_SECRET`, then to a random per-process one. */
+  readonly secret?: Redacted.Redacted<string> | string | undefined
+  /** Default lifetime of issued URLs in seconds (3600). */
+  readonly ttlSeconds?: number | undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends: where bytes live. Ids reaching a backend have been validated.
+// ---------------------------------------------------------------------------------------------
+
+interface Backend {
+  readonly write: (meta: StoredMedia, bytes: Uint8Array) => Effect.Effect<void>
+  readonly read: (id: string) => Effect.Effect<Option.Option<{ readonly meta: StoredMedia; readonly bytes: Uint8Array }>>
+  readonly readMeta: (id: string) => Effect.Effect<Option.Option<StoredMedia>>
+  readonly delete: (id: string) => Effect.Effect<void>
+}
+
+const memoryBackend = (): Backend => {
+  const docs = new Map<string, { readonly meta: StoredMedia; readonly bytes: Uint8Array }>()
+  return {
+    write: (meta, bytes) => Effect.sync(() => void docs.set(meta.document_id, { meta, bytes: bytes.slice() })),
+    read: (id) =>
+      Effect.sync(() => {
+        const doc = docs.get(id)
+        return doc === undefined ? Option.none() : Option.some({ meta: doc.meta, bytes: doc.bytes.slice() })
+      }),
+    readMeta: (id) => Effect.sync(() => Option.fromNullishOr(docs.get(id)?.meta)),
+    delete: (id) => Effect.sync(() => void docs.delete(id))
+  }
+}
+
+const isNotFoundError = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && "code" in e && (e.code === "ENOENT" || e.code === "ENOTDIR")
+
+const decodeMeta = Schema.decodeUnknownEffect(Schema.fromJsonString(StoredMedia))
+
+const fileSystemBackend = (dir: string): Backend => {
+  // `id` is always a validated document id here; the dirname check is defence in depth.
+  const pathOf = (id: string, suffix = ""): string => {
+    const path = NodePath.join(dir, id + suffix)
+    if (NodePath.dirname(path) !== dir) throw new Error("MediaStore: path escapes the store directory")
+    return path
+  }
+  const io = <A>(f: () => Promise<A>): Effect.Effect<A> =>
+    Effect.tryPromise({ try: f, catch: (cause) => cause }).pipe(Effect.orDie)
+  const orNone = <A>(f: () => Promise<A>): Effect.Effect<Option.Option<A>> =>
+    Effect.tryPromise({ try: f, catch: (cause) => cause }).pipe(
+      Effect.map(Option.some),
+      Effect.catch((cause) => (isNotFoundError(cause) ? Effect.succeed(Option.none<A>()) : Effect.die(cause)))
+    )
+  /** Writes through a temporary file in the same directory, then renames: readers never see a partial file. */
+  const writeAtomic = async (target: string, data: Uint8Array | string): Promise<void> => {
+    const temp = NodePath.join(dir, `.tmp-${base64url(crypto.getRandomValues(new Uint8Array(12)))}`)
+    try {
+      await Fs.writeFile(temp, data, { flag: "wx" })
+      await Fs.rename(temp, target)
+    } catch (cause) {
+      await Fs.rm(temp, { force: true })
+      throw cause
+    }
+  }
+  const readMeta = (id: string) =>
+    orNone(() => Fs.readFile(pathOf(id, ".json"), "utf8")).pipe(
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.succeed(Option.none<StoredMedia>()),
+        onSome: (text) => decodeMeta(text).pipe(Effect.map(Option.some), Effect.orDie)
+      }))
+    )
+  return {
+    // The sidecar is written last: it marks the document as complete.
+    write: (meta, bytes) =>
+      io(async () => {
+        await writeAtomic(pathOf(meta.document_id), bytes)
+        await writeAtomic(pathOf(meta.document_id, ".json"), JSON.stringify(meta))
+      }),
+    read: (id) =>
+      Effect.gen(function*() {
+        const meta = yield* readMeta(id)
+        if (Option.isNone(meta)) return Option.none()
+        const bytes = yield* orNone(() => Fs.readFile(pathOf(id)))
+        return Option.map(bytes, (b) => ({ meta: meta.value, bytes: new Uint8Array(b) }))
+      }),
+    readMeta,
+    delete: (id) =>
+      io(async () => {
+        await Fs.rm(pathOf(id, ".json"), { force: true })
+        await Fs.rm(pathOf(id), { force: true })
+      })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing
+// ---------------------------------------------------------------------------------------------
+
+let processSecret: KeyObject | undefined
+/** One random 32-byte secret per process, shared by every store built without a secret. */
+const getProcessSecret = (): KeyObject =>
+  (processSecret ??= createSecretKey(crypto.getRandomValues(new Uint8Array(32))))
+
+const resolveSecret = (secret: MediaStoreOptions["secret"]): Effect.Effect<KeyObject, Config.ConfigError> =>
+  Effect.gen(function*() {
+    const given = typeof secret === "string" ? secret : secret === undefined ? "" : Redacted.value(secret)
+    if (given !== "") return createSecretKey(Buffer.from(given, "utf8"))
+    const fromConfig = yield* Config.option(Config.Redacted("PATCHBAY_MEDIA_SECRET"))
+    if (Option.isSome(fromConfig) && Redacted.value(fromConfig.value) !== "") {
+      return createSecretKey(Buffer.from(Redacted.value(fromConfig.value), "utf8"))
+    }
+    yield* Effect.logWarning(
+      "MediaStore: PATCHBAY_MEDIA_SECRET is not set; media URLs are signed with a random per-process secret " +
+        "and links will not survive a restart"
+    )
+    return getProcessSecret()
+  })
+
+const checkTtl = (ttl: number): number => {
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`MediaStore: ttlSeconds must be a positive number, got ${ttl}`)
+  return Math.ceil(ttl)
+}
+
+/** `type/subtype` with optional `; name=value` parameters (RFC 9110 tokens): safe in a header. */
+const mediaTypePattern = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:[ \t]*;[ \t]*[\w!#$%&'*+.^`|~-]+=(?:[\w!#$%&'*+.^`|~-]+|"[^"\\\x00-\x1f\x7f]*"))*$/
+
+const urlPathPattern = /\/media\/([^/]*)$/
+
+/** Hides the signature when a URL goes into an error. */
+const redactSig = (url: string): string => url.replace(/([?&]sig=)[^&#]*/g, "$1[redacted]")
+
+// ---------------------------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------------------------
+
+const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOptions) {
+  const key = yield* resolveSecret(options.secret)
+  const defaultTtl = checkTtl(options.ttlSeconds ?? 3600)
+  const baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "")
+  const services = yield* Effect.context<never>()
+
+  const sign = (id: string, exp: string): string => createHmac("sha256", key).update(`${id}.${exp}`).digest("base64url")
+  const notFound = (id: string) => new NotFound({ kind: "document", id })
+
+  const put = Effect.fn("MediaStore.put")(function*(media: PutMedia) {
+    if (!mediaTypePattern.test(media.media_type)) {
+      return yield* new InvalidRequest({ field: "media_type", value: media.media_type, reason: "not a valid media type" })
+    }
+    const now = yield* Clock.currentTimeMillis
+    const meta: StoredMedia = {
+      document_id: makeDocumentId(),
+      media_type: media.media_type,
+      size: media.bytes.byteLength,
+      ...(media.thread_id === undefined ? {} : { thread_id: media.thread_id }),
+      created_at: new Date(now).toISOString()
+    }
+    yield* backend.write(meta, media.bytes)
+    return meta
+  })
+
+  const head = Effect.fn("MediaStore.head")(function*(documentId: string) {
+    if (!isDocumentId(documentId)) return yield* notFound(documentId)
+    const meta = yield* backend.readMeta(documentId)
+    if (Option.isNone(meta)) return yield* notFound(documentId)
+    return meta.value
+  })
+
+  const get = Effect.fn("MediaStore.get")(function*(documentId: string) {
+    if (!isDocumentId(documentId)) return yield* notFound(documentId)
+    const doc = yield* backend.read(documentId)
+    if (Option.isNone(doc)) return yield* notFound(documentId)
+    const { bytes, meta } = doc.value
+    const content: MediaContent = {
+      bytes,
+      media_type: meta.media_type,
+      ...(meta.thread_id === undefined ? {} : { thread_id: meta.thread_id })
+    }
+    return content
+  })
+
+  const remove = Effect.fn("MediaStore.remove")(function*(documentId: string) {
+    if (isDocumentId(documentId)) yield* backend.delete(documentId)
+  })
+
+  const url = Effect.fn("MediaStore.url")(function*(
+    documentId: string,
+    options?: { readonly ttlSeconds?: number | undefined }
+  ) {
+    yield* head(documentId)
+    const ttl = options?.ttlSeconds === undefined ? defaultTtl : checkTtl(options.ttlSeconds)
+    const now = yield* Clock.currentTimeMillis
+    const exp = String(Math.floor(now / 1000) + ttl)
+    return `${baseUrl}/media/${documentId}?exp=${exp}&sig=${sign(documentId, exp)}`
+  })
+
+  /** Verifies and also returns the expiry, which the handler needs for `cache-control`. */
+  const verifyParsed = Effect.fnUntraced(function*(raw: string) {
+    const invalid = (reason: VerifyReason) => new InvalidRequest({ field: "url", value: redactSig(raw), reason })
+    let parsed: URL
+    try {
+      parsed = new URL(raw, "http://localhost")
+    } catch {
+      return yield* invalid(VerifyReason.notMediaUrl)
+    }
+    const id = urlPathPattern.exec(parsed.pathname)?.[1]
+    if (id === undefined || !isDocumentId(id)) return yield* invalid(VerifyReason.notMediaUrl)
+    const exps = parsed.searchParams.getAll("exp")
+    const sigs = parsed.searchParams.getAll("sig")
+    const exp = exps.length === 1 ? exps[0] : undefined
+    if (exp === undefined || !/^[0-9]{1,15}$/.test(exp)) return yield* invalid(VerifyReason.malformedExp)
+    const sig = sigs.length === 1 ? sigs[0] : undefined
+    if (sig === undefined || !/^[A-Za-z0-9_-]{43}$/.test(sig)) return yield* invalid(VerifyReason.malformedSig)
+    // Compare the encoded strings (both 43 ASCII characters) so no two spellings of one MAC pass.
+    if (!timingSafeEqual(Buffer.from(sign(id, exp), "ascii"), Buffer.from(sig, "ascii"))) {
+      return yield* invalid(VerifyReason.badSignature)
+    }
+    const expMillis = Number(exp) * 1000
+    const now = yield* Clock.currentTimeMillis
+    if (now >= expMillis) return yield* invalid(VerifyReason.expired)
+    return { id, maxAge: Math.floor((expMillis - now) / 1000) }
+  })
+
+  const verify = Effect.fn("MediaStore.verify")(function*(raw: string) {
+    return (yield* verifyParsed(raw)).id
+  })
+
+  const text = (status: number, body: string, headers: Record<string, string> = {}) =>
+    new Response(body, {
+      status,
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers }
+    })
+
+  const serve = Effect.fn("MediaStore.handler")(function*(request: Request) {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return text(405, "Method Not Allowed", { allow: "GET, HEAD" })
+    }
+    const { pathname } = new URL(request.url)
+    if (!urlPathPattern.test(pathname)) return text(404, "Not Found")
+    const verified = yield* Effect.result(verifyParsed(request.url))
+    if (verified._tag === "Failure") {
+      return verified.failure.reason === VerifyReason.expired ? text(410, "Gone") : text(403, "Forbidden")
+    }
+    const { id, maxAge } = verified.success
+    const doc = yield* Effect.result(get(id))
+    if (doc._tag === "Failure") return text(404, "Not Found")
+    const { bytes, media_type } = doc.success
+    return new Response(request.method === "HEAD" ? null : new Uint8Array(bytes), {
+      status: 200,
+      headers: {
+        "content-type": media_type,
+        "content-length": String(bytes.byteLength),
+        "cache-control": `private, max-age=${maxAge}`,
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "sandbox"
+      }
+    })
+  })
+
+  const runPromise = Effect.runPromiseWith(services)
+  const handler = (request: Request): Promise<Response> =>
+    runPromise(
+      serve(request).pipe(
+        Effect.catchCause((cause) =>
+          Effect.logError("MediaStore.handler failed", cause).pipe(Effect.as(text(500, "Internal Server Error")))
+        )
+      )
+    )
+
+  return MediaStore.of({ put, get, head, remove, url, verify, handler })
+})
+
+/**
+ * The media store service. Build it with {@link MediaStore.layerMemory} or
+ * {@link MediaStore.layerFileSystem}.
+ *
+ * @category services
+ */
+export class MediaStore extends Context.Service<MediaStore, MediaStoreShape>()("@patchbay/core/MediaStore") {
+  /** A store that keeps documents in memory; they are lost when the layer is released. */
+  static layerMemory(options: MediaStoreOptions = {}): Layer.Layer<MediaStore, Config.ConfigError> {
+    return Layer.effect(MediaStore, Effect.suspend(() => make(memoryBackend(), options)))
+  }
+
+  /**
+   * A store that keeps each document as `<dir>/<document_id>` plus a JSON sidecar
+   * `<dir>/<document_id>.json` with its metadata; both are written atomically (temporary file,
+   * then rename). The directory is created when missing.
+   */
+  static layerFileSystem(
+    options: MediaStoreOptions & { readonly dir: string }
+  ): Layer.Layer<MediaStore, Config.ConfigError> {
+    return Layer.effect(
+      MediaStore,
+      Effect.gen(function*() {
+        const dir = NodePath.resolve(options.dir)
+        yield* Effect.promise(() => Fs.mkdir(dir, { recursive: true }))
+        return yield* make(fileSystemBackend(dir), options)
+      })
+    )
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `MessageRequest`: one message to a thread, in the wire (snake_case) form the seed sends. The
+ * audio itself travels beside it (a multipart part, or `audioFile` in the async API).
+ *
+ * @since 0.1.0
+ */
+import { Schema, SchemaTransformation } from "effect"
+import { ToolDefinition } from "./Tools.ts"
+import { ProviderOptions, VoiceConfig } from "./VoiceConfig.ts"
+
+/** A boolean that also accepts the strings "true" and "false", as the seed's SDKs send them. */
+export const BooleanLike = Schema.Union([
+  Schema.Boolean,
+  Schema.Literals(["true", "false"]).pipe(
+    Schema.decodeTo(
+      Schema.Boolean,
+      SchemaTransformation.transform({
+        decode: (s: "true" | "false") => s === "true",
+        encode: (b: boolean): "true" | "false" => (b ? "true" : "false")
+      })
+    )
+  )
+])
+
+/** An LLM to try, in order, when the request's LLM fails before its first output. */
+export const LlmFallbackEntry = Schema.Struct({
+  provider: Schema.String,
+  model: Schema.String
+})
+export type LlmFallbackEntry = typeof LlmFallbackEntry.Type
+
+/** @category schemas */
+export const MessageRequest = Schema.Struct({
+  /** Absent: a new thread is created and its id returned. */
+  thread_id: Schema.optionalKey(Schema.String),
+  content: Schema.optionalKey(Schema.String),
+  voice: Schema.optionalKey(VoiceConfig),
+  /** Default true. False: no LLM call; the user's text (or transcript) is the response. */
+  send_to_llm: Schema.optionalKey(BooleanLike),
+  stream: Schema.optionalKey(BooleanLike),
+  llm_provider: Schema.optionalKey(Schema.String),
+  model_name: Schema.optionalKey(Schema.String),
+  system_prompt: Schema.optionalKey(Schema.String),
+  tools: Schema.optionalKey(Schema.Array(ToolDefinition)),
+  provider_options: Schema.optionalKey(ProviderOptions),
+  llm_fallback: Schema.optionalKey(Schema.Array(LlmFallbackEntry)),
+  /** `"auto"` offers the LLM the built-in `generate_image` tool; needs the two fields below. */
+  image_generation: Schema.optionalKey(Schema.Literal("auto")),
+  image_model_provider: Schema.optionalKey(Schema.String),
+  image_model_name: Schema.optionalKey(Schema.String)
+})
+export type MessageRequest = typeof MessageRequest.Type
+export type MessageRequestEncoded = typeof MessageRequest.Encoded

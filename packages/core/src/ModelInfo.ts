@@ -1,0 +1,111 @@
+/**
+ * Catalogues: what each model of a provider can do, in one shape for every vendor. The
+ * pipeline validates requests against them before any network call, `patchbay providers`
+ * prints them, and the conformance battery reads them to know which checks apply.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/** The four things a provider can do. */
+export const Capability = Schema.Literals(["stt", "tts", "llm", "image"])
+export type Capability = typeof Capability.Type
+
+/**
+ * Whether a list is the vendor's fixed set (`closed`: anything else is refused before the
+ * request) or open-ended (`open`: per-account or fast-moving ids get a syntax check, and the
+ * vendor's own 400/404 maps to a typed error).
+ */
+export const Openness = Schema.Literals(["open", "closed"])
+export type Openness = typeof Openness.Type
+
+/** The generic output format names every TTS request may use. */
+export const GenericOutputFormat = Schema.Literals(["mp3", "wav", "pcm", "opus", "flac", "aac", "ulaw", "alaw"])
+export type GenericOutputFormat = typeof GenericOutputFormat.Type
+
+/** One output format a TTS model produces, under the vendor's own name. */
+export const OutputFormat = Schema.Struct({
+  /** The vendor's name for it (`mp3_44100_128`, or `mp3` where the vendor uses plain names). */
+  id: Schema.String,
+  /** Its generic family. */
+  format: GenericOutputFormat,
+  sample_rate: Schema.optionalKey(Schema.Number),
+  bitrate: Schema.optionalKey(Schema.Number),
+  channels: Schema.optionalKey(Schema.Number)
+})
+export type OutputFormat = typeof OutputFormat.Type
+
+/** A model's voices: a closed list of ids, or an open catalogue with a syntax check. */
+export const VoiceCatalogue = Schema.Struct({
+  catalogue: Openness,
+  /** Closed: every accepted id. Open: known examples (e.g. premade voices). */
+  ids: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** A regular expression (source) that other accepted ids match, e.g. `^voice_[A-Za-z0-9]+$`. */
+  pattern: Schema.optionalKey(Schema.String)
+})
+export type VoiceCatalogue = typeof VoiceCatalogue.Type
+
+/** @category schemas */
+export const ModelInfo = Schema.Struct({
+  id: Schema.String,
+  provider: Schema.String,
+  capability: Capability,
+  display_name: Schema.optionalKey(Schema.String),
+  /** Results arrive incrementally (STT deltas, TTS chunks as produced, LLM tokens). */
+  streaming: Schema.optionalKey(Schema.Boolean),
+  /** STT: accepted input containers (sniffed from the bytes, see `Audio.sniff`). */
+  input_formats: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** STT: the largest accepted upload, in bytes. */
+  max_input_bytes: Schema.optionalKey(Schema.Number),
+  /** STT: speaker labels. */
+  diarization: Schema.optionalKey(Schema.Boolean),
+  /** STT: per-word times; TTS: word alignment. */
+  word_timestamps: Schema.optionalKey(Schema.Boolean),
+  /** ISO 639-1 codes the model accepts; absent means any. */
+  languages: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** TTS: the formats it produces, in order of preference for each generic name. */
+  output_formats: Schema.optionalKey(Schema.Array(OutputFormat)),
+  /** TTS: the vendor's default, used when a request names none. */
+  default_output_format: Schema.optionalKey(Schema.String),
+  /** TTS: accepted voices. */
+  voices: Schema.optionalKey(VoiceCatalogue),
+  /** TTS: the longest text one request takes, in characters. */
+  max_input_characters: Schema.optionalKey(Schema.Number),
+  /** LLM: function tools. */
+  tools: Schema.optionalKey(Schema.Boolean),
+  /** LLM and image: images accepted as input. */
+  image_input: Schema.optionalKey(Schema.Boolean)
+})
+export type ModelInfo = typeof ModelInfo.Type
+
+/**
+ * Resolves a requested output format — a generic name (`mp3`) or the vendor's own
+ * (`mp3_44100_128`) — to the model's format entry. Absent, it is the model's default.
+ * Returns undefined when the model cannot produce it.
+ */
+export const resolveOutputFormat = (model: ModelInfo, requested: string | undefined): OutputFormat | undefined => {
+  const formats = model.output_formats ?? []
+  const wanted = requested ?? model.default_output_format
+  if (wanted === undefined) return formats[0]
+  const exact = formats.find((f) => f.id === wanted)
+  if (exact !== undefined) return exact
+  const isGeneric = (GenericOutputFormat.literals as ReadonlyArray<string>).includes(wanted)
+  if (!isGeneric) return undefined
+  const preferred = formats.find((f) => f.id === model.default_output_format && f.format === wanted)
+  return preferred ?? formats.find((f) => f.format === wanted)
+}
+
+/** Every name a model's output format may be requested by: the vendor ids and generic names. */
+export const outputFormatNames = (model: ModelInfo): ReadonlyArray<string> => {
+  const formats = model.output_formats ?? []
+  const generic = [...new Set(formats.map((f) => f.format))].filter((g) => !formats.some((f) => f.id === g))
+  return [...generic, ...formats.map((f) => f.id)]
+}
+
+/** Whether a voice id is accepted by the model's voice catalogue. */
+export const acceptsVoice = (voices: VoiceCatalogue | undefined, voice: string): boolean => {
+  if (voices === undefined) return voice.length > 0
+  if (voices.ids?.includes(voice) === true) return true
+  if (voices.pattern !== undefined) return new RegExp(voices.pattern).test(voice)
+  return voices.catalogue === "open" && voice.length > 0
+}

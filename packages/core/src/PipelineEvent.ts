@@ -1,0 +1,68 @@
+/**
+ * `PipelineEvent`: the one tagged union a streaming message emits. Every event carries
+ * `type`, `thread_id`, `run_id` and an increasing `seq`; the non-streaming response is exactly
+ * the fold of these events.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { Media } from "./Media.ts"
+import { RunStatus } from "./MessageResponse.ts"
+import { ToolCall } from "./Tools.ts"
+import { Usage } from "./Usage.ts"
+import { SttRecord, TtsRecord } from "./VoiceRecords.ts"
+
+const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
+  Schema.Struct({
+    type: Schema.Literal(type),
+    thread_id: Schema.String,
+    run_id: Schema.String,
+    seq: Schema.Number,
+    ...fields
+  })
+
+export const RunStarted = event("run_started", {})
+export const SttStreamStart = event("stt_stream_start", { provider: Schema.String, model: Schema.String })
+export const SttTextDelta = event("stt_text_delta", { delta: Schema.String })
+export const SttStreamEnd = event("stt_stream_end", { transcript: Schema.String, record: SttRecord })
+/** Only the new text: a delta, as `stt_text_delta` is. */
+export const ContentStreaming = event("content_streaming", { content: Schema.String })
+export const ToolCallEvent = event("tool_call", { tool_call: ToolCall })
+export const ToolSubmitRequired = event("tool_submit_required", { tool_calls: Schema.Array(ToolCall) })
+export const MediaGenerated = event("media_generated", { media: Media })
+export const TtsStreamStart = event("tts_stream_start", {
+  provider: Schema.String,
+  model: Schema.String,
+  voice: Schema.String,
+  output_format: Schema.String
+})
+/** `data` is base64 of the chunk's bytes; the chunks of one stream join into the stored file. */
+export const TtsAudioChunk = event("tts_audio_chunk", { data: Schema.String, index: Schema.Number })
+export const TtsStreamEnd = event("tts_stream_end", {
+  audio_url: Schema.String,
+  document_id: Schema.String,
+  duration_seconds: Schema.Number,
+  record: TtsRecord
+})
+export const RunEnded = event("run_ended", { status: RunStatus, usage: Usage })
+/** `code` is the failing error's `_tag`. */
+export const ErrorEvent = event("error", { code: Schema.String, message: Schema.String, retryable: Schema.Boolean })
+
+/** @category schemas */
+export const PipelineEvent = Schema.Union([
+  RunStarted,
+  SttStreamStart,
+  SttTextDelta,
+  SttStreamEnd,
+  ContentStreaming,
+  ToolCallEvent,
+  ToolSubmitRequired,
+  MediaGenerated,
+  TtsStreamStart,
+  TtsAudioChunk,
+  TtsStreamEnd,
+  RunEnded,
+  ErrorEvent
+])
+export type PipelineEvent = typeof PipelineEvent.Type
+export type PipelineEventType = PipelineEvent["type"]

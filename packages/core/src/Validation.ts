@@ -1,0 +1,355 @@
+/**
+ * Step 1 of every message: decode the request and check it against the registered catalogues
+ * before any vendor is called. Unknown providers and models, audio the model does not take, a
+ * file over the vendor's limit, a language that is not ISO 639-1, an output format the model
+ * cannot produce, a voice outside a closed list, a malformed option — each fails here with an
+ * error naming the field, the value and what is allowed. Each capability's own `validate` hook
+ * (the adapter's option rules) runs here too, for the main entry and every fallback.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema, SchemaIssue } from "effect"
+import {
+  InvalidRequest,
+  InputTooLarge,
+  type UnknownProvider,
+  UnsupportedFormat,
+  type ValidationError
+} from "./Errors.ts"
+import { iso6391Codes, isIso6391 } from "./Language.ts"
+import { MessageRequest } from "./MessageRequest.ts"
+import { acceptsVoice, type Capability, type ModelInfo, type OutputFormat, outputFormatNames, resolveOutputFormat } from "./ModelInfo.ts"
+import type { AudioFacts } from "./Provider.ts"
+import type { ProviderRegistryShape, Resolved } from "./ProviderRegistry.ts"
+import type { FallbackEntry, ProviderOptions, SttConfig, TtsConfig } from "./VoiceConfig.ts"
+
+/** Everything validation can fail with. */
+export type RequestError = ValidationError | UnknownProvider
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const pathToField = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>): string =>
+  path.reduce<string>((out, segment) => {
+    const key = typeof segment === "object" ? segment.key : segment
+    return typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`
+  }, "")
+
+const valueAt = (input: unknown, field: string): unknown => {
+  let current: unknown = input
+  for (const part of field.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== "")) {
+    if (current === null || typeof current !== "object") return undefined
+    current = (current as Record<string, unknown>)[part]
+  }
+  return current
+}
+
+/**
+ * Decodes an input against a schema; a mismatch becomes `InvalidRequest` naming the field path
+ * (`voice.tts.voice`, `tools[0].function.name`), never a raw schema error.
+ */
+export const decodeWith = <S extends Schema.Decoder<unknown>>(schema: S, prefix = "") => (input: unknown): Effect.Effect<S["Type"], InvalidRequest> =>
+  Schema.decodeUnknownEffect(schema)(input).pipe(
+    Effect.mapError((error) => {
+      const first = formatter(error.issue).issues[0]
+      const inner = first === undefined ? "" : pathToField(first.path ?? [])
+      const field = prefix === "" ? inner || "request" : inner === "" ? prefix : `${prefix}.${inner}`
+      return new InvalidRequest({
+        field,
+        ...(inner === "" ? {} : { value: valueAt(input, inner) }),
+        reason: first?.message ?? "does not match the expected shape"
+      })
+    })
+  ) as Effect.Effect<S["Type"], InvalidRequest>
+
+/** Decodes a wire `MessageRequest` (snake_case, `send_to_llm` as a boolean or "true"/"false"). */
+export const decodeMessageRequest: (input: unknown) => Effect.Effect<MessageRequest, InvalidRequest> = decodeWith(MessageRequest)
+
+const checkLanguage = (field: string, language: string | undefined, model: ModelInfo | undefined) =>
+  Effect.suspend(() => {
+    if (language === undefined) return Effect.void
+    if (!isIso6391(language)) {
+      return Effect.fail(new InvalidRequest({ field, value: language, allowed: iso6391Codes, reason: "expected an ISO 639-1 code such as \"en\"" }))
+    }
+    if (model?.languages !== undefined && !model.languages.includes(language)) {
+      return Effect.fail(
+        new InvalidRequest({ field, value: language, allowed: model.languages, reason: `${model.id} does not take this language`, provider: model.provider })
+      )
+    }
+    return Effect.void
+  })
+
+/**
+ * Splits `provider_options` into the serving vendor's own options and warnings for the keys
+ * of other vendors, which are ignored.
+ */
+export const optionsFor = (
+  options: ProviderOptions | undefined,
+  providerId: string,
+  field: string
+): { readonly options: Readonly<Record<string, unknown>> | undefined; readonly warnings: ReadonlyArray<string> } => {
+  if (options === undefined) return { options: undefined, warnings: [] }
+  const warnings = Object.keys(options)
+    .filter((key) => key !== providerId)
+    .map((key) => `${field}.${key} is ignored: this stage is served by ${providerId}`)
+  return { options: options[providerId], warnings }
+}
+
+/** Checks an audio input against the model's accepted containers and byte limit. */
+export const checkAudio = (model: ModelInfo | undefined, audio: AudioFacts | undefined, field = "audio_file") =>
+  Effect.suspend((): Effect.Effect<void, UnsupportedFormat | InputTooLarge> => {
+    if (model === undefined || audio === undefined) return Effect.void
+    const accepted = model.input_formats
+    if (accepted !== undefined && (audio.container === undefined || !accepted.includes(audio.container))) {
+      return Effect.fail(
+        new UnsupportedFormat({ provider: model.provider, model: model.id, field, format: audio.container ?? "unrecognized audio", allowed: accepted })
+      )
+    }
+    if (model.max_input_bytes !== undefined && audio.size !== undefined && audio.size > model.max_input_bytes) {
+      return Effect.fail(new InputTooLarge({ provider: model.provider, model: model.id, field, limit: model.max_input_bytes, size: audio.size }))
+    }
+    return Effect.void
+  })
+
+/** An STT stage that passed validation. */
+export interface ValidStt {
+  readonly resolved: Resolved<"stt">
+  readonly language: string | undefined
+  readonly options: Readonly<Record<string, unknown>> | undefined
+}
+
+/** A TTS stage that passed validation, with the output format resolved to the vendor's id. */
+export interface ValidTts {
+  readonly resolved: Resolved<"tts">
+  readonly voice: string
+  readonly outputFormat: OutputFormat | undefined
+  /** What goes to the adapter: the vendor id of the format, or the name as given for open catalogues. */
+  readonly outputFormatId: string | undefined
+  readonly language: string | undefined
+  readonly options: Readonly<Record<string, unknown>> | undefined
+}
+
+/** The stage's own entry, then its fallbacks, each with the request field it came from. */
+const entries = (main: FallbackEntry, fallback: ReadonlyArray<FallbackEntry> | undefined, base: string) => [
+  { entry: main, field: base },
+  ...(fallback ?? []).map((entry, i) => ({ entry, field: `${base}.fallback[${i}]` }))
+]
+
+/**
+ * Validates `voice.stt` and each of its fallbacks against the registry: provider, model,
+ * language, audio container and size, then the adapter's own `validate` hook.
+ */
+export const validateStt = (
+  registry: ProviderRegistryShape,
+  config: SttConfig,
+  audio: AudioFacts | undefined,
+  base = "voice.stt"
+): Effect.Effect<ReadonlyArray<ValidStt>, RequestError> =>
+  Effect.forEach(entries(config, config.fallback, base), ({ entry, field }) =>
+    Effect.gen(function*() {
+      const resolved = yield* registry.resolve("stt", entry.provider, entry.model, {
+        provider: `${field}.provider`,
+        model: `${field}.model`
+      })
+      yield* checkLanguage(`${base}.language`, config.language, resolved.model)
+      yield* checkAudio(resolved.model, audio)
+      const { options } = optionsFor(config.provider_options, entry.provider, `${base}.provider_options`)
+      yield* resolved.capability.validate({
+        model: entry.model,
+        language: config.language,
+        provider_options: options,
+        audio
+      })
+      return { resolved, language: config.language, options }
+    }))
+
+/**
+ * Validates `voice.tts` and each of its fallbacks: provider, model, voice (closed lists and
+ * syntax), output format (generic or vendor name), language, then the adapter's hook. A
+ * fallback on another provider must name its own voice.
+ */
+export const validateTts = (
+  registry: ProviderRegistryShape,
+  config: TtsConfig,
+  base = "voice.tts"
+): Effect.Effect<ReadonlyArray<ValidTts>, RequestError> =>
+  Effect.forEach(entries(config, config.fallback, base), ({ entry, field }) =>
+    Effect.gen(function*() {
+      const resolved = yield* registry.resolve("tts", entry.provider, entry.model, {
+        provider: `${field}.provider`,
+        model: `${field}.model`
+      })
+      const ownVoice = entry.voice
+      const voiceField = ownVoice !== undefined ? `${field}.voice` : `${base}.voice`
+      const voice = ownVoice ?? config.voice
+      if (field !== base && entry.provider !== config.provider && ownVoice === undefined) {
+        return yield* new InvalidRequest({
+          field: `${field}.voice`,
+          reason: `a fallback on another provider (${entry.provider}) must name its own voice`
+        })
+      }
+      const model = resolved.model
+      if (model !== undefined && !acceptsVoice(model.voices, voice)) {
+        const voices = model.voices
+        const allowed = [...(voices?.ids ?? []), ...(voices?.pattern === undefined ? [] : [`/${voices.pattern}/`])]
+        return yield* new InvalidRequest({
+          provider: entry.provider,
+          field: voiceField,
+          value: voice,
+          allowed,
+          reason: `${model.id} has no voice ${JSON.stringify(voice)}`
+        })
+      }
+      let outputFormat: OutputFormat | undefined
+      if (model !== undefined && model.output_formats !== undefined) {
+        outputFormat = resolveOutputFormat(model, config.output_format)
+        if (outputFormat === undefined) {
+          return yield* new UnsupportedFormat({
+            provider: entry.provider,
+            model: model.id,
+            field: `${base}.output_format`,
+            format: config.output_format ?? "(default)",
+            allowed: outputFormatNames(model)
+          })
+        }
+      }
+      yield* checkLanguage(`${base}.language`, config.language, model)
+      const outputFormatId = outputFormat?.id ?? config.output_format
+      const { options } = optionsFor(config.provider_options, entry.provider, `${base}.provider_options`)
+      yield* resolved.capability.validate({
+        model: entry.model,
+        voice,
+        output_format: outputFormatId,
+        language: config.language,
+        provider_options: options
+      })
+      return { resolved, voice, outputFormat, outputFormatId, language: config.language, options }
+    }))
+
+/** Validates a named model of an LLM or image provider, then the adapter's hook. */
+export const validateModel = <C extends "llm" | "image">(
+  registry: ProviderRegistryShape,
+  capability: C,
+  providerId: string,
+  modelId: string,
+  fields: { readonly provider: string; readonly model: string },
+  providerOptions: ProviderOptions | undefined
+): Effect.Effect<Resolved<C>, RequestError> =>
+  Effect.gen(function*() {
+    const resolved = yield* registry.resolve(capability, providerId, modelId, fields)
+    const { options } = optionsFor(providerOptions, providerId, "provider_options")
+    const hook = resolved.capability.validate as (spec: { model: string; provider_options: typeof options }) => Effect.Effect<void, ValidationError>
+    yield* hook({ model: modelId, provider_options: options })
+    return resolved
+  })
+
+/** Where the LLM of a message comes from when the request does not name one. */
+export interface LlmDefaults {
+  /** The thread's default (set when the thread was created). */
+  readonly thread?: { readonly provider: string; readonly model: string } | undefined
+  /** `createPatchbay({ defaults: { llm } })`. */
+  readonly instance?: { readonly provider: string; readonly model: string } | undefined
+}
+
+/** A message that passed validation: what each stage will run. */
+export interface ValidMessage {
+  readonly request: MessageRequest
+  readonly sendToLlm: boolean
+  readonly stt: ReadonlyArray<ValidStt> | undefined
+  readonly tts: ReadonlyArray<ValidTts> | undefined
+  readonly llm: ReadonlyArray<Resolved<"llm">> | undefined
+  readonly image: Resolved<"image"> | undefined
+  /** Options under other vendors' keys, ignored. */
+  readonly warnings: ReadonlyArray<string>
+}
+
+/**
+ * Validates a decoded message against DESIGN's request rules and the catalogues. `audio` is
+ * what is known of the uploaded audio, or undefined when none was sent.
+ */
+export const validateMessage = (
+  registry: ProviderRegistryShape,
+  request: MessageRequest,
+  audio: AudioFacts | undefined,
+  defaults: LlmDefaults = {}
+): Effect.Effect<ValidMessage, RequestError> =>
+  Effect.gen(function*() {
+    const sendToLlm = request.send_to_llm ?? true
+    if (request.content === undefined && audio === undefined) {
+      return yield* new InvalidRequest({ field: "content", reason: "send content, an audio file, or both" })
+    }
+    if (audio !== undefined && request.voice?.stt === undefined) {
+      return yield* new InvalidRequest({ field: "voice.stt", reason: "audio was sent without voice.stt to transcribe it" })
+    }
+    if (audio === undefined && request.voice?.stt !== undefined) {
+      return yield* new InvalidRequest({ field: "audio_file", reason: "voice.stt was given without an audio file" })
+    }
+    const stt = request.voice?.stt === undefined ? undefined : yield* validateStt(registry, request.voice.stt, audio)
+    const tts = request.voice?.tts === undefined ? undefined : yield* validateTts(registry, request.voice.tts)
+
+    let llm: ReadonlyArray<Resolved<"llm">> | undefined
+    let image: Resolved<"image"> | undefined
+    if (sendToLlm) {
+      const named = request.llm_provider !== undefined || request.model_name !== undefined
+      if (named && (request.llm_provider === undefined || request.model_name === undefined)) {
+        const missing = request.llm_provider === undefined ? "llm_provider" : "model_name"
+        return yield* new InvalidRequest({ field: missing, reason: "llm_provider and model_name go together" })
+      }
+      const choice = request.llm_provider !== undefined && request.model_name !== undefined
+        ? { provider: request.llm_provider, model: request.model_name }
+        : defaults.thread ?? defaults.instance
+      if (choice === undefined) {
+        return yield* new InvalidRequest({
+          field: "llm_provider",
+          reason: "no LLM is named by the request, the thread or createPatchbay({ defaults: { llm } })"
+        })
+      }
+      const chain = [
+        { entry: choice, fields: { provider: "llm_provider", model: "model_name" } },
+        ...(request.llm_fallback ?? []).map((entry, i) => ({
+          entry,
+          fields: { provider: `llm_fallback[${i}].provider`, model: `llm_fallback[${i}].model` }
+        }))
+      ]
+      llm = yield* Effect.forEach(chain, ({ entry, fields }) =>
+        validateModel(registry, "llm", entry.provider, entry.model, fields, request.provider_options))
+      if (request.image_generation === "auto") {
+        if (request.image_model_provider === undefined || request.image_model_name === undefined) {
+          const field = request.image_model_provider === undefined ? "image_model_provider" : "image_model_name"
+          return yield* new InvalidRequest({ field, reason: "image_generation \"auto\" needs image_model_provider and image_model_name" })
+        }
+        image = yield* validateModel(
+          registry,
+          "image",
+          request.image_model_provider,
+          request.image_model_name,
+          { provider: "image_model_provider", model: "image_model_name" },
+          request.provider_options
+        )
+      }
+    }
+    const servedBy = new Set<string>([
+      ...(llm ?? []).map((r) => r.provider.id),
+      ...(image === undefined ? [] : [image.provider.id])
+    ])
+    const warnings = [
+      ...[request.voice?.stt, request.voice?.tts].flatMap((config, i) =>
+        config === undefined
+          ? []
+          : Object.keys(config.provider_options ?? {})
+            .filter((key) => key !== config.provider && !(config.fallback ?? []).some((f) => f.provider === key))
+            .map((key) => `voice.${i === 0 ? "stt" : "tts"}.provider_options.${key} is ignored: the stage is served by ${config.provider}`)
+      ),
+      ...Object.keys(request.provider_options ?? {})
+        .filter((key) => !servedBy.has(key))
+        .map((key) => `provider_options.${key} is ignored: no stage of this message is served by ${key}`)
+    ]
+    return { request, sendToLlm, stt, tts, llm, image, warnings }
+  })
+
+/** The capabilities a validated message will call, for logging and tests. */
+export const stagesOf = (message: ValidMessage): ReadonlyArray<Capability> => [
+  ...(message.stt === undefined ? [] : ["stt" as const]),
+  ...(message.llm === undefined ? [] : ["llm" as const]),
+  ...(message.image === undefined ? [] : ["image" as const]),
+  ...(message.tts === undefined ? [] : ["tts" as const])
+]

@@ -1,0 +1,96 @@
+/**
+ * @patchbay/core — the contracts every Patchbay adapter implements and every pipeline speaks:
+ * wire schemas, provider interfaces with their validation hooks and catalogues, the registry,
+ * the media and thread stores, and the tagged errors.
+ *
+ * @since 0.1.0
+ */
+
+// Wire schemas (snake_case, as the seed writes them)
+export { FallbackEntry, ProviderOptions, SttConfig, TtsConfig, VoiceConfig } from "./VoiceConfig.ts"
+export { LatencyMs, Segment, Speaker, SttRecord, TtsRecord, VoiceRecords, Word } from "./VoiceRecords.ts"
+export { BooleanLike, LlmFallbackEntry, MessageRequest } from "./MessageRequest.ts"
+export { MessageResponse, RunStatus, TurnMessage } from "./MessageResponse.ts"
+export { PipelineEvent } from "./PipelineEvent.ts"
+export type { PipelineEventType } from "./PipelineEvent.ts"
+export { ToolCall, ToolDefinition, ToolOutput } from "./Tools.ts"
+export { combineUsage, Usage } from "./Usage.ts"
+export { DocumentId, Media } from "./Media.ts"
+export {
+  acceptsVoice,
+  Capability,
+  GenericOutputFormat,
+  ModelInfo,
+  Openness,
+  OutputFormat,
+  outputFormatNames,
+  resolveOutputFormat,
+  VoiceCatalogue
+} from "./ModelInfo.ts"
+
+// Provider contracts
+export type {
+  AudioChunk,
+  AudioFacts,
+  Capabilities,
+  CapabilityBase,
+  ImageData,
+  ImageProvider,
+  ImageRequest,
+  ImageResult,
+  ImageSpec,
+  LlmContentPart,
+  LlmEvent,
+  LlmMessage,
+  LlmProvider,
+  LlmRequest,
+  LlmSpec,
+  PatchbayProvider,
+  SpeechSummary,
+  SttDelta,
+  SttProvider,
+  SttRequest,
+  SttSpec,
+  Transcript,
+  TtsProvider,
+  TtsRequest,
+  TtsSpec
+} from "./Provider.ts"
+
+// Services
+export { ProviderRegistry } from "./ProviderRegistry.ts"
+export type { ProviderRegistryShape, Resolved } from "./ProviderRegistry.ts"
+export { MediaStore } from "./MediaStore.ts"
+export { ThreadStore } from "./ThreadStore.ts"
+export type { StoredMessage, Thread, ThreadStoreShape } from "./ThreadStore.ts"
+
+// Errors
+export {
+  AuthenticationFailed,
+  Cancelled,
+  fromHttpFailure,
+  InputTooLarge,
+  InvalidRequest,
+  isProviderError,
+  MissingApiKey,
+  NotFound,
+  NotFoundKind,
+  parseRetryAfter,
+  PermissionDenied,
+  ProviderError,
+  ProviderTimeout,
+  ProviderUnavailable,
+  QuotaExceeded,
+  RateLimited,
+  UnknownModel,
+  UnknownProvider,
+  UnsupportedFormat
+} from "./Errors.ts"
+export type { HttpFailure, ValidationError } from "./Errors.ts"
+export { redactSecrets, rememberSecret } from "./Secrets.ts"
+
+// Helper modules, as namespaces
+export * as Audio from "./Audio.ts"
+export * as AudioInput from "./AudioInput.ts"
+export * as Language from "./Language.ts"
+export * as Validation from "./Validation.ts"
