@@ -28,6 +28,8 @@ export interface AudioInput {
   /** The container sniffed from the first bytes; undefined when they match no known format. */
   readonly container: AudioContainer | undefined
   readonly media_type: string | undefined
+  /** True for one-shot sources (streams, iterables): their bytes can be read only once. */
+  readonly once: boolean
   /** The bytes as a web stream. A one-shot source (stream, iterable) can be read only once. */
   readonly stream: () => ReadableStream<Uint8Array>
   /** The bytes as a `Blob`. Files are not buffered (`fs.openAsBlob`); streams are read whole. */
@@ -42,6 +44,7 @@ const collect = async (stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   new Uint8Array(await new Response(stream).arrayBuffer())
 
 const make = (
+  once: boolean,
   name: string | undefined,
   head: Uint8Array,
   size: number | undefined,
@@ -52,6 +55,7 @@ const make = (
   const container = facts?.container
   const media_type = facts?.media_type
   return {
+    once,
     filename: name ?? `audio.${container ?? "bin"}`,
     size,
     container,
@@ -65,6 +69,7 @@ const make = (
 /** Audio held in memory. */
 export const fromBytes = (bytes: Uint8Array, filename?: string): AudioInput =>
   make(
+    false,
     filename,
     bytes.subarray(0, SNIFF_BYTES),
     bytes.byteLength,
@@ -78,7 +83,7 @@ export const fromBlob = (blob: Blob, filename?: string): Effect.Effect<AudioInpu
     try: async () => {
       const head = new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer())
       const name = filename ?? ("name" in blob && typeof blob.name === "string" && blob.name !== "" ? blob.name : undefined)
-      return make(name, head, blob.size, () => blob.stream(), async () => blob)
+      return make(false, name, head, blob.size, () => blob.stream(), async () => blob)
     },
     catch: (cause) => new InvalidRequest({ field: "audio_file", reason: `the Blob could not be read: ${String(cause)}` })
   })
@@ -97,6 +102,7 @@ export const fromFile = (filePath: string): Effect.Effect<AudioInput, NotFound |
         await handle.close()
       }
       return make(
+        false,
         path.basename(filePath),
         head,
         stat.size,
@@ -172,7 +178,7 @@ export const fromStream = (
           cancel: (reason) => reader.cancel(reason)
         }, { highWaterMark: 0 })
       }
-      return make(filename, head, done ? seen : undefined, stream, async (type) => {
+      return make(true, filename, head, done ? seen : undefined, stream, async (type) => {
         const bytes = await collect(stream())
         return new Blob([bytes as Uint8Array<ArrayBuffer>], type === undefined ? {} : { type })
       })

@@ -94,3 +94,12 @@ export * as Audio from "./Audio.ts"
 export * as AudioInput from "./AudioInput.ts"
 export * as Language from "./Language.ts"
 export * as Validation from "./Validation.ts"
+
+// The engine
+export * as Pipeline from "./Pipeline.ts"
+export * as Stages from "./Stages.ts"
+export * as Run from "./Run.ts"
+export { defaultSettings, PipelineSettings } from "./Settings.ts"
+export type { PipelineSettingsShape } from "./Settings.ts"
+export { createPatchbay } from "./Patchbay.ts"
+export type { AddMessageParams, Patchbay, PatchbayOptions } from "./Patchbay.ts"

@@ -1,0 +1,223 @@
+/**
+ * Pipeline benchmarks. Each figure is compared with a baseline measured in the same run:
+ *
+ *   first-audio  time to the first audio byte, audio → audio, with fakes at realistic latencies,
+ *                against the floor (STT + time to the first chunk boundary + one TTS first byte)
+ *                and against the sequential approach (whole transcript, whole reply, then speech)
+ *   overhead     100,000 content deltas through Pipeline.addMessage to a consumer, against
+ *                iterating the same fake LLM stream directly
+ *   memory       a 300 MB audio stream into an STT that consumes a stream: peak RSS growth
+ *
+ * Run: `pnpm bench` (all), or `node bench/pipeline.ts first-audio|overhead|memory`.
+ */
+import { Effect, Layer, Stream } from "effect"
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { MediaStore, Pipeline, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
+import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
+
+const layerOf = (provider: ReturnType<typeof fakeProvider>) =>
+  Layer.mergeAll(
+    ProviderRegistry.layer([provider]),
+    MediaStore.layerMemory({ secret: "bench-secret-not-for-production" }),
+    ThreadStore.layerMemory,
+    Pipeline.Runs.layer
+  )
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+// ---------------------------------------------------------------------------------------------
+// Time to first audio
+// ---------------------------------------------------------------------------------------------
+
+const words = [
+  "Sure.", "The", "quickest", "way", "to", "the", "station", "is", "to", "walk", "north", "along", "the", "river",
+  "for", "about", "ten", "minutes,", "then", "cross", "the", "old", "stone", "bridge", "and", "keep", "going",
+  "straight", "until", "you", "see", "the", "clock", "tower."
+]
+/** A 120-token reply whose first sentence is one word long, as assistants often open. */
+const reply = Array.from({ length: 120 }, (_, i) => words[i % words.length]).join(" ")
+const STT_MS = 300
+const FIRST_TOKEN_MS = 250
+const TOKENS_PER_SECOND = 40
+const TTS_FIRST_BYTE_MS = 150
+
+const firstAudio = async () => {
+  const audio = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
+  const make = () => ({
+    stt: FakeStt({ transcript: "How do I get to the station?", latency: `${STT_MS} millis` }),
+    llm: FakeLlm({ reply, firstToken: `${FIRST_TOKEN_MS} millis`, tokensPerSecond: TOKENS_PER_SECOND }),
+    tts: FakeTts({ firstByte: `${TTS_FIRST_BYTE_MS} millis`, chunkInterval: "20 millis" })
+  })
+  const request = {
+    voice: { stt: { provider: "fake", model: "fake-stt" }, tts: { provider: "fake", model: "fake-tts", voice: "ada" } },
+    llm_provider: "fake",
+    model_name: "fake-llm"
+  }
+
+  const pipelined = async () => {
+    const fakes = make()
+    const started = performance.now()
+    let firstAudioAt = 0
+    await Effect.runPromise(
+      Pipeline.addMessage(request, { audio }).pipe(
+        Stream.runForEach((event) =>
+          Effect.sync(() => {
+            if (event.type === "tts_audio_chunk" && firstAudioAt === 0) firstAudioAt = performance.now() - started
+          })
+        ),
+        Effect.provide(layerOf(fakeProvider({ id: "fake", ...fakes })))
+      )
+    )
+    return firstAudioAt
+  }
+
+  /** The sequential approach: the whole transcript, then the whole reply, then speech of it all. */
+  const sequential = async () => {
+    const fakes = make()
+    const started = performance.now()
+    const { fromBytes } = await import("../packages/core/src/AudioInput.ts")
+    const transcript = await Effect.runPromise(fakes.stt.transcribe({ model: "fake-stt", audio: fromBytes(audio) }))
+    const text = await Effect.runPromise(
+      fakes.llm.stream({ model: "fake-llm", messages: [{ role: "user", content: transcript.text }] }).pipe(
+        Stream.runFold(() => "", (acc, e) => (e.type === "text_delta" ? acc + e.delta : acc))
+      )
+    )
+    let firstAudioAt = 0
+    await Effect.runPromise(
+      fakes.tts.synthesize({ model: "fake-tts", voice: "ada", text }).pipe(
+        Stream.runForEach((e) => Effect.sync(() => {
+          if (e.type === "audio" && firstAudioAt === 0) firstAudioAt = performance.now() - started
+        }))
+      )
+    )
+    return firstAudioAt
+  }
+
+  // The first chunk boundary is known when the token after "Sure." (it carries the space) arrives.
+  const boundaryToken = tokens(reply).findIndex((t) => t.trim().endsWith(".")) + 1
+  const floor = STT_MS + FIRST_TOKEN_MS + boundaryToken * (1000 / TOKENS_PER_SECOND) + TTS_FIRST_BYTE_MS
+  await pipelined() // warm-up
+  const runs = 5
+  const ours: Array<number> = []
+  const theirs: Array<number> = []
+  for (let i = 0; i < runs; i++) {
+    ours.push(await pipelined())
+    theirs.push(await sequential())
+  }
+  const p = median(ours)
+  const q = median(theirs)
+  return [
+    `first-audio  floor ${floor.toFixed(0)} ms (STT ${STT_MS} + first boundary ${FIRST_TOKEN_MS + boundaryToken * 1000 / TOKENS_PER_SECOND} + TTS first byte ${TTS_FIRST_BYTE_MS})`,
+    `first-audio  pipelined median ${p.toFixed(1)} ms = floor + ${(p - floor).toFixed(1)} ms (target: within 25 ms)`,
+    `first-audio  sequential median ${q.toFixed(1)} ms; pipelined / sequential = ${(p / q).toFixed(3)} (${(q / p).toFixed(1)}x sooner)`
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overhead per event
+// ---------------------------------------------------------------------------------------------
+
+const overhead = async () => {
+  const count = 100_000
+  const text = Array.from({ length: count }, (_, i) => (i === 0 ? "w" : " w")).join("")
+  const make = () => FakeLlm({ reply: text })
+
+  const direct = async () => {
+    const llm = make()
+    const started = performance.now()
+    let n = 0
+    await Effect.runPromise(
+      llm.stream({ model: "fake-llm", messages: [{ role: "user", content: "go" }] }).pipe(
+        Stream.runForEach((e) => Effect.sync(() => void (e.type === "text_delta" && n++)))
+      )
+    )
+    return { ms: performance.now() - started, n }
+  }
+  const piped = async () => {
+    const llm = make()
+    const started = performance.now()
+    let n = 0
+    await Effect.runPromise(
+      Pipeline.addMessage({ content: "go", llm_provider: "fake", model_name: "fake-llm" }).pipe(
+        Stream.runForEach((e) => Effect.sync(() => void (e.type === "content_streaming" && n++))),
+        Effect.provide(layerOf(fakeProvider({ id: "fake", llm })))
+      )
+    )
+    return { ms: performance.now() - started, n }
+  }
+  await direct()
+  await piped()
+  const d: Array<number> = []
+  const p: Array<number> = []
+  for (let i = 0; i < 3; i++) {
+    const a = await direct()
+    const b = await piped()
+    if (a.n !== count || b.n !== count) throw new Error(`expected ${count} deltas, saw ${a.n} and ${b.n}`)
+    d.push(a.ms)
+    p.push(b.ms)
+  }
+  const dm = median(d)
+  const pm = median(p)
+  return [
+    `overhead     direct: ${count} deltas in ${dm.toFixed(0)} ms (${((count / dm) * 1000 / 1e6).toFixed(2)}M/s)`,
+    `overhead     through addMessage: ${pm.toFixed(0)} ms (${((count / pm) * 1000 / 1e6).toFixed(2)}M events/s); ratio ${(pm / dm).toFixed(2)}x the direct time`
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------------------------
+
+const memory = async () => {
+  const total = 300 * 1024 * 1024
+  const block = silentMp3({ seconds: 10, sampleRate: 16000, bitrateKbps: 32 })
+  const global = globalThis as { gc?: () => void }
+  global.gc?.()
+  const before = process.memoryUsage().rss
+  let sent = 0
+  const source = new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      if (sent >= total) return controller.close()
+      sent += block.byteLength
+      controller.enqueue(block.slice())
+    }
+  }, { highWaterMark: 0 })
+  const stt = FakeStt({ transcript: "long" })
+  const provider = fakeProvider({
+    id: "fake",
+    stt,
+    models: [{ id: "fake-stt", provider: "fake", capability: "stt", input_formats: ["mp3"], max_input_bytes: 1e12 }]
+  })
+  const started = performance.now()
+  const response = await Effect.runPromise(
+    Pipeline.sendMessage({ voice: { stt: { provider: "fake", model: "fake-stt" } }, send_to_llm: false }, { audio: source }).pipe(
+      Effect.provide(layerOf(provider))
+    )
+  )
+  const ms = performance.now() - started
+  const peak = process.resourceUsage().maxRSS * 1024
+  const duration = response.messages[0]?.voice_records?.stt?.duration_seconds ?? 0
+  if (stt.bytesRead() < total) throw new Error(`the STT read ${stt.bytesRead()} of ${total} bytes`)
+  return [
+    `memory       ${(stt.bytesRead() / 1048576).toFixed(0)} MB streamed into the STT in ${(ms / 1000).toFixed(1)} s, duration measured on the way: ${duration.toFixed(0)} s`,
+    `memory       peak RSS growth ${((peak - before) / 1048576).toFixed(1)} MB (target: under 60 MB)`
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const benches: Record<string, () => Promise<Array<string>>> = { "first-audio": firstAudio, overhead, memory }
+const which = process.argv[2]
+if (which !== undefined) {
+  const bench = benches[which]
+  if (bench === undefined) throw new Error(`unknown benchmark ${which}; one of ${Object.keys(benches).join(", ")}`)
+  for (const line of await bench()) console.log(line)
+} else {
+  // Each benchmark in its own process, so peak RSS is its own.
+  const self = fileURLToPath(import.meta.url)
+  for (const name of Object.keys(benches)) {
+    const run = spawnSync(process.execPath, ["--expose-gc", self, name], { stdio: "inherit" })
+    if (run.status !== 0) process.exit(run.status ?? 1)
+  }
+}

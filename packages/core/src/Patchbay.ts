@@ -1,0 +1,255 @@
+/**
+ * `createPatchbay`: the async facade for code that does not use Effect. Promises and async
+ * iterables over the very same Effect program as `Pipeline` (one `ManagedRuntime`), with the
+ * seed's camelCase options outside and the wire (snake_case) shapes inside.
+ *
+ * @example
+ * ```ts
+ * const pb = createPatchbay({ providers: [openai(), elevenlabs()], defaults: { llm: { provider: "openai", model: "gpt-4.1" } } })
+ * const response = await pb.addMessage({
+ *   audioFile: "question.mp3",
+ *   voice: { stt: { provider: "openai", model: "whisper-1", language: "en" } }
+ * })
+ * response.messages.at(-1)?.voice_records?.stt?.transcript
+ * ```
+ * @since 0.1.0
+ */
+import { Cause, Effect, Exit, Fiber, Layer, ManagedRuntime, Stream } from "effect"
+import type { AudioSource } from "./AudioInput.ts"
+import { Cancelled } from "./Errors.ts"
+import { MediaStore } from "./MediaStore.ts"
+import type { MessageRequestEncoded } from "./MessageRequest.ts"
+import type { MessageResponse } from "./MessageResponse.ts"
+import * as Pipeline from "./Pipeline.ts"
+import type { PipelineEvent } from "./PipelineEvent.ts"
+import type { PatchbayProvider } from "./Provider.ts"
+import { ProviderRegistry } from "./ProviderRegistry.ts"
+import { defaultSettings, PipelineSettings, type PipelineSettingsShape } from "./Settings.ts"
+import { type Thread, ThreadStore } from "./ThreadStore.ts"
+import type { ToolDefinition } from "./Tools.ts"
+
+/** Options of {@link createPatchbay}. */
+export interface PatchbayOptions {
+  readonly providers: ReadonlyArray<PatchbayProvider>
+  /** Used when neither the request nor its thread names an LLM. */
+  readonly defaults?: { readonly llm?: { readonly provider: string; readonly model: string } | undefined } | undefined
+  /** Where produced media lives: a directory (else memory), the URL prefix, the signing secret. */
+  readonly media?: {
+    readonly dir?: string | undefined
+    readonly baseUrl?: string | undefined
+    readonly secret?: string | undefined
+    readonly ttlSeconds?: number | undefined
+  } | undefined
+  /** Pipeline tunables, e.g. `{ ttsConcurrency: 3 }`. */
+  readonly settings?: Partial<Omit<PipelineSettingsShape, "defaultLlm">> | undefined
+}
+
+/** The options of one message, as the seed's TypeScript SDK names them. */
+export interface AddMessageParams {
+  readonly threadId?: string | undefined
+  readonly content?: string | undefined
+  readonly audioFile?: AudioSource | undefined
+  /** The wire `voice` object, snake_case inside, exactly as the seed writes it. */
+  readonly voice?: MessageRequestEncoded["voice"] | undefined
+  readonly sendToLlm?: boolean | "true" | "false" | undefined
+  readonly stream?: boolean | undefined
+  readonly llmProvider?: string | undefined
+  readonly modelName?: string | undefined
+  readonly systemPrompt?: string | undefined
+  readonly tools?: ReadonlyArray<ToolDefinition> | undefined
+  readonly providerOptions?: MessageRequestEncoded["provider_options"] | undefined
+  readonly llmFallback?: MessageRequestEncoded["llm_fallback"] | undefined
+  readonly imageGeneration?: "auto" | undefined
+  readonly imageModelProvider?: string | undefined
+  readonly imageModelName?: string | undefined
+  /** Aborting rejects the call (or ends the iterator) with `Cancelled` and stops every vendor request. */
+  readonly signal?: AbortSignal | undefined
+}
+
+/** The facade. */
+export interface Patchbay {
+  readonly createThread: (options?: {
+    readonly systemPrompt?: string | undefined
+    readonly llmProvider?: string | undefined
+    readonly modelName?: string | undefined
+    readonly tools?: ReadonlyArray<ToolDefinition> | undefined
+  }) => Promise<Thread>
+  readonly addMessage: {
+    (params: AddMessageParams & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
+    (params: AddMessageParams & { readonly stream?: false | undefined }): Promise<MessageResponse>
+    (params: AddMessageParams): Promise<MessageResponse | AsyncIterable<PipelineEvent>>
+  }
+  readonly sendMessage: {
+    (content: string, options: Omit<AddMessageParams, "content"> & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
+    (content: string, options?: Omit<AddMessageParams, "content"> & { readonly stream?: false | undefined }): Promise<MessageResponse>
+  }
+  /** Ends a run in flight with status "cancelled", keeping its partial content. */
+  readonly cancel: (runId: string) => Promise<void>
+  readonly media: {
+    /** A stored document's bytes, by `document_id` or by a signed URL. */
+    readonly get: (documentIdOrUrl: string) => Promise<{ readonly bytes: Uint8Array; readonly media_type: string }>
+    /** Serves signed media URLs; mount it on `/media/*` of any web-standard server. */
+    readonly handler: (request: Request) => Promise<Response>
+  }
+  /** Releases the runtime (open files, timers). */
+  readonly dispose: () => Promise<void>
+}
+
+/** Turns the seed's camelCase options into the wire request. */
+const toWire = (params: AddMessageParams): Record<string, unknown> => {
+  const wire: Record<string, unknown> = {}
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) wire[key] = value
+  }
+  set("thread_id", params.threadId)
+  set("content", params.content)
+  set("voice", params.voice)
+  set("send_to_llm", params.sendToLlm)
+  set("stream", params.stream)
+  set("llm_provider", params.llmProvider)
+  set("model_name", params.modelName)
+  set("system_prompt", params.systemPrompt)
+  set("tools", params.tools)
+  set("provider_options", params.providerOptions)
+  set("llm_fallback", params.llmFallback)
+  set("image_generation", params.imageGeneration)
+  set("image_model_provider", params.imageModelProvider)
+  set("image_model_name", params.imageModelName)
+  return wire
+}
+
+/** The error a failed exit rejects with: the tagged error itself; interruption is `Cancelled`. */
+const rejection = <E>(cause: Cause.Cause<E>, runId?: string): unknown => {
+  const failure = Cause.findErrorOption(cause)
+  if (failure._tag === "Some") return failure.value
+  if (Cause.hasInterruptsOnly(cause)) return new Cancelled(runId === undefined ? {} : { runId })
+  return Cause.squash(cause)
+}
+
+/**
+ * Creates a Patchbay instance over the given providers.
+ *
+ * @category constructors
+ */
+export const createPatchbay = (options: PatchbayOptions): Patchbay => {
+  const media = options.media ?? {}
+  const mediaOptions = {
+    ...(media.baseUrl === undefined ? {} : { baseUrl: media.baseUrl }),
+    ...(media.secret === undefined ? {} : { secret: media.secret }),
+    ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds })
+  }
+  const layer = Layer.mergeAll(
+    ProviderRegistry.layer(options.providers),
+    media.dir === undefined ? MediaStore.layerMemory(mediaOptions) : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir }),
+    ThreadStore.layerMemory,
+    Pipeline.Runs.layer
+  )
+  const runtime = ManagedRuntime.make(layer)
+  const settings: PipelineSettingsShape = {
+    ...defaultSettings,
+    ...options.settings,
+    ...(media.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: media.ttlSeconds }),
+    defaultLlm: options.defaults?.llm
+  }
+  type Services = ProviderRegistry | MediaStore | ThreadStore | Pipeline.Runs
+
+  const run = async <A, E>(effect: Effect.Effect<A, E, Services>, signal?: AbortSignal): Promise<A> => {
+    const exit = await runtime.runPromiseExit(
+      Effect.provideService(effect, PipelineSettings, settings),
+      signal === undefined ? undefined : { signal }
+    )
+    if (Exit.isSuccess(exit)) return exit.value
+    throw rejection(exit.cause)
+  }
+
+  /** Streams a prepared run's events to an async iterator; stops the run when the consumer stops. */
+  const iterate = (prepared: Pipeline.PreparedRun, signal: AbortSignal | undefined): AsyncIterable<PipelineEvent> => ({
+    [Symbol.asyncIterator]: () => {
+      const buffered: Array<PipelineEvent> = []
+      let settled: { readonly error?: unknown } | undefined
+      let wake: (() => void) | undefined
+      const notify = () => {
+        wake?.()
+        wake = undefined
+      }
+      const fiber = runtime.runFork(
+        Stream.runForEach(Pipeline.execute(prepared), (event) => Effect.sync(() => (buffered.push(event), notify()))).pipe(
+          Effect.provideService(PipelineSettings, settings)
+        )
+      )
+      fiber.addObserver((exit) => {
+        settled = Exit.isSuccess(exit) ? {} : { error: rejection(exit.cause, prepared.run_id) }
+        notify()
+      })
+      const abort = () => void runtime.runFork(Fiber.interrupt(fiber))
+      if (signal?.aborted === true) abort()
+      signal?.addEventListener("abort", abort, { once: true })
+      return {
+        next: async (): Promise<IteratorResult<PipelineEvent>> => {
+          for (;;) {
+            const event = buffered.shift()
+            if (event !== undefined) return { done: false, value: event }
+            if (settled !== undefined) {
+              signal?.removeEventListener("abort", abort)
+              if ("error" in settled) throw settled.error
+              return { done: true, value: undefined }
+            }
+            await new Promise<void>((resolve) => (wake = resolve))
+          }
+        },
+        return: async (): Promise<IteratorResult<PipelineEvent>> => {
+          signal?.removeEventListener("abort", abort)
+          await runtime.runPromise(Fiber.interrupt(fiber))
+          return { done: true, value: undefined }
+        }
+      }
+    }
+  })
+
+  function addMessage(params: AddMessageParams & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
+  function addMessage(params: AddMessageParams & { readonly stream?: false | undefined }): Promise<MessageResponse>
+  function addMessage(params: AddMessageParams): Promise<MessageResponse | AsyncIterable<PipelineEvent>>
+  async function addMessage(params: AddMessageParams): Promise<MessageResponse | AsyncIterable<PipelineEvent>> {
+    const wire = toWire(params)
+    const audio = params.audioFile === undefined ? {} : { audio: params.audioFile }
+    if (params.signal?.aborted === true) throw new Cancelled({})
+    if (params.stream === true) {
+      const prepared = await run(Pipeline.prepare(wire, audio), params.signal)
+      return iterate(prepared, params.signal)
+    }
+    return run(Pipeline.sendMessage(wire, audio), params.signal)
+  }
+
+  function sendMessage(content: string, options: Omit<AddMessageParams, "content"> & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
+  function sendMessage(content: string, options?: Omit<AddMessageParams, "content"> & { readonly stream?: false | undefined }): Promise<MessageResponse>
+  function sendMessage(content: string, options: Omit<AddMessageParams, "content"> = {}) {
+    return addMessage({ ...options, content })
+  }
+
+  return {
+    createThread: (thread = {}) =>
+      run(Pipeline.createThread({
+        ...(thread.systemPrompt === undefined ? {} : { system_prompt: thread.systemPrompt }),
+        ...(thread.llmProvider === undefined ? {} : { llm_provider: thread.llmProvider }),
+        ...(thread.modelName === undefined ? {} : { model_name: thread.modelName }),
+        ...(thread.tools === undefined ? {} : { tools: thread.tools })
+      })),
+    addMessage,
+    sendMessage,
+    cancel: (runId) => run(Pipeline.cancel(runId)),
+    media: {
+      get: (documentIdOrUrl) =>
+        run(Effect.gen(function*() {
+          const store = yield* MediaStore
+          const id = /^[A-Za-z0-9_-]+$/.test(documentIdOrUrl) ? documentIdOrUrl : yield* store.verify(documentIdOrUrl)
+          const found = yield* store.get(id)
+          return { bytes: found.bytes, media_type: found.media_type }
+        })),
+      handler: async (request) => {
+        const store = await runtime.runPromise(MediaStore.useSync((media) => media))
+        return store.handler(request)
+      }
+    },
+    dispose: () => runtime.dispose()
+  }
+}

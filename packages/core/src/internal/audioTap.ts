@@ -1,0 +1,117 @@
+/**
+ * Watching audio on its way to a vendor: counting bytes against the vendor's limit for inputs
+ * of unknown length, and measuring the duration from the same bytes without reading a one-shot
+ * stream twice or holding it in memory. The measuring reader is fed in lockstep with the
+ * provider's reads (each chunk waits until the measurer took the previous one), so memory stays
+ * bounded whatever the size.
+ */
+import { Effect } from "effect"
+import * as Audio from "../Audio.ts"
+import type { AudioInput } from "../AudioInput.ts"
+
+/** What a tap reports once the provider has read the audio. */
+export interface AudioTap {
+  /** The input to hand to the provider. */
+  readonly input: AudioInput
+  /** Bytes read so far, and whether they passed the limit. */
+  readonly counted: () => { readonly bytes: number; readonly exceeded: boolean }
+  /** The duration in seconds measured from the bytes; undefined when they cannot be measured. */
+  readonly duration: Effect.Effect<number | undefined>
+  /** Says the provider is done: a one-shot input it never read is then not measured. */
+  readonly close: () => void
+}
+
+class LimitExceeded extends Error {
+  constructor(limit: number) {
+    super(`the audio passed the limit of ${limit} bytes`)
+  }
+}
+
+/**
+ * Wraps an input so that reading it counts bytes (erroring the stream once they pass `limit`)
+ * and feeds a duration probe. Re-readable inputs (files, bytes, Blobs) are probed from a
+ * second read instead, which costs no memory either.
+ */
+export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
+  let bytes = 0
+  let exceeded = false
+  let probeSource: ReadableStream<Uint8Array> | undefined
+  let probeReady: (stream: ReadableStream<Uint8Array> | undefined) => void = () => undefined
+  const probeStream = new Promise<ReadableStream<Uint8Array> | undefined>((resolve) => (probeReady = resolve))
+
+  const count = (chunk: Uint8Array) => {
+    bytes += chunk.byteLength
+    if (limit !== undefined && bytes > limit) {
+      exceeded = true
+      throw new LimitExceeded(limit)
+    }
+  }
+
+  const stream = (): ReadableStream<Uint8Array> => {
+    const reader = input.stream().getReader()
+    // The measuring side: a stream the probe reads, fed from the provider's reads.
+    let feed: ReadableStreamDefaultController<Uint8Array> | undefined
+    let taken: (() => void) | undefined
+    let measuring = input.once
+    if (measuring) {
+      probeSource = new ReadableStream<Uint8Array>({
+        start: (controller) => void (feed = controller),
+        pull: () => {
+          taken?.()
+          taken = undefined
+        },
+        cancel: () => {
+          measuring = false
+          taken?.()
+        }
+      }, { highWaterMark: 1 })
+      probeReady(probeSource)
+    }
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const next = await reader.read()
+        if (next.done) {
+          if (measuring) feed?.close()
+          controller.close()
+          return
+        }
+        try {
+          count(next.value)
+        } catch (error) {
+          if (measuring) feed?.error(error)
+          await reader.cancel(error)
+          throw error
+        }
+        if (measuring && feed !== undefined) {
+          feed.enqueue(next.value)
+          if ((feed.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (taken = resolve))
+        }
+        controller.enqueue(next.value)
+      },
+      cancel: async (reason) => {
+        if (measuring) feed?.error(reason)
+        await reader.cancel(reason)
+      }
+    }, { highWaterMark: 0 })
+  }
+
+  const measure = (source: ReadableStream<Uint8Array> | Uint8Array) =>
+    Audio.probe(source, input.size === undefined ? {} : { size: input.size }).pipe(
+      Effect.map((info) => info.duration_seconds),
+      Effect.orElseSucceed(() => undefined)
+    )
+
+  const duration: Effect.Effect<number | undefined> = input.once
+    ? Effect.flatMap(Effect.promise(() => probeStream), (source) => (source === undefined ? Effect.succeed(undefined) : measure(source)))
+    : Effect.suspend(() => measure(input.stream()))
+
+  return {
+    input: { ...input, stream, blob: input.once ? async () => new Blob([await new Response(stream()).arrayBuffer()]) : input.blob, bytes: async () => new Uint8Array(await new Response(stream()).arrayBuffer()) },
+    counted: () => ({ bytes, exceeded }),
+    duration,
+    close: () => probeReady(probeSource)
+  }
+}
+
+/** True when a provider's failure came from the tap's limit. */
+export const isLimitExceeded = (u: unknown): boolean => u instanceof LimitExceeded

@@ -1,0 +1,8 @@
+/**
+ * @patchbay/core/testing — deterministic fake providers and audio generators, for Patchbay's
+ * own tests and for third-party authors testing code built on Patchbay.
+ *
+ * @since 0.1.0
+ */
+export * from "./Fakes.ts"
+export { alaw, pcm16, silentMp3, ulaw, wav } from "./audio.ts"
