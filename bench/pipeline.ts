@@ -170,7 +170,7 @@ const overhead = async () => {
 // ---------------------------------------------------------------------------------------------
 
 const memory = async () => {
-  const total = 300 * 1024 * 1024
+  const total = Number(process.env.BENCH_MEMORY_MB ?? 300) * 1024 * 1024
   const block = silentMp3({ seconds: 10, sampleRate: 16000, bitrateKbps: 32 })
   const global = globalThis as { gc?: () => void }
   global.gc?.()
@@ -180,7 +180,7 @@ const memory = async () => {
     pull: (controller) => {
       if (sent >= total) return controller.close()
       sent += block.byteLength
-      controller.enqueue(block.slice())
+      controller.enqueue(block.slice()) // a fresh buffer each time, as a socket or file gives
     }
   }, { highWaterMark: 0 })
   const stt = FakeStt({ transcript: "long" })

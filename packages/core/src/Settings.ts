@@ -8,6 +8,29 @@
 import { Context } from "effect"
 import type { ChunkingOptions } from "./internal/sentences.ts"
 
+/** How vendor requests are retried: only while they have yielded nothing, only retryable errors. */
+export interface RetrySettings {
+  /** Retries after the first attempt. */
+  readonly times: number
+  /** The first backoff; each retry doubles it, jittered between half and all of it. */
+  readonly baseDelayMs: number
+  readonly maxDelayMs: number
+  /** A vendor asking to wait longer than this (`retry-after`) is not retried. */
+  readonly maxRetryAfterMs: number
+}
+
+/**
+ * Per-stage timeouts in milliseconds: how long one vendor request may go without producing
+ * anything (its first byte, or the next one) before it fails as `ProviderTimeout` (retryable).
+ * For requests that answer once (STT without streaming, images) it bounds the whole request.
+ */
+export interface StageTimeouts {
+  readonly stt?: number | undefined
+  readonly llm?: number | undefined
+  readonly tts?: number | undefined
+  readonly image?: number | undefined
+}
+
 /** @category models */
 export interface PipelineSettingsShape {
   /** Synthesis requests in flight at once per response (vendors such as ElevenLabs limit concurrency). */
@@ -16,6 +39,10 @@ export interface PipelineSettingsShape {
   readonly chunking: ChunkingOptions
   /** How long signed media URLs in responses and events stay valid, in seconds. */
   readonly mediaUrlTtlSeconds: number
+  readonly retry: RetrySettings
+  readonly timeouts: StageTimeouts
+  /** How many LLM round trips one turn may take through built-in tools (the image tool). */
+  readonly maxToolRounds: number
   /** The LLM used when neither the request nor the thread names one. */
   readonly defaultLlm?: { readonly provider: string; readonly model: string } | undefined
 }
@@ -24,7 +51,10 @@ export interface PipelineSettingsShape {
 export const defaultSettings: PipelineSettingsShape = {
   ttsConcurrency: 2,
   chunking: {},
-  mediaUrlTtlSeconds: 3600
+  mediaUrlTtlSeconds: 3600,
+  retry: { times: 3, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 },
+  timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000 },
+  maxToolRounds: 8
 }
 
 /** @category services */

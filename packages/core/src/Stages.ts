@@ -12,13 +12,14 @@
  * ```
  * @since 0.1.0
  */
-import { type Cause, Clock, Effect, Fiber, Option, Queue, Semaphore, Stream } from "effect"
+import { type Cause, Clock, Deferred, Effect, Fiber, Option, Queue, Semaphore, Stream } from "effect"
 import * as Audio from "./Audio.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
-import { InputTooLarge, InvalidRequest, type ProviderError, UnsupportedFormat } from "./Errors.ts"
+import { InputTooLarge, InvalidRequest, type ProviderError, ProviderUnavailable, UnsupportedFormat } from "./Errors.ts"
 import { makeJoiner } from "./internal/audioJoin.ts"
 import { tap } from "./internal/audioTap.ts"
+import { fallbackStream, idleTimeout, retryEffect, retryStream, timeoutEffect } from "./internal/resilience.ts"
 import { chunkSentences } from "./internal/sentences.ts"
 import type { Media } from "./Media.ts"
 import { MediaStore } from "./MediaStore.ts"
@@ -79,64 +80,96 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
   audio: AudioInput,
   warnings: ReadonlyArray<string> = []
 ) {
-  const entry = valid[0]
-  if (entry === undefined) return yield* new InvalidRequest({ field: "voice.stt", reason: "no STT provider to run" })
-  const { resolved } = entry
-  const limit = resolved.model?.max_input_bytes
-  const watched = tap(audio, limit)
-  const measuring = yield* Effect.forkChild(watched.duration)
-  const request = {
-    model: resolved.modelId,
-    language: entry.language,
-    provider_options: entry.options,
-    audio: watched.input
-  }
-  const started = yield* now
+  if (valid.length === 0) return yield* new InvalidRequest({ field: "voice.stt", reason: "no STT provider to run" })
+  const settings = yield* PipelineSettings
+  const run = yield* Run
+  let served: Validation.ValidStt | undefined
   let firstByte: number | undefined
   let text = ""
-  const begin = Effect.gen(function*() {
-    if (firstByte !== undefined) return
-    firstByte = yield* now
-    yield* emit({ type: "stt_stream_start", provider: resolved.provider.id, model: resolved.modelId })
-  })
-  const onDelta = (delta: string) =>
+  const started = yield* now
+
+  /** The vendor answered: from here on, no retry or fallback may replace it. */
+  const begin = (entry: Validation.ValidStt) =>
     Effect.gen(function*() {
-      yield* begin
+      if (served !== undefined) return
+      served = entry
+      firstByte = yield* now
+      run.emitUnsafe({ type: "stt_stream_start", provider: entry.resolved.provider.id, model: entry.resolved.modelId })
+    })
+  const onDelta = (entry: Validation.ValidStt, delta: string) =>
+    Effect.andThen(begin(entry), Effect.sync(() => {
       if (delta === "") return
       text += delta
-      yield* emit({ type: "stt_text_delta", delta })
+      run.emitUnsafe({ type: "stt_text_delta", delta })
+    }))
+
+  /** One vendor: its requests retried while nothing came back and the audio can be sent again. */
+  const attempt = (entry: Validation.ValidStt) =>
+    Effect.gen(function*() {
+      const { resolved } = entry
+      const limit = resolved.model?.max_input_bytes
+      let watched = tap(audio, limit)
+      const measuring = audio.once ? yield* Effect.forkChild(watched.duration) : undefined
+      const context = { provider: resolved.provider.id, stage: "stt" }
+      const request = () => ({ model: resolved.modelId, language: entry.language, provider_options: entry.options, audio: watched.input })
+      const overLimit = (error: ProviderError): ProviderError => {
+        const counted = watched.counted()
+        return counted.exceeded && limit !== undefined
+          ? new InputTooLarge({ provider: resolved.provider.id, model: resolved.modelId, field: "audio_file", limit, size: counted.bytes })
+          : error
+      }
+      // A one-shot stream that was read cannot be sent again; bytes, Blobs and files can.
+      const canRetry = () => served === undefined && (!audio.once || watched.counted().bytes === 0)
+      let tries = 0
+      const capability = resolved.capability
+      const one = (): Effect.Effect<Transcript, ProviderError> => capability.transcribeStream !== undefined
+        ? idleTimeout(capability.transcribeStream(request()), settings.timeouts.stt, context).pipe(
+          Stream.runFoldEffect(
+            (): Transcript | undefined => undefined,
+            (final, element: SttDelta | Transcript) => element.type === "delta" ? Effect.as(onDelta(entry, element.delta), final) : Effect.succeed(element)
+          ),
+          Effect.flatMap((final) =>
+            final === undefined
+              ? Effect.fail(new ProviderUnavailable({ provider: resolved.provider.id, detail: "the STT stream ended without a transcript" }))
+              : Effect.succeed(final)
+          )
+        )
+        : timeoutEffect(capability.transcribe(request()), settings.timeouts.stt, context)
+      const transcript = yield* retryEffect(
+        Effect.suspend(() => {
+          // each retry of re-readable audio reads it afresh
+          if (tries++ > 0 && !audio.once) watched = tap(audio, limit)
+          return one()
+        }),
+        settings.retry,
+        canRetry
+      ).pipe(Effect.mapError(overLimit))
+      yield* begin(entry)
+      watched.close()
+      const measured = measuring === undefined ? yield* watched.duration : yield* Fiber.join(measuring)
+      return { transcript, measured }
     })
-  const overLimit = (error: ProviderError) => {
-    const counted = watched.counted()
-    return counted.exceeded && limit !== undefined
-      ? new InputTooLarge({ provider: resolved.provider.id, model: resolved.modelId, field: "audio_file", limit, size: counted.bytes })
-      : error
+
+  // The stage's vendors in order, each tried only while nothing was output and the audio can be re-sent.
+  let outcome: { readonly transcript: Transcript; readonly measured: number | undefined } | undefined
+  for (const [i, entry] of valid.entries()) {
+    const result = yield* Effect.result(attempt(entry))
+    if (result._tag === "Success") {
+      outcome = result.success
+      break
+    }
+    const last = i === valid.length - 1
+    if (last || served !== undefined || audio.once) return yield* Effect.fail(result.failure)
   }
-  const capability = resolved.capability
-  const transcript: Transcript = capability.transcribeStream !== undefined
-    ? yield* capability.transcribeStream(request).pipe(
-      Stream.runFoldEffect(
-        (): Transcript | undefined => undefined,
-        (final, element: SttDelta | Transcript) => element.type === "delta" ? Effect.as(onDelta(element.delta), final) : Effect.succeed(element)
-      ),
-      Effect.flatMap((final) =>
-        final === undefined
-          ? Effect.fail(new InvalidRequest({ provider: resolved.provider.id, field: "voice.stt", reason: "the STT stream ended without a transcript" }))
-          : Effect.succeed(final)
-      ),
-      Effect.mapError(overLimit)
-    )
-    : yield* capability.transcribe(request).pipe(Effect.mapError(overLimit))
-  // A vendor that streamed deltas but sent a final text that differs: deltas must join to it.
-  if (text === "") yield* onDelta(transcript.text)
-  else if (text !== transcript.text && transcript.text.startsWith(text)) yield* onDelta(transcript.text.slice(text.length))
-  else yield* begin
+  const entry = served!
+  const { transcript, measured } = outcome!
+  // Deltas always join to the transcript: a vendor that could not stream gets one delta.
+  if (text === "") yield* onDelta(entry, transcript.text)
+  else if (text !== transcript.text && transcript.text.startsWith(text)) yield* onDelta(entry, transcript.text.slice(text.length))
   const finished = yield* now
-  watched.close()
-  const measured = yield* Fiber.join(measuring)
   const record: SttRecord = {
-    provider: resolved.provider.id,
-    model: resolved.modelId,
+    provider: entry.resolved.provider.id,
+    model: entry.resolved.modelId,
     language: transcript.language ?? entry.language ?? null,
     transcript: transcript.text,
     duration_seconds: measured ?? transcript.duration_seconds ?? 0,
@@ -153,7 +186,7 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
     latency_ms: { first_byte: (firstByte ?? finished) - started, total: finished - started },
     provider_output: transcript.provider_output
   }
-  yield* emit({ type: "stt_stream_end", transcript: transcript.text, record })
+  run.emitUnsafe({ type: "stt_stream_end", transcript: transcript.text, record })
   return record
 })
 
@@ -207,10 +240,10 @@ export const respondValidated = Effect.fn("Stages.respond")(function*(
   prompt: Prompt,
   onText: (delta: string) => void = () => undefined
 ) {
-  const entry = valid[0]
-  if (entry === undefined) return yield* new InvalidRequest({ field: "llm_provider", reason: "no LLM to run" })
+  if (valid.length === 0) return yield* new InvalidRequest({ field: "llm_provider", reason: "no LLM to run" })
   const run = yield* Run
-  const { options } = Validation.optionsFor(prompt.provider_options, entry.provider.id, "provider_options")
+  const settings = yield* PipelineSettings
+  let entry = valid[0]!
   let content = ""
   const toolCalls: Array<ToolCall> = []
   let usage: Usage = {}
@@ -245,12 +278,16 @@ export const respondValidated = Effect.fn("Stages.respond")(function*(
         }
       }
     })
-  yield* entry.capability.stream({
-    model: entry.modelId,
-    messages: prompt.messages,
-    tools: prompt.tools,
-    provider_options: options
-  }).pipe(Stream.runForEachArray(handle))
+  // Each LLM in turn (the request's, then `llm_fallback`) while nothing was output; each
+  // request retried while it has yielded nothing.
+  const candidates = valid.map((candidate) => () =>
+    retryStream(() => {
+      const { options } = Validation.optionsFor(prompt.provider_options, candidate.provider.id, "provider_options")
+      const request = { model: candidate.modelId, messages: prompt.messages, tools: prompt.tools, provider_options: options }
+      return idleTimeout(candidate.capability.stream(request), settings.timeouts.llm, { provider: candidate.provider.id, stage: "llm" })
+    }, settings.retry)
+  )
+  yield* fallbackStream(candidates, (i) => Effect.sync(() => void (entry = valid[i]!))).pipe(Stream.runForEachArray(handle))
   const reply: Reply = {
     content,
     tool_calls: toolCalls,
@@ -342,37 +379,48 @@ export const speakValidated = <E, R>(
   options: { readonly thread_id?: string | undefined; readonly warnings?: ReadonlyArray<string> } = {}
 ): Effect.Effect<TtsRecord | undefined, E | ProviderError | InvalidRequest, R | Run | MediaStore> =>
   Effect.scoped(Effect.gen(function*() {
-    const entry = valid[0]
-    if (entry === undefined) return yield* new InvalidRequest({ field: "voice.tts", reason: "no TTS provider to run" })
+    const primary = valid[0]
+    if (primary === undefined) return yield* new InvalidRequest({ field: "voice.tts", reason: "no TTS provider to run" })
     const settings = yield* PipelineSettings
+    const run = yield* Run
     const scope = yield* Effect.scope
-    const { resolved } = entry
-    const format = entry.outputFormat
-    const joiner = format === undefined ? undefined : makeJoiner(format)
-    const chunks: Stream.Stream<string, E, R> = joiner !== undefined
+    const joiners = valid.map((entry) => (entry.outputFormat === undefined ? undefined : makeJoiner(entry.outputFormat)))
+    // Joinable formats are spoken sentence by sentence; others in one request once the text is complete.
+    const chunks: Stream.Stream<string, E, R> = joiners[0] !== undefined
       ? text.pipe(chunkSentences(settings.chunking))
       : Stream.fromEffect(Stream.mkString(text)).pipe(Stream.filter((all) => all.trim() !== ""), Stream.map((all) => all.trim()))
 
     const permits = yield* Semaphore.make(Math.max(1, settings.ttsConcurrency))
+    /** Which entry serves the stage: decided by the first audio byte of the first sentence. */
+    const serving = yield* Deferred.make<number, ProviderError>()
+    let servingIndex = 0
     /** Each request's summary at its segment's index. */
     const summaryAt: Array<SpeechSummary | undefined> = []
     let requestStarted: number | undefined
     let firstByteAt: number | undefined
     let previous: string | undefined
 
-    /** Starts one synthesis request now (within the permit), buffering its output for in-order emission. */
-    const startSegment = (chunk: string, index: number): Effect.Effect<Segment> =>
-      Effect.gen(function*() {
-        yield* permits.take(1)
-        const queue = yield* Queue.unbounded<Uint8Array, ProviderError | Cause.Done>()
-        const transform = joiner?.segment(index)
+    /** One synthesis request of a segment to one entry, its bytes passed through that entry's joiner. */
+    const synthesize = (entryIndex: number, chunk: string, index: number, previousText: string | undefined) =>
+      Stream.suspend(() => {
+        const entry = valid[entryIndex]!
+        const { resolved } = entry
+        const transform = joiners[entryIndex]?.segment(index)
+        const request = {
+          model: resolved.modelId,
+          voice: entry.voice,
+          output_format: entry.outputFormatId,
+          language: entry.language,
+          provider_options: entry.options,
+          text: chunk,
+          ...(previousText === undefined ? {} : { previous_text: previousText })
+        }
         // What one vendor chunk became after joining goes out as one piece.
-        const push = (join: () => ReadonlyArray<Uint8Array>) =>
+        const join = (bytes: () => ReadonlyArray<Uint8Array>) =>
           Effect.try({
             try: () => {
-              const bytes = join()
-              const piece = bytes.length === 1 ? bytes[0]! : concat(bytes)
-              if (piece.byteLength > 0) Queue.offerUnsafe(queue, piece)
+              const out = bytes()
+              return out.length === 1 ? out[0]! : concat(out)
             },
             catch: (cause) =>
               new UnsupportedFormat({
@@ -384,25 +432,37 @@ export const speakValidated = <E, R>(
                 detail: `the vendor's audio could not be joined into one file: ${cause instanceof Error ? cause.message : String(cause)}`
               })
           })
-        const request = {
-          model: resolved.modelId,
-          voice: entry.voice,
-          output_format: entry.outputFormatId,
-          language: entry.language,
-          provider_options: entry.options,
-          text: chunk,
-          ...(previous === undefined ? {} : { previous_text: previous })
-        }
+        const audio = idleTimeout(resolved.capability.synthesize(request), settings.timeouts.tts, { provider: resolved.provider.id, stage: "tts" }).pipe(
+          Stream.mapEffect((element: AudioChunk | SpeechSummary) =>
+            element.type === "summary"
+              ? Effect.as(Effect.sync(() => void (summaryAt[index] = element)), new Uint8Array(0))
+              : join(() => (transform === undefined ? [element.data] : transform.push(element.data)))
+          ),
+          Stream.concat(Stream.fromEffect(Effect.suspend(() => join(() => transform?.end() ?? [])))),
+          Stream.filter((bytes) => bytes.byteLength > 0)
+        )
+        return audio
+      })
+
+    /** Starts a segment's request now (within a permit); its bytes wait in a queue for their turn. */
+    const startSegment = (chunk: string, index: number): Effect.Effect<Segment> =>
+      Effect.gen(function*() {
+        yield* permits.take(1)
+        const queue = yield* Queue.unbounded<Uint8Array, ProviderError | Cause.Done>()
+        const previousText = previous
         previous = chunk
         const t = yield* now
         if (requestStarted === undefined) requestStarted = t
-        yield* resolved.capability.synthesize(request).pipe(
-          Stream.runForEach((element: AudioChunk | SpeechSummary) =>
-            element.type === "summary"
-              ? Effect.sync(() => void (summaryAt[index] = element))
-              : push(() => transform === undefined ? [element.data] : transform.push(element.data))
-          ),
-          Effect.andThen(push(() => transform?.end() ?? [])),
+        const bytes: Stream.Stream<Uint8Array, ProviderError> = index === 0
+          // The first sentence may fall back to the next vendor while no audio came out.
+          ? fallbackStream(
+            valid.map((_, i) => () => retryStream(() => synthesize(i, chunk, index, previousText), settings.retry)),
+            (i) => Effect.andThen(Effect.sync(() => void (servingIndex = i)), Deferred.succeed(serving, i))
+          ).pipe(Stream.tapError((error) => Deferred.fail(serving, error)))
+          // Later sentences go to the vendor that served the first, retried while they yield nothing.
+          : Stream.unwrap(Effect.map(Deferred.await(serving), (i) => retryStream(() => synthesize(i, chunk, index, previousText), settings.retry)))
+        yield* bytes.pipe(
+          Stream.runForEach((piece) => Effect.sync(() => void Queue.offerUnsafe(queue, piece))),
           Effect.matchCauseEffect({
             onSuccess: () => Queue.end(queue),
             onFailure: (cause) => Queue.failCause(queue, cause)
@@ -419,16 +479,17 @@ export const speakValidated = <E, R>(
       Effect.gen(function*() {
         if (chunkIndex === 0) {
           firstByteAt = yield* now
-          yield* emit({
+          const entry = valid[servingIndex]!
+          run.emitUnsafe({
             type: "tts_stream_start",
-            provider: resolved.provider.id,
-            model: resolved.modelId,
+            provider: entry.resolved.provider.id,
+            model: entry.resolved.modelId,
             voice: entry.voice,
             output_format: entry.outputFormatId ?? "default"
           })
         }
         parts.push(bytes)
-        yield* emit({ type: "tts_audio_chunk", data: encodeBase64(bytes), index: chunkIndex++ })
+        run.emitUnsafe({ type: "tts_audio_chunk", data: encodeBase64(bytes), index: chunkIndex++ })
       })
 
     yield* chunks.pipe(
@@ -440,18 +501,20 @@ export const speakValidated = <E, R>(
     )
     if (parts.length === 0) return undefined
 
+    const entry = valid[servingIndex]!
+    const joiner = joiners[servingIndex]
     const finished = yield* now
     const summaries = summaryAt.filter((s): s is SpeechSummary => s !== undefined)
     const joined = concat(parts)
     const stored = joiner?.finalize(joined) ?? joined
     const first = summaries[0]
-    const media_type = first?.media_type ?? mediaTypeOfFormat(format?.format)
+    const media_type = first?.media_type ?? mediaTypeOfFormat(entry.outputFormat?.format)
     const media = yield* store({ bytes: stored, media_type, thread_id: options.thread_id })
     const measured = joiner?.duration(stored) ??
       (yield* Audio.probe(stored).pipe(Effect.map((info) => info.duration_seconds), Effect.option, Effect.map(Option.getOrUndefined)))
     const record: TtsRecord = {
-      provider: resolved.provider.id,
-      model: resolved.modelId,
+      provider: entry.resolved.provider.id,
+      model: entry.resolved.modelId,
       voice: entry.voice,
       output_format: first?.output_format ?? entry.outputFormatId ?? "default",
       audio_url: media.url,
@@ -472,7 +535,7 @@ export const speakValidated = <E, R>(
       ]),
       provider_output: summaries.map((s) => s.provider_output)
     }
-    yield* emit({ type: "tts_stream_end", audio_url: media.url, document_id: media.document_id, duration_seconds: record.duration_seconds, record })
+    run.emitUnsafe({ type: "tts_stream_end", audio_url: media.url, document_id: media.document_id, duration_seconds: record.duration_seconds, record })
     return record
   }))
 

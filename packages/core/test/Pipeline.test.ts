@@ -339,7 +339,7 @@ it.effect("cancel(run_id) aborts the in-flight vendor calls and ends the run as 
   return Effect.gen(function*() {
     const prepared = yield* Pipeline.prepare({ content: "Count", ...llm, voice: { tts } })
     const fiber = yield* Effect.forkChild(Stream.runCollect(Pipeline.execute(prepared)))
-    yield* TestClock.adjust("350 millis")
+    for (let ms = 0; ms < 350; ms += 10) yield* TestClock.adjust("10 millis")
     yield* Pipeline.cancel(prepared.run_id)
     yield* TestClock.adjust("10 millis")
     const events = [...(yield* Fiber.join(fiber))]

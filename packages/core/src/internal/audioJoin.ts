@@ -193,7 +193,7 @@ const mpegBitrates = {
 const mpegSampleRates = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] } as const
 
 /** One MPEG audio frame header (MPEG-1, 2 or 2.5; layer I, II or III). */
-interface MpegHeader {
+export interface MpegHeader {
   readonly version: "1" | "2" | "2.5"
   readonly layer: 1 | 2 | 3
   readonly sampleRate: number
@@ -205,7 +205,7 @@ interface MpegHeader {
 }
 
 /** Reads an MPEG audio frame header at `at` (4 bytes); free-format and reserved values are refused. */
-const mpegHeaderAt = (b: Uint8Array, at: number): MpegHeader | undefined => {
+export const mpegHeaderAt = (b: Uint8Array, at: number): MpegHeader | undefined => {
   if (at + 4 > b.length || byteAt(b, at) !== 0xff) return undefined
   const b1 = byteAt(b, at + 1)
   const b2 = byteAt(b, at + 2)
@@ -252,11 +252,11 @@ const xingOffset = (h: MpegHeader) =>
 const vbriOffset = 36
 
 /** How many bytes of a first frame are needed to tell whether it is a Xing/Info/VBRI frame. */
-const infoProbeLength = (h: MpegHeader) =>
+export const infoProbeLength = (h: MpegHeader) =>
   h.layer === 3 ? Math.min(h.length, Math.max(xingOffset(h), vbriOffset) + 4) : 4
 
 /** Whether the frame at `at` is a Xing/Info or VBRI frame (metadata for players, no audio). */
-const isInfoFrame = (b: Uint8Array, at: number, h: MpegHeader): boolean => {
+export const isInfoFrame = (b: Uint8Array, at: number, h: MpegHeader): boolean => {
   if (h.layer !== 3) return false
   const inFrame = (offset: number, tag: string) => offset + 4 <= h.length && hasAscii(b, at + offset, tag)
   const xing = xingOffset(h)
@@ -264,7 +264,7 @@ const isInfoFrame = (b: Uint8Array, at: number, h: MpegHeader): boolean => {
 }
 
 /** The length of a valid ID3v2 tag at `at` (header, body and footer), if there is one. */
-const id3v2Length = (b: Uint8Array, at: number): number | undefined => {
+export const id3v2Length = (b: Uint8Array, at: number): number | undefined => {
   if (!hasAscii(b, at, "ID3") || at + 10 > b.length) return undefined
   if (byteAt(b, at + 3) === 0xff || byteAt(b, at + 4) === 0xff) return undefined
   let size = 0

@@ -8,6 +8,7 @@
 import { Effect } from "effect"
 import * as Audio from "../Audio.ts"
 import type { AudioInput } from "../AudioInput.ts"
+import { type DurationMeter, meterFor } from "./durationMeter.ts"
 
 /** What a tap reports once the provider has read the audio. */
 export interface AudioTap {
@@ -35,6 +36,7 @@ class LimitExceeded extends Error {
 export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
   let bytes = 0
   let exceeded = false
+  let onceMeter: DurationMeter | undefined
   let probeSource: ReadableStream<Uint8Array> | undefined
   let probeReady: (stream: ReadableStream<Uint8Array> | undefined) => void = () => undefined
   const probeStream = new Promise<ReadableStream<Uint8Array> | undefined>((resolve) => (probeReady = resolve))
@@ -49,10 +51,12 @@ export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
 
   const stream = (): ReadableStream<Uint8Array> => {
     const reader = input.stream().getReader()
-    // The measuring side: a stream the probe reads, fed from the provider's reads.
+    // Measuring on the way: a meter for mp3 and wav, else a probe fed from the provider's reads.
+    const meter = input.once ? meterFor(input.container) : undefined
+    if (meter !== undefined) onceMeter = meter
     let feed: ReadableStreamDefaultController<Uint8Array> | undefined
     let taken: (() => void) | undefined
-    let measuring = input.once
+    let measuring = input.once && meter === undefined
     if (measuring) {
       probeSource = new ReadableStream<Uint8Array>({
         start: (controller) => void (feed = controller),
@@ -72,9 +76,11 @@ export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
         const next = await reader.read()
         if (next.done) {
           if (measuring) feed?.close()
+          if (meter !== undefined) probeReady(undefined)
           controller.close()
           return
         }
+        meter?.push(next.value)
         try {
           count(next.value)
         } catch (error) {
@@ -101,9 +107,24 @@ export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
       Effect.orElseSucceed(() => undefined)
     )
 
+  /** Reads a re-readable input again through a meter: fast, and nothing is kept. */
+  const meterAgain = (meter: DurationMeter) =>
+    Effect.promise(async () => {
+      const reader = input.stream().getReader()
+      for (;;) {
+        const next = await reader.read()
+        if (next.done) return meter.end()
+        meter.push(next.value)
+      }
+    })
+
   const duration: Effect.Effect<number | undefined> = input.once
-    ? Effect.flatMap(Effect.promise(() => probeStream), (source) => (source === undefined ? Effect.succeed(undefined) : measure(source)))
-    : Effect.suspend(() => measure(input.stream()))
+    ? Effect.flatMap(Effect.promise(() => probeStream), (source) =>
+      source !== undefined ? measure(source) : Effect.sync(() => onceMeter?.end()))
+    : Effect.suspend(() => {
+      const meter = meterFor(input.container)
+      return meter === undefined ? measure(input.stream()) : meterAgain(meter)
+    })
 
   return {
     input: { ...input, stream, blob: input.once ? async () => new Blob([await new Response(stream()).arrayBuffer()]) : input.blob, bytes: async () => new Uint8Array(await new Response(stream()).arrayBuffer()) },
