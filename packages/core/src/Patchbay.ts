@@ -26,7 +26,7 @@ import type { PatchbayProvider } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { defaultSettings, PipelineSettings, type PipelineSettingsShape } from "./Settings.ts"
 import { type Thread, ThreadStore } from "./ThreadStore.ts"
-import type { ToolDefinition } from "./Tools.ts"
+import type { ToolDefinition, ToolOutput } from "./Tools.ts"
 
 /** Options of {@link createPatchbay}. */
 export interface PatchbayOptions {
@@ -82,6 +82,14 @@ export interface Patchbay {
   readonly sendMessage: {
     (content: string, options: Omit<AddMessageParams, "content"> & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
     (content: string, options?: Omit<AddMessageParams, "content"> & { readonly stream?: false | undefined }): Promise<MessageResponse>
+  }
+  /**
+   * Resumes a run paused with `tool_submit_required` (status "requires_action") with the
+   * outputs of its tool calls; returns what `addMessage` returns.
+   */
+  readonly submitToolOutputs: {
+    (runId: string, outputs: ReadonlyArray<ToolOutput>, options: { readonly stream: true; readonly signal?: AbortSignal | undefined }): Promise<AsyncIterable<PipelineEvent>>
+    (runId: string, outputs: ReadonlyArray<ToolOutput>, options?: { readonly stream?: false | undefined; readonly signal?: AbortSignal | undefined }): Promise<MessageResponse>
   }
   /** Ends a run in flight with status "cancelled", keeping its partial content. */
   readonly cancel: (runId: string) => Promise<void>
@@ -163,7 +171,11 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
   }
 
   /** Streams a prepared run's events to an async iterator; stops the run when the consumer stops. */
-  const iterate = (prepared: Pipeline.PreparedRun, signal: AbortSignal | undefined): AsyncIterable<PipelineEvent> => ({
+  const iterate = (
+    prepared: Pipeline.PreparedRun,
+    signal: AbortSignal | undefined,
+    outputs: ReadonlyArray<ToolOutput> = []
+  ): AsyncIterable<PipelineEvent> => ({
     [Symbol.asyncIterator]: () => {
       const buffered: Array<PipelineEvent> = []
       let settled: { readonly error?: unknown } | undefined
@@ -173,7 +185,7 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
         wake = undefined
       }
       const fiber = runtime.runFork(
-        Stream.runForEach(Pipeline.execute(prepared), (event) => Effect.sync(() => (buffered.push(event), notify()))).pipe(
+        Stream.runForEach(Pipeline.execute(prepared, outputs), (event) => Effect.sync(() => (buffered.push(event), notify()))).pipe(
           Effect.provideService(PipelineSettings, settings)
         )
       )
@@ -226,6 +238,28 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
     return addMessage({ ...options, content })
   }
 
+  function submitToolOutputs(
+    runId: string,
+    outputs: ReadonlyArray<ToolOutput>,
+    options: { readonly stream: true; readonly signal?: AbortSignal | undefined }
+  ): Promise<AsyncIterable<PipelineEvent>>
+  function submitToolOutputs(
+    runId: string,
+    outputs: ReadonlyArray<ToolOutput>,
+    options?: { readonly stream?: false | undefined; readonly signal?: AbortSignal | undefined }
+  ): Promise<MessageResponse>
+  async function submitToolOutputs(
+    runId: string,
+    outputs: ReadonlyArray<ToolOutput>,
+    options: { readonly stream?: boolean | undefined; readonly signal?: AbortSignal | undefined } = {}
+  ): Promise<MessageResponse | AsyncIterable<PipelineEvent>> {
+    if (options.stream === true) {
+      const resumed = await run(Pipeline.prepareResume(runId, outputs), options.signal)
+      return iterate(resumed.prepared, options.signal, resumed.outputs)
+    }
+    return run(Pipeline.submitToolOutputsResponse(runId, outputs), options.signal)
+  }
+
   return {
     createThread: (thread = {}) =>
       run(Pipeline.createThread({
@@ -236,6 +270,7 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
       })),
     addMessage,
     sendMessage,
+    submitToolOutputs,
     cancel: (runId) => run(Pipeline.cancel(runId)),
     media: {
       get: (documentIdOrUrl) =>

@@ -44,7 +44,13 @@ export const TtsStreamEnd = event("tts_stream_end", {
   duration_seconds: Schema.Number,
   record: TtsRecord
 })
-export const RunEnded = event("run_ended", { status: RunStatus, usage: Usage })
+/** `model_provider`/`model_name` name the LLM that served, after any fallback. */
+export const RunEnded = event("run_ended", {
+  status: RunStatus,
+  usage: Usage,
+  model_provider: Schema.optionalKey(Schema.String),
+  model_name: Schema.optionalKey(Schema.String)
+})
 /** `code` is the failing error's `_tag`. */
 export const ErrorEvent = event("error", { code: Schema.String, message: Schema.String, retryable: Schema.Boolean })
 

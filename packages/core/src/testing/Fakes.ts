@@ -42,7 +42,7 @@ const makeLog = <Request>(): CallLog<Request> => ({ requests: [], outcomes: [] }
 const logged = <A, R>(
   log: CallLog<R>,
   request: R,
-  failures: Array<ProviderError>,
+  failures: Array<ProviderError | undefined>,
   body: Effect.Effect<A, ProviderError>
 ): Effect.Effect<A, ProviderError> =>
   Effect.suspend(() => {
@@ -60,7 +60,7 @@ const logged = <A, R>(
 const loggedStream = <A, R>(
   log: CallLog<R>,
   request: R,
-  failures: Array<ProviderError>,
+  failures: Array<ProviderError | undefined>,
   body: Stream.Stream<A, ProviderError>
 ): Stream.Stream<A, ProviderError> =>
   Stream.suspend(() => {
@@ -98,8 +98,8 @@ export interface FakeSttOptions {
   readonly consumeAudio?: boolean
   readonly words?: ReadonlyArray<Word>
   readonly usage?: Usage
-  /** Failures returned by successive calls, before they start succeeding. */
-  readonly failures?: ReadonlyArray<ProviderError>
+  /** What successive calls fail with (`undefined`: that call succeeds); later calls succeed. */
+  readonly failures?: ReadonlyArray<ProviderError | undefined>
 }
 
 /** A fake STT capability with its call log. */
@@ -195,7 +195,8 @@ export interface FakeTtsOptions {
   readonly secondsPerCharacter?: number
   /** Replace the generated audio, e.g. with a fixture for formats the fake cannot make. */
   readonly render?: (request: TtsRequest) => Uint8Array
-  readonly failures?: ReadonlyArray<ProviderError>
+  /** What successive calls fail with (`undefined`: that call succeeds); later calls succeed. */
+  readonly failures?: ReadonlyArray<ProviderError | undefined>
 }
 
 /** A fake TTS capability with its call log. */
@@ -295,7 +296,10 @@ export interface FakeLlmOptions {
   /** Tokens (words) per second after the first. */
   readonly tokensPerSecond?: number
   readonly usage?: Usage
-  readonly failures?: ReadonlyArray<ProviderError>
+  /** What successive calls fail with (`undefined`: that call succeeds); later calls succeed. */
+  readonly failures?: ReadonlyArray<ProviderError | undefined>
+  /** Fail the first call after this many events of its reply, as a stream broken midway. */
+  readonly failMidway?: { readonly after: number; readonly error: ProviderError }
 }
 
 /** A fake LLM capability with its call log. */
@@ -330,7 +334,10 @@ export const FakeLlm = (options: FakeLlmOptions = {}): FakeLlm => {
             provider_output: { content: text }
           }])
       ]
-      const all = Stream.fromIterable([...events, ...tail])
+      const midway = options.failMidway !== undefined && log.requests.length === 1 ? options.failMidway : undefined
+      const all = midway === undefined
+        ? Stream.fromIterable([...events, ...tail])
+        : Stream.concat(Stream.fromIterable(events.slice(0, midway.after)), Stream.fail(midway.error))
       return gap === undefined
         ? all
         : all.pipe(Stream.mapEffect((event, i) => Effect.as(i === 0 || event.type !== "text_delta" ? Effect.void : sleep(gap), event)))
@@ -352,7 +359,8 @@ export const onePixelPng: Uint8Array = Uint8Array.from(
 export interface FakeImageOptions {
   readonly latency?: Duration.Input
   readonly image?: Uint8Array
-  readonly failures?: ReadonlyArray<ProviderError>
+  /** What successive calls fail with (`undefined`: that call succeeds); later calls succeed. */
+  readonly failures?: ReadonlyArray<ProviderError | undefined>
 }
 
 /** A fake image capability with its call log. */
