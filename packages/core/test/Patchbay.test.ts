@@ -149,4 +149,27 @@ describe("createPatchbay", () => {
     expect(fakes.stt.bytesRead()).toBe(4 * speechMp3.byteLength)
     await pb.dispose()
   })
+
+  it("submitToolOutputs resumes a paused run, streaming or not", async () => {
+    const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } } as const
+    const { pb } = make({
+      llm: {
+        reply: (request) =>
+          request.messages.at(-1)?.role === "tool"
+            ? "Sunny."
+            : [{ type: "tool_call", tool_call: { id: "c1", type: "function", function: { name: "get_weather", arguments: "{}" } } }]
+      }
+    })
+    const paused = await pb.addMessage({ content: "Weather?", tools: [weather] })
+    expect(paused.status).toBe("requires_action")
+    expect(paused.tool_calls?.map((c) => c.id)).toEqual(["c1"])
+    await expect(pb.submitToolOutputs(paused.run_id, [{ tool_call_id: "zzz", output: "x" }])).rejects.toMatchObject({ _tag: "InvalidRequest" })
+    const done = await pb.submitToolOutputs(paused.run_id, [{ tool_call_id: "c1", output: "sunny" }])
+    expect([done.status, done.content, done.run_id]).toEqual(["completed", "Sunny.", paused.run_id])
+
+    const again = await pb.addMessage({ threadId: paused.thread_id, content: "And tomorrow?", tools: [weather] })
+    const events = await collect(await pb.submitToolOutputs(again.run_id, [{ tool_call_id: "c1", output: "rain" }], { stream: true }))
+    expect(events.map((e) => e.type)).toEqual(["run_started", "content_streaming", "run_ended"])
+    await pb.dispose()
+  })
 })
