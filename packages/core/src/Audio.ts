@@ -15,6 +15,8 @@
 import { Effect, Schema } from "effect"
 import { type IAudioMetadata, type IOptions, parseBuffer, parseWebStream } from "music-metadata"
 import { UnsupportedFormat } from "./Errors.ts"
+import { byteAt, hasAscii, u16le, u32le } from "./internal/bytes.ts"
+import { id3v2Length, type MpegHeader, mpegHeaderAt } from "./internal/mpeg.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Containers and media types
@@ -124,16 +126,8 @@ export const containerOfMediaType = (mediaType: string): AudioContainer | undefi
 // Byte helpers
 // ---------------------------------------------------------------------------------------------
 
-const byteAt = (b: Uint8Array, i: number): number => b[i] ?? 0
 
-const hasAscii = (b: Uint8Array, at: number, text: string): boolean => {
-  if (at < 0 || at + text.length > b.length) return false
-  for (let i = 0; i < text.length; i++) if (b[at + i] !== text.charCodeAt(i)) return false
-  return true
-}
 
-const u16le = (b: Uint8Array, i: number) => byteAt(b, i) | (byteAt(b, i + 1) << 8)
-const u32le = (b: Uint8Array, i: number) => (u16le(b, i) + u16le(b, i + 2) * 0x10000)
 const u16be = (b: Uint8Array, i: number) => (byteAt(b, i) << 8) | byteAt(b, i + 1)
 const u32be = (b: Uint8Array, i: number) => u16be(b, i) * 0x10000 + u16be(b, i + 2)
 const u64be = (b: Uint8Array, i: number) => u32be(b, i) * 0x1_0000_0000 + u32be(b, i + 4)
@@ -149,30 +143,14 @@ const indexOfAscii = (b: Uint8Array, text: string, from = 0): number => {
   return -1
 }
 
-/** The length of an ID3v2 tag starting at `at` (header, body and footer), if there is one. */
-const id3Length = (b: Uint8Array, at: number): number | undefined => {
-  if (!hasAscii(b, at, "ID3") || b.length < at + 10) return undefined
-  const size = ((byteAt(b, at + 6) & 0x7f) << 21) | ((byteAt(b, at + 7) & 0x7f) << 14) |
-    ((byteAt(b, at + 8) & 0x7f) << 7) | (byteAt(b, at + 9) & 0x7f)
-  return 10 + size + ((byteAt(b, at + 5) & 0x10) !== 0 ? 10 : 0)
-}
-
 // ---------------------------------------------------------------------------------------------
 // MPEG audio and ADTS frame headers
 // ---------------------------------------------------------------------------------------------
 
-const mpegBitrates = {
-  v1l1: [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
-  v1l2: [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
-  v1l3: [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-  v2l1: [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
-  v2l23: [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
-} as const
-const mpegSampleRates = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] } as const
 const adtsSampleRates = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350] as const
 
 type FrameHeader =
-  | { readonly kind: "mpeg"; readonly version: number; readonly layer: 1 | 2 | 3; readonly length: number }
+  | { readonly kind: "mpeg"; readonly version: MpegHeader["version"]; readonly layer: 1 | 2 | 3; readonly length: number }
   | { readonly kind: "adts"; readonly length: number; readonly sampleRate: number; readonly blocks: number }
 
 /** Reads an MPEG audio or ADTS frame header at `at` (4 or 7 bytes needed). */
@@ -189,24 +167,8 @@ const frameHeader = (b: Uint8Array, at: number): FrameHeader | undefined => {
     if (sampleRate === undefined || length < headerLength) return undefined
     return { kind: "adts", length, sampleRate, blocks: (byteAt(b, at + 6) & 0x03) + 1 }
   }
-  if ((b1 & 0xe0) !== 0xe0) return undefined
-  const version = (b1 >> 3) & 0x03 // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5, 1: reserved
-  const layerBits = (b1 >> 1) & 0x03 // 3: layer I, 2: layer II, 1: layer III, 0: reserved
-  if (version === 1 || layerBits === 0) return undefined
-  const layer = (4 - layerBits) as 1 | 2 | 3
-  const rates = version === 3 ? mpegSampleRates[3] : version === 2 ? mpegSampleRates[2] : mpegSampleRates[0]
-  const sampleRate = rates[(b2 >> 2) & 0x03]
-  const table = version === 3
-    ? (layer === 1 ? mpegBitrates.v1l1 : layer === 2 ? mpegBitrates.v1l2 : mpegBitrates.v1l3)
-    : (layer === 1 ? mpegBitrates.v2l1 : mpegBitrates.v2l23)
-  const kbps = table[(b2 >> 4) - 1]
-  if (sampleRate === undefined || kbps === undefined) return undefined
-  const padding = (b2 >> 1) & 0x01
-  const bitrate = kbps * 1000
-  const length = layer === 1
-    ? (Math.floor((12 * bitrate) / sampleRate) + padding) * 4
-    : Math.floor(((layer === 3 && version !== 3 ? 72 : 144) * bitrate) / sampleRate) + padding
-  return { kind: "mpeg", version, layer, length }
+  const mpeg = mpegHeaderAt(b, at)
+  return mpeg === undefined ? undefined : { kind: "mpeg", version: mpeg.version, layer: mpeg.layer, length: mpeg.length }
 }
 
 /** A frame header at `at` that the next frame confirms, when the bytes reach that far. */
@@ -312,7 +274,7 @@ const mp4Codecs: Record<string, string> = {
 
 const afterId3 = (b: Uint8Array): Sniffed => {
   let at = 0
-  for (let length = id3Length(b, at); length !== undefined; length = id3Length(b, at)) at += length
+  for (let length = id3v2Length(b, at); length !== undefined; length = id3v2Length(b, at)) at += length
   if (hasAscii(b, at, "fLaC")) return sniffed("flac", "flac")
   const header = frameHeader(b, at)
   if (header?.kind === "adts") return sniffed("aac", "aac")
@@ -599,7 +561,7 @@ const adtsWalk = (): Walk => {
   let complete = false
   const w = walker((b) => {
     if (b.length < 3) return undefined
-    if (hasAscii(b, 0, "ID3")) return b.length < 10 ? undefined : id3Length(b, 0)
+    if (hasAscii(b, 0, "ID3")) return b.length < 10 ? undefined : id3v2Length(b, 0)
     if (b.length < 7) return undefined
     const header = frameHeader(b, 0)
     if (header?.kind === "adts") {

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { AudioContainer, mediaTypeOf } from "./Audio.ts"
 
 /** The four things a provider can do. */
 export const Capability = Schema.Literals(["stt", "tts", "llm", "image"])
@@ -108,4 +109,14 @@ export const acceptsVoice = (voices: VoiceCatalogue | undefined, voice: string):
   if (voices.ids?.includes(voice) === true) return true
   if (voices.pattern !== undefined) return new RegExp(voices.pattern).test(voice)
   return voices.catalogue === "open" && voice.length > 0
+}
+
+/**
+ * The media type of audio in an output format, by its generic family or a vendor id that starts
+ * with one (`mp3_44100_128` → `audio/mpeg`, `opus` → `audio/ogg`).
+ */
+export const mediaTypeOfOutputFormat = (format: string): string => {
+  const family = format.split("_")[0] ?? ""
+  const container = family === "opus" ? "ogg" : family
+  return Schema.is(AudioContainer)(container) ? mediaTypeOf(container) : "application/octet-stream"
 }

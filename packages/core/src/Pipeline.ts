@@ -21,6 +21,7 @@ import type { MessageResponse, RunStatus, TurnMessage } from "./MessageResponse.
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import type { ImageData, LlmMessage } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
+import { mediaTypeOfOutputFormat } from "./ModelInfo.ts"
 import * as Run from "./Run.ts"
 import { PipelineSettings } from "./Settings.ts"
 import * as Stages from "./Stages.ts"
@@ -284,23 +285,7 @@ const persist = (prepared: PreparedRun, state: TurnState, status: RunStatus) =>
     yield* threads.save([...user, ...outputs, ...assistant]).pipe(Effect.orDie)
   })
 
-const mediaTypeOfRecord = (record: TtsRecord): string => {
-  const format = record.output_format.split("_")[0]
-  switch (format) {
-    case "mp3":
-      return "audio/mpeg"
-    case "wav":
-      return "audio/wav"
-    case "ulaw":
-      return "audio/basic"
-    case "alaw":
-      return "audio/x-alaw-basic"
-    case "opus":
-      return "audio/ogg"
-    default:
-      return "application/octet-stream"
-  }
-}
+const mediaTypeOfRecord = (record: TtsRecord): string => mediaTypeOfOutputFormat(record.output_format)
 
 /** The built-in tool the LLM is offered with `image_generation: "auto"`. */
 export const generateImageTool: ToolDefinition = {

@@ -22,6 +22,7 @@ import { tap } from "./internal/audioTap.ts"
 import { fallbackStream, idleTimeout, retryEffect, retryStream, timeoutEffect } from "./internal/resilience.ts"
 import { chunkSentences } from "./internal/sentences.ts"
 import type { Media } from "./Media.ts"
+import { mediaTypeOfOutputFormat } from "./ModelInfo.ts"
 import { MediaStore } from "./MediaStore.ts"
 import type { AudioChunk, LlmEvent, LlmMessage, SpeechSummary, SttDelta, Transcript } from "./Provider.ts"
 import { ProviderRegistry, type Resolved } from "./ProviderRegistry.ts"
@@ -340,26 +341,6 @@ const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
-const mediaTypeOfFormat = (format: string | undefined): string => {
-  switch (format) {
-    case "mp3":
-      return "audio/mpeg"
-    case "wav":
-      return "audio/wav"
-    case "ulaw":
-      return "audio/basic"
-    case "alaw":
-      return "audio/x-alaw-basic"
-    case "opus":
-      return "audio/ogg"
-    case "flac":
-      return "audio/flac"
-    case "aac":
-      return "audio/aac"
-    default:
-      return "application/octet-stream"
-  }
-}
 
 type Segment = Stream.Stream<Uint8Array, ProviderError>
 
@@ -508,7 +489,7 @@ export const speakValidated = <E, R>(
     const joined = concat(parts)
     const stored = joiner?.finalize(joined) ?? joined
     const first = summaries[0]
-    const media_type = first?.media_type ?? mediaTypeOfFormat(entry.outputFormat?.format)
+    const media_type = first?.media_type ?? mediaTypeOfOutputFormat(entry.outputFormat?.format ?? entry.outputFormatId ?? "")
     const media = yield* store({ bytes: stored, media_type, thread_id: options.thread_id })
     const measured = joiner?.duration(stored) ??
       (yield* Audio.probe(stored).pipe(Effect.map((info) => info.duration_seconds), Effect.option, Effect.map(Option.getOrUndefined)))

@@ -20,6 +20,7 @@ export {
   acceptsVoice,
   Capability,
   GenericOutputFormat,
+  mediaTypeOfOutputFormat,
   ModelInfo,
   Openness,
   OutputFormat,

@@ -3,7 +3,8 @@
  * its frames, wav by counting the bytes of its data chunk. Cheap enough to run on every byte of
  * an upload; other containers are measured by `Audio.probe`.
  */
-import { id3v2Length, infoProbeLength, isInfoFrame, type MpegHeader, mpegHeaderAt } from "./audioJoin.ts"
+import { infoProbeLength, isInfoFrame } from "./audioJoin.ts"
+import { id3v2Length, type MpegHeader, mpegHeaderAt } from "./mpeg.ts"
 
 /** Fed the bytes in order; `end` gives the duration in seconds, or undefined if unmeasurable. */
 export interface DurationMeter {

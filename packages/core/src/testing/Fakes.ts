@@ -8,7 +8,7 @@
  */
 import { Cause, Duration, Effect, Stream } from "effect"
 import { type ProviderError, ProviderUnavailable } from "../Errors.ts"
-import type { GenericOutputFormat, ModelInfo, OutputFormat } from "../ModelInfo.ts"
+import { mediaTypeOfOutputFormat, type ModelInfo, type OutputFormat } from "../ModelInfo.ts"
 import type {
   AudioChunk,
   ImageProvider,
@@ -214,16 +214,6 @@ export const fakeOutputFormats: ReadonlyArray<OutputFormat> = [
   { id: "opus_48000", format: "opus", sample_rate: 48000 }
 ]
 
-const mediaTypes: Record<GenericOutputFormat, string> = {
-  mp3: "audio/mpeg",
-  wav: "audio/wav",
-  pcm: "application/octet-stream",
-  ulaw: "audio/basic",
-  alaw: "audio/x-alaw-basic",
-  opus: "audio/ogg",
-  flac: "audio/flac",
-  aac: "audio/aac"
-}
 
 const render = (format: OutputFormat, seconds: number): Uint8Array => {
   const sampleRate = format.sample_rate ?? 24000
@@ -269,7 +259,7 @@ export const FakeTts = (options: FakeTtsOptions = {}): FakeTts => {
       const summary: SpeechSummary = {
         type: "summary",
         output_format: format.id,
-        media_type: mediaTypes[format.format],
+        media_type: mediaTypeOfOutputFormat(format.format),
         characters: request.text.length,
         usage: { characters: request.text.length },
         request_id: `fake_tts_${log.requests.length}`,
