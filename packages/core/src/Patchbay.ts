@@ -40,8 +40,12 @@ export interface PatchbayOptions {
     readonly secret?: string | undefined
     readonly ttlSeconds?: number | undefined
   } | undefined
-  /** Pipeline tunables, e.g. `{ ttsConcurrency: 3 }`. */
-  readonly settings?: Partial<Omit<PipelineSettingsShape, "defaultLlm">> | undefined
+  /** Pipeline tunables, e.g. `{ ttsConcurrency: 3, timeouts: { llm: 10_000 } }`; nested values merge with the defaults. */
+  readonly settings?: {
+    readonly [K in keyof Omit<PipelineSettingsShape, "defaultLlm">]?: K extends "retry" | "timeouts" | "chunking"
+      ? Partial<PipelineSettingsShape[K]>
+      : PipelineSettingsShape[K]
+  } | undefined
 }
 
 /** The options of one message, as the seed's TypeScript SDK names them. */
@@ -156,6 +160,9 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
   const settings: PipelineSettingsShape = {
     ...defaultSettings,
     ...options.settings,
+    retry: { ...defaultSettings.retry, ...options.settings?.retry },
+    timeouts: { ...defaultSettings.timeouts, ...options.settings?.timeouts },
+    chunking: { ...defaultSettings.chunking, ...options.settings?.chunking },
     ...(media.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: media.ttlSeconds }),
     defaultLlm: options.defaults?.llm
   }

@@ -344,6 +344,7 @@ const imageTool = (prepared: PreparedRun, state: TurnState, call: ToolCall) =>
       retryEffect(timeoutEffect(image.capability.generate(request), settings.timeouts.image, { provider: image.provider.id, stage: "image" }), settings.retry)
     )
     if (result._tag === "Failure") return yield* refuse(`the image could not be generated: ${result.failure.message}`)
+    if (result.success.images.length === 0) return yield* refuse("the image model returned no image")
     state.usage = combineUsage(state.usage, result.success.usage)
     const stored: Array<Media> = []
     for (const picture of result.success.images) {
@@ -374,6 +375,8 @@ const converse = (prepared: PreparedRun, state: TurnState, start: ReadonlyArray<
     const userTools = request.tools ?? prepared.thread.tools ?? []
     const tools = [...userTools, ...(valid.image === undefined ? [] : [generateImageTool])]
     const messages = [...start]
+    // Once an LLM has answered, the turn stays with it: fallback only before the first output.
+    let llms = valid.llm!
     for (let round = 0;; round++) {
       if (round >= settings.maxToolRounds) {
         return yield* new InvalidRequest({
@@ -381,12 +384,13 @@ const converse = (prepared: PreparedRun, state: TurnState, start: ReadonlyArray<
           reason: `the model was still calling tools after ${settings.maxToolRounds} rounds`
         })
       }
-      const reply = yield* Stages.respondValidated(valid.llm!, {
+      const reply = yield* Stages.respondValidated(llms, {
         messages: [...messages],
         tools: tools.length === 0 ? undefined : tools,
         provider_options: request.provider_options
       }, onText)
       state.llm = { provider: reply.provider, model: reply.model }
+      llms = llms.filter((entry) => entry.provider.id === reply.provider && entry.modelId === reply.model)
       state.usage = combineUsage(state.usage, reply.usage)
       messages.push({
         role: "assistant",

@@ -41,7 +41,7 @@ export const TtsAudioChunk = event("tts_audio_chunk", { data: Schema.String, ind
 export const TtsStreamEnd = event("tts_stream_end", {
   audio_url: Schema.String,
   document_id: Schema.String,
-  duration_seconds: Schema.Number,
+  duration_seconds: Schema.NullOr(Schema.Number),
   record: TtsRecord
 })
 /** `model_provider`/`model_name` name the LLM that served, after any fallback. */

@@ -85,6 +85,8 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
   const settings = yield* PipelineSettings
   const run = yield* Run
   let served: Validation.ValidStt | undefined
+  /** Whether a one-shot audio stream was read: then it cannot go to another vendor. */
+  let consumed = false
   let firstByte: number | undefined
   let text = ""
   const started = yield* now
@@ -97,9 +99,10 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
       firstByte = yield* now
       run.emitUnsafe({ type: "stt_stream_start", provider: entry.resolved.provider.id, model: entry.resolved.modelId })
     })
-  const onDelta = (entry: Validation.ValidStt, delta: string) =>
+  const onDelta = (entry: Validation.ValidStt, delta: string, final = false) =>
     Effect.andThen(begin(entry), Effect.sync(() => {
-      if (delta === "") return
+      // An empty delta is dropped, except as the only one: deltas always join to the transcript.
+      if (delta === "" && (text !== "" || !final)) return
       text += delta
       run.emitUnsafe({ type: "stt_text_delta", delta })
     }))
@@ -144,7 +147,10 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
         }),
         settings.retry,
         canRetry
-      ).pipe(Effect.mapError(overLimit))
+      ).pipe(
+        Effect.mapError(overLimit),
+        Effect.tapError(() => Effect.sync(() => void (consumed = audio.once && watched.counted().bytes > 0)))
+      )
       yield* begin(entry)
       watched.close()
       const measured = measuring === undefined ? yield* watched.duration : yield* Fiber.join(measuring)
@@ -160,12 +166,12 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
       break
     }
     const last = i === valid.length - 1
-    if (last || served !== undefined || audio.once) return yield* Effect.fail(result.failure)
+    if (last || served !== undefined || consumed) return yield* Effect.fail(result.failure)
   }
   const entry = served!
   const { transcript, measured } = outcome!
   // Deltas always join to the transcript: a vendor that could not stream gets one delta.
-  if (text === "") yield* onDelta(entry, transcript.text)
+  if (text === "") yield* onDelta(entry, transcript.text, true)
   else if (text !== transcript.text && transcript.text.startsWith(text)) yield* onDelta(entry, transcript.text.slice(text.length))
   const finished = yield* now
   const record: SttRecord = {
@@ -173,7 +179,7 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
     model: entry.resolved.modelId,
     language: transcript.language ?? entry.language ?? null,
     transcript: transcript.text,
-    duration_seconds: measured ?? transcript.duration_seconds ?? 0,
+    duration_seconds: measured ?? null,
     ...(transcript.request_id === undefined ? {} : { request_id: transcript.request_id }),
     ...withWarnings([
       ...warnings,
@@ -489,7 +495,8 @@ export const speakValidated = <E, R>(
     const joined = concat(parts)
     const stored = joiner?.finalize(joined) ?? joined
     const first = summaries[0]
-    const media_type = first?.media_type ?? mediaTypeOfOutputFormat(entry.outputFormat?.format ?? entry.outputFormatId ?? "")
+    const named = mediaTypeOfOutputFormat(first?.output_format ?? entry.outputFormatId ?? "")
+    const media_type = named !== "application/octet-stream" ? named : first?.media_type ?? named
     const media = yield* store({ bytes: stored, media_type, thread_id: options.thread_id })
     const measured = joiner?.duration(stored) ??
       (yield* Audio.probe(stored).pipe(Effect.map((info) => info.duration_seconds), Effect.option, Effect.map(Option.getOrUndefined)))
@@ -500,7 +507,7 @@ export const speakValidated = <E, R>(
       output_format: first?.output_format ?? entry.outputFormatId ?? "default",
       audio_url: media.url,
       document_id: media.document_id,
-      duration_seconds: measured ?? 0,
+      duration_seconds: measured ?? null,
       characters: summaries.reduce((n, s) => n + s.characters, 0),
       ...(summaries.some((s) => s.words !== undefined) ? { words: summaries.flatMap((s) => s.words ?? []) } : {}),
       usage: summaries.reduce((u, s) => combineUsage(u, s.usage), {} as Usage),

@@ -313,6 +313,14 @@ export const validateMessage = (
       llm = yield* Effect.forEach(chain, ({ entry, fields }) =>
         validateModel(registry, "llm", entry.provider, entry.model, fields, request.provider_options))
       if (request.image_generation === "auto") {
+        const clash = (request.tools ?? []).findIndex((tool) => tool.function.name === "generate_image")
+        if (clash !== -1) {
+          return yield* new InvalidRequest({
+            field: `tools[${clash}].function.name`,
+            value: "generate_image",
+            reason: "the name generate_image is the built-in image tool's while image_generation is \"auto\""
+          })
+        }
         if (request.image_model_provider === undefined || request.image_model_name === undefined) {
           const field = request.image_model_provider === undefined ? "image_model_provider" : "image_model_name"
           return yield* new InvalidRequest({ field, reason: "image_generation \"auto\" needs image_model_provider and image_model_name" })

@@ -49,7 +49,8 @@ export const SttRecord = Schema.Struct({
   /** ISO 639-1, or null when the vendor did not say (never guessed). */
   language: Schema.NullOr(Schema.String),
   transcript: Schema.String,
-  duration_seconds: Schema.Number,
+  /** Measured from the audio's bytes; null when they could not be measured (a warning says so). */
+  duration_seconds: Schema.NullOr(Schema.Number),
   request_id: Schema.optionalKey(Schema.String),
   warnings: Schema.optionalKey(Schema.Array(Schema.String)),
   words: Schema.optionalKey(Schema.Array(Word)),
@@ -71,7 +72,8 @@ export const TtsRecord = Schema.Struct({
   output_format: Schema.String,
   audio_url: Schema.String,
   document_id: Schema.String,
-  duration_seconds: Schema.Number,
+  /** Measured from the stored audio; null when it could not be measured (a warning says so). */
+  duration_seconds: Schema.NullOr(Schema.Number),
   characters: Schema.Number,
   words: Schema.optionalKey(Schema.Array(Word)),
   usage: Usage,

@@ -106,10 +106,10 @@ it.effect("text → audio: the reply is spoken sentence by sentence into one sto
     expect(stored.bytes).toEqual(audioOf(events))
     const info = yield* Audio.probe(stored.bytes)
     expect(info.container).toBe("mp3")
-    expect(Math.abs(info.duration_seconds - end.duration_seconds)).toBeLessThan(0.05)
+    expect(Math.abs(info.duration_seconds - end.duration_seconds!)).toBeLessThan(0.05)
     // Each request spoke 0.06 s per character; the joined file holds all of them.
     const spoken = s.fakes.tts.log.requests.reduce((n, r) => n + Math.max(0.2, r.text.length * 0.06), 0)
-    expect(Math.abs(end.duration_seconds - spoken)).toBeLessThan(0.05 * s.fakes.tts.log.requests.length)
+    expect(Math.abs(end.duration_seconds! - spoken)).toBeLessThan(0.05 * s.fakes.tts.log.requests.length)
     expect(end.record).toMatchObject({
       provider: "fake",
       model: "fake-tts",
@@ -144,7 +144,7 @@ it.effect("audio → audio with mixed vendors: STT by one, LLM and TTS by anothe
     const stored = yield* (yield* MediaStore).get(end.document_id)
     const info = yield* Audio.probe(stored.bytes)
     expect(info.container).toBe("wav")
-    expect(info.duration_seconds).toBeCloseTo(end.duration_seconds, 3)
+    expect(info.duration_seconds).toBeCloseTo(end.duration_seconds!, 3)
     // The streamed bytes are the stored file but for the patched RIFF sizes.
     const streamed = audioOf(events)
     expect(streamed.byteLength).toBe(stored.bytes.byteLength)

@@ -166,3 +166,36 @@ it.effect("validation covers every fallback entry before any vendor is called", 
     expect(s.vendorCalls()).toBe(0)
   }).pipe(Effect.provide(s.layer))
 })
+
+it.effect("once an LLM has answered, later tool rounds of the turn stay with it", () => {
+  const image = { image_generation: "auto", image_model_provider: "fake", image_model_name: "fake-image" } as const
+  const s = makeScenario({
+    llm: {
+      reply: [{ type: "tool_call", tool_call: { id: "c1", type: "function", function: { name: "generate_image", arguments: "{\"prompt\":\"x\"}" } } }],
+      failures: [undefined, new AuthenticationFailed({ provider: "fake", status: 401 })]
+    },
+    otherLlm: { reply: "I should not be asked." }
+  })
+  return Effect.gen(function*() {
+    const { result } = yield* runFor({ content: "Draw", ...llm, ...image, llm_fallback: [{ provider: "other", model: "fake-llm" }] }, 100)
+    expect(result._tag === "Failure" && result.failure).toMatchObject({ _tag: "AuthenticationFailed" })
+    expect(s.fakes.otherLlm.log.requests).toEqual([])
+    expect(s.fakes.llm.log.outcomes).toEqual(["completed", "failed"])
+  }).pipe(Effect.provide(s.layer))
+})
+
+it.effect("an STT fallback serves a one-shot audio stream the first vendor refused before reading it", () => {
+  const s = makeScenario({
+    stt: { failures: [new AuthenticationFailed({ provider: "fake", status: 401 })] },
+    otherStt: { transcript: "Heard by the other." }
+  })
+  return Effect.gen(function*() {
+    const source = new Blob([speechMp3]).stream()
+    const response = yield* Pipeline.sendMessage(
+      { voice: { stt: { ...stt, fallback: [{ provider: "other", model: "fake-stt" }] } }, send_to_llm: false },
+      { audio: source }
+    )
+    expect(response.messages[0]?.voice_records?.stt).toMatchObject({ provider: "other", transcript: "Heard by the other." })
+    expect(s.fakes.otherStt.bytesRead()).toBe(speechMp3.byteLength)
+  }).pipe(Effect.provide(s.layer))
+})

@@ -254,3 +254,16 @@ it.effect("options under another vendor's key are ignored with a warning", () =>
       "provider_options.anthropic is ignored: no stage of this message is served by anthropic"
     ])
   }))
+
+it.effect("a user tool may not take the built-in image tool's name while image_generation is auto", () =>
+  Effect.gen(function*() {
+    const error = yield* failure({
+      ...llm,
+      content: "draw",
+      image_generation: "auto",
+      image_model_provider: "openai",
+      image_model_name: "gpt-image-1",
+      tools: [{ type: "function", function: { name: "generate_image" } }]
+    })
+    expect(error).toMatchObject({ _tag: "InvalidRequest", field: "tools[0].function.name", value: "generate_image" })
+  }))
