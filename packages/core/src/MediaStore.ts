@@ -132,6 +132,11 @@ export interface MediaStoreOptions {
   readonly secret?: Redacted.Redacted<string> | string | undefined
   /** Default lifetime of issued URLs in seconds (3600). */
   readonly ttlSeconds?: number | undefined
+  /**
+   * Makes document ids; each must match `doc_` and 24 base64url characters. Only for tests and
+   * replayed demos that need the same ids on every run: ids made this way are guessable.
+   */
+  readonly makeDocumentId?: (() => string) | undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +270,7 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
   const defaultTtl = checkTtl(options.ttlSeconds ?? 3600)
   const baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "")
   const services = yield* Effect.context<never>()
+  const nextId = options.makeDocumentId ?? makeDocumentId
 
   const sign = (id: string, exp: string): string => createHmac("sha256", key).update(`${id}.${exp}`).digest("base64url")
   const notFound = (id: string) => new NotFound({ kind: "document", id })
@@ -274,8 +280,10 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
       return yield* new InvalidRequest({ field: "media_type", value: media.media_type, reason: "not a valid media type" })
     }
     const now = yield* Clock.currentTimeMillis
+    const id = nextId()
+    if (!isDocumentId(id)) return yield* Effect.die(new Error(`makeDocumentId gave ${JSON.stringify(id)}: not doc_ and 24 base64url characters`))
     const meta: StoredMedia = {
-      document_id: makeDocumentId(),
+      document_id: id,
       media_type: media.media_type,
       size: media.bytes.byteLength,
       ...(media.thread_id === undefined ? {} : { thread_id: media.thread_id }),

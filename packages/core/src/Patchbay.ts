@@ -39,6 +39,8 @@ export interface PatchbayOptions {
     readonly baseUrl?: string | undefined
     readonly secret?: string | undefined
     readonly ttlSeconds?: number | undefined
+    /** Repeatable document ids, for tests and replayed demos only (see `MediaStoreOptions`). */
+    readonly makeDocumentId?: (() => string) | undefined
   } | undefined
   /** Pipeline tunables, e.g. `{ ttsConcurrency: 3, timeouts: { llm: 10_000 } }`; nested values merge with the defaults. */
   readonly settings?: {
@@ -148,7 +150,8 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
   const mediaOptions = {
     ...(media.baseUrl === undefined ? {} : { baseUrl: media.baseUrl }),
     ...(media.secret === undefined ? {} : { secret: media.secret }),
-    ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds })
+    ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds }),
+    ...(media.makeDocumentId === undefined ? {} : { makeDocumentId: media.makeDocumentId })
   }
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(options.providers),

@@ -515,3 +515,19 @@ describe("MediaStore (filesystem specifics)", () => {
       }).pipe(Effect.provide(MediaStore.layerFileSystem({ dir: env.dir, secret: SECRET })))
     }))
 })
+
+it.effect("makeDocumentId gives repeatable ids for tests and replayed demos; a malformed one is a defect", () =>
+  Effect.gen(function*() {
+    let n = 0
+    const ids = () => `doc_${String(++n).padStart(24, "0")}`
+    const stored = yield* Effect.gen(function*() {
+      const media = yield* MediaStore
+      return yield* media.put({ bytes: new Uint8Array([1]), media_type: "image/png" })
+    }).pipe(Effect.provide(MediaStore.layerMemory({ secret: "repeatable-ids-secret", makeDocumentId: ids })))
+    expect(stored.document_id).toBe("doc_000000000000000000000001")
+    const bad = yield* Effect.exit(Effect.gen(function*() {
+      const media = yield* MediaStore
+      return yield* media.put({ bytes: new Uint8Array([1]), media_type: "image/png" })
+    }).pipe(Effect.provide(MediaStore.layerMemory({ secret: "repeatable-ids-secret", makeDocumentId: () => "../etc" }))))
+    expect(bad._tag).toBe("Failure")
+  }))
