@@ -1,0 +1,60 @@
+/**
+ * The vendor's response bodies, as it sends them (snake_case). Decoding them is how the adapter
+ * notices a changed API instead of passing `undefined` on.
+ */
+import { Schema } from "effect"
+
+/** `{ error: { code, message, param? } }`, the body of every failed response. */
+export const ErrorBody = Schema.Struct({
+  error: Schema.Struct({
+    code: Schema.optionalKey(Schema.String),
+    message: Schema.optionalKey(Schema.String),
+    param: Schema.optionalKey(Schema.String)
+  })
+})
+export type ErrorBody = typeof ErrorBody.Type
+
+const Span = {
+  text: Schema.String,
+  start: Schema.Number,
+  end: Schema.Number,
+  speaker: Schema.optionalKey(Schema.String)
+}
+
+/** `POST /v1/transcriptions` */
+export const Transcription = Schema.Struct({
+  id: Schema.String,
+  text: Schema.String,
+  /** ISO 639-1, or null when detection was not confident. */
+  language: Schema.NullOr(Schema.String),
+  language_probability: Schema.optionalKey(Schema.Number),
+  duration: Schema.optionalKey(Schema.Number),
+  words: Schema.optionalKey(Schema.Array(Schema.Struct(Span))),
+  segments: Schema.optionalKey(Schema.Array(Schema.Struct(Span))),
+  speakers: Schema.optionalKey(Schema.Array(Schema.Struct({ id: Schema.String, speaking_seconds: Schema.optionalKey(Schema.Number) }))),
+  usage: Schema.optionalKey(Schema.Struct({ audio_seconds: Schema.optionalKey(Schema.Number) }))
+})
+export type Transcription = typeof Transcription.Type
+
+/** One `data:` event of `POST /v1/chat` (streamed). */
+export const ChatEvent = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("text"), delta: Schema.String }),
+  Schema.Struct({
+    type: Schema.Literal("tool_call"),
+    index: Schema.Number,
+    id: Schema.optionalKey(Schema.String),
+    name: Schema.optionalKey(Schema.String),
+    arguments: Schema.optionalKey(Schema.String)
+  }),
+  Schema.Struct({ type: Schema.Literal("usage"), input_tokens: Schema.Number, output_tokens: Schema.Number }),
+  Schema.Struct({ type: Schema.Literal("done"), finish_reason: Schema.Literals(["stop", "length", "tool_calls", "content_filter"]) })
+])
+export type ChatEvent = typeof ChatEvent.Type
+
+/** `POST /v1/images` */
+export const Images = Schema.Struct({
+  created: Schema.Number,
+  data: Schema.Array(Schema.Struct({ b64_png: Schema.String, revised_prompt: Schema.optionalKey(Schema.String) })),
+  usage: Schema.optionalKey(Schema.Struct({ cost_usd: Schema.optionalKey(Schema.Number) }))
+})
+export type Images = typeof Images.Type

@@ -1,0 +1,92 @@
+/**
+ * What the battery tests: an adapter's factory, its cassettes, and how it talks to its vendor
+ * (HTTP through an injected `fetch`, or in process). A subject is built once per battery run;
+ * every check builds a fresh provider from the factory for each cassette it plays.
+ *
+ * @since 0.1.0
+ */
+import type { Capability, PatchbayProvider } from "@patchbay/core"
+import * as Cassette from "./Cassette.ts"
+import type { ProcessHarness } from "./Process.ts"
+
+/** What an adapter factory is given by the battery: the replay `fetch` and a placeholder key. */
+export interface MakeOptions {
+  readonly fetch: typeof fetch
+  readonly apiKey: string
+}
+
+/** Builds the provider under test; called once per cassette with a fresh transport. */
+export type MakeProvider = (options: MakeOptions) => PatchbayProvider
+
+/** Record mode settings: which environment variable holds the vendor's live key. */
+export interface RecordSettings {
+  /** e.g. `ACME_VOICE_API_KEY`; recording runs when it is set and `PATCHBAY_RECORD=1`. */
+  readonly apiKeyVariable: string
+  /** The `fetch` that reaches the vendor; the global `fetch` by default. Tests pass a fake. */
+  readonly upstream?: typeof fetch | undefined
+}
+
+/** The options of `runConformance`. @category models */
+export interface ConformanceOptions {
+  /** The adapter's name, as the report shows it. */
+  readonly name: string
+  readonly make: MakeProvider
+  /** The directory of the adapter's cassettes (a path or a `file:` URL). */
+  readonly cassettes: string | URL
+  /**
+   * `http` (default): the adapter talks HTTP through the injected `fetch`, and the HTTP checks
+   * apply. `in-process`: no HTTP (mock models, local engines), HTTP checks are not applicable.
+   */
+  readonly mode?: "http" | "in-process" | undefined
+  /** Process-level checks for adapters that run local programs. */
+  readonly process?: ProcessHarness | undefined
+  /** Re-record the success cassettes from the live API when `PATCHBAY_RECORD=1` and the key is set. */
+  readonly record?: RecordSettings | undefined
+  /** How long one check may take, in milliseconds (default 30 000). */
+  readonly timeoutMs?: number | undefined
+}
+
+/** The battery's view of an adapter. @category models */
+export interface Subject {
+  readonly name: string
+  readonly mode: "http" | "in-process"
+  readonly make: MakeProvider
+  /** Built once with a transport that refuses every request; read for its catalogue and capabilities. */
+  readonly provider: PatchbayProvider
+  readonly cassettes: ReadonlyArray<Cassette.LoadedCassette>
+  readonly process: ProcessHarness | undefined
+  readonly record: RecordSettings | undefined
+  readonly timeoutMs: number
+}
+
+/** A `fetch` for providers that must not talk HTTP here; every call rejects. */
+export const refusingFetch: typeof fetch = async (input) => {
+  throw new TypeError(`the conformance battery made no transport for this call (${input instanceof Request ? input.url : String(input)})`)
+}
+
+/**
+ * Builds the subject: loads and validates every cassette of the directory (a bad one throws a
+ * `CassetteError` naming the file and path) and builds the provider once to read its catalogue.
+ */
+export const makeSubject = (options: ConformanceOptions): Subject => ({
+  name: options.name,
+  mode: options.mode ?? "http",
+  make: options.make,
+  provider: options.make({ fetch: refusingFetch, apiKey: "replay-placeholder-key" }),
+  cassettes: Cassette.loadDirectorySync(options.cassettes),
+  process: options.process,
+  record: options.record,
+  timeoutMs: options.timeoutMs ?? 30_000
+})
+
+/** The capabilities a provider declares, in the battery's order. */
+export const capabilitiesOf = (provider: PatchbayProvider): ReadonlyArray<Capability> =>
+  (["stt", "tts", "llm", "image"] as const).filter((c) => provider[c] !== undefined)
+
+/** The subject's cassettes for a capability and case, in file order. */
+export const cassettesFor = (
+  subject: Pick<Subject, "cassettes">,
+  capability: Capability,
+  scenarioCase: Cassette.ScenarioCase
+): ReadonlyArray<Cassette.LoadedCassette> =>
+  subject.cassettes.filter((c) => c.cassette.scenario?.capability === capability && c.cassette.scenario.case === scenarioCase)

@@ -1,0 +1,123 @@
+/**
+ * What `runConformance` registers, observed through a recording test API: the suite layout, the
+ * "not applicable" tests, a failing check failing its test, the results file for the report, and
+ * record mode re-recording before the checks run.
+ */
+import { cpSync, mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+import { acmeVoice } from "../examples/acme-voice/src/index.ts"
+import { type ConformanceOptions, registerBattery, type ResultsFile, type TestApi } from "../src/index.ts"
+import { claimsMp3ReturnsWav } from "./support/Broken.ts"
+import { fakeAcme } from "./support/FakeAcme.ts"
+
+interface Registered {
+  readonly tests: Array<{ readonly name: string; readonly body: () => unknown }>
+  readonly before: Array<() => unknown>
+  readonly after: Array<() => unknown>
+}
+
+const register = (options: ConformanceOptions, env: Record<string, string> = {}): Registered => {
+  const registered: Registered = { tests: [], before: [], after: [] }
+  const path: Array<string> = []
+  const api: TestApi = {
+    describe: (name, body) => {
+      path.push(name)
+      body()
+      path.pop()
+    },
+    it: (name, body) => void registered.tests.push({ name: [...path, name].join(" > "), body }),
+    beforeAll: (body) => void registered.before.push(body),
+    afterAll: (body) => void registered.after.push(body)
+  }
+  registerBattery(options, api, env)
+  return registered
+}
+
+const cassettes = fileURLToPath(new URL("../examples/acme-voice/cassettes/", import.meta.url))
+const outcome = async (body: () => unknown) => {
+  try {
+    await body()
+    return "passed"
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+describe("registerBattery", () => {
+  it("registers a describe per declared capability, then process, and an it per check", () => {
+    const { tests } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes })
+    expect(tests).toHaveLength(68)
+    expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
+      "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
+      "conformance: acme-voice > stt > text: the transcript is the recording's text"
+    ])
+    expect(tests.filter((t) => t.name.includes("not applicable")).map((t) => t.name)).toEqual([
+      "conformance: acme-voice > stt > stream_error: not applicable: the provider does not stream transcripts",
+      "conformance: acme-voice > image > too_large: not applicable: no image cassette with case \"too_large\"",
+      "conformance: acme-voice > image > stream_error: not applicable: image generation does not stream",
+      "conformance: acme-voice > process > missing_program: not applicable: HTTP adapter: process checks apply to adapters that run local programs",
+      "conformance: acme-voice > process > killed_process: not applicable: HTTP adapter: process checks apply to adapters that run local programs",
+      "conformance: acme-voice > process > interrupt_kills: not applicable: HTTP adapter: process checks apply to adapters that run local programs"
+    ])
+  })
+
+  it("fails the test of a failing check with its message, and writes every row for the report", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "results-"))
+    const { tests, after } = register({ name: "acme-broken", make: claimsMp3ReturnsWav, cassettes }, { PATCHBAY_CONFORMANCE_RESULTS: dir })
+    const format = tests.find((t) => t.name === "conformance: acme-broken > tts > format: the bytes are the declared format")
+    const streamError = tests.find((t) => t.name.startsWith("conformance: acme-broken > stt > stream_error"))
+    expect(await outcome(format?.body ?? (() => {}))).toBe("tts.format: tts-success-mp3.json: declared mp3 (mp3_16000, audio/mpeg) but the bytes are wav")
+    expect(await outcome(streamError?.body ?? (() => {}))).toBe("passed")
+    for (const hook of after) await hook()
+    const written = JSON.parse(readFileSync(path.join(dir, "acme-broken.json"), "utf8")) as ResultsFile
+    expect(written).toEqual({
+      adapter: "acme-broken",
+      mode: "http",
+      results: [
+        {
+          adapter: "acme-broken",
+          group: "tts",
+          check: "format",
+          title: "the bytes are the declared format",
+          status: "fail",
+          detail: "tts-success-mp3.json: declared mp3 (mp3_16000, audio/mpeg) but the bytes are wav",
+          cassettes: ["tts-success-mp3.json", "tts-success-pcm.json", "tts-success-ulaw.json"]
+        },
+        {
+          adapter: "acme-broken",
+          group: "stt",
+          check: "stream_error",
+          title: "an error mid-stream ends in a typed error after the partial output",
+          status: "not_applicable",
+          detail: "the provider does not stream transcripts",
+          cassettes: []
+        }
+      ]
+    })
+  }, 30_000)
+
+  it("in record mode with the key set, re-records the success cassettes before the checks replay them", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "record-battery-"))
+    for (const name of ["tts-success-mp3.json", "audio"]) cpSync(path.join(cassettes, name), path.join(dir, name), { recursive: true })
+    const key = "acme_live_0123456789abcdef"
+    const vendor = fakeAcme(key)
+    const options: ConformanceOptions = {
+      name: "acme-voice",
+      make: (o) => acmeVoice(o),
+      cassettes: dir,
+      record: { apiKeyVariable: "ACME_VOICE_API_KEY", upstream: vendor.upstream }
+    }
+    expect(register(options, { ACME_VOICE_API_KEY: key }).before).toHaveLength(0)
+    expect(register(options, { PATCHBAY_RECORD: "1" }).before).toHaveLength(0)
+    const { before, tests } = register(options, { PATCHBAY_RECORD: "1", ACME_VOICE_API_KEY: key })
+    expect(before).toHaveLength(1)
+    for (const hook of before) await hook()
+    expect(vendor.requests).toEqual(["POST /v1/speech"])
+    expect(JSON.parse(readFileSync(path.join(dir, "tts-success-mp3.json"), "utf8")).source).toBe("recorded")
+    const format = tests.find((t) => t.name.includes("tts > format"))
+    expect(await outcome(format?.body ?? (() => {}))).toBe("passed")
+  }, 30_000)
+})

@@ -1,0 +1,53 @@
+/**
+ * The battery on a provider without HTTP: the HTTP checks are not applicable, the behaviour
+ * checks run on the scenarios alone, and the process harness drives the process-level checks —
+ * which fail for a provider that leaves its program running when interrupted.
+ */
+import { describe, expect, it } from "vitest"
+import { Checks, makeSubject } from "../src/index.ts"
+import { fakeLocal, harness, leakyHarness } from "./support/FakeLocal.ts"
+
+const cassettes = new URL("./cassettes/fake-local/", import.meta.url)
+
+describe("an in-process provider with a process harness", () => {
+  it("passes the behaviour and process checks; HTTP checks are not applicable", async () => {
+    const results = await Checks.runChecks(makeSubject({ name: "fake-local", mode: "in-process", make: () => fakeLocal(), cassettes, process: harness }))
+    const rows = results.map((r) => `${r.group}.${r.check}: ${r.status}${r.status === "not_applicable" ? ` (${r.detail})` : ""}`)
+    expect(rows).toEqual([
+      "tts.validate: pass",
+      "tts.streaming: not_applicable (in-process provider: no transport to time)",
+      "tts.format: pass",
+      "tts.duration: pass",
+      "tts.characters: pass",
+      "tts.usage: pass",
+      "tts.provider_options: not_applicable (in-process provider: nothing goes over a wire)",
+      "tts.unauthorized: not_applicable (in-process provider: no HTTP)",
+      "tts.unknown_model: not_applicable (in-process provider: no HTTP)",
+      "tts.too_large: not_applicable (in-process provider: no HTTP)",
+      "tts.invalid_request: not_applicable (in-process provider: no HTTP)",
+      "tts.rate_limited: not_applicable (in-process provider: no HTTP)",
+      "tts.quota_exceeded: not_applicable (in-process provider: no HTTP)",
+      "tts.unavailable: not_applicable (in-process provider: no HTTP)",
+      "tts.stream_error: not_applicable (in-process provider: no HTTP)",
+      "tts.abort: not_applicable (in-process provider: no HTTP request to abort)",
+      "tts.no_retry: not_applicable (in-process provider: no HTTP)",
+      "process.missing_program: pass",
+      "process.killed_process: pass",
+      "process.interrupt_kills: pass"
+    ])
+  }, 30_000)
+
+  it("without a harness the process checks say why they do not apply", async () => {
+    const result = await Checks.runCheck(Checks.byId("process.killed_process"), makeSubject({ name: "fake-local", mode: "in-process", make: () => fakeLocal(), cassettes }))
+    expect(result).toMatchObject({ status: "not_applicable", detail: "no process harness given (runConformance({ process }))" })
+  })
+
+  it("catches a provider that leaves its program running when interrupted", async () => {
+    const subject = makeSubject({ name: "leaky", mode: "in-process", make: () => fakeLocal(), cassettes, process: leakyHarness })
+    const result = await Checks.runCheck(Checks.byId("process.interrupt_kills"), subject)
+    expect(result.status).toBe("fail")
+    const pids = /pid (\d+)/.exec(result.detail ?? "")?.[1]
+    expect(result.detail).toBe(`tts-success.json: tts: the program (pid ${pids}) still runs after the call was interrupted`)
+    process.kill(Number(pids), "SIGKILL")
+  }, 30_000)
+})

@@ -1,0 +1,115 @@
+/**
+ * The battery must be able to fail. Each deliberately broken variant of the example adapter is
+ * run through every check: the named check fails with a message that says what is wrong, the
+ * set of failing checks is exactly the expected one, and the good adapter passes that check.
+ */
+import { describe, expect, it } from "vitest"
+import { Checks, makeSubject, type MakeProvider } from "../src/index.ts"
+import {
+  claimsMp3ReturnsWav,
+  dropsProviderOptions,
+  good,
+  guessesDuration,
+  ignoresAbortSignal,
+  maps429ToGeneric,
+  retriesItself
+} from "./support/Broken.ts"
+
+const cassettes = new URL("../examples/acme-voice/cassettes/", import.meta.url)
+const subject = (name: string, make: MakeProvider) => makeSubject({ name, make, cassettes })
+const inEvery = (check: string) => ["stt", "tts", "llm", "image"].map((c) => `${c}.${check}`)
+
+const failing = async (name: string, make: MakeProvider) => {
+  const results = await Checks.runChecks(subject(name, make))
+  return results.filter((r) => r.status === "fail")
+}
+
+describe("the good adapter", () => {
+  it("passes every check that applies, and says why the others do not", async () => {
+    const results = await Checks.runChecks(subject("acme-voice", good))
+    expect(results.filter((r) => r.status === "fail")).toEqual([])
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(62)
+    expect(results.filter((r) => r.status === "not_applicable").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
+      "stt.stream_error: the provider does not stream transcripts",
+      "image.too_large: no image cassette with case \"too_large\"",
+      "image.stream_error: image generation does not stream",
+      "process.missing_program: HTTP adapter: process checks apply to adapters that run local programs",
+      "process.killed_process: HTTP adapter: process checks apply to adapters that run local programs",
+      "process.interrupt_kills: HTTP adapter: process checks apply to adapters that run local programs"
+    ])
+  }, 30_000)
+})
+
+const cases: ReadonlyArray<{
+  readonly bug: string
+  readonly make: MakeProvider
+  readonly check: string
+  readonly message: string
+  readonly failing: ReadonlyArray<string>
+}> = [
+  {
+    bug: "drops provider_options",
+    make: dropsProviderOptions,
+    check: "stt.provider_options",
+    message:
+      "stt-success.json: not in the request: provider_options.acme-voice.diarize = true; provider_options.acme-voice.timestamp_granularities = [\"word\",\"segment\"] (body fields: model, file, language; query: none): options that validate must reach the vendor",
+    // Without its options the request matches no recorded interaction, so every check playing
+    // an optioned success cassette fails too, each naming the missing field.
+    failing: [
+      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.abort",
+      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.abort",
+      "llm.text", "llm.usage", "llm.provider_options", "llm.abort",
+      "image.bytes", "image.usage", "image.provider_options", "image.abort"
+    ]
+  },
+  {
+    bug: "claims mp3 but returns wav",
+    make: claimsMp3ReturnsWav,
+    check: "tts.format",
+    message: "tts-success-mp3.json: declared mp3 (mp3_16000, audio/mpeg) but the bytes are wav",
+    failing: ["tts.format", "tts.duration"]
+  },
+  {
+    bug: "maps 429 to a generic error",
+    make: maps429ToGeneric,
+    check: "stt.rate_limited",
+    message:
+      "stt-rate-limited.json: the call failed with InvalidRequest (Invalid request (acme-voice) at request: rejected by acme-voice (HTTP 429)); expected RateLimited",
+    failing: inEvery("rate_limited")
+  },
+  {
+    bug: "ignores the abort signal",
+    make: ignoresAbortSignal,
+    check: "tts.abort",
+    message:
+      "tts-success-mp3.json: while waiting for the response: interrupting the call did not abort the request (the transport never saw its signal abort): pass the AbortSignal to fetch or the SDK",
+    failing: inEvery("abort")
+  },
+  {
+    bug: "reports a guessed duration",
+    make: guessesDuration,
+    check: "stt.duration",
+    message: "stt-success.json: duration_seconds is 1.332; the vendor reported 2.664 s",
+    failing: ["stt.duration", "stt.usage"]
+  },
+  {
+    bug: "retries by itself",
+    make: retriesItself,
+    check: "llm.no_retry",
+    message:
+      "llm-unavailable.json: one call made 3 requests for a 502 response: the adapter retried by itself (create SDK clients with maxRetries: 0; retries belong to the pipeline)",
+    failing: inEvery("no_retry")
+  }
+]
+
+describe("every broken adapter is caught by the named check", () => {
+  for (const c of cases) {
+    it(`an adapter that ${c.bug} fails ${c.check}, which the good adapter passes`, async () => {
+      const broken = await failing(c.bug, c.make)
+      expect(broken.map((r) => `${r.group}.${r.check}`)).toEqual(c.failing)
+      expect(broken.find((r) => `${r.group}.${r.check}` === c.check)?.detail).toBe(c.message)
+      const passed = await Checks.runCheck(Checks.byId(c.check), subject("acme-voice", good))
+      expect(passed.status).toBe("pass")
+    }, 30_000)
+  }
+})

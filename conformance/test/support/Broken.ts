@@ -1,0 +1,128 @@
+/**
+ * Deliberately broken variants of the example adapter, each with one bug real adapters have
+ * shipped. The self-tests prove that the battery catches every one of them with the named check.
+ */
+import {
+  InvalidRequest,
+  type PatchbayProvider,
+  type ProviderError,
+  type SttRequest,
+  type TtsRequest
+} from "@patchbay/core"
+import { Effect, Stream } from "effect"
+import type { MakeProvider } from "../../src/index.ts"
+import { acmeVoice } from "../../examples/acme-voice/src/index.ts"
+
+/** The example adapter as it is. */
+export const good: MakeProvider = ({ fetch, apiKey }) => acmeVoice({ fetch, apiKey })
+
+const capabilities = (make: MakeProvider): MakeProvider => make
+
+/** Validates `provider_options`, then never sends them (the AI SDK's speech bug). */
+export const dropsProviderOptions: MakeProvider = capabilities((options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  const tts = p.tts!
+  const llm = p.llm!
+  const image = p.image!
+  return {
+    ...p,
+    stt: { ...stt, transcribe: (r: SttRequest) => Effect.andThen(stt.validate({ ...r, audio: { size: r.audio.size, container: r.audio.container } }), stt.transcribe({ ...r, provider_options: undefined })) },
+    tts: { ...tts, synthesize: (r: TtsRequest) => tts.synthesize({ ...r, provider_options: undefined }) },
+    llm: { ...llm, stream: (r) => llm.stream({ ...r, provider_options: undefined }) },
+    image: { ...image, generate: (r) => image.generate({ ...r, provider_options: undefined }) }
+  }
+})
+
+/** A 44-byte WAV header for a stream of unknown length (sizes 0xFFFFFFFF), 16 kHz mono s16le. */
+const wavHeader = (): Uint8Array => {
+  const b = Buffer.alloc(44)
+  b.write("RIFF", 0)
+  b.writeUInt32LE(0xffffffff, 4)
+  b.write("WAVEfmt ", 8)
+  b.writeUInt32LE(16, 16)
+  b.writeUInt16LE(1, 20)
+  b.writeUInt16LE(1, 22)
+  b.writeUInt32LE(16000, 24)
+  b.writeUInt32LE(32000, 28)
+  b.writeUInt16LE(2, 32)
+  b.writeUInt16LE(16, 34)
+  b.write("data", 36)
+  b.writeUInt32LE(0xffffffff, 40)
+  return new Uint8Array(b)
+}
+
+/** Wraps every response in a WAV header (as headerless pcm would need) and still labels it mp3. */
+export const claimsMp3ReturnsWav: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  return {
+    ...p,
+    tts: {
+      ...tts,
+      synthesize: (r) =>
+        tts.synthesize(r).pipe(
+          Stream.mapAccum(() => true, (first, element) =>
+            element.type === "audio" && first
+              ? [false, [{ type: "audio" as const, data: Buffer.concat([wavHeader(), element.data]) }]]
+              : [first, [element]])
+        )
+    }
+  }
+}
+
+const mapErrors = (p: PatchbayProvider, f: (e: ProviderError) => ProviderError): PatchbayProvider => {
+  const stt = p.stt!
+  const tts = p.tts!
+  const llm = p.llm!
+  const image = p.image!
+  return {
+    ...p,
+    stt: { ...stt, transcribe: (r) => Effect.mapError(stt.transcribe(r), f) },
+    tts: { ...tts, synthesize: (r) => Stream.mapError(tts.synthesize(r), f) },
+    llm: { ...llm, stream: (r) => Stream.mapError(llm.stream(r), f) },
+    image: { ...image, generate: (r) => Effect.mapError(image.generate(r), f) }
+  }
+}
+
+/** Has no case for 429: it falls through to a generic "request rejected". */
+export const maps429ToGeneric: MakeProvider = (options) =>
+  mapErrors(acmeVoice(options), (e) =>
+    e._tag === "RateLimited"
+      ? new InvalidRequest({ provider: "acme-voice", field: "request", reason: "rejected by acme-voice (HTTP 429)", status: 429 })
+      : e)
+
+/** Never hands the call's AbortSignal to fetch, so an interrupted call leaves the request running. */
+export const ignoresAbortSignal: MakeProvider = ({ fetch, apiKey }) =>
+  acmeVoice({ apiKey, fetch: (input, init) => fetch(input, { ...init, signal: null }) })
+
+/** Ignores the vendor's duration and guesses one from the file size, assuming 128 kbps. */
+export const guessesDuration: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return {
+    ...p,
+    stt: {
+      ...stt,
+      transcribe: (r) =>
+        Effect.map(stt.transcribe(r), (t) => {
+          const guess = (r.audio.size ?? 0) / 16_000
+          return { ...t, duration_seconds: guess, usage: { ...t.usage, audio_seconds: guess } }
+        })
+    }
+  }
+}
+
+/** Built on an HTTP client left with its default of two retries on 429 and 5xx. */
+export const retriesItself: MakeProvider = ({ fetch, apiKey }) =>
+  acmeVoice({
+    apiKey,
+    fetch: async (input, init) => {
+      let response = await fetch(input, init)
+      for (let attempt = 0; attempt < 2 && (response.status === 429 || response.status >= 500); attempt++) {
+        await response.body?.cancel()
+        response = await fetch(input, init)
+      }
+      return response
+    }
+  })
