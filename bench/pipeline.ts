@@ -146,11 +146,14 @@ const overhead = async () => {
     )
     return { ms: performance.now() - started, n }
   }
-  await direct()
-  await piped()
+  // Warm both paths up first: the JIT and the garbage collector settle after a few runs.
+  for (let i = 0; i < 3; i++) {
+    await direct()
+    await piped()
+  }
   const d: Array<number> = []
   const p: Array<number> = []
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 7; i++) {
     const a = await direct()
     const b = await piped()
     if (a.n !== count || b.n !== count) throw new Error(`expected ${count} deltas, saw ${a.n} and ${b.n}`)

@@ -45,7 +45,11 @@ export const retryStream = <A, R>(
     Stream.suspend(() => {
       let yielded = false
       return make().pipe(
-        Stream.tap(() => Effect.sync(() => void (yielded = true))),
+        // per chunk, not per element: the hot path of token streams
+        Stream.mapArray((chunk) => {
+          yielded = true
+          return chunk
+        }),
         Stream.catchCause((cause) => {
           const error = typedFailure(cause)
           if (error === undefined || yielded || !canRetry() || !mayRetry(policy, n, error)) return Stream.failCause(cause)
@@ -114,8 +118,8 @@ export const fallbackStream = <A, R>(
       if (make === undefined) return Stream.empty
       let yielded = false
       return make().pipe(
-        Stream.tap(() =>
-          yielded ? Effect.void : Effect.andThen(Effect.sync(() => void (yielded = true)), onServe(i))
+        Stream.mapArrayEffect((chunk) =>
+          yielded ? Effect.succeed(chunk) : Effect.as(Effect.andThen(Effect.sync(() => void (yielded = true)), onServe(i)), chunk)
         ),
         Stream.catchCause((cause) =>
           yielded || i + 1 >= candidates.length || typedFailure(cause) === undefined ? Stream.failCause(cause) : from(i + 1)
