@@ -1,0 +1,186 @@
+/**
+ * Mapping OpenAI's failures to Patchbay's tagged errors, once for every capability. An HTTP
+ * error (the SDK's `APIError`, built from the `{ error: { message, type, param, code } }`
+ * envelope) goes through core's `fromHttpFailure` with its status, code (`insufficient_quota` →
+ * `QuotaExceeded`, `model_not_found` → `UnknownModel`), message, `x-request-id` and
+ * `retry-after`; `param` names the request field at fault. A failure without a response (a
+ * dropped connection, a timeout) and an error event in the middle of a stream get their own
+ * tags. Vendor messages are redacted by core before an error keeps them.
+ */
+import {
+  Cancelled,
+  fromHttpFailure,
+  NotFound,
+  parseRetryAfter,
+  type ProviderError,
+  ProviderTimeout,
+  ProviderUnavailable,
+  QuotaExceeded,
+  RateLimited,
+  redactSecrets,
+  UnknownModel
+} from "@patchbay/core"
+import { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai"
+import { MAX_UPLOAD_BYTES, PROVIDER } from "../Models.ts"
+import { ImageOptions, LlmOptions, SttOptions, TtsOptions } from "../Options.ts"
+import type { ErrorBody } from "../Wire.ts"
+
+/** Which call failed: enough to name the request field at fault and fill the error's data. */
+export interface FailureContext {
+  readonly capability: "stt" | "tts" | "llm" | "image"
+  readonly model: string
+  /** The upload's size in bytes, when known (for a 413). */
+  readonly size?: number | undefined
+  /** The voice asked for (for a 404 on a custom voice). */
+  readonly voice?: string | undefined
+}
+
+/** Where each capability's fields sit in a `MessageRequest`. */
+const layout = {
+  stt: {
+    base: "voice.stt",
+    options: Object.keys(SttOptions.fields),
+    fields: { model: "voice.stt.model", file: "audio_file", language: "voice.stt.language" } as Record<string, string>
+  },
+  tts: {
+    base: "voice.tts",
+    options: Object.keys(TtsOptions.fields),
+    fields: {
+      model: "voice.tts.model",
+      voice: "voice.tts.voice",
+      response_format: "voice.tts.output_format",
+      input: "content"
+    } as Record<string, string>
+  },
+  llm: {
+    base: "",
+    options: Object.keys(LlmOptions.fields),
+    fields: { model: "model_name", messages: "content", tools: "tools" } as Record<string, string>
+  },
+  image: {
+    base: "",
+    options: Object.keys(ImageOptions.fields),
+    fields: { model: "image_model_name", prompt: "prompt", size: "size", image: "input_images", "image[]": "input_images" } as Record<string, string>
+  }
+} as const
+
+/** The path of an option under `provider_options.openai` for a capability (`voice.stt.provider_options.openai.prompt`). */
+export const optionField = (capability: FailureContext["capability"], name: string): string => {
+  const base = layout[capability].base
+  return `${base === "" ? "" : `${base}.`}provider_options.${PROVIDER}.${name}`
+}
+
+/** The request field a vendor `param` names, else the stage itself. */
+export const fieldOf = (capability: FailureContext["capability"], param: string | null | undefined): string => {
+  const { base, fields, options } = layout[capability]
+  if (param === null || param === undefined || param === "") return base === "" ? "request" : base
+  const own = fields[param]
+  if (own !== undefined) return own
+  const name = param.replace(/\[\]$/, "")
+  return options.includes(name) ? optionField(capability, name) : param
+}
+
+const modelCodes = new Set(["model_not_found", "model_not_available", "invalid_model"])
+
+/** The size the server counted, from its 413 message ("… exceeded (27262976 bytes read)"). */
+const sizeFromMessage = (message: string | undefined): number | undefined => {
+  const found = message?.match(/\((\d+) bytes read\)/)?.[1]
+  return found === undefined ? undefined : Number(found)
+}
+
+const describe = (cause: unknown): string => {
+  if (!(cause instanceof Error)) return String(cause)
+  const inner = cause.cause instanceof Error ? `: ${describe(cause.cause)}` : ""
+  return `${cause.message}${inner}`
+}
+
+/**
+ * Maps an HTTP failure the SDK reports (`APIError` with a status) to the tagged error: status,
+ * code, message, request id, retry-after, the model and the field at fault.
+ */
+const fromApiError = (error: APIError, context: FailureContext, now: number): ProviderError => {
+  const status = error.status as number
+  const body = error.error as { readonly message?: unknown; readonly type?: unknown } | undefined
+  const message = typeof body?.message === "string" ? body.message : error.message
+  const code = error.code ?? (typeof body?.type === "string" ? body.type : undefined)
+  const requestId = error.requestID ?? undefined
+  const retryAfter = error.headers === undefined ? undefined : parseRetryAfter(error.headers, now)
+  const param = error.param
+  const namesModel = (code !== null && code !== undefined && modelCodes.has(code)) || param === "model"
+  if (status === 404 && !namesModel && param === "voice" && context.voice !== undefined) {
+    return new NotFound({
+      provider: PROVIDER,
+      status,
+      kind: "voice",
+      id: context.voice,
+      ...(requestId === undefined ? {} : { requestId }),
+      detail: redactSecrets(message)
+    })
+  }
+  const mapped = fromHttpFailure({
+    provider: PROVIDER,
+    status,
+    code: code ?? undefined,
+    message,
+    requestId,
+    retryAfter,
+    model: namesModel || status === 404 ? context.model : undefined,
+    field: fieldOf(context.capability, param),
+    ...(status === 413
+      ? {
+        field: context.capability === "stt" ? "audio_file" : fieldOf(context.capability, param),
+        size: sizeFromMessage(message) ?? context.size,
+        limit: context.capability === "stt" ? MAX_UPLOAD_BYTES : undefined
+      }
+      : {})
+  })
+  // fromHttpFailure names the field `model`; in a request it is the stage's own model field.
+  if (mapped._tag !== "UnknownModel") return mapped
+  return new UnknownModel({
+    provider: PROVIDER,
+    status,
+    model: mapped.model,
+    field: fieldOf(context.capability, "model"),
+    allowed: mapped.allowed,
+    ...(mapped.requestId === undefined ? {} : { requestId: mapped.requestId }),
+    ...(mapped.detail === undefined ? {} : { detail: mapped.detail })
+  })
+}
+
+/**
+ * Maps anything a request can fail with — the SDK's `APIError`s, a timeout, an abort, a dropped
+ * connection — to a tagged error. `now` is the time in milliseconds, for `retry-after` dates.
+ */
+export const toProviderError = (cause: unknown, context: FailureContext, now: number): ProviderError => {
+  if (cause instanceof APIUserAbortError) return new Cancelled({ provider: PROVIDER })
+  if (cause instanceof APIConnectionTimeoutError) {
+    return new ProviderTimeout({ provider: PROVIDER, detail: redactSecrets(describe(cause)) })
+  }
+  if (cause instanceof APIError && typeof cause.status === "number") return fromApiError(cause, context, now)
+  return new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`the request failed: ${describe(cause)}`) })
+}
+
+/**
+ * Maps an error reported inside a stream that had started (an event with an `error` key): the
+ * HTTP status was 200, so only the code says what happened — an exhausted quota, a rate limit,
+ * or (anything else) the vendor failing.
+ */
+export const fromStreamError = (error: ErrorBody["error"], requestId: string | undefined): ProviderError => {
+  const code = typeof error.code === "string" ? error.code : error.type ?? undefined
+  const vendor = {
+    provider: PROVIDER,
+    ...(requestId === undefined ? {} : { requestId }),
+    detail: redactSecrets(error.message ?? "the stream reported an error")
+  }
+  if (code === "insufficient_quota") return new QuotaExceeded(vendor)
+  if (code === "rate_limit_exceeded") return new RateLimited(vendor)
+  return new ProviderUnavailable(vendor)
+}
+
+/** A body that broke half way (a dropped connection): retryable, after the output already sent. */
+export const brokenStream = (what: string, cause: unknown, requestId: string | undefined): ProviderUnavailable =>
+  new ProviderUnavailable({
+    provider: PROVIDER,
+    ...(requestId === undefined ? {} : { requestId }),
+    detail: redactSecrets(`the ${what} stream broke: ${describe(cause)}`)
+  })
