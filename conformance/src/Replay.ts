@@ -216,6 +216,10 @@ export const replayFetch = (
   }
 
   const replay = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    // `data:` URLs never reach a vendor (the openai SDK probes a custom fetch with `data:,`):
+    // answer them as fetch does, outside the log.
+    const href = typeof input === "string" ? input : input instanceof URL ? input.href : input.url
+    if (href.startsWith("data:")) return globalThis.fetch(href)
     const call = normalizeCall(input, init)
     const entry: MutableEntry = {
       seq: log.length,

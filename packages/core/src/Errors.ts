@@ -339,7 +339,7 @@ export interface HttpFailure {
   readonly retryAfter?: number | undefined
   /** The model the request named, for `UnknownModel`. */
   readonly model?: string | undefined
-  /** The request field at fault, for `InvalidRequest` (defaults to `request`). */
+  /** The request field at fault: for `InvalidRequest` (default `request`) and `UnknownModel` (default `model`). */
   readonly field?: string | undefined
   /** The input size in bytes, for `InputTooLarge` on 413. */
   readonly size?: number | undefined
@@ -367,7 +367,7 @@ export const fromHttpFailure = (failure: HttpFailure): ProviderError => {
   const status = failure.status
   if (code !== undefined && quotaCodes.has(code)) return new QuotaExceeded(vendor)
   if (code !== undefined && modelCodes.has(code)) {
-    return new UnknownModel({ ...vendor, model: failure.model ?? "", field: "model", allowed: [] })
+    return new UnknownModel({ ...vendor, model: failure.model ?? "", field: failure.field ?? "model", allowed: [] })
   }
   switch (status) {
     case 401:
@@ -378,7 +378,7 @@ export const fromHttpFailure = (failure: HttpFailure): ProviderError => {
       return new PermissionDenied(vendor)
     case 404:
       return failure.model !== undefined
-        ? new UnknownModel({ ...vendor, model: failure.model, field: "model", allowed: [] })
+        ? new UnknownModel({ ...vendor, model: failure.model, field: failure.field ?? "model", allowed: [] })
         : new NotFound({ ...vendor, kind: "file", id: failure.field ?? "" })
     case 408:
       return new ProviderTimeout(vendor)
