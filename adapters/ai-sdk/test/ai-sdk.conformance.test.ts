@@ -1,0 +1,14 @@
+/**
+ * The battery, in process, on the AI SDK's own mock models behind the bridge: an AI SDK
+ * provider other than OpenRouter works unchanged. HTTP checks are not applicable here (the
+ * mocks make no requests); the OpenRouter adapter runs them over the same bridge.
+ */
+import { runConformance } from "@patchbay/conformance"
+import { mockProvider } from "./support/MockModels.ts"
+
+runConformance({
+  name: "ai-sdk",
+  mode: "in-process",
+  make: () => mockProvider(),
+  cassettes: new URL("./cassettes/", import.meta.url)
+})

@@ -1,0 +1,48 @@
+/**
+ * The OpenRouter client behind both capabilities: `@openrouter/ai-sdk-provider` created with
+ * the key once it is known — read lazily from `OPENROUTER_API_KEY` when the factory got none,
+ * so a missing key is `MissingApiKey` on first use, before any request, never a throw — with
+ * the given `fetch` (the battery's replay transport) wrapped to repair untyped image items.
+ * The AI SDK provider does not retry; the bridge calls its models directly.
+ */
+import { createOpenRouter, type OpenRouterProvider } from "@openrouter/ai-sdk-provider"
+import { MissingApiKey, rememberSecret } from "@patchbay/core"
+import { Config, Effect, Redacted } from "effect"
+import { DEFAULT_BASE_URL, KEY_VARIABLE, PROVIDER } from "../Models.ts"
+import { repairImageParts } from "../Wire.ts"
+
+/** The factory's options. */
+export interface OpenRouterOptions {
+  /** Defaults to `OPENROUTER_API_KEY`, read on first use. */
+  readonly apiKey?: string | Redacted.Redacted<string> | undefined
+  /** Defaults to `https://openrouter.ai/api/v1`. */
+  readonly baseURL?: string | undefined
+  /** Defaults to the global `fetch`; tests inject the replay transport. */
+  readonly fetch?: typeof fetch | undefined
+}
+
+/** The client's models, made on first use. */
+export interface Client {
+  /** OpenRouter's chat model for an id; fails with `MissingApiKey` when there is no key. */
+  readonly chat: (modelId: string) => Effect.Effect<ReturnType<OpenRouterProvider["chat"]>, MissingApiKey>
+}
+
+/** Builds the client; reads nothing until a model is asked for. */
+export const makeClient = (options: OpenRouterOptions): Client => {
+  const missing = new MissingApiKey({ provider: PROVIDER, variable: KEY_VARIABLE })
+  const apiKey: Effect.Effect<Redacted.Redacted<string>, MissingApiKey> = options.apiKey !== undefined
+    ? Effect.succeed(typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey)
+    : Effect.mapError(Config.Redacted(KEY_VARIABLE), () => missing)
+  const transport = repairImageParts(options.fetch ?? ((input, init) => globalThis.fetch(input, init)))
+  let cached: { readonly key: string; readonly sdk: OpenRouterProvider } | undefined
+  const sdk = Effect.flatMap(apiKey, (key) => {
+    const value = Redacted.value(key)
+    if (value.trim() === "") return Effect.fail(missing)
+    rememberSecret(key)
+    if (cached?.key !== value) {
+      cached = { key: value, sdk: createOpenRouter({ apiKey: value, baseURL: options.baseURL ?? DEFAULT_BASE_URL, fetch: transport }) }
+    }
+    return Effect.succeed(cached.sdk)
+  })
+  return { chat: (modelId) => Effect.map(sdk, (openrouter) => openrouter.chat(modelId)) }
+}
