@@ -1,0 +1,171 @@
+/**
+ * The one path to the vendor: the official SDK, created on first use with the key read lazily
+ * (a missing key is `MissingApiKey` before any request, never a throw from the factory), with
+ * `maxRetries: 0` (retries belong to the pipeline), the caller's `fetch` and base URL, and every
+ * call given an `AbortSignal` so interrupting it aborts the HTTP request. Failures are mapped once
+ * (`Errors.ts`).
+ *
+ * The SDK hands back camelCase objects with `null`s dropped; `provider_output` must be the
+ * vendor's body as it came. The `fetch` given to the SDK is therefore wrapped: within a call that
+ * asks for it (an `AsyncLocalStorage` slot, so concurrent calls never mix), a JSON response is
+ * also read as text, untouched.
+ */
+import { ElevenLabsClient } from "@elevenlabs/elevenlabs-js"
+import { Clock, Config, Effect, Redacted, type Schema } from "effect"
+import { AsyncLocalStorage } from "node:async_hooks"
+import { InvalidRequest, MissingApiKey, type ProviderError, ProviderUnavailable, redactSecrets, rememberSecret, Validation } from "@patchbay/core"
+import { KEY_VARIABLE, PROVIDER } from "../Models.ts"
+import { type FailureContext, fromSdkError } from "./Errors.ts"
+import { defaultFetch } from "./Upload.ts"
+
+/** The factory's options. */
+export interface ElevenLabsOptions {
+  /** Defaults to `ELEVENLABS_API_KEY`, read on first use. */
+  readonly apiKey?: string | Redacted.Redacted<string> | undefined
+  /** Defaults to the SDK's, `https://api.elevenlabs.io`. */
+  readonly baseUrl?: string | undefined
+  /**
+   * The transport. By default, the global `fetch` — except for STT uploads, which go through
+   * `node:http(s)` so the file streams from disk: Node's `fetch` keeps a request body in memory
+   * (nodejs/undici#4058). A `fetch` given here is used for everything (the conformance battery
+   * injects its replay transport); with Node's own, uploads are held in memory while they are sent.
+   */
+  readonly fetch?: typeof fetch | undefined
+  /** The STT upload limit in bytes; defaults to the spec's (under 5,000,000,000). */
+  readonly maxUploadBytes?: number | undefined
+  /**
+   * The SDK's deadline for one request until its response starts, in seconds. Default 3600: an
+   * upload of several gigabytes takes long, and the pipeline's stage timeouts (measured between
+   * outputs) are the ones meant to fire.
+   */
+  readonly timeoutInSeconds?: number | undefined
+  /** Where one-shot audio streams are spooled before upload; defaults to `os.tmpdir()`. */
+  readonly spoolDir?: string | undefined
+}
+
+/** What a call produced, and the vendor's JSON body as text when the call asked for it. */
+export interface Called<A> {
+  readonly value: A
+  readonly body: string | undefined
+}
+
+interface Slot {
+  body?: Promise<string>
+}
+
+const isJson = (contentType: string | null) => contentType !== null && /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)
+
+/** The client shared by the two capabilities. */
+export const makeClient = (options: ElevenLabsOptions) => {
+  const slots = new AsyncLocalStorage<Slot>()
+
+  /** The caller's fetch, or the default transport (uploads streamed from disk), tapped. */
+  const tapped: typeof fetch = async (input, init) => {
+    const response = await (options.fetch ?? defaultFetch)(input, init)
+    const slot = slots.getStore()
+    if (slot !== undefined && response.ok && isJson(response.headers.get("content-type"))) {
+      const text = response.clone().text()
+      text.catch(() => undefined) // read by the call when it succeeds; a failure is the SDK's to report
+      slot.body = text
+    }
+    return response
+  }
+
+  /** The key: the factory's, else `ELEVENLABS_API_KEY`; remembered so no error message can show it. */
+  const apiKey: Effect.Effect<Redacted.Redacted<string>, MissingApiKey> = Effect.gen(function*() {
+    if (options.apiKey !== undefined) return typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
+    return yield* Config.Redacted(KEY_VARIABLE)
+  }).pipe(
+    Effect.mapError(() => new MissingApiKey({ provider: PROVIDER, variable: KEY_VARIABLE })),
+    Effect.filterOrFail((key) => Redacted.value(key).trim() !== "", () => new MissingApiKey({ provider: PROVIDER, variable: KEY_VARIABLE })),
+    Effect.tap((key) => Effect.sync(() => rememberSecret(key)))
+  )
+
+  let sdk: ElevenLabsClient | undefined
+  /** The SDK client, created on first use (its constructor throws without a key). */
+  const client: Effect.Effect<ElevenLabsClient, MissingApiKey> = Effect.map(apiKey, (key) => {
+    sdk ??= new ElevenLabsClient({
+      apiKey: Redacted.value(key),
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      fetch: tapped,
+      maxRetries: 0,
+      timeoutInSeconds: options.timeoutInSeconds ?? 3600
+    })
+    return sdk
+  })
+
+  /**
+   * Runs one SDK call with an abort signal that interrupting the effect fires (and, when given,
+   * another one the caller controls, e.g. a stream's scope); a rejection is mapped to the tagged
+   * error. `capture: true` also returns the vendor's JSON body as text.
+   */
+  const call = <A>(
+    context: FailureContext,
+    run: (sdk: ElevenLabsClient, signal: AbortSignal) => Promise<A>,
+    extra: { readonly capture?: boolean; readonly signal?: AbortSignal } = {}
+  ): Effect.Effect<Called<A>, ProviderError> =>
+    Effect.gen(function*() {
+      const sdk = yield* client
+      const slot: Slot = {}
+      const value = yield* Effect.tryPromise({
+        try: (signal) => {
+          const combined = extra.signal === undefined ? signal : AbortSignal.any([signal, extra.signal])
+          return extra.capture === true ? slots.run(slot, () => run(sdk, combined)) : run(sdk, combined)
+        },
+        catch: (cause) => cause
+      }).pipe(
+        Effect.catch((cause) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(fromSdkError(cause, context, now))))
+      )
+      const pending = slot.body
+      const body = pending === undefined ? undefined : yield* Effect.tryPromise({
+        try: () => pending,
+        catch: (cause) => new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`the response body broke: ${String(cause)}`) })
+      })
+      return { value, body }
+    })
+
+  return { apiKey, client, call }
+}
+
+/** The client's shape. */
+export type Client = ReturnType<typeof makeClient>
+
+/** Where options sit in a request: `voice.stt.provider_options.elevenlabs`. */
+export const optionsField = (stage: "stt" | "tts"): string => `voice.${stage}.provider_options.${PROVIDER}`
+
+/**
+ * Decodes the options under `provider_options.elevenlabs` with their schema. An unknown key (a
+ * typo, or another capability's option) is refused rather than silently dropped; a bad value is
+ * `InvalidRequest` naming its path, e.g. `voice.stt.provider_options.elevenlabs.num_speakers`.
+ */
+export const decodeOptions = <S extends Schema.Decoder<unknown> & { readonly fields: Schema.Struct.Fields }>(
+  schema: S,
+  options: unknown,
+  field: string,
+  nested: Readonly<Record<string, Schema.Struct<Schema.Struct.Fields>>> = {}
+): Effect.Effect<S["Type"], InvalidRequest> =>
+  Effect.gen(function*() {
+    const input = options ?? {}
+    yield* refuseUnknownKeys(input, schema.fields, field)
+    if (typeof input === "object" && input !== null) {
+      for (const [name, inner] of Object.entries(nested)) {
+        yield* refuseUnknownKeys((input as Record<string, unknown>)[name], inner.fields, `${field}.${name}`)
+      }
+    }
+    return yield* Validation.decodeWith(schema, field)(input)
+  })
+
+const refuseUnknownKeys = (input: unknown, fields: Schema.Struct.Fields, field: string): Effect.Effect<void, InvalidRequest> => {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return Effect.void
+  const allowed = Object.keys(fields)
+  const unknown = Object.keys(input).find((key) => !allowed.includes(key))
+  return unknown === undefined ? Effect.void : Effect.fail(
+    new InvalidRequest({
+      provider: PROVIDER,
+      field: `${field}.${unknown}`,
+      value: (input as Record<string, unknown>)[unknown],
+      allowed,
+      reason: `${JSON.stringify(unknown)} is not an ElevenLabs option here`
+    })
+  )
+}
