@@ -223,13 +223,19 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   }
 }
 
-/** The vendor failed or could not be reached (5xx, connection errors). @category errors */
+/**
+ * The vendor failed or could not be reached (5xx, connection errors). Retryable unless
+ * `permanent` says trying again cannot help (e.g. a local program that is not installed).
+ *
+ * @category errors
+ */
 export class ProviderUnavailable extends Schema.TaggedError<ProviderUnavailable>()("ProviderUnavailable", {
   retryAfter: Schema.optionalKey(Schema.Number),
+  permanent: Schema.optionalKey(Schema.Boolean),
   ...vendorFields
 }) {
   get retryable(): boolean {
-    return true
+    return this.permanent !== true
   }
   override get message(): string {
     return withDetail(`Provider unavailable${from(this.provider)}`, this.detail)
