@@ -1,0 +1,152 @@
+/**
+ * `patchbay demo` end to end, from a fresh working directory, with no key and no network: the
+ * real pipeline and the real adapters, vendor calls replayed from the shipped cassettes. Then:
+ * a vendor whose key is set runs live (here against the synthesizing upstream instead of the
+ * internet), `--replay` forces replay, and the shipped cassettes are what the adapters send
+ * today (regenerated and compared).
+ */
+import { Cassette } from "@patchbay/conformance"
+import { Audio } from "@patchbay/core"
+import { readdirSync, readFileSync } from "node:fs"
+import * as path from "node:path"
+import { beforeAll, describe, expect, it } from "vitest"
+import { makeCassettes } from "../demo/make-cassettes.ts"
+import { durationOf, sha256, synthesizer } from "../demo/Synthesizer.ts"
+import { cassettesDir, QUESTION, questionFile, sections } from "../src/Demo.ts"
+import { cli, type Ran, tempDir } from "./support.ts"
+
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+const bytesOf = (file: string) => new Uint8Array(readFileSync(file))
+
+describe("patchbay demo, offline", () => {
+  let ran: Ran
+  beforeAll(async () => {
+    ran = await cli(["demo"], { cwd: tempDir("patchbay-demo-") })
+  }, 240_000)
+
+  it("exits 0 and writes valid audio and images to ./out of the folder it ran in", () => {
+    expect(ran.code, ran.stderr + ran.stdout.slice(-2000)).toBe(0)
+    const out = path.join(ran.cwd, "out")
+    const files = readdirSync(out)
+    const audio = files.filter((f) => /\.(mp3|wav)$/.test(f))
+    const images = files.filter((f) => f.endsWith(".png"))
+    expect(audio).toEqual(expect.arrayContaining(["2-text-to-audio.mp3", "3-audio-to-audio.mp3", "4-provider-options.mp3", "5-read-aloud.mp3", "6-streaming.mp3"]))
+    expect(images.sort()).toEqual(["7-image-edited.png", "7-image.png"])
+    for (const file of audio) {
+      const bytes = bytesOf(path.join(out, file))
+      expect(Audio.sniff(bytes)?.container, file).toBe(path.extname(file).slice(1))
+    }
+    for (const file of images) expect([...bytesOf(path.join(out, file)).subarray(0, 8)], file).toEqual(PNG)
+  })
+
+  it("the audio files are whole: their measured duration is that of a sentence or two", async () => {
+    for (const file of ["2-text-to-audio.mp3", "3-audio-to-audio.mp3", "5-read-aloud.mp3", "6-streaming.mp3"]) {
+      const seconds = await durationOf(bytesOf(path.join(ran.cwd, "out", file)))
+      expect(seconds, file).toBeGreaterThan(1)
+      expect(seconds, file).toBeLessThan(15)
+    }
+  })
+
+  it("the edit is a new image of the same thread, made from the first one's document_id", () => {
+    expect(ran.stdout).toContain("final document_id: doc_patchbayreplay0000000001")
+    expect(ran.stdout).toContain("Edit the generated image with document_id doc_patchbayreplay0000000001.")
+    expect(ran.stdout).toContain("\"input_image_document_id\":\"doc_patchbayreplay0000000001\"")
+    expect(ran.stdout).toContain("edited document_id: doc_patchbayreplay0000000002")
+    expect(bytesOf(path.join(ran.cwd, "out/7-image-edited.png"))).not.toEqual(bytesOf(path.join(ran.cwd, "out/7-image.png")))
+  })
+
+  it("prints what the seed prints, and every voice_records", () => {
+    expect(ran.stdout).toContain(`Transcript: ${QUESTION}`)
+    expect(ran.stdout).toMatch(/^Reply: .+$/m)
+    expect(ran.stdout).toMatch(/^Audio URL: \/media\/doc_patchbayreplay0000000001\?exp=\d+&sig=[\w-]+$/m)
+    expect(ran.stdout).toMatch(/^You: What is the tallest mountain in the world\?$/m)
+    expect(ran.stdout).toMatch(/^Assistant: .*⟨♪ [\d.]+ k?B⟩/m)
+    const records = ran.stdout.match(/^voice_records:$/gm) ?? []
+    expect(records.length).toBeGreaterThanOrEqual(6)
+    expect(ran.stdout).toContain("\"provider\": \"elevenlabs\"")
+    expect(ran.stdout).toContain("\"model\": \"scribe_v2\"")
+  })
+
+  it("says plainly which vendor calls were replayed, and that none ran live", () => {
+    expect(ran.stdout).toMatch(/^ {2}openai +replayed from .*demo\/cassettes \(set OPENAI_API_KEY to run it live\)$/m)
+    expect(ran.stdout).toMatch(/cassettes synthesized from the vendors' published API specs .* not recorded from the live APIs/)
+    expect(ran.stdout).toMatch(/^Vendor calls:\n {2}openai +\d+ replayed from the cassettes\n {2}elevenlabs +3 replayed from the cassettes\n {2}openrouter +2 replayed from the cassettes\n/m)
+    expect(ran.stdout).toMatch(/^All \d+ vendor calls were replayed; none reached the network\.$/m)
+    expect(ran.stdout).toMatch(/^vendor calls: openai 4 replayed, openrouter 2 replayed$/m)
+    expect(ran.stdout).not.toMatch(/unmatched|not matched/)
+  })
+
+  it("runs the offline section on espeak-ng and pocketsphinx when they are installed, or says why not", () => {
+    const local = /^== 8\. Offline.*\n(.*)$/m.exec(ran.stdout)?.[1] ?? ""
+    if (local.startsWith("skipped:")) expect(local).toMatch(/skipped: (not installed|@patchbay\/local)/)
+    else {
+      expect(local).toMatch(/^pocketsphinx heard: .+/)
+      const file = readdirSync(path.join(ran.cwd, "out")).find((f) => /^8-local\.(mp3|wav)$/.test(f))
+      expect(file).toBeDefined()
+      expect(Audio.sniff(bytesOf(path.join(ran.cwd, "out", file ?? "")))?.container).toMatch(/^(mp3|wav)$/)
+    }
+    expect(ran.stdout).toMatch(/^Sections: [78] ran/m)
+  })
+})
+
+describe("patchbay demo with keys and options", () => {
+  it("a vendor whose key is set runs live; a section it shares with a replayed vendor is replayed whole", async () => {
+    const question = bytesOf(questionFile)
+    const upstream = synthesizer({ known: [{ sha256: sha256(question), text: QUESTION, duration: await durationOf(question) }], delayMs: 0 })
+    const live: Array<string> = []
+    const fetch: typeof globalThis.fetch = (input, init) => {
+      live.push(String(input instanceof Request ? input.url : input))
+      return upstream(input, init)
+    }
+    const ran = await cli(["demo", "1", "5", "7"], { env: { OPENAI_API_KEY: "sk-live-test" }, fetch })
+    expect(ran.code, ran.stdout.slice(-1500)).toBe(0)
+    expect(ran.stdout).toMatch(/^ {2}openai +live \(OPENAI_API_KEY is set\)$/m)
+    expect(ran.stdout).toMatch(/^ {2}elevenlabs +replayed from /m)
+    expect(ran.stdout).toMatch(/^vendor calls: openai 2 live$/m) // section 1
+    expect(ran.stdout).toMatch(/^vendor calls: elevenlabs 2 replayed$/m) // section 5
+    expect(ran.stdout).toMatch(/^\(replayed whole: OPENROUTER_API_KEY unset, and a replayed call matches only what the cassettes sent\)$/m) // section 7
+    expect(ran.stdout).toMatch(/^ {2}openai +4 replayed from the cassettes, 2 live$/m)
+    expect(ran.stdout).toMatch(/^8 vendor calls were replayed and 2 ran live\.$/m)
+    expect(live).toEqual(["https://api.openai.com/v1/audio/transcriptions", "https://api.openai.com/v1/chat/completions"])
+  }, 240_000)
+
+  it("--replay <dir> replays whatever keys are set; --out names the folder; --json summarizes", async () => {
+    const ran = await cli(["demo", "2", "--replay", cassettesDir, "--out", "voice", "--json"], { env: { OPENAI_API_KEY: "sk-live-test" } })
+    expect(ran.code).toBe(0)
+    const doc = JSON.parse(ran.stdout)
+    expect(doc.out).toBe(path.join(ran.cwd, "voice"))
+    expect(doc.sections).toEqual([{ id: "2-text-to-audio", title: expect.any(String), status: "ok", served: "replay" }])
+    expect(doc.calls.openai).toEqual({ replayed: 2, unmatched: 0, live: 0 })
+    expect(doc.files).toEqual([{ path: path.join(ran.cwd, "voice/2-text-to-audio.mp3"), bytes: expect.any(Number), kind: "mp3" }])
+  }, 120_000)
+
+  it("cassettes that do not match fail the section in one line and the demo exits 1", async () => {
+    const ran = await cli(["demo", "5", "--replay", tempDir("patchbay-empty-")])
+    expect(ran.code).toBe(1)
+    expect(ran.stdout).toMatch(/^failed: patchbay: .*no interaction of the elevenlabs cassettes .* \[ProviderUnavailable\] — the cassettes have no interaction for this request/m)
+    expect(ran.stderr).toMatch(/^patchbay demo: 1 section failed: 5-read-aloud/m)
+  }, 120_000)
+
+  it("an unknown section is a usage error", async () => {
+    const ran = await cli(["demo", "9"])
+    expect(ran.code).toBe(2)
+    expect(ran.stderr).toContain(`patchbay: demo: no section "9" [UsageError] — the sections are ${sections.map((s) => s.id).join(", ")}`)
+  })
+})
+
+describe("the shipped cassettes", () => {
+  it("are labelled synthesized, never recorded", () => {
+    const loaded = Cassette.loadDirectorySync(cassettesDir)
+    expect(loaded.map((c) => c.name).sort()).toEqual(["elevenlabs.json", "openai.json", "openrouter.json"])
+    for (const c of loaded) expect(c.cassette.source, c.name).toBe("synthesized")
+  })
+
+  it("hold exactly what the adapters send today (make-cassettes.ts regenerates the same requests)", async () => {
+    const dir = tempDir("patchbay-cassettes-")
+    await makeCassettes({ dir, delayMs: 0 })
+    const requests = (d: string, name: string) => Cassette.loadSync(path.join(d, name)).cassette.interactions.map((i) => i.request)
+    for (const name of ["openai.json", "elevenlabs.json", "openrouter.json"]) {
+      expect(requests(dir, name), name).toEqual(requests(cassettesDir, name))
+    }
+  }, 240_000)
+})
