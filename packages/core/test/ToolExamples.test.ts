@@ -4,22 +4,7 @@
  * pages show. They use real time (small latencies), so they run concurrently.
  */
 import { describe, expect, it } from "vitest"
-import { execFile } from "node:child_process"
-import { fileURLToPath } from "node:url"
-import { promisify } from "node:util"
-
-const exec = promisify(execFile)
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-
-const run = async (name: string) => {
-  const { stdout, stderr } = await exec(process.execPath, [`packages/core/examples/${name}.ts`], {
-    cwd: root,
-    env: { ...process.env, PATCHBAY_MEDIA_SECRET: "" },
-    timeout: 15_000
-  })
-  expect(stderr).toBe("")
-  return stdout.trimEnd().split("\n")
-}
+import { runExample as run } from "./support/examples.ts"
 
 const expected: Record<string, ReadonlyArray<string>> = {
   "image-tool": [
