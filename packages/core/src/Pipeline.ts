@@ -49,7 +49,10 @@ export interface PausedRun {
 export interface RunsShape {
   /** Registers a run's cancel signal for the lifetime of the scope. */
   readonly register: (runId: string, cancel: Deferred.Deferred<void>) => Effect.Effect<void, never, Scope.Scope>
-  /** Cancels a run in flight; `NotFound` (kind run) when no such run is running. */
+  /**
+   * Cancels a run in flight, or abandons one paused for tool outputs; `NotFound` (kind run) when
+   * no such run is running or paused.
+   */
   readonly cancel: (runId: string) => Effect.Effect<void, NotFound>
   /** Keeps a run that paused for tool outputs. */
   readonly pause: (runId: string, paused: PausedRun) => Effect.Effect<void>
@@ -71,9 +74,10 @@ export class Runs extends Context.Service<Runs, RunsShape>()("@patchbay/core/Run
       cancel: (runId) =>
         Effect.suspend(() => {
           const cancel = running.get(runId)
-          return cancel === undefined
-            ? Effect.fail(new NotFound({ kind: "run", id: runId }))
-            : Effect.asVoid(Deferred.succeed(cancel, undefined))
+          if (cancel !== undefined) return Effect.asVoid(Deferred.succeed(cancel, undefined))
+          // A run waiting for tool outputs is abandoned: it can no longer be resumed.
+          if (paused.delete(runId)) return Effect.void
+          return Effect.fail(new NotFound({ kind: "run", id: runId }))
         }),
       pause: (runId, run) => Effect.sync(() => void paused.set(runId, run)),
       resume: (runId) =>

@@ -183,3 +183,18 @@ it.effect("a user tool pauses the run; submitToolOutputs resumes it (streaming, 
     expect(s.fakes.tts.log.requests.map((r) => r.text)).toEqual(["It is sunny."])
   }).pipe(Effect.provide(s.layer))
 })
+
+it.effect("cancelling a run paused for tool outputs abandons it", () => {
+  const s = makeScenario({ llm: { reply: toolThenText(call("call_w", "get_weather", { city: "Oslo" }), "Sunny.") } })
+  return Effect.gen(function*() {
+    const paused = yield* Pipeline.sendMessage({ content: "Weather?", ...llm, tools: [weather] })
+    expect(paused.status).toBe("requires_action")
+    yield* Pipeline.cancel(paused.run_id)
+    expect(yield* Effect.flip(Pipeline.submitToolOutputsResponse(paused.run_id, [{ tool_call_id: "call_w", output: "x" }]))).toMatchObject({
+      _tag: "NotFound",
+      kind: "run",
+      id: paused.run_id
+    })
+    expect(yield* Effect.flip(Pipeline.cancel(paused.run_id))).toMatchObject({ _tag: "NotFound", kind: "run" })
+  }).pipe(Effect.provide(s.layer))
+})
