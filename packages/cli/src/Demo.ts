@@ -113,6 +113,13 @@ const saveAudio = async (s: SectionRun, name: string, response: MessageResponse)
   return s.save(`${name}.${ext}`, stored.bytes)
 }
 
+/** Ends a section: saves the turn's audio, says where, and prints its voice_records. */
+const finish = async (s: SectionRun, name: string, response: MessageResponse, label = "Audio file"): Promise<void> => {
+  const file = await saveAudio(s, name, response)
+  if (file !== undefined) s.out.line(`${label}: ${file}`)
+  s.records(name, response)
+}
+
 /** The demo's sections, in order. */
 export const sections: ReadonlyArray<Section> = [
   {
@@ -148,9 +155,7 @@ export const sections: ReadonlyArray<Section> = [
       })
       s.out.line(`Reply: ${response.content}`)
       s.out.line(`Audio URL: ${lastRecords(response).tts?.audio_url ?? ""}`)
-      const file = await saveAudio(s, "2-text-to-audio", response)
-      if (file !== undefined) s.out.line(`Audio file: ${file}`)
-      s.records("2-text-to-audio", response)
+      await finish(s, "2-text-to-audio", response)
     }
   },
   {
@@ -173,9 +178,7 @@ export const sections: ReadonlyArray<Section> = [
       s.out.line(`Transcript: ${vr.stt?.transcript ?? ""}`)
       s.out.line(`Reply: ${response.content}`)
       s.out.line(`Audio URL: ${vr.tts?.audio_url ?? ""}`)
-      const file = await saveAudio(s, "3-audio-to-audio", response)
-      if (file !== undefined) s.out.line(`Audio file: ${file}`)
-      s.records("3-audio-to-audio", response)
+      await finish(s, "3-audio-to-audio", response)
     }
   },
   {
@@ -208,9 +211,7 @@ export const sections: ReadonlyArray<Section> = [
       const vr = lastRecords(response)
       s.out.line(`Transcript: ${vr.stt?.transcript ?? ""} (${vr.stt?.words?.length ?? 0} timed words, speakers: ${vr.stt?.speakers?.map((sp) => sp.id).join(", ") ?? "none"})`)
       s.out.line(`Reply: ${response.content}`)
-      const file = await saveAudio(s, "4-provider-options", response)
-      if (file !== undefined) s.out.line(`Audio file: ${file}`)
-      s.records("4-provider-options", response)
+      await finish(s, "4-provider-options", response)
     }
   },
   {
@@ -225,9 +226,7 @@ export const sections: ReadonlyArray<Section> = [
         stream: false
       })
       s.out.line(`Spoken: ${response.content}`)
-      const file = await saveAudio(s, "5-read-aloud", response)
-      if (file !== undefined) s.out.line(`Audio file: ${file}`)
-      s.records("5-read-aloud", response)
+      await finish(s, "5-read-aloud", response)
     }
   },
   {
@@ -357,9 +356,7 @@ export const sections: ReadonlyArray<Section> = [
       const vr = lastRecords(response)
       s.out.line(`pocketsphinx heard: ${vr.stt?.transcript ?? ""}`)
       s.out.line(`(the question was: ${QUESTION})`)
-      const file = await saveAudio(s, "8-local", response)
-      if (file !== undefined) s.out.line(`espeak-ng said it back: ${file}`)
-      s.records("8-local", response)
+      await finish(s, "8-local", response, "espeak-ng said it back")
     }
   }
 ]
