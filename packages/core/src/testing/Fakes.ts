@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Stream } from "effect"
+import { Cause, Duration, Effect, type Exit, Stream } from "effect"
 import { type ProviderError, ProviderUnavailable } from "../Errors.ts"
 import { mediaTypeOfOutputFormat, type ModelInfo, type OutputFormat } from "../ModelInfo.ts"
 import type {
@@ -38,7 +38,22 @@ export interface CallLog<Request> {
 
 const makeLog = <Request>(): CallLog<Request> => ({ requests: [], outcomes: [] })
 
-/** Runs one logged call: takes the next scripted failure if any, and records how it ended. */
+/**
+ * Starts one logged call: records the request, takes the next scripted failure if any, and
+ * gives the finalizer that records how the call ended.
+ */
+const begin = <R>(log: CallLog<R>, request: R, failures: Array<ProviderError | undefined>) => {
+  log.requests.push(request)
+  const index = log.outcomes.length
+  log.outcomes.push("completed")
+  const settle = <A, E>(exit: Exit.Exit<A, E>) =>
+    Effect.sync(() => {
+      if (exit._tag === "Failure") log.outcomes[index] = Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "failed"
+    })
+  return { failure: failures.shift(), settle }
+}
+
+/** Runs one logged call that answers once. */
 const logged = <A, R>(
   log: CallLog<R>,
   request: R,
@@ -46,17 +61,11 @@ const logged = <A, R>(
   body: Effect.Effect<A, ProviderError>
 ): Effect.Effect<A, ProviderError> =>
   Effect.suspend(() => {
-    log.requests.push(request)
-    const index = log.outcomes.length
-    log.outcomes.push("completed")
-    const failure = failures.shift()
-    const run = failure === undefined ? body : Effect.fail(failure)
-    return run.pipe(
-      Effect.onError(() => Effect.sync(() => void (log.outcomes[index] = "failed"))),
-      Effect.onInterrupt(() => Effect.sync(() => void (log.outcomes[index] = "interrupted")))
-    )
+    const call = begin(log, request, failures)
+    return (call.failure === undefined ? body : Effect.fail(call.failure)).pipe(Effect.onExit(call.settle))
   })
 
+/** Runs one logged call that streams. */
 const loggedStream = <A, R>(
   log: CallLog<R>,
   request: R,
@@ -64,18 +73,8 @@ const loggedStream = <A, R>(
   body: Stream.Stream<A, ProviderError>
 ): Stream.Stream<A, ProviderError> =>
   Stream.suspend(() => {
-    log.requests.push(request)
-    const index = log.outcomes.length
-    log.outcomes.push("completed")
-    const failure = failures.shift()
-    const run = failure === undefined ? body : Stream.fail(failure)
-    return run.pipe(
-      Stream.onExit((exit) =>
-        Effect.sync(() => {
-          if (exit._tag === "Failure") log.outcomes[index] = Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "failed"
-        })
-      )
-    )
+    const call = begin(log, request, failures)
+    return (call.failure === undefined ? body : Stream.fail(call.failure)).pipe(Stream.onExit(call.settle))
   })
 
 const sleep = (d: Duration.Input | undefined) => (d === undefined ? Effect.void : Effect.sleep(d))
