@@ -34,7 +34,7 @@ import {
   type ValidationError
 } from "@patchbay/core"
 import { Clock, Effect, Schema, Stream } from "effect"
-import { once, streaming } from "./internal/Calls.ts"
+import { once, recordSharedPart, streaming } from "./internal/Calls.ts"
 import { type Models, optionsKey } from "./internal/Models.ts"
 import { type AiSdkOptions, passThrough, type SettingsHook, type SpeechModel, type TtsCallSettings } from "./Options.ts"
 import { type ErrorContext, jsonValue, requestIdOf, toBytes, toProviderError, usageFromJson, usageOf, warningText } from "./Wire.ts"
@@ -223,13 +223,8 @@ export const make = (options: AiSdkOptions, models: Models<SpeechModel>): TtsPro
               return [{ type: "audio", data }]
             }
             case "response-metadata":
-              if (part.headers !== undefined) progress.headers = part.headers
-              if (part.body !== undefined) progress.body = part.body
-              return []
             case "error":
-              // Non-fatal by the interface's contract; a stream that then ends without `finish` fails with it.
-              progress.errors.push(part.error)
-              progress.warnings.push(`the model reported an error: ${toProviderError(context, part.error, now).message}`)
+              recordSharedPart(progress, part, context, now)
               return []
             case "finish": {
               progress.finished = true

@@ -28,7 +28,7 @@ import {
 } from "@patchbay/core"
 import { Clock, Effect, Stream } from "effect"
 import { readAll, streamOf } from "./internal/AudioBytes.ts"
-import { once, streaming } from "./internal/Calls.ts"
+import { once, recordSharedPart, type StreamProgress, streaming } from "./internal/Calls.ts"
 import { type Models, optionsKey } from "./internal/Models.ts"
 import { type AiSdkOptions, defaultSttSettings, type SettingsHook, type SttCallSettings, type TranscriptionModel } from "./Options.ts"
 import { type ErrorContext, jsonValue, requestIdOf, toProviderError, usageFromJson, warningText } from "./Wire.ts"
@@ -78,15 +78,10 @@ const transcriptOf = (options: AiSdkOptions, result: TranscriptionModelV4Result,
 }
 
 /** What is known of a streamed transcript while it is read. */
-interface Progress {
+interface Progress extends StreamProgress {
   text: string
   /** Whether deltas arrived since the last final segment (then the final adds nothing). */
   sawDelta: boolean
-  warnings: Array<string>
-  errors: Array<unknown>
-  headers: Record<string, string> | undefined
-  body: unknown
-  finished: boolean
 }
 
 /** The STT capability over the bridge's transcription models. */
@@ -150,13 +145,8 @@ export const make = (options: AiSdkOptions, models: Models<TranscriptionModel>):
           return delta(gap + part.text)
         }
         case "response-metadata":
-          if (part.headers !== undefined) progress.headers = part.headers
-          if (part.body !== undefined) progress.body = part.body
-          return []
         case "error":
-          // Error parts do not end the stream; a stream that then ends without `finish` fails with the last one.
-          progress.errors.push(part.error)
-          progress.warnings.push(`the model reported an error: ${toProviderError(context, part.error, now).message}`)
+          recordSharedPart(progress, part, context, now)
           return []
         case "finish": {
           progress.finished = true

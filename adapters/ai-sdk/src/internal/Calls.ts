@@ -45,3 +45,36 @@ export const streaming = <R extends { readonly stream: ReadableStream<unknown> }
     })
     return { result, parts }
   })
+
+/** What every streamed AI SDK call keeps besides its output: metadata, warnings, errors, the end. */
+export interface StreamProgress {
+  warnings: Array<string>
+  errors: Array<unknown>
+  headers: Record<string, string> | undefined
+  body: unknown
+  finished: boolean
+}
+
+/**
+ * Records the stream parts every AI SDK model shares: `response-metadata` (headers, body) and
+ * `error` (non-fatal by the interface's contract: a stream that then ends without `finish` fails
+ * with the last one). Returns false for any other part.
+ */
+export const recordSharedPart = (
+  progress: StreamProgress,
+  part: { readonly type: string; readonly headers?: Record<string, string> | undefined; readonly body?: unknown; readonly error?: unknown },
+  context: ErrorContext,
+  now: number
+): boolean => {
+  if (part.type === "response-metadata") {
+    if (part.headers !== undefined) progress.headers = part.headers
+    if (part.body !== undefined) progress.body = part.body
+    return true
+  }
+  if (part.type === "error") {
+    progress.errors.push(part.error)
+    progress.warnings.push(`the model reported an error: ${toProviderError(context, part.error, now).message}`)
+    return true
+  }
+  return false
+}
