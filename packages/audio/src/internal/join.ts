@@ -20,50 +20,31 @@
  *
  * Pushed bytes are emitted by reference (as subarrays): do not mutate them after pushing.
  */
-import { rawDuration, type RawEncoding } from "../Audio.ts"
-import type { GenericOutputFormat, OutputFormat } from "../ModelInfo.ts"
+import type { GenericFormat } from "../Container.ts"
+import type { Joiner, JoinFormat, SegmentTransform } from "../Join.ts"
+import type { RawEncoding } from "../Meter.ts"
 import { byteAt, hasAscii, u16le, u32le } from "./bytes.ts"
-import { id3v2Length, type MpegHeader, mpegHeaderAt } from "./mpeg.ts"
+import { rawDuration } from "./meter.ts"
+import {
+  frameCounter,
+  id3v2Length,
+  infoProbeLength,
+  isInfoFrame,
+  type MpegHeader,
+  mpegHeaderAt,
+  sameStream
+} from "./mpeg.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Contracts
 // ---------------------------------------------------------------------------------------------
-
-/**
- * The incremental rewrite of one segment (one TTS response): `push` each chunk as it arrives
- * and stream what it returns, then `end` once the response is complete. Both may return
- * nothing; empty chunks are never returned.
- */
-export interface SegmentTransform {
-  push(bytes: Uint8Array): ReadonlyArray<Uint8Array>
-  end(): ReadonlyArray<Uint8Array>
-}
-
-/**
- * Joins the segments of one output format. `segment(0)` is the first segment (it writes the
- * file's header where there is one); `finalize` turns the concatenated output into the stored
- * file (wav: RIFF and data sizes patched, in a copy; others: the same bytes); `duration` reads
- * the seconds of audio from stored bytes (mp3 by its frames, the others by length and rate),
- * `undefined` when it cannot tell.
- */
-export interface Joiner {
-  readonly format: GenericOutputFormat
-  segment(index: number): SegmentTransform
-  finalize(stored: Uint8Array): Uint8Array
-  duration(stored: Uint8Array): number | undefined
-}
 
 /** Segments that cannot be joined into one valid file (not a RIFF/WAVE response, formats that differ, …). */
 export class AudioJoinError extends Error {
   override readonly name = "AudioJoinError"
 }
 
-/**
- * The {@link Joiner} of an output format, or `undefined` for formats that cannot be joined
- * byte-wise (opus/ogg, flac, aac): the pipeline then synthesizes the whole text in one request.
- * pcm/ulaw/alaw durations need the format's `sample_rate` (channels default to 1).
- */
-export const makeJoiner = (format: OutputFormat): Joiner | undefined => {
+export const makeJoiner = (format: JoinFormat): Joiner | undefined => {
   switch (format.format) {
     case "mp3":
       return mp3Joiner()
@@ -175,29 +156,7 @@ const transformOf = (run: Run): SegmentTransform => {
 // mp3
 // ---------------------------------------------------------------------------------------------
 
-/** Same stream: frames of another version, layer or sample rate cannot follow in one file. */
-const sameStream = (a: MpegHeader, b: MpegHeader) =>
-  a.version === b.version && a.layer === b.layer && a.sampleRate === b.sampleRate
-
 const describeMpeg = (h: MpegHeader) => `MPEG-${h.version} layer ${"I".repeat(h.layer)} at ${h.sampleRate} Hz`
-
-/** Where a Xing/Info tag sits in a layer III frame: after the header, CRC and side information. */
-const xingOffset = (h: MpegHeader) =>
-  4 + (h.crc ? 2 : 0) + (h.version === "1" ? (h.mono ? 17 : 32) : (h.mono ? 9 : 17))
-/** A VBRI tag sits 32 bytes after the header, whatever the mode. */
-const vbriOffset = 36
-
-/** How many bytes of a first frame are needed to tell whether it is a Xing/Info/VBRI frame. */
-export const infoProbeLength = (h: MpegHeader) =>
-  h.layer === 3 ? Math.min(h.length, Math.max(xingOffset(h), vbriOffset) + 4) : 4
-
-/** Whether the frame at `at` is a Xing/Info or VBRI frame (metadata for players, no audio). */
-export const isInfoFrame = (b: Uint8Array, at: number, h: MpegHeader): boolean => {
-  if (h.layer !== 3) return false
-  const inFrame = (offset: number, tag: string) => offset + 4 <= h.length && hasAscii(b, at + offset, tag)
-  const xing = xingOffset(h)
-  return inFrame(xing, "Xing") || inFrame(xing, "Info") || inFrame(vbriOffset, "VBRI")
-}
 
 /** An APE tag header or footer (32 bytes starting `APETAGEX`) at `at`. */
 interface ApeMark {
@@ -372,40 +331,11 @@ const mp3Segment = (shared: Mp3Shared, index: number): SegmentTransform => {
   return transformOf(run)
 }
 
-/**
- * Seconds of audio in an mp3 file: its frames (Xing/Info/VBRI frames excluded) after any leading
- * ID3v2 tags, samples per frame over the sample rate; non-frame bytes are skipped up to the next
- * frame that the following header confirms. `undefined` when there is no frame.
- */
+/** Seconds of audio in a joined mp3 file, by the one MPEG frame counter. */
 const mp3Duration = (b: Uint8Array): number | undefined => {
-  let at = 0
-  for (let tag = id3v2Length(b, at); tag !== undefined; tag = id3v2Length(b, at)) at += tag
-  let reference: MpegHeader | undefined
-  let samples = 0
-  const confirmed = (p: number): MpegHeader | undefined => {
-    const h = mpegHeaderAt(b, p)
-    if (h === undefined || (reference !== undefined && !sameStream(reference, h))) return undefined
-    if (p + h.length === b.length) return h
-    const following = mpegHeaderAt(b, p + h.length)
-    return following !== undefined && sameStream(h, following) ? h : undefined
-  }
-  while (at + 4 <= b.length) {
-    let h = mpegHeaderAt(b, at)
-    if (h !== undefined && reference !== undefined && !sameStream(reference, h)) h = undefined
-    if (h === undefined) {
-      // Resynchronise on the next confirmed frame.
-      let next = b.indexOf(0xff, at + 1)
-      while (next !== -1 && confirmed(next) === undefined) next = b.indexOf(0xff, next + 1)
-      if (next === -1) break
-      at = next
-      continue
-    }
-    if (at + h.length > b.length) break // a cut-off last frame does not decode
-    reference ??= h
-    if (!isInfoFrame(b, at, h)) samples += h.samples
-    at += h.length
-  }
-  return reference === undefined || samples === 0 ? undefined : samples / reference.sampleRate
+  const counter = frameCounter()
+  counter.push(b)
+  return counter.end()
 }
 
 const mp3Joiner = (): Joiner => {
@@ -644,7 +574,7 @@ const rawSegment = (blockAlign: number): SegmentTransform =>
     return whole
   })
 
-const rawJoiner = (format: GenericOutputFormat, encoding: RawEncoding, output: OutputFormat): Joiner => {
+const rawJoiner = (format: GenericFormat, encoding: RawEncoding, output: JoinFormat): Joiner => {
   const channels = output.channels ?? 1
   const blockAlign = (encoding === "pcm_s16le" ? 2 : 1) * Math.max(1, channels)
   const sampleRate = output.sample_rate
