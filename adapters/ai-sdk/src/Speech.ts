@@ -64,16 +64,9 @@ const familyOf = (info: ModelInfo | undefined, id: string): GenericOutputFormat 
   return isGeneric(prefix) ? prefix : undefined
 }
 
-const streamTypes: Record<GenericOutputFormat, string> = {
-  mp3: "audio/mpeg",
-  wav: "audio/wav",
-  pcm: "audio/pcm",
-  opus: "audio/ogg",
-  flac: "audio/flac",
-  aac: "audio/aac",
-  ulaw: "audio/pcmu",
-  alaw: "audio/pcma"
-}
+/** The streaming interface's names for the headerless formats; the others are the usual media types. */
+const streamTypes: Partial<Record<GenericOutputFormat, string>> = { pcm: "audio/pcm", ulaw: "audio/pcmu", alaw: "audio/pcma" }
+const streamTypeOf = (family: GenericOutputFormat): string => streamTypes[family] ?? mediaTypeOfOutputFormat(family)
 
 /** A format id as the streaming interface's audio format (`pcm_24000` → `{ type: "audio/pcm", rate: 24000 }`). */
 export const audioFormatOf = (info: ModelInfo | undefined, id: string): SharedV4AudioFormat | undefined => {
@@ -81,7 +74,7 @@ export const audioFormatOf = (info: ModelInfo | undefined, id: string): SharedV4
   if (family === undefined) return undefined
   const entry = info === undefined ? undefined : resolveOutputFormat(info, id)
   const rate = entry?.sample_rate ?? Number(/_(\d{4,6})(?:_|$)/.exec(id)?.[1] ?? Number.NaN)
-  return Number.isFinite(rate) ? { type: streamTypes[family], rate } : { type: streamTypes[family] }
+  return Number.isFinite(rate) ? { type: streamTypeOf(family), rate } : { type: streamTypeOf(family) }
 }
 
 /** How the produced bytes are labelled: by their header when they have one, else by the requested format. */

@@ -122,18 +122,9 @@ const ffmpegArgs = (e: Encoding): { readonly ext: string; readonly args: Readonl
   }
 }
 
-/** Media types the vendors send for each family. */
+/** Media types the vendors send for each family: the usual ones, but `audio/pcm` for raw PCM. */
 export const mediaTypeOf = (codec: Encoding["codec"]): string =>
-  ({
-    mp3: "audio/mpeg",
-    wav: "audio/wav",
-    pcm: "audio/pcm",
-    opus: "audio/ogg",
-    flac: "audio/flac",
-    aac: "audio/aac",
-    ulaw: "audio/basic",
-    alaw: "audio/x-alaw-basic"
-  })[codec]
+  codec === "pcm" ? "audio/pcm" : Audio.mediaTypeOfFormat(codec)
 
 /** espeak-ng voices standing in for the vendors' voices, picked by the voice's name. */
 const espeakVoices = ["en-us", "en-us+f3", "en-gb", "en-us+m3", "en-gb+f2", "en-us+f4"] as const

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { Audio } from "@patchbay/core"
 import { statSync } from "node:fs"
 import * as path from "node:path"
 import { CliError, usageError } from "./Output.ts"
@@ -76,22 +77,9 @@ export const formatOfPath = (file: string): string | undefined =>
 
 /** The file extension for a produced medium's type (`audio/mpeg` → `mp3`, `image/png` → `png`). */
 export const extensionOfMediaType = (mediaType: string): string => {
+  const container = Audio.containerOfMediaType(mediaType)
+  if (container !== undefined) return Audio.extensionOf(container)
   switch (mediaType.split(";")[0]?.trim()) {
-    case "audio/mpeg":
-      return "mp3"
-    case "audio/wav":
-    case "audio/x-wav":
-    case "audio/wave":
-      return "wav"
-    case "audio/ogg":
-    case "audio/opus":
-      return "ogg"
-    case "audio/flac":
-      return "flac"
-    case "audio/aac":
-      return "aac"
-    case "audio/basic":
-      return "ulaw"
     case "image/png":
       return "png"
     case "image/jpeg":
@@ -101,7 +89,7 @@ export const extensionOfMediaType = (mediaType: string): string => {
     case "image/gif":
       return "gif"
     default:
-      return mediaType.startsWith("audio/pcm") || mediaType.startsWith("audio/L16") ? "pcm" : "bin"
+      return mediaType.startsWith("audio/L16") ? "pcm" : "bin"
   }
 }
 

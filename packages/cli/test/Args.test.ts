@@ -48,6 +48,16 @@ describe("formats", () => {
     expect(extensionOfMediaType("application/x-unknown")).toBe("bin")
   })
 
+  it("audio media types name the extension through the audio table, aliases included", () => {
+    expect(extensionOfMediaType("audio/x-alaw-basic")).toBe("alaw")
+    expect(extensionOfMediaType("audio/pcmu")).toBe("ulaw")
+    expect(extensionOfMediaType("audio/pcm; rate=24000")).toBe("pcm")
+    expect(extensionOfMediaType("audio/L16")).toBe("pcm")
+    expect(extensionOfMediaType("audio/mp4")).toBe("m4a")
+    expect(extensionOfMediaType("Audio/Ogg; codecs=opus")).toBe("ogg")
+    expect(extensionOfMediaType("application/octet-stream")).toBe("bin")
+  })
+
   it("pngSize reads IHDR", () => {
     const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0))
     expect(pngSize(png)).toEqual({ width: 1, height: 1 })

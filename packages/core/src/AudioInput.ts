@@ -13,7 +13,7 @@ import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
 import { Readable } from "node:stream"
-import { type AudioContainer, mediaTypeOf, sniff } from "./Audio.ts"
+import { type AudioContainer, mediaTypeOf, sniff } from "@patchbay/audio/Container"
 import { InvalidRequest, NotFound } from "./Errors.ts"
 
 /** What callers may pass as `audioFile`. */

@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
+import { Container } from "@patchbay/audio"
 import { Schema } from "effect"
-import { AudioContainer, mediaTypeOf } from "./Audio.ts"
 
 /** The four things a provider can do. */
 export const Capability = Schema.Literals(["stt", "tts", "llm", "image"])
@@ -20,9 +20,9 @@ export type Capability = typeof Capability.Type
 export const Openness = Schema.Literals(["open", "closed"])
 export type Openness = typeof Openness.Type
 
-/** The generic output format names every TTS request may use. */
-export const GenericOutputFormat = Schema.Literals(["mp3", "wav", "pcm", "opus", "flac", "aac", "ulaw", "alaw"])
-export type GenericOutputFormat = typeof GenericOutputFormat.Type
+/** The generic output format names every TTS request may use (`Audio.Container.GenericFormat`). */
+export const GenericOutputFormat = Container.GenericFormat
+export type GenericOutputFormat = Container.GenericFormat
 
 /** One output format a TTS model produces, under the vendor's own name. */
 export const OutputFormat = Schema.Struct({
@@ -113,10 +113,7 @@ export const acceptsVoice = (voices: VoiceCatalogue | undefined, voice: string):
 
 /**
  * The media type of audio in an output format, by its generic family or a vendor id that starts
- * with one (`mp3_44100_128` → `audio/mpeg`, `opus` → `audio/ogg`).
+ * with one (`mp3_44100_128` → `audio/mpeg`, `opus` → `audio/ogg`); the table is
+ * `Audio.Container`'s.
  */
-export const mediaTypeOfOutputFormat = (format: string): string => {
-  const family = format.split("_")[0] ?? ""
-  const container = family === "opus" ? "ogg" : family
-  return Schema.is(AudioContainer)(container) ? mediaTypeOf(container) : "application/octet-stream"
-}
+export const mediaTypeOfOutputFormat: (format: string) => string = Container.mediaTypeOfFormat

@@ -27,7 +27,7 @@ import type {
 } from "../Provider.ts"
 import type { Usage } from "../Usage.ts"
 import type { Word } from "../VoiceRecords.ts"
-import { alaw, pcm16, silentMp3, ulaw, wav } from "./audio.ts"
+import { alaw, pcm16, silentMp3, ulaw, wav } from "@patchbay/audio/testing"
 
 /** What a fake saw: each request, in order, and how each call ended. */
 export interface CallLog<Request> {

@@ -5,4 +5,4 @@
  * @since 0.1.0
  */
 export * from "./Fakes.ts"
-export { alaw, pcm16, silentMp3, ulaw, wav } from "./audio.ts"
+export { alaw, pcm16, silentMp3, ulaw, wav } from "@patchbay/audio/testing"

@@ -1,14 +1,14 @@
 /**
- * Joining synthesized segments into one file (src/internal/audioJoin.ts), on the deterministic
- * audio of src/testing/audio.ts. Expected bytes are built from the generators (the same audio
- * without tags), frames are counted by a small walker written here, and music-metadata
- * (`Audio.probe`) gives the independent duration.
+ * Joining synthesized segments into one file (src/Join.ts), on the deterministic audio of
+ * src/testing.ts. Expected bytes are built from the generators (the same audio without tags),
+ * frames are counted by a small walker written here, and music-metadata (`Probe.probe`) gives
+ * the independent duration.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { probe } from "../src/Audio.ts"
-import { AudioJoinError, type Joiner, makeJoiner, type SegmentTransform } from "../src/internal/audioJoin.ts"
-import { alaw, pcm16, silentMp3, silentMp3Frames, ulaw, wav } from "../src/testing/audio.ts"
+import { AudioJoinError, type Joiner, makeJoiner, type SegmentTransform } from "../src/Join.ts"
+import { probe } from "../src/Probe.ts"
+import { alaw, pcm16, silentMp3, silentMp3Frames, ulaw, wav } from "../src/testing.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -84,14 +84,14 @@ const walkLayer3 = (b: Uint8Array, at: number) => {
 const id3Length = (b: Uint8Array) =>
   10 + (((b[6] ?? 0) << 21) | ((b[7] ?? 0) << 14) | ((b[8] ?? 0) << 7) | (b[9] ?? 0)) + (((b[5] ?? 0) & 0x10) !== 0 ? 10 : 0)
 
-const mp3 = makeJoiner({ id: "mp3_44100_128", format: "mp3", sample_rate: 44100, bitrate: 128 })
+const mp3 = makeJoiner({ format: "mp3", sample_rate: 44100 })
 const mp3Joiner = (): Joiner => {
-  const joiner = makeJoiner({ id: "mp3_44100_128", format: "mp3", sample_rate: 44100, bitrate: 128 })
+  const joiner = makeJoiner({ format: "mp3", sample_rate: 44100 })
   if (joiner === undefined) throw new Error("mp3 must be joinable")
   return joiner
 }
 const wavJoiner = (): Joiner => {
-  const joiner = makeJoiner({ id: "wav_24000", format: "wav", sample_rate: 24000 })
+  const joiner = makeJoiner({ format: "wav", sample_rate: 24000 })
   if (joiner === undefined) throw new Error("wav must be joinable")
   return joiner
 }
@@ -154,7 +154,7 @@ describe("mp3", () => {
 
   it.effect("MPEG-2 at 24 kHz (576 samples a frame), as the fake TTS makes it", () =>
     Effect.gen(function*() {
-      const joiner = makeJoiner({ id: "mp3_24000", format: "mp3", sample_rate: 24000, bitrate: 32 })
+      const joiner = makeJoiner({ format: "mp3", sample_rate: 24000 })
       if (joiner === undefined) throw new Error("mp3 must be joinable")
       const make = (seconds: number, tags: boolean) =>
         silentMp3({ seconds, sampleRate: 24000, bitrateKbps: 32, id3v2: tags, xing: tags, id3v1: tags })
@@ -307,7 +307,7 @@ describe("wav", () => {
 
   it("drops a sample cut off at the end of a segment, so the next one stays aligned", () => {
     const stereo = (seconds: number) => wav({ seconds, sampleRate: 24000, channels: 2 })
-    const joiner = makeJoiner({ id: "wav", format: "wav" })
+    const joiner = makeJoiner({ format: "wav" })
     if (joiner === undefined) throw new Error("wav must be joinable")
     const cut = stereo(0.1).subarray(0, -3)
     const joined = join(joiner, [cut, stereo(0.1)])
@@ -339,7 +339,7 @@ describe("raw audio", () => {
       { format: "alaw", rate: 8000, make: alaw }
     ] as const
     for (const { format, make, rate } of cases) {
-      const joiner = makeJoiner({ id: `${format}_${rate}`, format, sample_rate: rate })
+      const joiner = makeJoiner({ format, sample_rate: rate })
       if (joiner === undefined) throw new Error(`${format} must be joinable`)
       expect(joiner.format).toBe(format)
       const segments = [0.5, 0.25, 1].map((seconds) => make({ seconds, sampleRate: rate }))
@@ -352,9 +352,9 @@ describe("raw audio", () => {
   })
 
   it("counts channels, and has no duration without a sample rate", () => {
-    const stereo = makeJoiner({ id: "pcm", format: "pcm", sample_rate: 16000, channels: 2 })
+    const stereo = makeJoiner({ format: "pcm", sample_rate: 16000, channels: 2 })
     expect(stereo?.duration(pcm16({ seconds: 0.5, sampleRate: 16000, channels: 2 }))).toBe(0.5)
-    expect(makeJoiner({ id: "pcm", format: "pcm" })?.duration(new Uint8Array(100))).toBeUndefined()
+    expect(makeJoiner({ format: "pcm" })?.duration(new Uint8Array(100))).toBeUndefined()
   })
 
   it("the G.711 tones are the reference encodings (silence is 0xFF in mu-law, 0xD5 in a-law)", () => {
@@ -366,6 +366,6 @@ describe("raw audio", () => {
 
 describe("formats that cannot be joined", () => {
   it("opus, flac and aac have no joiner", () => {
-    for (const format of ["opus", "flac", "aac"] as const) expect(makeJoiner({ id: format, format })).toBeUndefined()
+    for (const format of ["opus", "flac", "aac"] as const) expect(makeJoiner({ format })).toBeUndefined()
   })
 })

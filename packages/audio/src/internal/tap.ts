@@ -6,21 +6,9 @@
  * bounded whatever the size.
  */
 import { Effect } from "effect"
-import * as Audio from "../Audio.ts"
-import type { AudioInput } from "../AudioInput.ts"
-import { type DurationMeter, meterFor } from "./durationMeter.ts"
-
-/** What a tap reports once the provider has read the audio. */
-export interface AudioTap {
-  /** The input to hand to the provider. */
-  readonly input: AudioInput
-  /** Bytes read so far, and whether they passed the limit. */
-  readonly counted: () => { readonly bytes: number; readonly exceeded: boolean }
-  /** The duration in seconds measured from the bytes; undefined when they cannot be measured. */
-  readonly duration: Effect.Effect<number | undefined>
-  /** Says the provider is done: a one-shot input it never read is then not measured. */
-  readonly close: () => void
-}
+import type { AudioTap, DurationMeter, Tappable } from "../Meter.ts"
+import { probe } from "../Probe.ts"
+import { meterFor } from "./meter.ts"
 
 class LimitExceeded extends Error {
   constructor(limit: number) {
@@ -28,12 +16,7 @@ class LimitExceeded extends Error {
   }
 }
 
-/**
- * Wraps an input so that reading it counts bytes (erroring the stream once they pass `limit`)
- * and feeds a duration probe. Re-readable inputs (files, bytes, Blobs) are probed from a
- * second read instead, which costs no memory either.
- */
-export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
+export const tap = <I extends Tappable>(input: I, limit: number | undefined): AudioTap<I> => {
   let bytes = 0
   let exceeded = false
   let onceMeter: DurationMeter | undefined
@@ -102,7 +85,7 @@ export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
   }
 
   const measure = (source: ReadableStream<Uint8Array> | Uint8Array) =>
-    Audio.probe(source, input.size === undefined ? {} : { size: input.size }).pipe(
+    probe(source, input.size === undefined ? {} : { size: input.size }).pipe(
       Effect.map((info) => info.duration_seconds),
       Effect.orElseSucceed(() => undefined)
     )
@@ -134,5 +117,4 @@ export const tap = (input: AudioInput, limit: number | undefined): AudioTap => {
   }
 }
 
-/** True when a provider's failure came from the tap's limit. */
 export const isLimitExceeded = (u: unknown): boolean => u instanceof LimitExceeded
