@@ -239,7 +239,7 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
       const prepared = await run(Pipeline.prepare(wire, audio), params.signal)
       return iterate(prepared, params.signal)
     }
-    return run(Pipeline.sendMessage(wire, audio), params.signal)
+    return run(Pipeline.addMessageResponse(wire, audio), params.signal)
   }
 
   function sendMessage(content: string, options: Omit<AddMessageParams, "content"> & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>

@@ -94,7 +94,7 @@ it.effect("a fallback serves when the first vendor fails before any output, and 
     tts: { failures: [refused] }
   })
   return Effect.gen(function*() {
-    const response = yield* Pipeline.sendMessage({
+    const response = yield* Pipeline.addMessageResponse({
       voice: {
         stt: { ...stt, fallback: [{ provider: "other", model: "fake-stt" }] },
         tts: { ...tts, fallback: [{ provider: "other", model: "fake-tts", voice: "grace" }] }
@@ -157,7 +157,7 @@ it.effect("per-stage timeouts: a silent vendor fails as ProviderTimeout after re
 it.effect("validation covers every fallback entry before any vendor is called", () => {
   const s = makeScenario()
   return Effect.gen(function*() {
-    const error = yield* Effect.flip(Pipeline.sendMessage({
+    const error = yield* Effect.flip(Pipeline.addMessageResponse({
       content: "Hi",
       ...llm,
       voice: { tts: { ...tts, fallback: [{ provider: "other", model: "fake-tts", voice: "nobody" }] } }
@@ -191,7 +191,7 @@ it.effect("an STT fallback serves a one-shot audio stream the first vendor refus
   })
   return Effect.gen(function*() {
     const source = new Blob([speechMp3]).stream()
-    const response = yield* Pipeline.sendMessage(
+    const response = yield* Pipeline.addMessageResponse(
       { voice: { stt: { ...stt, fallback: [{ provider: "other", model: "fake-stt" }] } }, send_to_llm: false },
       { audio: source }
     )
