@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { type Cause, Clock, Deferred, Effect, Fiber, Queue, Schema, Stream } from "effect"
+import { type Cause, Clock, Deferred, Effect, Fiber, Queue, Stream } from "effect"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import { InvalidRequest, type ProviderError } from "./Errors.ts"
@@ -24,11 +24,11 @@ import type { PipelineEvent } from "./PipelineEvent.ts"
 import type { LlmMessage } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import * as Run from "./Run.ts"
-import { Runs } from "./Runs.ts"
+import { Runs, takePaused } from "./Runs.ts"
 import { PipelineSettings } from "./Settings.ts"
 import * as Stages from "./Stages.ts"
 import { type StoredMessage, type Thread, ThreadStore } from "./ThreadStore.ts"
-import { type ToolDefinition, ToolOutput } from "./Tools.ts"
+import type { ToolDefinition, ToolOutput } from "./Tools.ts"
 import { combineUsage, type Usage } from "./Usage.ts"
 import * as Validation from "./Validation.ts"
 
@@ -182,27 +182,13 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress) =>
     return reply.status
   })
 
-/** Writes the turn's messages to the thread (the tool outputs that resumed it before the reply). */
+/** Writes the turn's messages to the thread. */
 const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<ToolOutput>, status: RunStatus) =>
   Effect.gen(function*() {
-    const threads = yield* ThreadStore
-    const base = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: yield* Clock.currentTimeMillis }
-    const messages = Turn.messages(shapeOf(prepared), turn, status).map(({ attachments, ...message }): StoredMessage => ({
-      ...base,
-      ...message,
-      // URLs are signed when messages are read: only the ids are stored.
-      ...(attachments === undefined ? {} : { attachments: attachments.map(({ document_id, media_type }) => ({ document_id, media_type })) }),
-      ...(message.role === "assistant" && turn.pending !== undefined ? { tool_calls: turn.pending } : {})
-    }))
-    const tools = outputs.map((output): StoredMessage => ({
-      ...base,
-      message_id: Run.makeId("msg"),
-      role: "tool",
-      tool_call_id: output.tool_call_id,
-      content: output.output,
-      status: "completed"
-    }))
-    yield* threads.save([...messages.slice(0, -1), ...tools, ...messages.slice(-1)]).pipe(Effect.orDie)
+    const at = yield* Clock.currentTimeMillis
+    const ids = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: at }
+    const messages = Turn.stored(shapeOf(prepared), turn, status, ids, outputs.map((output) => ({ ...output, message_id: Run.makeId("msg") })))
+    yield* ThreadStore.use((threads) => threads.save(messages)).pipe(Effect.orDie)
   })
 
 const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
@@ -313,32 +299,11 @@ export const addMessageResponse = Effect.fn("Pipeline.addMessageResponse")(funct
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Takes a run paused for tool outputs and checks the outputs: exactly one for each pending call.
- * The run resumes under the same run id with a new assistant message.
+ * Takes a run paused for tool outputs, with exactly one output for each pending call (see
+ * `Runs.takePaused`). The run resumes under the same run id with a new assistant message.
  */
 export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
-  const runs = yield* Runs
-  const decoded = yield* Validation.decodeWith(Schema.Array(ToolOutput), "tool_outputs")(outputs)
-  const paused = yield* runs.resume(runId)
-  const refuse = (error: InvalidRequest) => Effect.andThen(runs.pause(runId, paused), Effect.fail(error))
-  const pendingIds = paused.pending.map((call) => call.id)
-  for (const [i, output] of decoded.entries()) {
-    if (!pendingIds.includes(output.tool_call_id)) {
-      return yield* refuse(new InvalidRequest({
-        field: `tool_outputs[${i}].tool_call_id`,
-        value: output.tool_call_id,
-        allowed: pendingIds,
-        reason: "no pending tool call has this id"
-      }))
-    }
-    if (decoded.findIndex((o) => o.tool_call_id === output.tool_call_id) !== i) {
-      return yield* refuse(new InvalidRequest({ field: `tool_outputs[${i}].tool_call_id`, value: output.tool_call_id, reason: "given twice" }))
-    }
-  }
-  const missing = pendingIds.filter((id) => !decoded.some((o) => o.tool_call_id === id))
-  if (missing.length > 0) {
-    return yield* refuse(new InvalidRequest({ field: "tool_outputs", value: missing, reason: `no output for ${missing.join(", ")}` }))
-  }
+  const { paused, outputs: decoded } = yield* takePaused(runId, outputs)
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
     ...paused.prepared,

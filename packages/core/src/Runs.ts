@@ -6,11 +6,12 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Layer, type Scope } from "effect"
-import { NotFound } from "./Errors.ts"
+import { Context, Deferred, Effect, Layer, Schema, type Scope } from "effect"
+import { InvalidRequest, NotFound } from "./Errors.ts"
 import type { PreparedRun } from "./Pipeline.ts"
 import type { LlmMessage } from "./Provider.ts"
-import type { ToolCall } from "./Tools.ts"
+import { type ToolCall, ToolOutput } from "./Tools.ts"
+import { decodeWith } from "./Validation.ts"
 
 /** A run waiting for the caller's tool outputs. */
 export interface PausedRun {
@@ -73,3 +74,33 @@ export class Runs extends Context.Service<Runs, RunsShape>()("@patchbay/core/Run
  * `run_ended{status: "cancelled"}`, keeping its partial content.
  */
 export const cancel = (runId: string): Effect.Effect<void, NotFound, Runs> => Runs.use((runs) => runs.cancel(runId))
+
+/**
+ * Takes a run paused for tool outputs to resume it, checking the outputs first: exactly one for
+ * each pending call. Refused outputs (`InvalidRequest`) leave the run paused.
+ */
+export const takePaused = Effect.fn("Runs.takePaused")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
+  const runs = yield* Runs
+  const decoded = yield* decodeWith(Schema.Array(ToolOutput), "tool_outputs")(outputs)
+  const paused = yield* runs.resume(runId)
+  const refuse = (error: InvalidRequest) => Effect.andThen(runs.pause(runId, paused), Effect.fail(error))
+  const pendingIds = paused.pending.map((call) => call.id)
+  for (const [i, output] of decoded.entries()) {
+    if (!pendingIds.includes(output.tool_call_id)) {
+      return yield* refuse(new InvalidRequest({
+        field: `tool_outputs[${i}].tool_call_id`,
+        value: output.tool_call_id,
+        allowed: pendingIds,
+        reason: "no pending tool call has this id"
+      }))
+    }
+    if (decoded.findIndex((o) => o.tool_call_id === output.tool_call_id) !== i) {
+      return yield* refuse(new InvalidRequest({ field: `tool_outputs[${i}].tool_call_id`, value: output.tool_call_id, reason: "given twice" }))
+    }
+  }
+  const missing = pendingIds.filter((id) => !decoded.some((o) => o.tool_call_id === id))
+  if (missing.length > 0) {
+    return yield* refuse(new InvalidRequest({ field: "tool_outputs", value: missing, reason: `no output for ${missing.join(", ")}` }))
+  }
+  return { paused, outputs: decoded }
+})

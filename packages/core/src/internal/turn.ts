@@ -8,7 +8,8 @@ import type { Media } from "../Media.ts"
 import type { RunStatus, TurnMessage } from "../MessageResponse.ts"
 import { mediaTypeOfOutputFormat } from "../ModelInfo.ts"
 import type { EventBody } from "../Run.ts"
-import type { ToolCall } from "../Tools.ts"
+import type { StoredMessage } from "../ThreadStore.ts"
+import type { ToolCall, ToolOutput } from "../Tools.ts"
 import type { Usage } from "../Usage.ts"
 import type { SttRecord, TtsRecord, VoiceRecords } from "../VoiceRecords.ts"
 
@@ -106,4 +107,33 @@ export const messages = (shape: TurnShape, turn: Turn, status: RunStatus): Array
   return !shape.sendToLlm || shape.resumed
     ? [last]
     : [{ message_id: shape.user_message_id, role: "user", content: user, status: "completed" }, last]
+}
+
+/**
+ * The turn as the thread stores it: its {@link messages}, with the tool outputs that resumed it
+ * before the reply, the pending tool calls on the assistant's message, and produced media by id
+ * only (URLs are signed when messages are read).
+ */
+export const stored = (
+  shape: TurnShape,
+  turn: Turn,
+  status: RunStatus,
+  ids: { readonly thread_id: string; readonly run_id: string; readonly created_at: number },
+  outputs: ReadonlyArray<ToolOutput & { readonly message_id: string }>
+): Array<StoredMessage> => {
+  const all = messages(shape, turn, status).map(({ attachments, ...message }): StoredMessage => ({
+    ...ids,
+    ...message,
+    ...(attachments === undefined ? {} : { attachments: attachments.map(({ document_id, media_type }) => ({ document_id, media_type })) }),
+    ...(message.role === "assistant" && turn.pending !== undefined ? { tool_calls: turn.pending } : {})
+  }))
+  const tools = outputs.map((output): StoredMessage => ({
+    ...ids,
+    message_id: output.message_id,
+    role: "tool",
+    tool_call_id: output.tool_call_id,
+    content: output.output,
+    status: "completed"
+  }))
+  return [...all.slice(0, -1), ...tools, ...all.slice(-1)]
 }
