@@ -172,7 +172,7 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress) =>
     const reply = yield* Stages.respondValidated(
       valid.llm,
       { messages, tools: request.tools ?? prepared.thread.tools, provider_options: request.provider_options },
-      { onText: (delta) => void Queue.offerUnsafe(spoken, delta), image: valid.image, thread_id, progress }
+      { onText: speaking === undefined ? undefined : (delta) => void Queue.offerUnsafe(spoken, delta), image: valid.image, thread_id, progress }
     ).pipe(Effect.onError(() => (speaking === undefined ? Effect.void : Fiber.interrupt(speaking))))
     if (reply.status === "requires_action") {
       yield* Runs.use((runs) => runs.pause(prepared.run_id, { prepared, messages: reply.messages, pending: reply.pending }))

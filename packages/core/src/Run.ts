@@ -81,13 +81,12 @@ export const toStream = <A, E, R>(
     return Stream.callback<PipelineEvent, E, Exclude<R, Run>>((queue) => {
       events = queue
       let seq = 0
-      const emitUnsafe = (event: EventBody): void => {
-        Queue.offerUnsafe(queue, { ...event, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ } as PipelineEvent)
-      }
+      const stamp = (event: EventBody) => ({ ...event, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ } as PipelineEvent)
+      const emitUnsafe = (event: EventBody): void => void Queue.offerUnsafe(queue, stamp(event))
       const run: RunShape = {
         ...ids,
         emit: (event) => Effect.andThen(Effect.sync(() => emitUnsafe(event)), waitForRoom),
-        emitAll: (batch) => Effect.andThen(Effect.sync(() => batch.forEach(emitUnsafe)), waitForRoom),
+        emitAll: (batch) => Effect.andThen(Effect.sync(() => void Queue.offerAllUnsafe(queue, batch.map(stamp))), waitForRoom),
         emitUnsafe
       }
       return program.pipe(

@@ -276,10 +276,8 @@ export const respondValidated = Effect.fn("Stages.respond")(function*(
     if (rounds >= settings.maxToolRounds) {
       return yield* new InvalidRequest({ field: "tools", reason: `the model was still calling tools after ${settings.maxToolRounds} rounds` })
     }
-    const round = yield* ask(llms, { messages: [...messages], tools: tools.length === 0 ? undefined : tools, provider_options: prompt.provider_options }, (delta) => {
-      content += delta
-      onText(delta)
-    })
+    const round = yield* ask(llms, { messages: [...messages], tools: tools.length === 0 ? undefined : tools, provider_options: prompt.provider_options }, onText)
+    content += round.content
     progress.llm = { provider: round.provider, model: round.model }
     progress.usage = combineUsage(progress.usage, round.usage)
     usage = combineUsage(usage, round.usage)
