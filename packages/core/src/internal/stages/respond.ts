@@ -7,7 +7,7 @@
  * the outputs. A flow built from `Stages` gets the same loop as `Pipeline.addMessage`.
  */
 import { Effect, Stream } from "effect"
-import { InvalidRequest, type ProviderError } from "../../Errors.ts"
+import { InvalidRequest } from "../../Errors.ts"
 import type { Media } from "../../Media.ts"
 import { MediaStore } from "../../MediaStore.ts"
 import type { ImageData, LlmEvent, LlmMessage } from "../../Provider.ts"
