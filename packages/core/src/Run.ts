@@ -29,13 +29,13 @@ export interface RunShape {
    * while the client has a full buffer of events unread.
    */
   readonly emit: (event: EventBody) => Effect.Effect<void>
-  /** The same for several events, in order, with one wait: for hot loops such as token deltas. */
-  readonly emitAll: (events: ReadonlyArray<EventBody>) => Effect.Effect<void>
   /**
-   * Stamps and hands over synchronously, never waiting (the next `emit` waits for the client).
-   * For code that cannot yield; stages use `emit`.
+   * Stamps and hands over synchronously, never waiting. For hot loops (token deltas): emit a
+   * batch with it, then yield {@link RunShape.backpressure}.
    */
   readonly emitUnsafe: (event: EventBody) => void
+  /** Waits while the client has a full buffer of events unread. */
+  readonly backpressure: Effect.Effect<void>
 }
 
 /** The run in context. @category services */
@@ -81,13 +81,14 @@ export const toStream = <A, E, R>(
     return Stream.callback<PipelineEvent, E, Exclude<R, Run>>((queue) => {
       events = queue
       let seq = 0
-      const stamp = (event: EventBody) => ({ ...event, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ } as PipelineEvent)
-      const emitUnsafe = (event: EventBody): void => void Queue.offerUnsafe(queue, stamp(event))
+      const emitUnsafe = (event: EventBody): void => {
+        Queue.offerUnsafe(queue, { ...event, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ } as PipelineEvent)
+      }
       const run: RunShape = {
         ...ids,
         emit: (event) => Effect.andThen(Effect.sync(() => emitUnsafe(event)), waitForRoom),
-        emitAll: (batch) => Effect.andThen(Effect.sync(() => void Queue.offerAllUnsafe(queue, batch.map(stamp))), waitForRoom),
-        emitUnsafe
+        emitUnsafe,
+        backpressure: waitForRoom
       }
       return program.pipe(
         Effect.provideService(Run, run),
@@ -124,7 +125,6 @@ export const observe = (f: (event: EventBody) => void) => <A, E, R>(program: Eff
   Effect.updateService(program, Run, (run) => ({
     ...run,
     emit: (event) => Effect.andThen(Effect.sync(() => f(event)), run.emit(event)),
-    emitAll: (events) => Effect.andThen(Effect.sync(() => events.forEach(f)), run.emitAll(events)),
     emitUnsafe: (event) => {
       f(event)
       run.emitUnsafe(event)

@@ -12,7 +12,7 @@ import type { Media } from "../../Media.ts"
 import { MediaStore } from "../../MediaStore.ts"
 import type { ImageData, LlmEvent, LlmMessage } from "../../Provider.ts"
 import type { Resolved } from "../../ProviderRegistry.ts"
-import { type EventBody, Run } from "../../Run.ts"
+import { Run } from "../../Run.ts"
 import { PipelineSettings } from "../../Settings.ts"
 import type { ToolCall, ToolDefinition } from "../../Tools.ts"
 import { combineUsage, type Usage } from "../../Usage.ts"
@@ -125,21 +125,21 @@ const ask = (valid: ReadonlyArray<Resolved<"llm">>, prompt: Prompt, onText: (del
     let finish = "stop"
     let requestId: string | undefined
     let warnings: ReadonlyArray<string> | undefined
-    // Deltas are the hot path: each batch the vendor stream yields is emitted in one step.
+    // Deltas are the hot path: each batch the vendor stream yields is emitted in one step, then
+    // the stage waits while the client is behind.
     const handle = (events: ReadonlyArray<LlmEvent>) =>
-      Effect.suspend(() => {
-        const out: Array<EventBody> = []
+      Effect.andThen(Effect.sync(() => {
         for (const event of events) {
           switch (event.type) {
             case "text_delta":
               if (event.delta === "") break
               content += event.delta
-              out.push({ type: "content_streaming", content: event.delta })
+              run.emitUnsafe({ type: "content_streaming", content: event.delta })
               onText(event.delta)
               break
             case "tool_call":
               toolCalls.push(event.tool_call)
-              out.push({ type: "tool_call", tool_call: event.tool_call })
+              run.emitUnsafe({ type: "tool_call", tool_call: event.tool_call })
               break
             case "usage":
               usage = combineUsage(usage, event.usage)
@@ -153,8 +153,7 @@ const ask = (valid: ReadonlyArray<Resolved<"llm">>, prompt: Prompt, onText: (del
               break
           }
         }
-        return out.length === 0 ? Effect.void : run.emitAll(out)
-      })
+      }), run.backpressure)
     const candidates = valid.map((candidate) => () =>
       retryStream(() => {
         const { options } = Validation.optionsFor(prompt.provider_options, candidate.provider.id, "provider_options")
