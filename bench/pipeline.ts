@@ -194,7 +194,7 @@ const memory = async () => {
   })
   const started = performance.now()
   const response = await Effect.runPromise(
-    Pipeline.sendMessage({ voice: { stt: { provider: "fake", model: "fake-stt" } }, send_to_llm: false }, { audio: source }).pipe(
+    Pipeline.addMessageResponse({ voice: { stt: { provider: "fake", model: "fake-stt" } }, send_to_llm: false }, { audio: source }).pipe(
       Effect.provide(layerOf(provider))
     )
   )

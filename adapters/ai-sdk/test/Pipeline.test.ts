@@ -4,6 +4,7 @@
  */
 import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart } from "@ai-sdk/provider"
 import { createPatchbay, type PipelineEvent } from "@patchbay/core"
+import { createTestPatchbay } from "@patchbay/core/testing"
 import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test"
 import { describe, expect, it } from "vitest"
 import { fromAiSdk } from "../src/index.ts"
@@ -94,9 +95,9 @@ describe("the bridge in the pipeline", () => {
         return { stream: convertArrayToReadableStream(parts) }
       }
     })
-    const pb = createPatchbay({
+    const pb = createTestPatchbay({
       providers: [fromAiSdk({ id: "mock", models: { llm: { "mock-chat": llm }, image: { "mock-draw": imageModel() } } })],
-      media: { makeDocumentId: () => "doc_bridgeImage0000000000001" }
+      makeDocumentId: () => "doc_bridgeImage0000000000001"
     })
     const events = await collect(await pb.sendMessage("Draw a tiny red robot.", {
       llmProvider: "mock",

@@ -7,7 +7,8 @@
  * Both vendors replay synthesized cassettes; `makeDocumentId` makes the ids known in advance, so
  * the replayed LLM can name the first one.
  */
-import { createPatchbay, type PipelineEvent } from "@patchbay/core"
+import type { PipelineEvent } from "@patchbay/core"
+import { createTestPatchbay } from "@patchbay/core/testing"
 import { Cassette, replayFetch } from "@patchbay/conformance"
 import { openai } from "@patchbay/openai"
 import { readFileSync } from "node:fs"
@@ -35,9 +36,10 @@ describe("the seed's Image Tool, OpenAI gpt-4.1 drawing with OpenRouter's Gemini
     const openaiFetch = replayFetch(cassette("openai-gpt-4.1.json"))
     const openrouterFetch = replayFetch(cassette("openrouter-gemini-image.json"))
     let made = 0
-    const pb = createPatchbay({
+    const pb = createTestPatchbay({
       providers: [openai({ fetch: openaiFetch, apiKey: "sk" + "-seed-test-key-0123456789" }), openrouter({ fetch: openrouterFetch, apiKey: "sk-or-seed-test-key" })],
-      media: { secret: "seed-image-tool-secret", makeDocumentId: () => `doc_seedImageToolDocument${String(++made).padStart(3, "0")}` }
+      media: { secret: "seed-image-tool-secret" },
+      makeDocumentId: () => `doc_seedImageToolDocument${String(++made).padStart(3, "0")}`
     })
     const image = {
       llmProvider: "openai",

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { createPatchbay, type PatchbayProvider, type Patchbay, type PipelineEvent } from "@patchbay/core"
+import { createTestPatchbay } from "@patchbay/core/testing"
 import { randomBytes } from "node:crypto"
 import type { Output, Writer } from "./Output.ts"
 import { type ProviderSet, repeatableIds } from "./Providers.ts"
@@ -38,15 +39,14 @@ export interface Context {
   readonly patchbay: () => Patchbay
 }
 
-/** Opens a Patchbay over a provider set: repeatable media ids while replaying, a per-run signing secret. */
-export const openPatchbay = (set: ProviderSet, repeatable = set.replaying): Patchbay =>
-  createPatchbay({
-    providers: set.providers,
-    media: {
-      secret: randomBytes(32).toString("base64url"),
-      ...(repeatable ? { makeDocumentId: repeatableIds() } : {})
-    }
-  })
+/**
+ * Opens a Patchbay over a provider set: repeatable media ids while replaying (the test hook of
+ * `@patchbay/core/testing`: replayed runs are fixtures), a per-run signing secret.
+ */
+export const openPatchbay = (set: ProviderSet, repeatable = set.replaying): Patchbay => {
+  const options = { providers: set.providers, media: { secret: randomBytes(32).toString("base64url") } }
+  return repeatable ? createTestPatchbay({ ...options, makeDocumentId: repeatableIds() }) : createPatchbay(options)
+}
 
 /** Runs over a stream of pipeline events, calling `on` for each, and returns them all. */
 export const consume = async (

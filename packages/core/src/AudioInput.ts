@@ -205,6 +205,15 @@ export const fromSource = (
   return fromStream(source, filename)
 }
 
+/**
+ * True when `u` is already an {@link AudioInput} rather than a source to open: stages and the
+ * pipeline take either.
+ *
+ * @category guards
+ */
+export const isAudioInput = (u: AudioSource | AudioInput): u is AudioInput =>
+  typeof u === "object" && u !== null && "filename" in u && "once" in u && typeof (u as AudioInput).stream === "function"
+
 /** The media type to label an upload with: sniffed, else derived from the container name. */
 export const mediaTypeFor = (input: AudioInput): string =>
   input.media_type ?? (input.container === undefined ? "application/octet-stream" : mediaTypeOf(input.container))

@@ -17,11 +17,12 @@
 import { Cause, Effect, Exit, Fiber, Layer, ManagedRuntime, Stream } from "effect"
 import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
-import { MediaStore } from "./MediaStore.ts"
+import { isDocumentId, MediaStore } from "./MediaStore.ts"
 import type { MessageRequestEncoded } from "./MessageRequest.ts"
 import type { MessageResponse } from "./MessageResponse.ts"
 import * as Pipeline from "./Pipeline.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
+import * as Run from "./Run.ts"
 import type { PatchbayProvider } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { defaultSettings, PipelineSettings, type PipelineSettingsShape } from "./Settings.ts"
@@ -39,8 +40,6 @@ export interface PatchbayOptions {
     readonly baseUrl?: string | undefined
     readonly secret?: string | undefined
     readonly ttlSeconds?: number | undefined
-    /** Repeatable document ids, for tests and replayed demos only (see `MediaStoreOptions`). */
-    readonly makeDocumentId?: (() => string) | undefined
   } | undefined
   /** Pipeline tunables, e.g. `{ ttsConcurrency: 3, timeouts: { llm: 10_000 } }`; nested values merge with the defaults. */
   readonly settings?: {
@@ -145,13 +144,22 @@ const rejection = <E>(cause: Cause.Cause<E>, runId?: string): unknown => {
  *
  * @category constructors
  */
-export const createPatchbay = (options: PatchbayOptions): Patchbay => {
+export const createPatchbay = (options: PatchbayOptions): Patchbay => make(options, {})
+
+/** Hooks for tests, set through `createTestPatchbay` of `@patchbay/core/testing`. */
+export interface TestHooks {
+  /** Repeatable document ids (see `MediaStoreOptions.makeDocumentId`): guessable, so never in production. */
+  readonly makeDocumentId?: (() => string) | undefined
+}
+
+/** {@link createPatchbay} with test hooks; not exported by the package's main entry. */
+export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   const media = options.media ?? {}
   const mediaOptions = {
     ...(media.baseUrl === undefined ? {} : { baseUrl: media.baseUrl }),
     ...(media.secret === undefined ? {} : { secret: media.secret }),
     ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds }),
-    ...(media.makeDocumentId === undefined ? {} : { makeDocumentId: media.makeDocumentId })
+    ...(hooks.makeDocumentId === undefined ? {} : { makeDocumentId: hooks.makeDocumentId })
   }
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(options.providers),
@@ -180,7 +188,11 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
     throw rejection(exit.cause)
   }
 
-  /** Streams a prepared run's events to an async iterator; stops the run when the consumer stops. */
+  /**
+   * Streams a prepared run's events to an async iterator; stops the run when the consumer stops.
+   * At most `Run.defaultBufferSize` events wait for `next()`: past that, the run waits for the
+   * consumer (and, through `Run.toStream`, its vendors wait for the run).
+   */
   const iterate = (
     prepared: Pipeline.PreparedRun,
     signal: AbortSignal | undefined,
@@ -190,14 +202,22 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
       const buffered: Array<PipelineEvent> = []
       let settled: { readonly error?: unknown } | undefined
       let wake: (() => void) | undefined
+      /** Resumes the run once the consumer has taken from a full buffer. */
+      let room: (() => void) | undefined
       const notify = () => {
         wake?.()
         wake = undefined
       }
+      const offer = (event: PipelineEvent) =>
+        Effect.suspend(() => {
+          buffered.push(event)
+          notify()
+          return buffered.length < Run.defaultBufferSize
+            ? Effect.void
+            : Effect.callback<void>((resume) => void (room = () => resume(Effect.void)))
+        })
       const fiber = runtime.runFork(
-        Stream.runForEach(Pipeline.execute(prepared, outputs), (event) => Effect.sync(() => (buffered.push(event), notify()))).pipe(
-          Effect.provideService(PipelineSettings, settings)
-        )
+        Stream.runForEach(Pipeline.execute(prepared, outputs), offer).pipe(Effect.provideService(PipelineSettings, settings))
       )
       fiber.addObserver((exit) => {
         settled = Exit.isSuccess(exit) ? {} : { error: rejection(exit.cause, prepared.run_id) }
@@ -210,7 +230,14 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
         next: async (): Promise<IteratorResult<PipelineEvent>> => {
           for (;;) {
             const event = buffered.shift()
-            if (event !== undefined) return { done: false, value: event }
+            if (event !== undefined) {
+              if (room !== undefined && buffered.length < Run.defaultBufferSize) {
+                const resume = room
+                room = undefined
+                resume()
+              }
+              return { done: false, value: event }
+            }
             if (settled !== undefined) {
               signal?.removeEventListener("abort", abort)
               if ("error" in settled) throw settled.error
@@ -239,7 +266,7 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
       const prepared = await run(Pipeline.prepare(wire, audio), params.signal)
       return iterate(prepared, params.signal)
     }
-    return run(Pipeline.sendMessage(wire, audio), params.signal)
+    return run(Pipeline.addMessageResponse(wire, audio), params.signal)
   }
 
   function sendMessage(content: string, options: Omit<AddMessageParams, "content"> & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
@@ -286,7 +313,7 @@ export const createPatchbay = (options: PatchbayOptions): Patchbay => {
       get: (documentIdOrUrl) =>
         run(Effect.gen(function*() {
           const store = yield* MediaStore
-          const id = /^[A-Za-z0-9_-]+$/.test(documentIdOrUrl) ? documentIdOrUrl : yield* store.verify(documentIdOrUrl)
+          const id = isDocumentId(documentIdOrUrl) ? documentIdOrUrl : yield* store.verify(documentIdOrUrl)
           const found = yield* store.get(id)
           return { bytes: found.bytes, media_type: found.media_type }
         })),

@@ -12,8 +12,9 @@ import type { ChunkingOptions } from "./internal/sentences.ts"
 export interface RetrySettings {
   /** Retries after the first attempt. */
   readonly times: number
-  /** The first backoff; each retry doubles it, jittered between half and all of it. */
+  /** The first backoff; each retry doubles it, jittered by up to a fifth either way (effect's `Schedule.jittered`). */
   readonly baseDelayMs: number
+  /** No backoff is longer, unless the vendor's `retry-after` asks for more. */
   readonly maxDelayMs: number
   /** A vendor asking to wait longer than this (`retry-after`) is not retried. */
   readonly maxRetryAfterMs: number

@@ -155,7 +155,7 @@ it.effect("audio → audio with mixed vendors: STT by one, LLM and TTS by anothe
 it.effect("audio → transcript only: send_to_llm false skips the LLM; the records sit on the user's message", () => {
   const s = makeScenario({ stt: { transcript: "Just transcribe me." } })
   return Effect.gen(function*() {
-    const response = yield* Pipeline.sendMessage({ voice: { stt }, send_to_llm: "false" }, { audio: speechMp3 })
+    const response = yield* Pipeline.addMessageResponse({ voice: { stt }, send_to_llm: "false" }, { audio: speechMp3 })
     expect(s.fakes.llm.log.requests).toEqual([])
     expect(response.content).toBe("Just transcribe me.")
     expect(response.status).toBe("completed")
@@ -169,7 +169,7 @@ it.effect("audio → transcript only: send_to_llm false skips the LLM; the recor
 it.effect("send_to_llm false with voice.tts speaks the user's own text", () => {
   const s = makeScenario()
   return Effect.gen(function*() {
-    const response = yield* Pipeline.sendMessage({ content: "Read this aloud.", voice: { tts }, send_to_llm: false })
+    const response = yield* Pipeline.addMessageResponse({ content: "Read this aloud.", voice: { tts }, send_to_llm: false })
     expect(s.fakes.llm.log.requests).toEqual([])
     expect(s.fakes.tts.log.requests.map((r) => r.text)).toEqual(["Read this aloud."])
     expect(response.messages[0]?.voice_records?.tts?.characters).toBe(16)
@@ -218,8 +218,8 @@ it.effect("the non-streaming response is the fold of the stream", () => {
 it.effect("threads: no thread_id creates one; a message continues its thread's history", () => {
   const s = makeScenario({ llm: { reply: (request) => `You said ${request.messages.length} things.` } })
   return Effect.gen(function*() {
-    const first = yield* Pipeline.sendMessage({ content: "One", ...llm, system_prompt: "Be brief." })
-    const second = yield* Pipeline.sendMessage({ thread_id: first.thread_id, content: "Two", ...llm })
+    const first = yield* Pipeline.addMessageResponse({ content: "One", ...llm, system_prompt: "Be brief." })
+    const second = yield* Pipeline.addMessageResponse({ thread_id: first.thread_id, content: "Two", ...llm })
     expect(second.thread_id).toBe(first.thread_id)
     expect(s.fakes.llm.log.requests[0]?.messages).toEqual([
       { role: "system", content: "Be brief." },
@@ -245,7 +245,7 @@ it.effect("a thread's defaults (system prompt, LLM) apply when the request names
   const s = makeScenario()
   return Effect.gen(function*() {
     const thread = yield* Pipeline.createThread({ system_prompt: "Thread prompt", llm_provider: "other", model_name: "fake-llm" })
-    const response = yield* Pipeline.sendMessage({ thread_id: thread.thread_id, content: "Hi" })
+    const response = yield* Pipeline.addMessageResponse({ thread_id: thread.thread_id, content: "Hi" })
     expect(response.model_provider).toBe("other")
     expect(s.fakes.otherLlm.log.requests[0]?.messages[0]).toEqual({ role: "system", content: "Thread prompt" })
     expect(s.fakes.llm.log.requests).toEqual([])
@@ -256,7 +256,7 @@ it.effect("request rules are enforced before any provider is called", () => {
   const s = makeScenario()
   return Effect.gen(function*() {
     const fail = (request: unknown, audio?: Uint8Array) =>
-      Effect.flip(Pipeline.sendMessage(request, audio === undefined ? {} : { audio }))
+      Effect.flip(Pipeline.addMessageResponse(request, audio === undefined ? {} : { audio }))
     expect(yield* fail({ ...llm })).toMatchObject({ _tag: "InvalidRequest", field: "content" })
     expect(yield* fail({ ...llm }, speechMp3)).toMatchObject({ _tag: "InvalidRequest", field: "voice.stt" })
     expect(yield* fail({ ...llm, content: "x", voice: { stt } })).toMatchObject({ _tag: "InvalidRequest", field: "audio_file" })
@@ -294,7 +294,7 @@ it.effect("request rules are enforced before any provider is called", () => {
 it.effect("provider options reach the serving vendor under its own key only", () => {
   const s = makeScenario({ stt: { transcript: "Hi." } })
   return Effect.gen(function*() {
-    const response = yield* Pipeline.sendMessage({
+    const response = yield* Pipeline.addMessageResponse({
       ...llm,
       voice: {
         stt: { ...stt, provider_options: { fake: { diarize: true }, other: { x: 1 } } },
@@ -324,7 +324,7 @@ it.effect("audio of unknown length is streamed, counted against the limit, and r
         controller.enqueue(frame)
       }
     })
-    const error = yield* Effect.flip(Pipeline.sendMessage({ voice: { stt }, send_to_llm: false }, { audio: source }))
+    const error = yield* Effect.flip(Pipeline.addMessageResponse({ voice: { stt }, send_to_llm: false }, { audio: source }))
     expect(error).toMatchObject({ _tag: "InputTooLarge", limit: 26_214_400, field: "audio_file", provider: "fake" })
     expect(error._tag === "InputTooLarge" && error.size).toBeGreaterThan(26_214_400)
     expect(error._tag === "InputTooLarge" && error.size).toBeLessThanOrEqual(26_214_400 + 4096)

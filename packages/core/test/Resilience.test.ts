@@ -1,5 +1,5 @@
 import { expect, it } from "@effect/vitest"
-import { Effect, Fiber, Stream } from "effect"
+import { Clock, Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { readFileSync } from "node:fs"
 import {
@@ -12,6 +12,7 @@ import {
   ProviderUnavailable,
   RateLimited
 } from "../src/index.ts"
+import { retryEffect } from "../src/internal/resilience.ts"
 import { llm, makeScenario, stt, tts, types } from "./support/pipeline.ts"
 
 const speechMp3 = new Uint8Array(readFileSync(new URL("./fixtures/audio/speech.mp3", import.meta.url)))
@@ -94,7 +95,7 @@ it.effect("a fallback serves when the first vendor fails before any output, and 
     tts: { failures: [refused] }
   })
   return Effect.gen(function*() {
-    const response = yield* Pipeline.sendMessage({
+    const response = yield* Pipeline.addMessageResponse({
       voice: {
         stt: { ...stt, fallback: [{ provider: "other", model: "fake-stt" }] },
         tts: { ...tts, fallback: [{ provider: "other", model: "fake-tts", voice: "grace" }] }
@@ -157,7 +158,7 @@ it.effect("per-stage timeouts: a silent vendor fails as ProviderTimeout after re
 it.effect("validation covers every fallback entry before any vendor is called", () => {
   const s = makeScenario()
   return Effect.gen(function*() {
-    const error = yield* Effect.flip(Pipeline.sendMessage({
+    const error = yield* Effect.flip(Pipeline.addMessageResponse({
       content: "Hi",
       ...llm,
       voice: { tts: { ...tts, fallback: [{ provider: "other", model: "fake-tts", voice: "nobody" }] } }
@@ -191,7 +192,7 @@ it.effect("an STT fallback serves a one-shot audio stream the first vendor refus
   })
   return Effect.gen(function*() {
     const source = new Blob([speechMp3]).stream()
-    const response = yield* Pipeline.sendMessage(
+    const response = yield* Pipeline.addMessageResponse(
       { voice: { stt: { ...stt, fallback: [{ provider: "other", model: "fake-stt" }] } }, send_to_llm: false },
       { audio: source }
     )
@@ -199,3 +200,30 @@ it.effect("an STT fallback serves a one-shot audio stream the first vendor refus
     expect(s.fakes.otherStt.bytesRead()).toBe(speechMp3.byteLength)
   }).pipe(Effect.provide(s.layer))
 })
+
+it.effect("the retry policy: jittered exponential backoff capped at maxDelayMs, never under retry-after, bounded, retryable errors only", () =>
+  Effect.gen(function*() {
+    const policy = { times: 3, baseDelayMs: 1000, maxDelayMs: 1500, maxRetryAfterMs: 60_000 }
+    /** The moments a request failing with `error` was tried, over 20 s of test time in 100 ms steps. */
+    const attempts = (error: ProviderUnavailable | RateLimited | AuthenticationFailed, canRetry?: () => boolean) =>
+      Effect.gen(function*() {
+        const at: Array<number> = []
+        const fiber = yield* Effect.forkChild(Effect.result(retryEffect(
+          Effect.andThen(Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => void at.push(t))), Effect.fail(error)),
+          policy,
+          canRetry
+        )))
+        for (let t = 0; t < 20_000; t += 100) yield* TestClock.adjust("100 millis")
+        expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "Failure", failure: error })
+        return at.slice(1).map((t, i) => Math.round(t - at[i]!))
+      })
+    const gaps = yield* attempts(new ProviderUnavailable({ provider: "fake", status: 503 }))
+    expect(gaps).toHaveLength(3)
+    expect(gaps[0]).toBeGreaterThanOrEqual(800 - 100) // 1000 ms, jittered by up to a fifth
+    expect(gaps[0]).toBeLessThanOrEqual(1200 + 100)
+    expect(gaps.slice(1)).toEqual([1500, 1500]) // 2000 and 4000 ms, capped
+    expect(yield* attempts(new RateLimited({ provider: "fake", status: 429, retryAfter: 3 }))).toEqual([3000, 3000, 3000])
+    expect(yield* attempts(new RateLimited({ provider: "fake", status: 429, retryAfter: 120 }))).toEqual([]) // asks for too long
+    expect(yield* attempts(new AuthenticationFailed({ provider: "fake", status: 401 }))).toEqual([])
+    expect(yield* attempts(new ProviderUnavailable({ provider: "fake", status: 503 }), () => false)).toEqual([])
+  }))

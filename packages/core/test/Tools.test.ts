@@ -45,7 +45,7 @@ it.effect("the image tool: the LLM calls generate_image, the image is stored and
 it.effect("the image is among the response's attachments and on the assistant's message", () => {
   const s = makeScenario({ llm: { reply: toolThenText(call("call_1", "generate_image", { prompt: "a lighthouse" }), "Done.") } })
   return Effect.gen(function*() {
-    const response = yield* Pipeline.sendMessage({ content: "Draw a lighthouse", ...llm, ...image })
+    const response = yield* Pipeline.addMessageResponse({ content: "Draw a lighthouse", ...llm, ...image })
     expect(response.content).toBe("Done.")
     expect(response.attachments).toHaveLength(1)
     expect(response.attachments[0]?.media_type).toBe("image/png")
@@ -70,9 +70,9 @@ it.effect("an edit by document_id in the same thread sends the image and produce
     image: { image: onePixelPng }
   })
   return Effect.gen(function*() {
-    const first = yield* Pipeline.sendMessage({ content: "Draw a cat", ...llm, ...image })
+    const first = yield* Pipeline.addMessageResponse({ content: "Draw a cat", ...llm, ...image })
     firstId = first.attachments[0]!.document_id
-    const second = yield* Pipeline.sendMessage({ thread_id: first.thread_id, content: "Make it blue", ...llm, ...image })
+    const second = yield* Pipeline.addMessageResponse({ thread_id: first.thread_id, content: "Make it blue", ...llm, ...image })
     const secondId = second.attachments[0]!.document_id
     expect(secondId).not.toBe(firstId)
     expect(s.fakes.image.log.requests[1]?.prompt).toBe("make it blue")
@@ -94,10 +94,10 @@ it.effect("a document of another thread, or none at all, reaches the LLM as a to
     }
   })
   return Effect.gen(function*() {
-    const other = yield* Pipeline.sendMessage({ content: "Draw", ...llm, ...image })
+    const other = yield* Pipeline.addMessageResponse({ content: "Draw", ...llm, ...image })
     foreign = other.attachments[0]!.document_id
-    const theirs = yield* Pipeline.sendMessage({ content: "Edit theirs", ...llm, ...image })
-    const missing = yield* Pipeline.sendMessage({ content: "Edit a missing one", ...llm, ...image })
+    const theirs = yield* Pipeline.addMessageResponse({ content: "Edit theirs", ...llm, ...image })
+    const missing = yield* Pipeline.addMessageResponse({ content: "Edit a missing one", ...llm, ...image })
     expect(theirs.status).toBe("completed")
     expect(theirs.content).toBe(`Sorry: {"error":"no image with document_id \\"${foreign}\\" in this conversation"}`)
     expect(missing.content).toBe(`Sorry: {"error":"no image with document_id \\"doc_AAAAAAAAAAAAAAAAAAAAAAAA\\" in this conversation"}`)
@@ -118,9 +118,9 @@ it.effect("malformed tool arguments and unknown tools are tool errors the LLM re
     }
   })
   return Effect.gen(function*() {
-    const bad = yield* Pipeline.sendMessage({ content: "bad json", ...llm, ...image })
+    const bad = yield* Pipeline.addMessageResponse({ content: "bad json", ...llm, ...image })
     expect(bad.content).toBe(`got {"error":"the arguments are not valid JSON"}`)
-    const unknown = yield* Pipeline.sendMessage({ content: "unknown", ...llm })
+    const unknown = yield* Pipeline.addMessageResponse({ content: "unknown", ...llm })
     expect(unknown.content).toBe(`got {"error":"there is no tool named \\"delete_everything\\""}`)
   }).pipe(Effect.provide(s.layer))
 })
@@ -133,7 +133,7 @@ const weather = {
 it.effect("a user tool pauses the run; submitToolOutputs resumes it (not streaming)", () => {
   const s = makeScenario({ llm: { reply: toolThenText(call("call_w", "get_weather", { city: "Oslo" }), "It is sunny in Oslo.") } })
   return Effect.gen(function*() {
-    const paused = yield* Pipeline.sendMessage({ content: "Weather in Oslo?", ...llm, tools: [weather] })
+    const paused = yield* Pipeline.addMessageResponse({ content: "Weather in Oslo?", ...llm, tools: [weather] })
     expect(paused.status).toBe("requires_action")
     expect(paused.tool_calls).toEqual([{ id: "call_w", type: "function", function: { name: "get_weather", arguments: "{\"city\":\"Oslo\"}" } }])
     expect(paused.messages.at(-1)?.status).toBe("requires_action")
@@ -187,7 +187,7 @@ it.effect("a user tool pauses the run; submitToolOutputs resumes it (streaming, 
 it.effect("cancelling a run paused for tool outputs abandons it", () => {
   const s = makeScenario({ llm: { reply: toolThenText(call("call_w", "get_weather", { city: "Oslo" }), "Sunny.") } })
   return Effect.gen(function*() {
-    const paused = yield* Pipeline.sendMessage({ content: "Weather?", ...llm, tools: [weather] })
+    const paused = yield* Pipeline.addMessageResponse({ content: "Weather?", ...llm, tools: [weather] })
     expect(paused.status).toBe("requires_action")
     yield* Pipeline.cancel(paused.run_id)
     expect(yield* Effect.flip(Pipeline.submitToolOutputsResponse(paused.run_id, [{ tool_call_id: "call_w", output: "x" }]))).toMatchObject({

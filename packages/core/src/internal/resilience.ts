@@ -7,29 +7,29 @@
  * - a request that goes quiet for longer than its stage's timeout fails as `ProviderTimeout`;
  * - the next vendor of a fallback list is tried only while the stage has produced no output.
  */
-import { Cause, Duration, Effect, Random, Stream } from "effect"
+import { Cause, Duration, Effect, Schedule, Stream } from "effect"
 import { type ProviderError, ProviderTimeout } from "../Errors.ts"
 import type { RetrySettings } from "../Settings.ts"
 
-/** How long to wait before retry `attempt` (0-based) after `error`. */
-export const backoff = (policy: RetrySettings, attempt: number, error: ProviderError): Effect.Effect<Duration.Duration> =>
-  Effect.map(Random.next, (random) => {
-    const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt)
-    const jittered = exponential * (0.5 + random / 2) // between half and all of it
-    const retryAfter = "retryAfter" in error && typeof error.retryAfter === "number" ? error.retryAfter * 1000 : 0
-    return Duration.millis(Math.max(jittered, retryAfter))
-  })
+/** The wait a vendor asked for (`retry-after`), in milliseconds; 0 when it named none. */
+const retryAfterMs = (error: ProviderError): number =>
+  "retryAfter" in error && typeof error.retryAfter === "number" ? error.retryAfter * 1000 : 0
 
-/** Whether an error may be retried under the policy, given the attempt number. */
-const mayRetry = (policy: RetrySettings, attempt: number, error: ProviderError) => {
-  if (!error.retryable || attempt >= policy.times) return false
-  const retryAfter = "retryAfter" in error && typeof error.retryAfter === "number" ? error.retryAfter * 1000 : 0
-  return retryAfter <= policy.maxRetryAfterMs
-}
-
-const typedFailure = <E>(cause: Cause.Cause<E>): E | undefined => {
-  const found = Cause.findErrorOption(cause)
-  return found._tag === "Some" ? found.value : undefined
+/**
+ * The retry policy as a `Schedule` fed with each failure: exponential from `baseDelayMs`,
+ * jittered, capped at `maxDelayMs`, never shorter than the vendor's `retry-after`, at most
+ * `times` retries — and only while `allowed()` holds and the error says it is retryable (a
+ * vendor asking to wait longer than `maxRetryAfterMs` is not retried).
+ */
+export const retrySchedule = (policy: RetrySettings, allowed: () => boolean = () => true): Schedule.Schedule<unknown, ProviderError> => {
+  const jittered: Schedule.Schedule<Duration.Duration, ProviderError> = Schedule.jittered(Schedule.exponential(Duration.millis(policy.baseDelayMs)))
+  const backoff = Schedule.modifyDelay(jittered, ({ duration, input }) =>
+    Effect.succeed(Duration.millis(Math.max(Math.min(Duration.toMillis(duration), policy.maxDelayMs), retryAfterMs(input)))))
+  const bounded: Schedule.Schedule<Duration.Duration, ProviderError> = Schedule.max([backoff, Schedule.recurs(policy.times)])
+  return Schedule.while(
+    bounded,
+    ({ input }) => input.retryable && retryAfterMs(input) <= policy.maxRetryAfterMs && allowed()
+  )
 }
 
 /**
@@ -40,39 +40,28 @@ export const retryStream = <A, R>(
   make: () => Stream.Stream<A, ProviderError, R>,
   policy: RetrySettings,
   canRetry: () => boolean = () => true
-): Stream.Stream<A, ProviderError, R> => {
-  const attempt = (n: number): Stream.Stream<A, ProviderError, R> =>
-    Stream.suspend(() => {
-      let yielded = false
-      return make().pipe(
-        // per chunk, not per element: the hot path of token streams
-        Stream.mapArray((chunk) => {
-          yielded = true
-          return chunk
-        }),
-        Stream.catchCause((cause) => {
-          const error = typedFailure(cause)
-          if (error === undefined || yielded || !canRetry() || !mayRetry(policy, n, error)) return Stream.failCause(cause)
-          return Stream.unwrap(Effect.as(Effect.flatMap(backoff(policy, n, error), Effect.sleep), attempt(n + 1)))
-        })
-      )
-    })
-  return attempt(0)
-}
+): Stream.Stream<A, ProviderError, R> =>
+  Stream.suspend(() => {
+    let yielded = false
+    return Stream.suspend(() => {
+      yielded = false
+      return make()
+    }).pipe(
+      // per chunk, not per element: the hot path of token streams
+      Stream.mapArray((chunk) => {
+        yielded = true
+        return chunk
+      }),
+      Stream.retry(retrySchedule(policy, () => !yielded && canRetry()))
+    )
+  })
 
 /** Retries a vendor request that answers once (nothing is yielded before it succeeds). */
 export const retryEffect = <A, R>(
   effect: Effect.Effect<A, ProviderError, R>,
   policy: RetrySettings,
   canRetry: () => boolean = () => true
-): Effect.Effect<A, ProviderError, R> => {
-  const attempt = (n: number): Effect.Effect<A, ProviderError, R> =>
-    Effect.catch(effect, (error: ProviderError) =>
-      canRetry() && mayRetry(policy, n, error)
-        ? Effect.andThen(Effect.flatMap(backoff(policy, n, error), Effect.sleep), attempt(n + 1))
-        : Effect.fail(error))
-  return attempt(0)
-}
+): Effect.Effect<A, ProviderError, R> => Effect.retry(effect, retrySchedule(policy, canRetry))
 
 /** Fails a stream with `ProviderTimeout` when it goes longer than `ms` without an element. */
 export const idleTimeout = <A, E, R>(
@@ -104,6 +93,11 @@ export const timeoutEffect = <A, E, R>(
       })
     )
 
+const typedFailure = <E>(cause: Cause.Cause<E>): E | undefined => {
+  const found = Cause.findErrorOption(cause)
+  return found._tag === "Some" ? found.value : undefined
+}
+
 /**
  * Tries each candidate in order while nothing has been output: the first one to yield an
  * element serves the whole stream. `onServe` learns which one did, before its first element.
@@ -126,17 +120,5 @@ export const fallbackStream = <A, R>(
         )
       )
     })
-  return from(0)
-}
-
-/** Tries each candidate effect in order; the first to succeed serves. */
-export const fallbackEffect = <A, R>(
-  candidates: ReadonlyArray<() => Effect.Effect<A, ProviderError, R>>
-): Effect.Effect<{ readonly value: A; readonly index: number }, ProviderError, R> => {
-  const from = (i: number): Effect.Effect<{ readonly value: A; readonly index: number }, ProviderError, R> =>
-    Effect.catch(
-      Effect.map(Effect.suspend(() => candidates[i]!()), (value) => ({ value, index: i })),
-      (error: ProviderError) => (i + 1 >= candidates.length ? Effect.fail(error) : from(i + 1))
-    )
   return from(0)
 }

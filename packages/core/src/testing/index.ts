@@ -6,3 +6,5 @@
  */
 export * from "./Fakes.ts"
 export { alaw, pcm16, silentMp3, ulaw, wav } from "@patchbay/audio/testing"
+export { createTestPatchbay } from "./Patchbay.ts"
+export type { TestPatchbayOptions } from "./Patchbay.ts"
