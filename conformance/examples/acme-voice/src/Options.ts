@@ -2,7 +2,15 @@
  * The options each capability takes under `provider_options["acme-voice"]`, with the vendor's
  * own snake_case names, exactly as they go on the wire.
  */
+import { optionsDecoder } from "@patchbay/core/adapter"
 import { Schema } from "effect"
+import { PROVIDER } from "./Models.ts"
+
+/**
+ * Decodes a capability's options; an unknown or malformed one is `InvalidRequest` naming its path,
+ * e.g. `voice.stt.provider_options.acme-voice.diarize` (the stage is `voice.stt`, or "" for the request's own).
+ */
+export const decodeOptions = optionsDecoder(PROVIDER)
 
 /** Transcription options. */
 export const SttOptions = Schema.Struct({

@@ -2,24 +2,19 @@
  * The vendor's response bodies, as it sends them (snake_case). Decoding them is how the adapter
  * notices a changed API instead of passing `undefined` on.
  */
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 
 /** `{ error: { code, message, param? } }`, the body of every failed response. */
 export const ErrorBody = Schema.Struct({
-  error: Schema.Struct({
-    code: Schema.optionalKey(Schema.String),
-    message: Schema.optionalKey(Schema.String),
-    param: Schema.optionalKey(Schema.String)
-  })
+  error: Schema.Struct({ code: Schema.optionalKey(Schema.String), message: Schema.optionalKey(Schema.String), param: Schema.optionalKey(Schema.String) })
 })
 export type ErrorBody = typeof ErrorBody.Type
 
-const Span = {
-  text: Schema.String,
-  start: Schema.Number,
-  end: Schema.Number,
-  speaker: Schema.optionalKey(Schema.String)
-}
+/** The code, message and parameter of a failed response's body, when it has the vendor's shape. */
+export const errorOf = (body: unknown) => Option.getOrUndefined(Schema.decodeUnknownOption(ErrorBody)(body))?.error
+
+/** A word or a segment: its text, its start and end in seconds, and who said it. */
+const Span = Schema.Struct({ text: Schema.String, start: Schema.Number, end: Schema.Number, speaker: Schema.optionalKey(Schema.String) })
 
 /** `POST /v1/transcriptions` */
 export const Transcription = Schema.Struct({
@@ -29,8 +24,8 @@ export const Transcription = Schema.Struct({
   language: Schema.NullOr(Schema.String),
   language_probability: Schema.optionalKey(Schema.Number),
   duration: Schema.optionalKey(Schema.Number),
-  words: Schema.optionalKey(Schema.Array(Schema.Struct(Span))),
-  segments: Schema.optionalKey(Schema.Array(Schema.Struct(Span))),
+  words: Schema.optionalKey(Schema.Array(Span)),
+  segments: Schema.optionalKey(Schema.Array(Span)),
   speakers: Schema.optionalKey(Schema.Array(Schema.Struct({ id: Schema.String, speaking_seconds: Schema.optionalKey(Schema.Number) }))),
   usage: Schema.optionalKey(Schema.Struct({ audio_seconds: Schema.optionalKey(Schema.Number) }))
 })

@@ -14,6 +14,16 @@ import { abortable, describeCause } from "./Call.ts"
 import type { RequestBody } from "./RequestBody.ts"
 import { decodeJsonResponse, failedResponse, type FailureContext, type VendorError } from "./Response.ts"
 
+/** The options of an HTTP adapter's factory, as most take them (`acmeVoice({ apiKey, baseURL, fetch })`). */
+export interface HttpAdapterOptions {
+  /** The API key; read from the provider's environment variable on first use when absent. */
+  readonly apiKey?: string | Redacted.Redacted<string> | undefined
+  /** The API's root; each adapter documents its default. */
+  readonly baseURL?: string | undefined
+  /** The transport; defaults to the global `fetch` (tests inject the conformance replay transport). */
+  readonly fetch?: typeof fetch | undefined
+}
+
 /** What the client needs to know about the vendor. */
 export interface HttpClientConfig {
   readonly provider: string

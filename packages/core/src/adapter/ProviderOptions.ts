@@ -78,3 +78,17 @@ export const decodeProviderOptions = <S extends Schema.Decoder<unknown>>(
       )
     )
   })
+
+/**
+ * A provider's options decoder, for its capabilities: `stage` is where the options sit
+ * (`voice.stt`, `voice.tts`, or `""` for the request's own `provider_options`).
+ *
+ * @example
+ * ```ts
+ * export const decodeOptions = optionsDecoder("acme-voice")
+ * const options = yield* decodeOptions(SttOptions, spec.provider_options, "voice.stt")
+ * ```
+ */
+export const optionsDecoder = (provider: string) =>
+<S extends Schema.Decoder<unknown>>(schema: S, options: unknown, stage: string): Effect.Effect<S["Type"], InvalidRequest> =>
+  decodeProviderOptions(schema, options, { provider, field: optionsField(stage, provider) })

@@ -7,7 +7,7 @@
  * @since 0.2.0
  */
 import { Effect } from "effect"
-import { type InputTooLarge, InvalidRequest } from "../Errors.ts"
+import { InputTooLarge, InvalidRequest } from "../Errors.ts"
 import { describeCause } from "./Call.ts"
 
 /** A body ready for `fetch`, with the headers it needs. */
@@ -58,13 +58,24 @@ export const bytesBody = (bytes: Uint8Array | Blob, mediaType: string): RequestB
   headers: { "content-type": mediaType }
 })
 
-/** What a counted upload needs: its limit and the error to fail with past it. */
+/** Where an upload goes and how much it may be: what `InputTooLarge` says past the limit. */
 export interface UploadLimit {
+  readonly provider: string
   /** The most bytes the vendor takes. */
   readonly limit: number
-  /** The error for an upload that passed the limit, given the bytes counted so far. */
-  readonly tooLarge: (size: number) => InputTooLarge
+  readonly model?: string | undefined
+  /** The request field of the upload; `audio_file` by default. */
+  readonly field?: string | undefined
 }
+
+const tooLarge = (limit: UploadLimit, size: number): InputTooLarge =>
+  new InputTooLarge({
+    provider: limit.provider,
+    field: limit.field ?? "audio_file",
+    limit: limit.limit,
+    size,
+    ...(limit.model === undefined ? {} : { model: limit.model })
+  })
 
 /**
  * A stream of unknown length sent as it is read (chunked), counted on the way. Past the limit the
@@ -79,7 +90,7 @@ export const countedStreamBody = (stream: ReadableStream<Uint8Array>, mediaType:
       transform(chunk, controller) {
         size += chunk.byteLength
         if (size > limit.limit) {
-          exceeded = limit.tooLarge(size)
+          exceeded = tooLarge(limit, size)
           controller.error(exceeded)
           return
         }
@@ -107,7 +118,7 @@ const unreadable = (provider: string, field: string) => (cause: unknown) =>
  */
 export const uploadBlob = (
   upload: Upload,
-  options: UploadLimit & { readonly provider: string; readonly mediaType: string; readonly field?: string | undefined }
+  options: UploadLimit & { readonly mediaType: string }
 ): Effect.Effect<Blob, InputTooLarge | InvalidRequest> =>
   Effect.gen(function*() {
     const failed = unreadable(options.provider, options.field ?? "audio_file")
@@ -121,7 +132,7 @@ export const uploadBlob = (
       size += next.value.byteLength
       if (size > options.limit) {
         yield* Effect.promise(() => reader.cancel().catch(() => undefined))
-        return yield* options.tooLarge(size)
+        return yield* tooLarge(options, size)
       }
       chunks.push(next.value as Uint8Array<ArrayBuffer>)
     }

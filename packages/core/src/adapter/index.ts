@@ -1,12 +1,14 @@
 /**
  * `@patchbay/core/adapter`: the plumbing every adapter needs, so that an adapter's capability
- * files hold only what is about its vendor. Keys read on first use (`loadApiKey`,
+ * files hold only what is about its vendor. Catalogue checks for `validate` hooks (`closedModel`,
+ * `openModel`, `checkVoice`, `outputFormatOf`), keys read on first use (`loadApiKey`,
  * `clientOnFirstUse`), provider options decoded with unknown keys refused
  * (`decodeProviderOptions`), abortable calls (`abortable`, `abortableScoped`), failed responses
  * mapped to the tagged errors (`failedResponse`, `httpFailure`), bodies decoded or streamed
  * (`decodeJsonResponse`, `responseBytes`, `sseEvents`), request bodies (`jsonBody`,
- * `multipartBody`, `bytesBody`, `countedStreamBody`, `uploadBlob`), and, for vendors spoken to
- * with plain `fetch`, all of it in one client (`makeHttpClient`).
+ * `multipartBody`, `bytesBody`, `countedStreamBody`, `uploadBlob`), streamed tool calls
+ * assembled (`toolCallAssembler`), records without `undefined` fields (`withoutUndefined`), and,
+ * for vendors spoken to with plain `fetch`, all of it in one client (`makeHttpClient`).
  *
  * Adapters built on a vendor SDK use the pieces; adapters on `fetch` use the client.
  *
@@ -14,10 +16,13 @@
  */
 export { clientOnFirstUse, loadApiKey } from "./ApiKey.ts"
 export type { ApiKeySource } from "./ApiKey.ts"
+export { checkVoice, closedModel, openModel, outputFormatOf } from "./Catalogue.ts"
 export { abortable, abortableScoped, describeCause } from "./Call.ts"
 export { makeHttpClient } from "./HttpClient.ts"
-export type { HttpClient, HttpClientConfig } from "./HttpClient.ts"
-export { decodeProviderOptions, optionsField } from "./ProviderOptions.ts"
+export type { HttpAdapterOptions, HttpClient, HttpClientConfig } from "./HttpClient.ts"
+export { withoutUndefined } from "./Fields.ts"
+export type { WithoutUndefined } from "./Fields.ts"
+export { decodeProviderOptions, optionsDecoder, optionsField } from "./ProviderOptions.ts"
 export type { OptionsPlace } from "./ProviderOptions.ts"
 export { bytesBody, countedStreamBody, jsonBody, multipartBody, uploadBlob } from "./RequestBody.ts"
 export type { FilePart, FormValue, RequestBody, Upload, UploadLimit } from "./RequestBody.ts"
@@ -25,3 +30,5 @@ export { decodeJsonResponse, failedResponse, httpFailure, requestIdOf, responseB
 export type { FailureContext, HeadersLike, VendorError } from "./Response.ts"
 export { sseEvents } from "./ServerSentEvents.ts"
 export type { SseEvent } from "./ServerSentEvents.ts"
+export { toolCallAssembler } from "./ToolCalls.ts"
+export type { ToolCallAssembler, ToolCallFragment } from "./ToolCalls.ts"
