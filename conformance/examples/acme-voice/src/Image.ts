@@ -2,7 +2,7 @@
  * Images: `POST /v1/images` with JSON, answered with JSON holding base64 PNGs and the cost.
  */
 import type { ImageProvider, ImageRequest, ImageResult, ImageSpec } from "@patchbay/core"
-import { closedModel, type HttpClient, jsonBody, requestIdOf, withoutUndefined } from "@patchbay/core/adapter"
+import { closedModel, type HttpClient, jsonBody, withoutUndefined } from "@patchbay/core/adapter"
 import { Effect } from "effect"
 import { models } from "./Models.ts"
 import { decodeOptions, ImageOptions } from "./Options.ts"
@@ -19,14 +19,12 @@ export const make = (client: HttpClient): ImageProvider => ({
   generate: Effect.fn("AcmeVoice.generateImage")(function*(request: ImageRequest) {
     const options = yield* validate(request)
     const body = jsonBody({ model: request.model, prompt: request.prompt, size: request.size, ...options })
-    const response = yield* client.post("/images", body, { model: request.model, field: "prompt" })
-    const { body: raw, decoded } = yield* client.json(response, Images)
-    const result: ImageResult = {
-      images: decoded.data.map((d) => ({ data: new Uint8Array(Buffer.from(d.b64_png, "base64")), media_type: "image/png" })),
-      usage: withoutUndefined({ cost_usd: decoded.usage?.cost_usd }),
-      ...withoutUndefined({ revised_prompt: decoded.data[0]?.revised_prompt, request_id: requestIdOf(response.headers) }),
+    const { body: raw, value, requestId } = yield* client.postForJson("/images", body, Images, { model: request.model, field: "prompt" })
+    return {
+      images: value.data.map((d) => ({ data: new Uint8Array(Buffer.from(d.b64_png, "base64")), media_type: "image/png" })),
+      usage: withoutUndefined({ cost_usd: value.usage?.cost_usd }),
+      ...withoutUndefined({ revised_prompt: value.data[0]?.revised_prompt, request_id: requestId }),
       provider_output: raw
-    }
-    return result
+    } satisfies ImageResult
   })
 })

@@ -19,25 +19,21 @@ export const SttOptions = Schema.Struct({
   /** Which timings to return; sent as repeated `timestamp_granularities[]` fields. */
   timestamp_granularities: Schema.optionalKey(Schema.Array(Schema.Literals(["word", "segment"])))
 })
-export type SttOptions = typeof SttOptions.Type
 
 /** Speech options. */
 export const TtsOptions = Schema.Struct({
   speed: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0.5, maximum: 2 }))),
   stability: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
 })
-export type TtsOptions = typeof TtsOptions.Type
 
 /** Chat options. */
 export const LlmOptions = Schema.Struct({
   temperature: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 2 }))),
   max_tokens: Schema.optionalKey(Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)))
 })
-export type LlmOptions = typeof LlmOptions.Type
 
 /** Image options. */
 export const ImageOptions = Schema.Struct({
   style: Schema.optionalKey(Schema.Literals(["photo", "sketch", "flat"])),
   seed: Schema.optionalKey(Schema.Number.check(Schema.isInt()))
 })
-export type ImageOptions = typeof ImageOptions.Type

@@ -5,9 +5,9 @@
  * the middle of the body is a typed `ProviderUnavailable` after the chunks already sent.
  */
 import type { AudioChunk, OutputFormat, SpeechSummary, TtsProvider, TtsRequest, TtsSpec } from "@patchbay/core"
-import { checkVoice, closedModel, type HttpClient, jsonBody, outputFormatOf, requestIdOf, responseBytes, withoutUndefined } from "@patchbay/core/adapter"
+import { type Answered, checkTtsSpec, type HttpClient, jsonBody, withoutUndefined } from "@patchbay/core/adapter"
 import { Effect, Stream } from "effect"
-import { models, PROVIDER } from "./Models.ts"
+import { models } from "./Models.ts"
 import { decodeOptions, TtsOptions } from "./Options.ts"
 
 /** The media type of each format family the vendor produces. */
@@ -15,25 +15,14 @@ const mediaTypes: Record<string, string> = { mp3: "audio/mpeg", pcm: "audio/pcm"
 
 /** The pure hook: model, voice, output format, options. */
 export const validate = (spec: TtsSpec) =>
-  Effect.gen(function*() {
-    const model = yield* closedModel(models, "tts", spec.model, "voice.tts.model")
-    yield* checkVoice(model, spec.voice)
-    const format = yield* outputFormatOf(model, spec.output_format)
-    return { format, options: yield* decodeOptions(TtsOptions, spec.provider_options, "voice.tts") }
-  })
+  Effect.all({ checked: checkTtsSpec(models, spec), options: decodeOptions(TtsOptions, spec.provider_options, "voice.tts") })
 
-const summaryOf = (request: TtsRequest, format: OutputFormat, response: Response): SpeechSummary => {
-  const billed = Number(response.headers.get("x-acme-characters"))
-  const characters = Number.isInteger(billed) && billed >= 0 ? billed : request.text.length
-  return {
-    type: "summary",
-    output_format: format.id,
-    media_type: mediaTypes[format.format] ?? "application/octet-stream",
-    characters,
-    usage: { characters },
-    ...withoutUndefined({ request_id: requestIdOf(response.headers) }),
-    provider_output: { content_type: response.headers.get("content-type"), x_acme_characters: response.headers.get("x-acme-characters") }
-  }
+const summaryOf = (request: TtsRequest, format: OutputFormat, { response, requestId }: Answered): SpeechSummary => {
+  const billed = response.headers.get("x-acme-characters")
+  const characters = Number.isInteger(Number(billed)) && Number(billed) >= 0 ? Number(billed) : request.text.length
+  const media_type = mediaTypes[format.format] ?? "application/octet-stream"
+  const provider_output = { content_type: response.headers.get("content-type"), x_acme_characters: billed }
+  return { type: "summary", output_format: format.id, media_type, characters, usage: { characters }, ...withoutUndefined({ request_id: requestId }), provider_output }
 }
 
 /** The TTS capability over the client. */
@@ -42,10 +31,10 @@ export const make = (client: HttpClient): TtsProvider => ({
   validate: (spec) => Effect.asVoid(validate(spec)),
   synthesize: (request) =>
     Stream.unwrap(Effect.gen(function*() {
-      const { format, options } = yield* validate(request)
+      const { checked: { format }, options } = yield* validate(request)
       const body = jsonBody({ model: request.model, voice: request.voice, input: request.text, format: format.id, ...options })
-      const response = yield* client.post("/speech", body, { model: request.model, field: "text" })
-      const chunks = responseBytes(PROVIDER, response, "audio").pipe(Stream.map((data): AudioChunk => ({ type: "audio", data })))
-      return Stream.concat(chunks, Stream.sync(() => summaryOf(request, format, response)))
+      const answer = yield* client.postForBytes("/speech", body, { model: request.model, field: "text" })
+      const chunks = answer.bytes.pipe(Stream.map((data): AudioChunk => ({ type: "audio", data })))
+      return Stream.concat(chunks, Stream.sync(() => summaryOf(request, format, answer)))
     }).pipe(Effect.withSpan("AcmeVoice.synthesize")))
 })

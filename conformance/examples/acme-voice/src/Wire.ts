@@ -8,7 +8,6 @@ import { Option, Schema } from "effect"
 export const ErrorBody = Schema.Struct({
   error: Schema.Struct({ code: Schema.optionalKey(Schema.String), message: Schema.optionalKey(Schema.String), param: Schema.optionalKey(Schema.String) })
 })
-export type ErrorBody = typeof ErrorBody.Type
 
 /** The code, message and parameter of a failed response's body, when it has the vendor's shape. */
 export const errorOf = (body: unknown) => Option.getOrUndefined(Schema.decodeUnknownOption(ErrorBody)(body))?.error
@@ -52,4 +51,3 @@ export const Images = Schema.Struct({
   data: Schema.Array(Schema.Struct({ b64_png: Schema.String, revised_prompt: Schema.optionalKey(Schema.String) })),
   usage: Schema.optionalKey(Schema.Struct({ cost_usd: Schema.optionalKey(Schema.Number) }))
 })
-export type Images = typeof Images.Type

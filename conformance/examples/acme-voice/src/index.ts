@@ -14,7 +14,7 @@
  * ```
  */
 import type { PatchbayProvider } from "@patchbay/core"
-import { type HttpAdapterOptions, loadApiKey, makeHttpClient } from "@patchbay/core/adapter"
+import { type HttpAdapterOptions, makeHttpClient } from "@patchbay/core/adapter"
 import * as Chat from "./Chat.ts"
 import * as Image from "./Image.ts"
 import { KEY_VARIABLE, models, PROVIDER } from "./Models.ts"
@@ -30,12 +30,6 @@ export type AcmeVoiceOptions = HttpAdapterOptions
 
 /** Builds the Acme Voice provider. Never throws: a missing key fails the first call with `MissingApiKey`. */
 export const acmeVoice = (options: AcmeVoiceOptions = {}): PatchbayProvider => {
-  const client = makeHttpClient({
-    provider: PROVIDER,
-    baseURL: options.baseURL ?? "https://api.acme-voice.test/v1",
-    fetch: options.fetch,
-    apiKey: loadApiKey({ provider: PROVIDER, variable: KEY_VARIABLE, apiKey: options.apiKey }),
-    readError: errorOf
-  })
+  const client = makeHttpClient({ provider: PROVIDER, options, keyVariable: KEY_VARIABLE, defaultBaseURL: "https://api.acme-voice.test/v1", readError: errorOf })
   return { id: PROVIDER, models, stt: Transcription.make(client), tts: Speech.make(client), llm: Chat.make(client), image: Image.make(client) }
 }

@@ -6,8 +6,10 @@
  * @since 0.2.0
  */
 import { Effect } from "effect"
-import { InvalidRequest, UnknownModel, UnsupportedFormat } from "../Errors.ts"
+import { type InputTooLarge, InvalidRequest, UnknownModel, UnsupportedFormat } from "../Errors.ts"
 import { acceptsVoice, type Capability, type ModelInfo, type OutputFormat, outputFormatNames, resolveOutputFormat } from "../ModelInfo.ts"
+import type { SttSpec, TtsSpec } from "../Provider.ts"
+import { checkAudio } from "../Validation.ts"
 
 /** The model of a closed catalogue, or `UnknownModel` listing the capability's models. */
 export const closedModel = (
@@ -48,3 +50,28 @@ export const outputFormatOf = (
     new UnsupportedFormat({ provider: model.provider, model: model.id, field, format: requested ?? "(default)", allowed: outputFormatNames(model) })
   )
 }
+
+/**
+ * What an STT `validate` hook checks against a closed catalogue: the model, then the audio's
+ * container and size against what the model takes. Returns the model.
+ */
+export const checkSttSpec = (
+  models: ReadonlyArray<ModelInfo>,
+  spec: SttSpec,
+  field = "voice.stt.model"
+): Effect.Effect<ModelInfo, UnknownModel | UnsupportedFormat | InputTooLarge> =>
+  Effect.tap(closedModel(models, "stt", spec.model, field), (model) => checkAudio(model, spec.audio))
+
+/**
+ * What a TTS `validate` hook checks against a closed catalogue: the model, the voice, and the
+ * output format, resolved to the model's entry (a generic name such as `mp3` to the default variant).
+ */
+export const checkTtsSpec = (
+  models: ReadonlyArray<ModelInfo>,
+  spec: TtsSpec
+): Effect.Effect<{ readonly model: ModelInfo; readonly format: OutputFormat }, UnknownModel | InvalidRequest | UnsupportedFormat> =>
+  Effect.gen(function*() {
+    const model = yield* closedModel(models, "tts", spec.model, "voice.tts.model")
+    yield* checkVoice(model, spec.voice)
+    return { model, format: yield* outputFormatOf(model, spec.output_format) }
+  })

@@ -8,7 +8,7 @@
  * @since 0.2.0
  */
 import { Clock, Effect, Schema, Stream } from "effect"
-import { fromHttpFailure, parseRetryAfter, type ProviderError, ProviderUnavailable } from "../Errors.ts"
+import { fromHttpFailure, parseRetryAfter, type ProviderError, ProviderUnavailable, QuotaExceeded, RateLimited } from "../Errors.ts"
 import { redactSecrets } from "../Secrets.ts"
 import { describeCause } from "./Call.ts"
 
@@ -115,6 +115,27 @@ export const decodeJsonResponse = <S extends Schema.Decoder<unknown>>(
       )
     )
   )
+
+const quotaCodes = new Set(["insufficient_quota", "quota_exceeded", "billing_hard_limit_reached"])
+const rateCodes = new Set(["rate_limit_exceeded", "rate_limited", "too_many_requests"])
+
+/**
+ * Maps an error a vendor reports inside a stream that had started (an `error` event): the HTTP
+ * status was 200, so only the code says what happened — a spent quota (`QuotaExceeded`), a rate
+ * limit (`RateLimited`), or, anything else, the vendor failing (`ProviderUnavailable`). Codes
+ * are matched case-insensitively.
+ */
+export const streamFailure = (provider: string, vendor: VendorError, requestId: string | undefined): ProviderError => {
+  const code = vendor.code?.toLowerCase()
+  const fields = {
+    provider,
+    ...(requestId === undefined ? {} : { requestId }),
+    detail: redactSecrets(vendor.message ?? "the stream reported an error")
+  }
+  if (code !== undefined && quotaCodes.has(code)) return new QuotaExceeded(fields)
+  if (code !== undefined && rateCodes.has(code)) return new RateLimited(fields)
+  return new ProviderUnavailable(fields)
+}
 
 /** A body that broke half way (a dropped connection): retryable, after the output already sent. */
 export const streamBroke = (provider: string, what: string, cause: unknown, requestId: string | undefined): ProviderUnavailable =>

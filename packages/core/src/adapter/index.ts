@@ -1,7 +1,7 @@
 /**
  * `@patchbay/core/adapter`: the plumbing every adapter needs, so that an adapter's capability
- * files hold only what is about its vendor. Catalogue checks for `validate` hooks (`closedModel`,
- * `openModel`, `checkVoice`, `outputFormatOf`), keys read on first use (`loadApiKey`,
+ * files hold only what is about its vendor. Catalogue checks for `validate` hooks (`checkSttSpec`,
+ * `checkTtsSpec`, `closedModel`, `openModel`, `checkVoice`, `outputFormatOf`), keys read on first use (`loadApiKey`,
  * `clientOnFirstUse`), provider options decoded with unknown keys refused
  * (`decodeProviderOptions`), abortable calls (`abortable`, `abortableScoped`), failed responses
  * mapped to the tagged errors (`failedResponse`, `httpFailure`), bodies decoded or streamed
@@ -16,17 +16,17 @@
  */
 export { clientOnFirstUse, loadApiKey } from "./ApiKey.ts"
 export type { ApiKeySource } from "./ApiKey.ts"
-export { checkVoice, closedModel, openModel, outputFormatOf } from "./Catalogue.ts"
+export { checkSttSpec, checkTtsSpec, checkVoice, closedModel, openModel, outputFormatOf } from "./Catalogue.ts"
 export { abortable, abortableScoped, describeCause } from "./Call.ts"
 export { makeHttpClient } from "./HttpClient.ts"
-export type { HttpAdapterOptions, HttpClient, HttpClientConfig } from "./HttpClient.ts"
+export type { Answered, HttpAdapterOptions, HttpClient, HttpClientConfig } from "./HttpClient.ts"
 export { withoutUndefined } from "./Fields.ts"
 export type { WithoutUndefined } from "./Fields.ts"
 export { decodeProviderOptions, optionsDecoder, optionsField } from "./ProviderOptions.ts"
 export type { OptionsPlace } from "./ProviderOptions.ts"
 export { bytesBody, countedStreamBody, jsonBody, multipartBody, uploadBlob } from "./RequestBody.ts"
 export type { FilePart, FormValue, RequestBody, Upload, UploadLimit } from "./RequestBody.ts"
-export { decodeJsonResponse, failedResponse, httpFailure, requestIdOf, responseBytes, streamBroke } from "./Response.ts"
+export { decodeJsonResponse, failedResponse, httpFailure, requestIdOf, responseBytes, streamBroke, streamFailure } from "./Response.ts"
 export type { FailureContext, HeadersLike, VendorError } from "./Response.ts"
 export { sseEvents } from "./ServerSentEvents.ts"
 export type { SseEvent } from "./ServerSentEvents.ts"
