@@ -4,9 +4,9 @@
  * a tool call is emitted once, whole, when the stream says it is done. An `event: error` in
  * the middle of the stream becomes the tagged error of its code, after the partial output.
  */
-import { type LlmEvent, type LlmProvider, type LlmSpec, type ProviderError, ProviderUnavailable } from "@patchbay/core"
-import { type HttpClient, jsonBody, openModel, type SseEvent, streamFailure, toolCallAssembler, withoutUndefined } from "@patchbay/core/adapter"
-import { Effect, Option, Schema, Stream } from "effect"
+import type { LlmEvent, LlmProvider, LlmSpec, ProviderError } from "@patchbay/core"
+import { type HttpClient, jsonBody, openModel, streamFailure, toolCallAssembler, withoutUndefined } from "@patchbay/core/adapter"
+import { Effect, Schema, Stream } from "effect"
 import { LLM_MODEL_PATTERN, PROVIDER } from "./Models.ts"
 import { decodeOptions, LlmOptions } from "./Options.ts"
 import { ChatEvent, ErrorBody } from "./Wire.ts"
@@ -15,15 +15,11 @@ import { ChatEvent, ErrorBody } from "./Wire.ts"
 export const validate = (spec: LlmSpec) =>
   Effect.andThen(openModel(PROVIDER, LLM_MODEL_PATTERN, spec.model, "model_name"), decodeOptions(LlmOptions, spec.provider_options, ""))
 
-const decodeEvent = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Union([ChatEvent, ErrorBody])))
-
-/** Reads one response's events into Patchbay's; tool-call fragments are gathered until `done`. */
+/** Reads one response's events into Patchbay's; tool-call fragments are gathered until `done`, an error fails with its code's tag. */
 const reader = (requestId: string | undefined) => {
   const calls = toolCallAssembler()
-  return (sse: SseEvent): Effect.Effect<ReadonlyArray<LlmEvent>, ProviderError> => {
-    const event = Option.getOrUndefined(decodeEvent(sse.data))
-    if (event !== undefined && "error" in event) return Effect.fail(streamFailure(PROVIDER, event.error, requestId))
-    if (event === undefined) return Effect.fail(new ProviderUnavailable({ provider: PROVIDER, detail: `unexpected chat event: ${sse.data.slice(0, 200)}` }))
+  return (event: ChatEvent | ErrorBody): Effect.Effect<ReadonlyArray<LlmEvent>, ProviderError> => {
+    if ("error" in event) return Effect.fail(streamFailure(PROVIDER, event.error, requestId))
     switch (event.type) {
       case "text":
         return Effect.succeed([{ type: "text_delta", delta: event.delta }])
@@ -51,7 +47,8 @@ export const make = (client: HttpClient): LlmProvider => ({
     Stream.unwrap(Effect.gen(function*() {
       const options = yield* validate(request)
       const { model, messages, tools } = request
-      const { events, requestId } = yield* client.postForEvents("/chat", jsonBody({ model, messages, tools, stream: true, ...options }), { model, field: "messages" })
-      return events.pipe(Stream.takeWhile((e) => e.data !== "[DONE]"), Stream.mapEffect(reader(requestId)), Stream.flattenIterable)
+      const body = jsonBody({ model, messages, tools, stream: true, ...options })
+      const { events, requestId } = yield* client.postForEvents("/chat", body, Schema.Union([ChatEvent, ErrorBody]), { model, field: "messages" })
+      return events.pipe(Stream.mapEffect(reader(requestId)), Stream.flattenIterable)
     }).pipe(Effect.withSpan("AcmeVoice.chat")))
 })

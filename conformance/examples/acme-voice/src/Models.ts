@@ -8,9 +8,6 @@ import type { ModelInfo } from "@patchbay/core"
 /** The provider id, and the key its options sit under in `provider_options`. */
 export const PROVIDER = "acme-voice"
 
-/** The environment variable the key is read from when the factory is given none. */
-export const KEY_VARIABLE = "ACME_VOICE_API_KEY"
-
 /** The speech-to-text models. */
 export type SttModel = "acme-listen-1"
 /** The text-to-speech models. */

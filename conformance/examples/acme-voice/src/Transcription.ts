@@ -14,9 +14,7 @@ import { Transcription } from "./Wire.ts"
 export const validate = (spec: SttSpec) => Effect.andThen(checkSttSpec(models, spec), decodeOptions(SttOptions, spec.provider_options, "voice.stt"))
 
 const toTranscript = (body: unknown, wire: Transcription, requestId: string | undefined): Transcript => ({
-  type: "transcript",
-  text: wire.text,
-  language: Language.toIso6391(wire.language),
+  type: "transcript", text: wire.text, language: Language.toIso6391(wire.language),
   ...withoutUndefined({ language_probability: wire.language_probability, duration_seconds: wire.duration, segments: wire.segments, speakers: wire.speakers }),
   ...withoutUndefined({ words: wire.words?.map((w) => ({ ...w, type: "word" as const })), request_id: requestId }),
   usage: withoutUndefined({ audio_seconds: wire.usage?.audio_seconds }),

@@ -8,6 +8,7 @@ import { Option, Schema } from "effect"
 export const ErrorBody = Schema.Struct({
   error: Schema.Struct({ code: Schema.optionalKey(Schema.String), message: Schema.optionalKey(Schema.String), param: Schema.optionalKey(Schema.String) })
 })
+export type ErrorBody = typeof ErrorBody.Type
 
 /** The code, message and parameter of a failed response's body, when it has the vendor's shape. */
 export const errorOf = (body: unknown) => Option.getOrUndefined(Schema.decodeUnknownOption(ErrorBody)(body))?.error
@@ -17,8 +18,7 @@ const Span = Schema.Struct({ text: Schema.String, start: Schema.Number, end: Sch
 
 /** `POST /v1/transcriptions` */
 export const Transcription = Schema.Struct({
-  id: Schema.String,
-  text: Schema.String,
+  id: Schema.String, text: Schema.String,
   /** ISO 639-1, or null when detection was not confident. */
   language: Schema.NullOr(Schema.String),
   language_probability: Schema.optionalKey(Schema.Number),
@@ -33,12 +33,10 @@ export type Transcription = typeof Transcription.Type
 /** One `data:` event of `POST /v1/chat` (streamed). */
 export const ChatEvent = Schema.Union([
   Schema.Struct({ type: Schema.Literal("text"), delta: Schema.String }),
+  /** A fragment of the tool call at `index`: its id and name once, its arguments piece by piece. */
   Schema.Struct({
-    type: Schema.Literal("tool_call"),
-    index: Schema.Number,
-    id: Schema.optionalKey(Schema.String),
-    name: Schema.optionalKey(Schema.String),
-    arguments: Schema.optionalKey(Schema.String)
+    type: Schema.Literal("tool_call"), index: Schema.Number,
+    id: Schema.optionalKey(Schema.String), name: Schema.optionalKey(Schema.String), arguments: Schema.optionalKey(Schema.String)
   }),
   Schema.Struct({ type: Schema.Literal("usage"), input_tokens: Schema.Number, output_tokens: Schema.Number }),
   Schema.Struct({ type: Schema.Literal("done"), finish_reason: Schema.Literals(["stop", "length", "tool_calls", "content_filter"]) })

@@ -17,19 +17,18 @@ import type { PatchbayProvider } from "@patchbay/core"
 import { type HttpAdapterOptions, makeHttpClient } from "@patchbay/core/adapter"
 import * as Chat from "./Chat.ts"
 import * as Image from "./Image.ts"
-import { KEY_VARIABLE, models, PROVIDER } from "./Models.ts"
+import { models, PROVIDER } from "./Models.ts"
 import * as Speech from "./Speech.ts"
 import * as Transcription from "./Transcription.ts"
 import { errorOf } from "./Wire.ts"
 
-export { KEY_VARIABLE, models, PROVIDER } from "./Models.ts"
-export type { OutputFormatId, SttModel, TtsModel, Voice } from "./Models.ts"
+export * from "./Models.ts"
 
 /** The factory's options: `apiKey` (default: `ACME_VOICE_API_KEY`, read on first use), `baseURL` (default: `https://api.acme-voice.test/v1`), `fetch`. */
 export type AcmeVoiceOptions = HttpAdapterOptions
 
 /** Builds the Acme Voice provider. Never throws: a missing key fails the first call with `MissingApiKey`. */
 export const acmeVoice = (options: AcmeVoiceOptions = {}): PatchbayProvider => {
-  const client = makeHttpClient({ provider: PROVIDER, options, keyVariable: KEY_VARIABLE, defaultBaseURL: "https://api.acme-voice.test/v1", readError: errorOf })
+  const client = makeHttpClient({ provider: PROVIDER, options, keyVariable: "ACME_VOICE_API_KEY", defaultBaseURL: "https://api.acme-voice.test/v1", readError: errorOf })
   return { id: PROVIDER, models, stt: Transcription.make(client), tts: Speech.make(client), llm: Chat.make(client), image: Image.make(client) }
 }

@@ -14,7 +14,7 @@ import { loadApiKey } from "./ApiKey.ts"
 import { abortable, describeCause } from "./Call.ts"
 import type { RequestBody } from "./RequestBody.ts"
 import { decodeJsonResponse, failedResponse, type FailureContext, requestIdOf, responseBytes, type VendorError } from "./Response.ts"
-import { type SseEvent, sseEvents } from "./ServerSentEvents.ts"
+import { decodeSseData, sseEvents } from "./ServerSentEvents.ts"
 
 /** The options of an HTTP adapter's factory, as most take them (`acmeVoice({ apiKey, baseURL, fetch })`). */
 export interface HttpAdapterOptions {
@@ -76,12 +76,16 @@ export interface HttpClient {
     body: RequestBody,
     context?: FailureContext
   ) => Effect.Effect<Answered & { readonly bytes: Stream.Stream<Uint8Array, ProviderUnavailable> }, ProviderError>
-  /** Posts, then reads the answer as server-sent events (see {@link sseEvents}). */
-  readonly postForEvents: (
+  /**
+   * Posts, then reads the answer as server-sent events whose JSON data is decoded with the
+   * vendor's schema, up to a `[DONE]` sentinel (see {@link sseEvents} and {@link decodeSseData}).
+   */
+  readonly postForEvents: <S extends Schema.Decoder<unknown>>(
     path: string,
     body: RequestBody,
+    schema: S,
     context?: FailureContext
-  ) => Effect.Effect<Answered & { readonly events: Stream.Stream<SseEvent, ProviderUnavailable> }, ProviderError>
+  ) => Effect.Effect<Answered & { readonly events: Stream.Stream<S["Type"], ProviderUnavailable> }, ProviderError>
 }
 
 /**
@@ -136,10 +140,10 @@ export const makeHttpClient = (config: HttpClientConfig): HttpClient => {
         Effect.map(decodeJsonResponse(provider, response, schema), ({ body, decoded }) => ({ ...answered(response), body, value: decoded }))),
     postForBytes: (path, body, context) =>
       Effect.map(post(path, body, context), (response) => ({ ...answered(response), bytes: responseBytes(provider, response, what(path)) })),
-    postForEvents: (path, body, context) =>
+    postForEvents: (path, body, schema, context) =>
       Effect.map(post(path, body, context), (response) => ({
         ...answered(response),
-        events: sseEvents(responseBytes(provider, response, what(path)), { provider })
+        events: decodeSseData(sseEvents(responseBytes(provider, response, what(path)), { provider }), schema, { provider, what: what(path) })
       }))
   }
 }

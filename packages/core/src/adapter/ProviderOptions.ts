@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { Effect, Schema } from "effect"
+import { Effect, Schema, Struct } from "effect"
 import { InvalidRequest } from "../Errors.ts"
 import { decodeWith } from "../Validation.ts"
 
@@ -92,3 +92,15 @@ export const decodeProviderOptions = <S extends Schema.Decoder<unknown>>(
 export const optionsDecoder = (provider: string) =>
 <S extends Schema.Decoder<unknown>>(schema: S, options: unknown, stage: string): Effect.Effect<S["Type"], InvalidRequest> =>
   decodeProviderOptions(schema, options, { provider, field: optionsField(stage, provider) })
+
+/**
+ * A provider's options schema: every option is optional, so each field is wrapped in
+ * `Schema.optionalKey` (absent is allowed, `undefined` is not).
+ *
+ * @example
+ * ```ts
+ * export const SttOptions = optionsSchema({ diarize: Schema.Boolean, timestamp_granularities: Schema.Array(Schema.String) })
+ * ```
+ */
+export const optionsSchema = <const Fields extends Schema.Struct.Fields>(fields: Fields) =>
+  Schema.Struct(fields).mapFields(Struct.map(Schema.optionalKey))

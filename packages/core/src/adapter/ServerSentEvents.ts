@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { Effect, Stream } from "effect"
+import { Effect, Option, Schema, Stream } from "effect"
 import { Sse } from "effect/encoding"
 import { ProviderUnavailable } from "../Errors.ts"
 
@@ -47,3 +47,30 @@ export const sseEvents = <E, R>(
     // The blank lines at the end dispatch an event the body did not finish.
     return bytes.pipe(Stream.decodeText, Stream.concat(Stream.succeed("\n\n")), Stream.mapEffect(feed), Stream.flattenIterable)
   })
+
+/**
+ * The JSON `data` of each event decoded with the vendor's wire schema, up to a `data: [DONE]`
+ * sentinel (OpenAI's convention, which many vendors follow). An event that does not decode
+ * fails the stream with `ProviderUnavailable` naming it: the vendor changed its API.
+ *
+ * @example
+ * ```ts
+ * decodeSseData(sseEvents(bytes, { provider }), ChatChunk, { provider, what: "chat" })
+ * ```
+ */
+export const decodeSseData = <S extends Schema.Decoder<unknown>, E, R>(
+  events: Stream.Stream<SseEvent, E, R>,
+  schema: S,
+  options: { readonly provider: string; readonly what: string }
+): Stream.Stream<S["Type"], E | ProviderUnavailable, R> => {
+  const decode = Schema.decodeUnknownOption(Schema.fromJsonString(schema))
+  return events.pipe(
+    Stream.takeWhile((event) => event.data !== "[DONE]"),
+    Stream.mapEffect((event) =>
+      Option.match(decode(event.data), {
+        onNone: () => Effect.fail(new ProviderUnavailable({ provider: options.provider, detail: `unexpected ${options.what} event: ${event.data.slice(0, 200)}` })),
+        onSome: (value) => Effect.succeed(value as S["Type"])
+      })
+    )
+  )
+}
