@@ -12,12 +12,11 @@
  */
 import { ElevenLabsClient } from "@elevenlabs/elevenlabs-js"
 import { type InvalidRequest, type MissingApiKey, type ProviderError, ProviderUnavailable, redactSecrets } from "@patchbay/core"
-import { abortable, clientOnFirstUse, decodeProviderOptions, loadApiKey } from "@patchbay/core/adapter"
+import { abortable, clientOnFirstUse, decodeProviderOptions, loadApiKey, streamingUploadFetch } from "@patchbay/core/adapter"
 import { Effect, type Redacted, type Schema } from "effect"
 import { AsyncLocalStorage } from "node:async_hooks"
 import { KEY_VARIABLE, PROVIDER } from "../Models.ts"
 import { type FailureContext, fromSdkError } from "./Errors.ts"
-import { defaultFetch } from "./Upload.ts"
 
 /** The factory's options. */
 export interface ElevenLabsOptions {
@@ -62,7 +61,7 @@ export const makeClient = (options: ElevenLabsOptions) => {
 
   /** The caller's fetch, or the default transport (uploads streamed from disk), tapped. */
   const tapped: typeof fetch = async (input, init) => {
-    const response = await (options.fetch ?? defaultFetch)(input, init)
+    const response = await (options.fetch ?? streamingUploadFetch)(input, init)
     const slot = slots.getStore()
     if (slot !== undefined && response.ok && isJson(response.headers.get("content-type"))) {
       const text = response.clone().text()

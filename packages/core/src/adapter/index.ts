@@ -6,7 +6,8 @@
  * (`decodeProviderOptions`), abortable calls (`abortable`, `abortableScoped`), failed responses
  * mapped to the tagged errors (`failedResponse`, `httpFailure`), bodies decoded or streamed
  * (`decodeJsonResponse`, `responseBytes`, `sseEvents`), request bodies (`jsonBody`,
- * `multipartBody`, `bytesBody`, `countedStreamBody`, `uploadBlob`), streamed tool calls
+ * `multipartBody`, `bytesBody`, `countedStreamBody`, `uploadBlob`), large uploads kept out of
+ * memory (`spoolToFile`, `streamingUploadFetch`), streamed tool calls
  * assembled (`toolCallAssembler`), records without `undefined` fields (`withoutUndefined`), and,
  * for vendors spoken to with plain `fetch`, all of it in one client (`makeHttpClient`).
  *
@@ -28,6 +29,9 @@ export { bytesBody, countedStreamBody, jsonBody, multipartBody, uploadBlob } fro
 export type { FilePart, FormValue, RequestBody, Upload, UploadLimit } from "./RequestBody.ts"
 export { decodeJsonResponse, failedResponse, httpFailure, requestIdOf, responseBytes, streamBroke, streamFailure } from "./Response.ts"
 export type { FailureContext, HeadersLike, VendorError } from "./Response.ts"
+export { spoolToFile } from "./Spool.ts"
+export type { SpoolOptions } from "./Spool.ts"
+export { encodeMultipart, isFileUpload, streamingUploadFetch, uploadFetch } from "./StreamingUpload.ts"
 export { decodeSseData, sseEvents } from "./ServerSentEvents.ts"
 export type { SseEvent } from "./ServerSentEvents.ts"
 export { toolCallAssembler } from "./ToolCalls.ts"
