@@ -1,17 +1,23 @@
 /**
  * `@patchbay/core/adapter`: the plumbing every adapter needs, so that an adapter's capability
- * files hold only what is about its vendor. Catalogue checks for `validate` hooks (`checkSttSpec`,
- * `checkTtsSpec`, `closedModel`, `openModel`, `checkVoice`, `outputFormatOf`), keys read on first use (`loadApiKey`,
- * `clientOnFirstUse`), provider options decoded with unknown keys refused
- * (`decodeProviderOptions`), abortable calls (`abortable`, `abortableScoped`), failed responses
- * mapped to the tagged errors (`failedResponse`, `httpFailure`), bodies decoded or streamed
- * (`decodeJsonResponse`, `responseBytes`, `sseEvents`), request bodies (`jsonBody`,
- * `multipartBody`, `bytesBody`, `countedStreamBody`, `uploadBlob`), large uploads kept out of
- * memory (`spoolToFile`, `streamingUploadFetch`), streamed tool calls
- * assembled (`toolCallAssembler`), records without `undefined` fields (`withoutUndefined`), and,
- * for vendors spoken to with plain `fetch`, all of it in one client (`makeHttpClient`).
+ * files hold only what is about its vendor (after the AI SDK's `provider-utils`).
  *
- * Adapters built on a vendor SDK use the pieces; adapters on `fetch` use the client.
+ * - Keys: `loadApiKey` (read on first use, `MissingApiKey` before any request, remembered for
+ *   redaction), `clientOnFirstUse` (a vendor SDK client made once the key is known).
+ * - Options: `decodeProviderOptions`, `optionsDecoder`, `optionsSchema`, `optionsField` (unknown
+ *   keys refused, `InvalidRequest` naming the path).
+ * - Catalogue checks for `validate` hooks: `checkSttSpec`, `checkTtsSpec`, `closedModel`,
+ *   `openModel`, `checkVoice`, `outputFormatOf`.
+ * - Calls: `abortable`, `abortableScoped` (interrupting a call aborts its request), `describeCause`.
+ * - Answers: `httpFailure`, `failedResponse` (a failed answer → the tagged error),
+ *   `decodeJsonResponse`, `responseBytes`, `streamBroke`, `requestIdOf`; server-sent events with
+ *   `sseEvents`, `decodeSseData` and `streamFailure` (an error event mid-stream).
+ * - Request bodies: `jsonBody`, `multipartBody`, `bytesBody`, `countedStreamBody`, `uploadBlob`;
+ *   uploads of gigabytes kept out of memory with `spoolToFile` and `streamingUploadFetch`.
+ * - Building results: `toolCallAssembler`, `withoutUndefined`.
+ * - For vendors spoken to with plain `fetch`, all of it in one client: `makeHttpClient`.
+ *
+ * Adapters on a vendor SDK use the pieces; adapters on `fetch` use the client.
  *
  * @since 0.2.0
  */
