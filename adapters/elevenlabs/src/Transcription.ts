@@ -32,10 +32,10 @@ import {
   Validation,
   type Word
 } from "@patchbay/core"
+import { spoolToFile } from "@patchbay/core/adapter"
 import { Effect, Schema } from "effect"
 import { type Client, decodeOptions, type ElevenLabsOptions, optionsField } from "./internal/Client.ts"
 import type { FailureContext } from "./internal/Errors.ts"
-import { spoolToFile } from "./internal/Spool.ts"
 import { PROVIDER, withKeyterms } from "./Models.ts"
 import { SttOptions } from "./Options.ts"
 import { SttResponse, type SttWord } from "./Wire.ts"
@@ -170,6 +170,7 @@ export const uploadOf = (audio: AudioInput.AudioInput, model: ModelInfo, spoolDi
   audio.size === undefined
     ? spoolToFile({
       stream: audio.stream(),
+      provider: PROVIDER,
       limit: model.max_input_bytes ?? Number.POSITIVE_INFINITY,
       model: model.id,
       mediaType: AudioInput.mediaTypeFor(audio),

@@ -1,7 +1,8 @@
 /**
- * The default transport of uploads (no `fetch` given): the multipart body written by hand with
- * its length, streamed from the file to a real socket (a loopback server here), abortable; every
- * other request goes through the global `fetch`.
+ * The default transport of uploads (no `fetch` given, core's `streamingUploadFetch`): the
+ * multipart body written by hand with its length, streamed from the file to a real socket (a
+ * loopback server here), abortable; every other request goes through the global `fetch`. The
+ * encoding itself is tested with the kit (`packages/core/test/adapter/StreamingUpload.test.ts`).
  */
 import { replayFetch } from "@patchbay/conformance"
 import { AudioInput } from "@patchbay/core"
@@ -11,7 +12,6 @@ import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { elevenlabs } from "../src/index.ts"
-import { encodeMultipart, isFileUpload, uploadFetch } from "../src/internal/Upload.ts"
 import { audioPath, cassette } from "./support/cassettes.ts"
 
 const answer = (cassette("stt-success-scribe-v1.json").cassette.interactions[0]!.response.body as { json: unknown }).json
@@ -52,27 +52,6 @@ afterEach(async () => {
 /** Parses a multipart body the standard way. */
 const parse = (body: Uint8Array, contentType: string) =>
   new Request("http://parse", { method: "POST", headers: { "content-type": contentType }, body: new Uint8Array(body) }).formData()
-
-describe("the multipart encoding", () => {
-  it("text fields (line breaks as CRLF, names escaped) and files (name, type, bytes), with the exact length", async () => {
-    const form = new FormData()
-    form.append("model_id", "scribe_v2")
-    form.append("note", "two\nlines")
-    form.append("keyterms", "a")
-    form.append("keyterms", "b")
-    form.append("file", new Blob([readFileSync(audioPath("speech.mp3"))], { type: "audio/mpeg" }), "my \"speech\".mp3")
-    expect(isFileUpload(form)).toBe(true)
-    const { parts, length } = encodeMultipart(form, "BOUNDARY")
-    const bytes = Buffer.concat(await Promise.all(parts.map(async (p) => (p instanceof Blob ? new Uint8Array(await p.arrayBuffer()) : p))))
-    expect(bytes.byteLength).toBe(length)
-    expect(bytes.toString("latin1")).toContain('Content-Disposition: form-data; name="file"; filename="my %22speech%22.mp3"\r\nContent-Type: audio/mpeg')
-    const parsed = await parse(bytes, "multipart/form-data; boundary=BOUNDARY")
-    expect([parsed.get("model_id"), parsed.get("note"), parsed.getAll("keyterms")]).toEqual(["scribe_v2", "two\r\nlines", ["a", "b"]])
-    const file = parsed.get("file") as File
-    expect([file.name, file.type, file.size]).toEqual(["my \"speech\".mp3", "audio/mpeg", 21_312]) // escaped as %22 on the wire, as browsers do
-    expect(isFileUpload(new FormData())).toBe(false)
-  })
-})
 
 describe("uploads without a fetch given", () => {
   it("go out on a socket with Content-Length, the SDK's headers and the key, and come back as the transcript", async () => {
@@ -117,7 +96,7 @@ describe("uploads without a fetch given", () => {
     expect(closed).toHaveLength(1)
   })
 
-  it("a refused connection is ProviderUnavailable, and uploadFetch refuses what it is not for", async () => {
+  it("a refused connection is ProviderUnavailable", async () => {
     const { url } = await serve(() => undefined)
     servers[0]?.closeAllConnections()
     await new Promise((resolve) => servers[0]?.close(resolve))
@@ -127,7 +106,6 @@ describe("uploads without a fetch given", () => {
       provider.stt!.transcribe({ model: "scribe_v1", audio }))))
     expect(error).toMatchObject({ _tag: "ProviderUnavailable" })
     expect(error.message).toContain("ECONNREFUSED")
-    await expect(uploadFetch("http://127.0.0.1:1/", { method: "POST", body: "text" })).rejects.toThrow("FormData bodies only")
   })
 
   it("other requests (speech) use the global fetch", async () => {

@@ -7,7 +7,8 @@
  *
  * @since 0.1.0
  */
-import { InvalidRequest, Validation } from "@patchbay/core"
+import { InvalidRequest } from "@patchbay/core"
+import { decodeProviderOptions } from "@patchbay/core/adapter"
 import { Effect, Schema } from "effect"
 import { PROVIDER } from "./Programs.ts"
 
@@ -44,9 +45,9 @@ export const SttOptions = Schema.Struct({
 export type SttOptions = typeof SttOptions.Type
 
 /**
- * Decodes the options under `provider_options.local`. A bad value is `InvalidRequest` naming its
- * path; so is an option this engine does not have (a misspelt `phrase` would otherwise be
- * ignored silently), with the ones it has.
+ * Decodes the options under `provider_options.local` with the adapter kit. A bad value is
+ * `InvalidRequest` naming its path; so is an option this engine does not have (a misspelt
+ * `phrase` would otherwise be ignored silently), with the ones it has.
  */
 export const decode = <S extends typeof TtsOptions | typeof SttOptions>(schema: S, options: unknown, stage: "voice.stt" | "voice.tts"): Effect.Effect<S["Type"], InvalidRequest> =>
   Effect.suspend(() => {
@@ -56,7 +57,7 @@ export const decode = <S extends typeof TtsOptions | typeof SttOptions>(schema: 
     if (unknown[0] !== undefined) {
       return Effect.fail(new InvalidRequest({ provider: PROVIDER, field: `${base}.${unknown[0]}`, allowed: known, reason: "is not an option of this engine" }))
     }
-    return Validation.decodeWith(schema, base)(options ?? {}) as Effect.Effect<S["Type"], InvalidRequest>
+    return decodeProviderOptions(schema, options, { provider: PROVIDER, field: base }) as Effect.Effect<S["Type"], InvalidRequest>
   })
 
 /**

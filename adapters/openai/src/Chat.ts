@@ -26,11 +26,11 @@ import {
   type Usage,
   type ValidationError
 } from "@patchbay/core"
+import { requestIdOf, responseBytes, sseEvents, toolCallAssembler } from "@patchbay/core/adapter"
 import { Effect, Option, Schema, Stream } from "effect"
 import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions"
-import { bodyOf, type Client, decodeOptions, requestIdOf } from "./internal/Client.ts"
+import { type Client, decodeOptions } from "./internal/Client.ts"
 import { fromStreamError, optionField } from "./internal/Errors.ts"
-import * as Sse from "./internal/Sse.ts"
 import { idsOf, LLM_MODEL_PATTERN, PROVIDER } from "./Models.ts"
 import { LlmOptions } from "./Options.ts"
 import { ChatCompletionChunk, type CompletionUsage, ErrorBody } from "./Wire.ts"
@@ -142,16 +142,10 @@ const finishReasons: Readonly<Record<string, FinishReason>> = {
 const decodeChunk = Schema.decodeUnknownOption(ChatCompletionChunk)
 const decodeError = Schema.decodeUnknownOption(ErrorBody)
 
-interface Pending {
-  id: string
-  name: string
-  arguments: string
-}
-
 /** Reads the chunks of one response into Patchbay's LLM events. */
 const fromChunks = (response: Response): Stream.Stream<LlmEvent, ProviderError> => {
-  const requestId = requestIdOf(response)
-  const calls = new Map<number, Pending>()
+  const requestId = requestIdOf(response.headers)
+  const calls = toolCallAssembler()
   const whole: Array<ToolCall> = []
   let meta: ChatCompletionChunk | undefined
   let finish: string | undefined
@@ -178,25 +172,15 @@ const fromChunks = (response: Response): Stream.Stream<LlmEvent, ProviderError> 
         out.push({ type: "text_delta", delta: delta.refusal })
       }
       for (const fragment of delta.tool_calls ?? []) {
-        const pending = calls.get(fragment.index) ?? { id: "", name: "", arguments: "" }
-        if (typeof fragment.id === "string" && fragment.id !== "") pending.id = fragment.id
-        if (typeof fragment.function?.name === "string" && fragment.function.name !== "") pending.name = fragment.function.name
-        pending.arguments += fragment.function?.arguments ?? ""
-        calls.set(fragment.index, pending)
+        calls.add(fragment.index, { id: fragment.id, name: fragment.function?.name, arguments: fragment.function?.arguments })
       }
       if (typeof choice.finish_reason === "string" && finish === undefined) {
         finish = choice.finish_reason
         // The calls are complete: each is emitted once, whole.
-        for (const [index, c] of [...calls.entries()].sort(([a], [b]) => a - b)) {
-          const call: ToolCall = {
-            id: c.id === "" ? `call_${index}` : c.id,
-            type: "function",
-            function: { name: c.name, arguments: c.arguments === "" ? "{}" : c.arguments }
-          }
+        for (const call of calls.complete()) {
           whole.push(call)
           out.push({ type: "tool_call", tool_call: call })
         }
-        calls.clear()
       }
     }
     if (chunk.usage !== null && chunk.usage !== undefined) {
@@ -206,7 +190,7 @@ const fromChunks = (response: Response): Stream.Stream<LlmEvent, ProviderError> 
     return out
   }
 
-  const events = Sse.events(bodyOf(response, "chat")).pipe(
+  const events = sseEvents(responseBytes(PROVIDER, response, "chat"), { provider: PROVIDER }).pipe(
     Stream.takeWhile((e) => {
       if (e.data === "[DONE]") sawDone = true
       return !sawDone

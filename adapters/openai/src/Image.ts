@@ -18,9 +18,10 @@ import {
   type Usage,
   type ValidationError
 } from "@patchbay/core"
+import { requestIdOf } from "@patchbay/core/adapter"
 import { Effect, Schema } from "effect"
 import type { ImageEditParamsNonStreaming, ImageGenerateParamsNonStreaming } from "openai/resources/images"
-import { type Client, decodeOptions, requestIdOf } from "./internal/Client.ts"
+import { type Client, decodeOptions } from "./internal/Client.ts"
 import { optionField } from "./internal/Errors.ts"
 import { IMAGE_SIZES, type ImageModel, idsOf, isImageModel, MAX_EDIT_IMAGES, PROVIDER } from "./Models.ts"
 import { ImageOptions } from "./Options.ts"
@@ -122,7 +123,7 @@ export const make = (client: Client): ImageProvider => ({
         : await sdk.images.generate(fields as ImageGenerateParamsNonStreaming, { signal }).asResponse()
       return { response, text: await response.text() }
     })
-    const requestId = requestIdOf(response)
+    const requestId = requestIdOf(response.headers)
     const unexpected = (detail: string) =>
       new ProviderUnavailable({ provider: PROVIDER, ...(requestId === undefined ? {} : { requestId }), detail: `unexpected image response: ${detail}` })
     const body = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => unexpected(`not JSON: ${text.slice(0, 200)}`) })

@@ -29,11 +29,11 @@ import {
   type Usage,
   type ValidationError
 } from "@patchbay/core"
+import { requestIdOf, responseBytes, sseEvents } from "@patchbay/core/adapter"
 import { Effect, Option, Schema, Stream } from "effect"
 import type { SpeechCreateParams } from "openai/resources/audio/speech"
-import { bodyOf, type Client, decodeOptions, requestIdOf } from "./internal/Client.ts"
+import { type Client, decodeOptions } from "./internal/Client.ts"
 import { fromStreamError, optionField } from "./internal/Errors.ts"
-import * as Sse from "./internal/Sse.ts"
 import { CUSTOM_VOICE, idsOf, isTtsModel, MAX_SPEECH_CHARACTERS, modelsOf, PROVIDER, type TtsModel, ttsFeatures } from "./Models.ts"
 import { TtsOptions } from "./Options.ts"
 import { ErrorBody, type SpeechAudioDone, SpeechStreamEvent } from "./Wire.ts"
@@ -137,8 +137,8 @@ const unexpected = (detail: string, requestId: string | undefined) =>
 
 /** `speech.audio.delta` events as audio chunks; `done` is set by the `speech.audio.done` event. */
 const fromEvents = (response: Response, done: { event?: { readonly wire: unknown; readonly parsed: SpeechAudioDone } }) => {
-  const requestId = requestIdOf(response)
-  return Sse.events(bodyOf(response, "speech")).pipe(
+  const requestId = requestIdOf(response.headers)
+  return sseEvents(responseBytes(PROVIDER, response, "speech"), { provider: PROVIDER }).pipe(
     Stream.takeWhile(() => done.event === undefined),
     Stream.mapEffect((e): Effect.Effect<ReadonlyArray<AudioChunk>, ProviderError> => {
       const parsed = Option.getOrUndefined(Option.liftThrowable(JSON.parse)(e.data))
@@ -178,14 +178,14 @@ export const make = (client: Client): TtsProvider => ({
         { capability: "tts", model: request.model, voice: request.voice },
         (sdk, signal) => sdk.audio.speech.create(body, { signal }).asResponse()
       )
-      const requestId = requestIdOf(response)
+      const requestId = requestIdOf(response.headers)
       const done: { event?: { readonly wire: unknown; readonly parsed: SpeechAudioDone } } = {}
       // A gateway that ignores stream_format answers with the audio itself: read what came.
       const contentType = response.headers.get("content-type") ?? ""
       const events = valid.streamFormat === "sse" && !/^(audio\/|application\/octet-stream)/i.test(contentType)
       const audio: Stream.Stream<AudioChunk, ProviderError> = events
         ? fromEvents(response, done)
-        : bodyOf(response, "speech").pipe(Stream.map((data): AudioChunk => ({ type: "audio", data })))
+        : responseBytes(PROVIDER, response, "speech").pipe(Stream.map((data): AudioChunk => ({ type: "audio", data })))
       const summary = Stream.suspend((): Stream.Stream<SpeechSummary, ProviderUnavailable> => {
         if (events && done.event === undefined) {
           return Stream.fail(unexpected("it ended before speech.audio.done", requestId))

@@ -33,13 +33,13 @@ import {
   type ValidationError,
   type Word
 } from "@patchbay/core"
+import { requestIdOf, responseBytes, sseEvents } from "@patchbay/core/adapter"
 import { Effect, Option, Schema, Stream } from "effect"
 import type OpenAI from "openai"
 import { toStreamingFile, type Uploadable } from "openai"
 import type { TranscriptionCreateParamsNonStreaming } from "openai/resources/audio/transcriptions"
-import { bodyOf, type Client, decodeOptions, requestIdOf } from "./internal/Client.ts"
+import { type Client, decodeOptions } from "./internal/Client.ts"
 import { fromStreamError, optionField } from "./internal/Errors.ts"
-import * as Sse from "./internal/Sse.ts"
 import { parseSubtitles } from "./internal/Subtitles.ts"
 import {
   idsOf,
@@ -352,10 +352,10 @@ const decodeError = Schema.decodeUnknownOption(ErrorBody)
 
 /** Reads `transcript.text.delta` / `.segment` / `.done` events into deltas, then the whole transcript. */
 const fromEvents = (response: Response): Stream.Stream<SttDelta | Transcript, ProviderError> => {
-  const requestId = requestIdOf(response)
+  const requestId = requestIdOf(response.headers)
   const segments: Array<Segment> = []
   let done: { readonly event: TranscriptTextDone; readonly body: unknown } | undefined
-  const deltas = Sse.events(bodyOf(response, "transcription")).pipe(
+  const deltas = sseEvents(responseBytes(PROVIDER, response, "transcription"), { provider: PROVIDER }).pipe(
     Stream.takeWhile((e) => e.data !== "[DONE]" && done === undefined),
     Stream.mapEffect((e): Effect.Effect<ReadonlyArray<SttDelta>, ProviderError> => {
       const parsed = Option.getOrUndefined(Option.liftThrowable(JSON.parse)(e.data))
@@ -415,7 +415,7 @@ export const make = (client: Client): SttProvider => {
       const response = await send(sdk, request, valid, false, signal, await upload.file())
       return { response, text: await response.text() }
     }).pipe(Effect.mapError(overLimit(request, upload.state)))
-    return yield* toTranscript(valid.format, text, requestIdOf(response))
+    return yield* toTranscript(valid.format, text, requestIdOf(response.headers))
   })
 
   const transcribeStream = (request: SttRequest): Stream.Stream<SttDelta | Transcript, ProviderError> =>

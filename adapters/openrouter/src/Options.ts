@@ -8,8 +8,9 @@
  *
  * @since 0.1.0
  */
-import { InvalidRequest } from "@patchbay/core"
-import { Effect, Schema, SchemaIssue } from "effect"
+import type { InvalidRequest } from "@patchbay/core"
+import { decodeProviderOptions } from "@patchbay/core/adapter"
+import { type Effect, Schema } from "effect"
 
 const Slug = Schema.String.check(Schema.isMinLength(1))
 const Price = Schema.Union([Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)), Schema.String])
@@ -144,34 +145,9 @@ export const ASPECT_RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "
 /** The sizes of `image_config.image_size`. */
 export const IMAGE_SIZES = ["0.5K", "1K", "2K", "4K"] as const
 
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-
-const pathOf = (segments: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>): string =>
-  segments.reduce<string>((out, segment) => {
-    const key = typeof segment === "object" ? segment.key : segment
-    return typeof key === "number" ? `${out}[${key}]` : `${out}.${String(key)}`
-  }, "")
-
-const valueAt = (input: unknown, segments: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>): unknown =>
-  segments.reduce<unknown>((current, segment) => {
-    const key = typeof segment === "object" ? segment.key : segment
-    return typeof current === "object" && current !== null ? (current as Record<PropertyKey, unknown>)[key] : undefined
-  }, input)
-
 /**
  * Decodes the options under our key, refusing unknown fields; a problem is `InvalidRequest`
  * naming its path under `field` (`provider_options.openrouter.provider.sort`).
  */
 export const decodeOptions = <S extends Schema.Decoder<unknown>>(schema: S, input: unknown, field: string): Effect.Effect<S["Type"], InvalidRequest> =>
-  Schema.decodeUnknownEffect(schema)(input ?? {}, { onExcessProperty: "error" }).pipe(
-    Effect.mapError((error) => {
-      const first = formatter(error.issue).issues[0]
-      const segments = first?.path ?? []
-      return new InvalidRequest({
-        provider: "openrouter",
-        field: `${field}${pathOf(segments)}`,
-        ...(segments.length === 0 ? {} : { value: valueAt(input, segments) }),
-        reason: first?.message ?? "does not match OpenRouter's options"
-      })
-    })
-  ) as Effect.Effect<S["Type"], InvalidRequest>
+  decodeProviderOptions(schema, input, { provider: "openrouter", field })

@@ -336,7 +336,7 @@ export const isProviderError = (u: unknown): u is ProviderError => Schema.is(Pro
 export interface HttpFailure {
   readonly provider: string
   readonly status: number
-  /** The vendor's error code (`insufficient_quota`, `model_not_found`, …) when it sent one. */
+  /** The vendor's error code (`insufficient_quota`, `model_not_found`, …) when it sent one; matched case-insensitively. */
   readonly code?: string | undefined
   /** The vendor's message; secrets in it are removed. */
   readonly message?: string | undefined
@@ -369,7 +369,8 @@ export const fromHttpFailure = (failure: HttpFailure): ProviderError => {
     ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }),
     ...(failure.message === undefined ? {} : { detail: redactSecrets(failure.message) })
   }
-  const code = failure.code
+  // Vendors are not consistent about case (`INSUFFICIENT_QUOTA`, `Model_Not_Found`).
+  const code = failure.code?.toLowerCase()
   const status = failure.status
   if (code !== undefined && quotaCodes.has(code)) return new QuotaExceeded(vendor)
   if (code !== undefined && modelCodes.has(code)) {

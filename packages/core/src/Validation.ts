@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema, SchemaIssue } from "effect"
+import { Effect, Schema, type SchemaAST, SchemaIssue } from "effect"
 import {
   InvalidRequest,
   InputTooLarge,
@@ -45,10 +45,11 @@ const valueAt = (input: unknown, field: string): unknown => {
 
 /**
  * Decodes an input against a schema; a mismatch becomes `InvalidRequest` naming the field path
- * (`voice.tts.voice`, `tools[0].function.name`), never a raw schema error.
+ * (`voice.tts.voice`, `tools[0].function.name`), never a raw schema error. `parseOptions` go to
+ * the decoder (`{ onExcessProperty: "error" }` refuses keys the schema does not name).
  */
-export const decodeWith = <S extends Schema.Decoder<unknown>>(schema: S, prefix = "") => (input: unknown): Effect.Effect<S["Type"], InvalidRequest> =>
-  Schema.decodeUnknownEffect(schema)(input).pipe(
+export const decodeWith = <S extends Schema.Decoder<unknown>>(schema: S, prefix = "", parseOptions?: SchemaAST.ParseOptions) => (input: unknown): Effect.Effect<S["Type"], InvalidRequest> =>
+  Schema.decodeUnknownEffect(schema)(input, parseOptions).pipe(
     Effect.mapError((error) => {
       const first = formatter(error.issue).issues[0]
       const inner = first === undefined ? "" : pathToField(first.path ?? [])

@@ -2,8 +2,8 @@
  * The one path to the vendor: the official SDK, created on first use with the key read lazily
  * (a missing key is `MissingApiKey` before any request, never a throw from the factory), with
  * `maxRetries: 0` (retries belong to the pipeline), the caller's `fetch` and base URL, and every
- * call given an `AbortSignal` so interrupting it aborts the HTTP request. Failures are mapped once
- * (`Errors.ts`).
+ * call given an `AbortSignal` so interrupting it aborts the HTTP request — that plumbing is
+ * `@patchbay/core/adapter`'s. Failures are mapped once (`Errors.ts`).
  *
  * The SDK hands back camelCase objects with `null`s dropped; `provider_output` must be the
  * vendor's body as it came. The `fetch` given to the SDK is therefore wrapped: within a call that
@@ -11,12 +11,12 @@
  * also read as text, untouched.
  */
 import { ElevenLabsClient } from "@elevenlabs/elevenlabs-js"
-import { Clock, Config, Effect, Redacted, type Schema } from "effect"
+import { type InvalidRequest, type MissingApiKey, type ProviderError, ProviderUnavailable, redactSecrets } from "@patchbay/core"
+import { abortable, clientOnFirstUse, decodeProviderOptions, loadApiKey, streamingUploadFetch } from "@patchbay/core/adapter"
+import { Effect, type Redacted, type Schema } from "effect"
 import { AsyncLocalStorage } from "node:async_hooks"
-import { InvalidRequest, MissingApiKey, type ProviderError, ProviderUnavailable, redactSecrets, rememberSecret, Validation } from "@patchbay/core"
 import { KEY_VARIABLE, PROVIDER } from "../Models.ts"
 import { type FailureContext, fromSdkError } from "./Errors.ts"
-import { defaultFetch } from "./Upload.ts"
 
 /** The factory's options. */
 export interface ElevenLabsOptions {
@@ -61,7 +61,7 @@ export const makeClient = (options: ElevenLabsOptions) => {
 
   /** The caller's fetch, or the default transport (uploads streamed from disk), tapped. */
   const tapped: typeof fetch = async (input, init) => {
-    const response = await (options.fetch ?? defaultFetch)(input, init)
+    const response = await (options.fetch ?? streamingUploadFetch)(input, init)
     const slot = slots.getStore()
     if (slot !== undefined && response.ok && isJson(response.headers.get("content-type"))) {
       const text = response.clone().text()
@@ -72,27 +72,17 @@ export const makeClient = (options: ElevenLabsOptions) => {
   }
 
   /** The key: the factory's, else `ELEVENLABS_API_KEY`; remembered so no error message can show it. */
-  const apiKey: Effect.Effect<Redacted.Redacted<string>, MissingApiKey> = Effect.gen(function*() {
-    if (options.apiKey !== undefined) return typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
-    return yield* Config.Redacted(KEY_VARIABLE)
-  }).pipe(
-    Effect.mapError(() => new MissingApiKey({ provider: PROVIDER, variable: KEY_VARIABLE })),
-    Effect.filterOrFail((key) => Redacted.value(key).trim() !== "", () => new MissingApiKey({ provider: PROVIDER, variable: KEY_VARIABLE })),
-    Effect.tap((key) => Effect.sync(() => rememberSecret(key)))
-  )
+  const apiKey: Effect.Effect<Redacted.Redacted<string>, MissingApiKey> = loadApiKey({ provider: PROVIDER, variable: KEY_VARIABLE, apiKey: options.apiKey })
 
-  let sdk: ElevenLabsClient | undefined
   /** The SDK client, created on first use (its constructor throws without a key). */
-  const client: Effect.Effect<ElevenLabsClient, MissingApiKey> = Effect.map(apiKey, (key) => {
-    sdk ??= new ElevenLabsClient({
-      apiKey: Redacted.value(key),
+  const client: Effect.Effect<ElevenLabsClient, MissingApiKey> = clientOnFirstUse(apiKey, (key) =>
+    new ElevenLabsClient({
+      apiKey: key,
       ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
       fetch: tapped,
       maxRetries: 0,
       timeoutInSeconds: options.timeoutInSeconds ?? 3600
-    })
-    return sdk
-  })
+    }))
 
   /**
    * Runs one SDK call with an abort signal that interrupting the effect fires (and, when given,
@@ -107,14 +97,12 @@ export const makeClient = (options: ElevenLabsOptions) => {
     Effect.gen(function*() {
       const sdk = yield* client
       const slot: Slot = {}
-      const value = yield* Effect.tryPromise({
-        try: (signal) => {
+      const value = yield* abortable(
+        (signal) => {
           const combined = extra.signal === undefined ? signal : AbortSignal.any([signal, extra.signal])
           return extra.capture === true ? slots.run(slot, () => run(sdk, combined)) : run(sdk, combined)
         },
-        catch: (cause) => cause
-      }).pipe(
-        Effect.catch((cause) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(fromSdkError(cause, context, now))))
+        (cause, now) => fromSdkError(cause, context, now)
       )
       const pending = slot.body
       const body = pending === undefined ? undefined : yield* Effect.tryPromise({
@@ -138,34 +126,9 @@ export const optionsField = (stage: "stt" | "tts"): string => `voice.${stage}.pr
  * typo, or another capability's option) is refused rather than silently dropped; a bad value is
  * `InvalidRequest` naming its path, e.g. `voice.stt.provider_options.elevenlabs.num_speakers`.
  */
-export const decodeOptions = <S extends Schema.Decoder<unknown> & { readonly fields: Schema.Struct.Fields }>(
+export const decodeOptions = <S extends Schema.Decoder<unknown>>(
   schema: S,
   options: unknown,
   field: string,
-  nested: Readonly<Record<string, Schema.Struct<Schema.Struct.Fields>>> = {}
-): Effect.Effect<S["Type"], InvalidRequest> =>
-  Effect.gen(function*() {
-    const input = options ?? {}
-    yield* refuseUnknownKeys(input, schema.fields, field)
-    if (typeof input === "object" && input !== null) {
-      for (const [name, inner] of Object.entries(nested)) {
-        yield* refuseUnknownKeys((input as Record<string, unknown>)[name], inner.fields, `${field}.${name}`)
-      }
-    }
-    return yield* Validation.decodeWith(schema, field)(input)
-  })
-
-const refuseUnknownKeys = (input: unknown, fields: Schema.Struct.Fields, field: string): Effect.Effect<void, InvalidRequest> => {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return Effect.void
-  const allowed = Object.keys(fields)
-  const unknown = Object.keys(input).find((key) => !allowed.includes(key))
-  return unknown === undefined ? Effect.void : Effect.fail(
-    new InvalidRequest({
-      provider: PROVIDER,
-      field: `${field}.${unknown}`,
-      value: (input as Record<string, unknown>)[unknown],
-      allowed,
-      reason: `${JSON.stringify(unknown)} is not an ElevenLabs option here`
-    })
-  )
-}
+  nested: Readonly<Record<string, { readonly fields: Schema.Struct.Fields }>> = {}
+): Effect.Effect<S["Type"], InvalidRequest> => decodeProviderOptions(schema, options, { provider: PROVIDER, field, nested })

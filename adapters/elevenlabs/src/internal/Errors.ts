@@ -117,10 +117,11 @@ export const fromResponse = (
     ...(requestId === undefined ? {} : { requestId }),
     ...(facts.message === undefined ? {} : { detail: redactSecrets(facts.message) })
   }
-  if (context.capability === "tts" && (response.status === 404 || facts.code === "voice_not_found")) {
+  const code = facts.code?.toLowerCase()
+  if (context.capability === "tts" && (response.status === 404 || code === "voice_not_found")) {
     return new NotFound({ ...vendor, kind: "voice", id: context.voice ?? "" })
   }
-  if (facts.code !== undefined && textTooLong.has(facts.code)) {
+  if (code !== undefined && textTooLong.has(code)) {
     return new InputTooLarge({
       ...vendor,
       field: "text",

@@ -15,11 +15,10 @@ import {
   type ProviderError,
   ProviderTimeout,
   ProviderUnavailable,
-  QuotaExceeded,
-  RateLimited,
   redactSecrets,
   UnknownModel
 } from "@patchbay/core"
+import { describeCause as describe, streamFailure } from "@patchbay/core/adapter"
 import { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai"
 import { MAX_UPLOAD_BYTES, PROVIDER } from "../Models.ts"
 import { ImageOptions, LlmOptions, SttOptions, TtsOptions } from "../Options.ts"
@@ -86,12 +85,6 @@ const modelCodes = new Set(["model_not_found", "model_not_available", "invalid_m
 const sizeFromMessage = (message: string | undefined): number | undefined => {
   const found = message?.match(/\((\d+) bytes read\)/)?.[1]
   return found === undefined ? undefined : Number(found)
-}
-
-const describe = (cause: unknown): string => {
-  if (!(cause instanceof Error)) return String(cause)
-  const inner = cause.cause instanceof Error ? `: ${describe(cause.cause)}` : ""
-  return `${cause.message}${inner}`
 }
 
 /**
@@ -162,25 +155,7 @@ export const toProviderError = (cause: unknown, context: FailureContext, now: nu
 
 /**
  * Maps an error reported inside a stream that had started (an event with an `error` key): the
- * HTTP status was 200, so only the code says what happened — an exhausted quota, a rate limit,
- * or (anything else) the vendor failing.
+ * HTTP status was 200, so only the code (or, without one, the type) says what happened.
  */
-export const fromStreamError = (error: ErrorBody["error"], requestId: string | undefined): ProviderError => {
-  const code = typeof error.code === "string" ? error.code : error.type ?? undefined
-  const vendor = {
-    provider: PROVIDER,
-    ...(requestId === undefined ? {} : { requestId }),
-    detail: redactSecrets(error.message ?? "the stream reported an error")
-  }
-  if (code === "insufficient_quota") return new QuotaExceeded(vendor)
-  if (code === "rate_limit_exceeded") return new RateLimited(vendor)
-  return new ProviderUnavailable(vendor)
-}
-
-/** A body that broke half way (a dropped connection): retryable, after the output already sent. */
-export const brokenStream = (what: string, cause: unknown, requestId: string | undefined): ProviderUnavailable =>
-  new ProviderUnavailable({
-    provider: PROVIDER,
-    ...(requestId === undefined ? {} : { requestId }),
-    detail: redactSecrets(`the ${what} stream broke: ${describe(cause)}`)
-  })
+export const fromStreamError = (error: ErrorBody["error"], requestId: string | undefined): ProviderError =>
+  streamFailure(PROVIDER, { code: typeof error.code === "string" ? error.code : error.type ?? undefined, message: error.message ?? undefined }, requestId)

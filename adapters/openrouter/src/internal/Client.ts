@@ -3,11 +3,13 @@
  * the key once it is known — read lazily from `OPENROUTER_API_KEY` when the factory got none,
  * so a missing key is `MissingApiKey` on first use, before any request, never a throw — with
  * the given `fetch` (the battery's replay transport) wrapped to repair untyped image items.
- * The AI SDK provider does not retry; the bridge calls its models directly.
+ * The AI SDK provider does not retry; the bridge calls its models directly. Key and client
+ * plumbing come from `@patchbay/core/adapter`.
  */
 import { createOpenRouter, type OpenRouterProvider } from "@openrouter/ai-sdk-provider"
-import { MissingApiKey, rememberSecret } from "@patchbay/core"
-import { Config, Effect, Redacted } from "effect"
+import type { MissingApiKey } from "@patchbay/core"
+import { clientOnFirstUse, loadApiKey } from "@patchbay/core/adapter"
+import { Effect, type Redacted } from "effect"
 import { DEFAULT_BASE_URL, KEY_VARIABLE, PROVIDER } from "../Models.ts"
 import { repairImageParts } from "../Wire.ts"
 
@@ -29,20 +31,10 @@ export interface Client {
 
 /** Builds the client; reads nothing until a model is asked for. */
 export const makeClient = (options: OpenRouterOptions): Client => {
-  const missing = new MissingApiKey({ provider: PROVIDER, variable: KEY_VARIABLE })
-  const apiKey: Effect.Effect<Redacted.Redacted<string>, MissingApiKey> = options.apiKey !== undefined
-    ? Effect.succeed(typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey)
-    : Effect.mapError(Config.Redacted(KEY_VARIABLE), () => missing)
   const transport = repairImageParts(options.fetch ?? ((input, init) => globalThis.fetch(input, init)))
-  let cached: { readonly key: string; readonly sdk: OpenRouterProvider } | undefined
-  const sdk = Effect.flatMap(apiKey, (key) => {
-    const value = Redacted.value(key)
-    if (value.trim() === "") return Effect.fail(missing)
-    rememberSecret(key)
-    if (cached?.key !== value) {
-      cached = { key: value, sdk: createOpenRouter({ apiKey: value, baseURL: options.baseURL ?? DEFAULT_BASE_URL, fetch: transport }) }
-    }
-    return Effect.succeed(cached.sdk)
-  })
+  const sdk = clientOnFirstUse(
+    loadApiKey({ provider: PROVIDER, variable: KEY_VARIABLE, apiKey: options.apiKey }),
+    (apiKey) => createOpenRouter({ apiKey, baseURL: options.baseURL ?? DEFAULT_BASE_URL, fetch: transport })
+  )
   return { chat: (modelId) => Effect.map(sdk, (openrouter) => openrouter.chat(modelId)) }
 }

@@ -1,43 +1,30 @@
 /**
  * Images: `POST /v1/images` with JSON, answered with JSON holding base64 PNGs and the cost.
  */
-import { type ImageProvider, type ImageRequest, type ImageResult, type ImageSpec, UnknownModel } from "@patchbay/core"
+import type { ImageProvider, ImageRequest, ImageResult, ImageSpec } from "@patchbay/core"
+import { closedModel, type HttpClient, jsonBody, withoutUndefined } from "@patchbay/core/adapter"
 import { Effect } from "effect"
-import { type Client, decodeOptions } from "./internal/Client.ts"
-import { models, PROVIDER } from "./Models.ts"
-import { ImageOptions } from "./Options.ts"
+import { models } from "./Models.ts"
+import { decodeOptions, ImageOptions } from "./Options.ts"
 import { Images } from "./Wire.ts"
-
-const imageModels = models.filter((m) => m.capability === "image")
 
 /** The pure hook: model and options. */
 export const validate = (spec: ImageSpec) =>
-  Effect.gen(function*() {
-    if (!imageModels.some((m) => m.id === spec.model)) {
-      return yield* new UnknownModel({ provider: PROVIDER, model: spec.model, field: "image_model_name", allowed: imageModels.map((m) => m.id) })
-    }
-    yield* decodeOptions(ImageOptions, spec.provider_options, "")
-  })
+  Effect.andThen(closedModel(models, "image", spec.model, "image_model_name"), decodeOptions(ImageOptions, spec.provider_options, ""))
 
-/** The image capability over a client. */
-export const make = (client: Client): ImageProvider => ({
+/** The image capability over the client. */
+export const make = (client: HttpClient): ImageProvider => ({
   catalogue: "closed",
-  validate,
+  validate: (spec) => Effect.asVoid(validate(spec)),
   generate: Effect.fn("AcmeVoice.generateImage")(function*(request: ImageRequest) {
-    yield* validate(request)
-    const options = yield* decodeOptions(ImageOptions, request.provider_options, "")
-    const body = JSON.stringify({ model: request.model, prompt: request.prompt, ...(request.size === undefined ? {} : { size: request.size }), ...options })
-    const response = yield* client.send({ method: "POST", path: "/images", body, json: true }, { model: request.model, field: "prompt" })
-    const { body: raw, decoded } = yield* client.json(response, Images)
-    const requestId = response.headers.get("x-request-id") ?? undefined
-    const revised = decoded.data[0]?.revised_prompt
-    const result: ImageResult = {
-      images: decoded.data.map((d) => ({ data: new Uint8Array(Buffer.from(d.b64_png, "base64")), media_type: "image/png" })),
-      usage: decoded.usage?.cost_usd === undefined ? {} : { cost_usd: decoded.usage.cost_usd },
-      ...(revised === undefined ? {} : { revised_prompt: revised }),
-      ...(requestId === undefined ? {} : { request_id: requestId }),
+    const options = yield* validate(request)
+    const body = jsonBody({ model: request.model, prompt: request.prompt, size: request.size, ...options })
+    const { body: raw, value, requestId } = yield* client.postForJson("/images", body, Images, { model: request.model, field: "prompt" })
+    return {
+      images: value.data.map((d) => ({ data: new Uint8Array(Buffer.from(d.b64_png, "base64")), media_type: "image/png" })),
+      usage: withoutUndefined({ cost_usd: value.usage?.cost_usd }),
+      ...withoutUndefined({ revised_prompt: value.data[0]?.revised_prompt, request_id: requestId }),
       provider_output: raw
-    }
-    return result
+    } satisfies ImageResult
   })
 })

@@ -23,29 +23,17 @@ export const MAX_UPLOAD_BYTES = 10_000_000
 /** The model catalogue. */
 export const models: ReadonlyArray<ModelInfo> = [
   {
-    id: "acme-listen-1",
-    provider: PROVIDER,
-    capability: "stt",
-    display_name: "Acme Listen 1",
-    input_formats: ["wav", "mp3", "ogg", "webm", "mp4"],
-    max_input_bytes: MAX_UPLOAD_BYTES,
-    word_timestamps: true,
-    diarization: true
+    id: "acme-listen-1", provider: PROVIDER, capability: "stt", display_name: "Acme Listen 1",
+    input_formats: ["wav", "mp3", "ogg", "webm", "mp4"], max_input_bytes: MAX_UPLOAD_BYTES, word_timestamps: true, diarization: true
   },
   {
-    id: "acme-speak-1",
-    provider: PROVIDER,
-    capability: "tts",
-    display_name: "Acme Speak 1",
-    streaming: true,
+    id: "acme-speak-1", provider: PROVIDER, capability: "tts", display_name: "Acme Speak 1", streaming: true,
     output_formats: [
       { id: "mp3_16000", format: "mp3", sample_rate: 16000, bitrate: 64, channels: 1 },
       { id: "pcm_16000", format: "pcm", sample_rate: 16000, channels: 1 },
       { id: "ulaw_8000", format: "ulaw", sample_rate: 8000, channels: 1 }
     ],
-    default_output_format: "mp3_16000",
-    voices: { catalogue: "closed", ids: ["ada", "grace"] },
-    max_input_characters: 5000
+    default_output_format: "mp3_16000", voices: { catalogue: "closed", ids: ["ada", "grace"] }, max_input_characters: 5000
   },
   { id: "acme-think-1", provider: PROVIDER, capability: "llm", display_name: "Acme Think 1", streaming: true, tools: true },
   { id: "acme-draw-1", provider: PROVIDER, capability: "image", display_name: "Acme Draw 1" }

@@ -3,92 +3,34 @@
  * goes up as a `Blob` (a file is never buffered); one of unknown length is counted as it is
  * read and refused with `InputTooLarge` when it passes the limit.
  */
-import {
-  AudioInput,
-  InputTooLarge,
-  InvalidRequest,
-  Language,
-  type SttProvider,
-  type SttRequest,
-  type SttSpec,
-  type Transcript,
-  UnknownModel,
-  Validation
-} from "@patchbay/core"
+import { AudioInput, Language, type SttProvider, type SttRequest, type SttSpec, type Transcript } from "@patchbay/core"
+import { checkSttSpec, type HttpClient, multipartBody, uploadBlob, withoutUndefined } from "@patchbay/core/adapter"
 import { Effect } from "effect"
-import { type Client, decodeOptions } from "./internal/Client.ts"
 import { MAX_UPLOAD_BYTES, models, PROVIDER } from "./Models.ts"
-import { SttOptions } from "./Options.ts"
+import { decodeOptions, SttOptions } from "./Options.ts"
 import { Transcription } from "./Wire.ts"
 
-const sttModels = models.filter((m) => m.capability === "stt")
-
 /** The pure hook: model, audio container and size, options. */
-export const validate = (spec: SttSpec) =>
-  Effect.gen(function*() {
-    const model = sttModels.find((m) => m.id === spec.model)
-    if (model === undefined) {
-      return yield* new UnknownModel({ provider: PROVIDER, model: spec.model, field: "voice.stt.model", allowed: sttModels.map((m) => m.id) })
-    }
-    yield* Validation.checkAudio(model, spec.audio)
-    yield* decodeOptions(SttOptions, spec.provider_options, "voice.stt")
-  })
-
-const unreadable = (cause: unknown) =>
-  new InvalidRequest({ provider: PROVIDER, field: "audio_file", reason: `the audio could not be read: ${cause instanceof Error ? cause.message : String(cause)}` })
-
-/** Reads the upload as a Blob; a stream of unknown length is counted against the limit. */
-const uploadOf = (audio: AudioInput.AudioInput, model: string) =>
-  Effect.gen(function*() {
-    if (audio.size !== undefined) return yield* Effect.tryPromise({ try: () => audio.blob(), catch: unreadable })
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    const reader = audio.stream().getReader()
-    for (;;) {
-      const next = yield* Effect.tryPromise({ try: () => reader.read(), catch: unreadable })
-      if (next.done) break
-      size += next.value.byteLength
-      if (size > MAX_UPLOAD_BYTES) {
-        yield* Effect.promise(() => reader.cancel().catch(() => {}))
-        return yield* new InputTooLarge({ provider: PROVIDER, model, field: "audio_file", limit: MAX_UPLOAD_BYTES, size })
-      }
-      chunks.push(next.value)
-    }
-    return new Blob(chunks as Array<Uint8Array<ArrayBuffer>>, { type: AudioInput.mediaTypeFor(audio) })
-  })
+export const validate = (spec: SttSpec) => Effect.andThen(checkSttSpec(models, spec), decodeOptions(SttOptions, spec.provider_options, "voice.stt"))
 
 const toTranscript = (body: unknown, wire: Transcription, requestId: string | undefined): Transcript => ({
-  type: "transcript",
-  text: wire.text,
-  language: Language.toIso6391(wire.language),
-  ...(wire.language_probability === undefined ? {} : { language_probability: wire.language_probability }),
-  ...(wire.duration === undefined ? {} : { duration_seconds: wire.duration }),
-  ...(wire.words === undefined ? {} : { words: wire.words.map((w) => ({ ...w, type: "word" as const })) }),
-  ...(wire.segments === undefined ? {} : { segments: wire.segments }),
-  ...(wire.speakers === undefined ? {} : { speakers: wire.speakers }),
-  usage: wire.usage?.audio_seconds === undefined ? {} : { audio_seconds: wire.usage.audio_seconds },
-  ...(requestId === undefined ? {} : { request_id: requestId }),
+  type: "transcript", text: wire.text, language: Language.toIso6391(wire.language),
+  ...withoutUndefined({ language_probability: wire.language_probability, duration_seconds: wire.duration, segments: wire.segments, speakers: wire.speakers }),
+  ...withoutUndefined({ words: wire.words?.map((w) => ({ ...w, type: "word" as const })), request_id: requestId }),
+  usage: withoutUndefined({ audio_seconds: wire.usage?.audio_seconds }),
   provider_output: body
 })
 
-/** The STT capability over a client. */
-export const make = (client: Client): SttProvider => ({
+/** The STT capability over the client. */
+export const make = (client: HttpClient): SttProvider => ({
   catalogue: "closed",
-  validate,
+  validate: (spec) => Effect.asVoid(validate(spec)),
   transcribe: Effect.fn("AcmeVoice.transcribe")(function*(request: SttRequest) {
-    yield* validate({ ...request, audio: { size: request.audio.size, container: request.audio.container } })
-    const options = yield* decodeOptions(SttOptions, request.provider_options, "voice.stt")
-    const form = new FormData()
-    form.append("model", request.model)
-    form.append("file", yield* uploadOf(request.audio, request.model), request.audio.filename)
-    if (request.language !== undefined) form.append("language", request.language)
-    if (options.diarize !== undefined) form.append("diarize", String(options.diarize))
-    for (const granularity of options.timestamp_granularities ?? []) form.append("timestamp_granularities[]", granularity)
-    const response = yield* client.send(
-      { method: "POST", path: "/transcriptions", body: form },
-      { model: request.model, field: "audio_file", size: request.audio.size, limit: MAX_UPLOAD_BYTES }
-    )
-    const { body, decoded } = yield* client.json(response, Transcription)
-    return toTranscript(body, decoded, response.headers.get("x-request-id") ?? undefined)
+    const { audio, model, language } = request
+    const { diarize, timestamp_granularities } = yield* validate(request)
+    const file = yield* uploadBlob(audio, { provider: PROVIDER, model, limit: MAX_UPLOAD_BYTES, mediaType: AudioInput.mediaTypeFor(audio) })
+    const body = multipartBody({ model, file: { file, filename: audio.filename }, language, diarize, "timestamp_granularities[]": timestamp_granularities })
+    const answer = yield* client.postForJson("/transcriptions", body, Transcription, { model, field: "audio_file", size: audio.size, limit: MAX_UPLOAD_BYTES })
+    return toTranscript(answer.body, answer.value, answer.requestId)
   })
 })

@@ -1,12 +1,15 @@
 /**
- * A `fetch` for multipart uploads that streams the body from disk. Node's global `fetch` (undici)
+ * A `fetch` for multipart uploads that streams the body from disk, for adapters whose uploads can
+ * be gigabytes (ElevenLabs' speech to text takes up to 5 GB). Node's global `fetch` (undici)
  * keeps every byte of a request body it has sent until the request ends — measured here, a
  * 600 MB `FormData` upload of a file-backed `Blob` grows the process by 600 MB; upstream as
  * nodejs/undici#4058 — so a `Blob` that the SDK passed through unread would still end up whole in
- * memory. When the factory is given no `fetch`, the adapter sends requests with a `FormData`
- * body through this one instead: the multipart encoding is written by hand (with its
+ * memory. An adapter whose factory is given no `fetch` sends requests with a `FormData` body
+ * through this one instead ({@link streamingUploadFetch}): the multipart encoding is written by hand (with its
  * `Content-Length`, from the parts' sizes) to a `node:http`/`node:https` request, each file part
  * read from its `Blob` as the socket drains. Every other request uses the global `fetch`.
+ *
+ * @since 0.2.0
  */
 import { randomBytes } from "node:crypto"
 import * as http from "node:http"
@@ -138,8 +141,10 @@ export const uploadFetch = (input: string | URL | Request, init: RequestInit = {
   })
 
 /**
- * The adapter's default transport: `FormData` uploads through {@link uploadFetch}, everything
- * else through the global `fetch` (looked up per call, so a stub installed later is used).
+ * A default transport for an adapter: `FormData` uploads with files through {@link uploadFetch},
+ * everything else through the global `fetch` (looked up per call, so a stub installed later is used).
+ *
+ * @since 0.2.0
  */
-export const defaultFetch: typeof fetch = (input, init) =>
+export const streamingUploadFetch: typeof fetch = (input, init) =>
   isFileUpload(init?.body) ? uploadFetch(input, init) : globalThis.fetch(input, init)
