@@ -10,8 +10,9 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import {
   base64 as b64,
-  chatChunk,
-  completionUsage,
+  choice,
+  chunk,
+  type CompletionUsage,
   errorEvent,
   fail,
   headers,
@@ -356,12 +357,6 @@ write("tts-stream-error-sse",
 // ---------------------------------------------------------------------------------------------
 // LLM
 // ---------------------------------------------------------------------------------------------
-type Choice = Parameters<typeof chatChunk>[0]["choices"][number] & { readonly logprobs: null }
-type Delta = Choice["delta"]
-type Usage = Parameters<typeof completionUsage>[0]
-const chunk = (id: string, model: string, choices: ReadonlyArray<Choice>, usage: Usage | null | undefined) =>
-  chatChunk({ id, object: "chat.completion.chunk", created: 1764115200, model, system_fingerprint: "fp_3f58d112f7", service_tier: "default", choices, ...(usage === undefined ? {} : { usage }), obfuscation: "x1Yz" })
-const choice = (delta: Delta, finish_reason: string | null = null): Choice => ({ index: 0, delta, logprobs: null, finish_reason })
 const chatRequest = (body: Json) => json("/chat/completions", { ...body, stream: true, stream_options: { include_usage: true } })
 const llmMessages = [{ role: "system", content: "You are a concise assistant." }, { role: "user", content: "Say hello in one sentence." }]
 const textUsage = { prompt_tokens: 24, completion_tokens: 9, total_tokens: 33, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } }
@@ -496,7 +491,7 @@ const writeSeed = (name: string, description: string, interactions: ReadonlyArra
 }
 const seedRef = (rel: string, type: string) => ref(rel, type)
 const seedStt = (model: string, fields: Cassette.MultipartFields) => multipart("/audio/transcriptions", { model, ...fields, file: seedRef("audio/speech.mp3", "audio/mpeg") })
-const replyStream = (id: string, model: string, text: string, usage: Usage) => sse(id, [
+const replyStream = (id: string, model: string, text: string, usage: CompletionUsage) => sse(id, [
   { data: chunk(id, model, [choice({ role: "assistant", content: "", refusal: null })], null) },
   ...text.split(/(?<= )/).map((content) => ({ data: chunk(id, model, [choice({ content })], null), delay_ms: 5 })),
   { data: chunk(id, model, [choice({}, "stop")], null) },

@@ -85,6 +85,21 @@ export const speechEvents = (bytes: Uint8Array, parts: number, usage: SpeechUsag
   speechEvent({ type: "speech.audio.done", usage })
 ]
 
+/** One choice of a chunk as OpenAI streams it (with `logprobs: null`). */
+export type Choice = Parameters<typeof chatChunk>[0]["choices"][number] & { readonly logprobs: null }
+/** `CompletionUsage` as the builder takes it. */
+export type CompletionUsage = Parameters<typeof completionUsage>[0]
+
+/** A choice's delta and finish reason. */
+export const choice = (delta: Choice["delta"], finish_reason: string | null = null): Choice => ({ index: 0, delta, logprobs: null, finish_reason })
+
+/**
+ * A `chat.completion.chunk` as the synthesized cassettes hold it: fixed `created`, fingerprint,
+ * service tier and `obfuscation`; `usage` only when given (`null` on the chunks before the last).
+ */
+export const chunk = (id: string, model: string, choices: ReadonlyArray<Choice>, usage: CompletionUsage | null | undefined) =>
+  chatChunk({ id, object: "chat.completion.chunk", created: 1764115200, model, system_fingerprint: "fp_3f58d112f7", service_tier: "default", choices, ...(usage === undefined ? {} : { usage }), obfuscation: "x1Yz" })
+
 // ---------------------------------------------------------------------------------------------
 // As cassette interactions
 // ---------------------------------------------------------------------------------------------
