@@ -4,13 +4,17 @@
  * upstreams served on 127.0.0.1 with the same latency profile as the in-process fakes. Every
  * request goes to loopback only; the run count is bounded by the caller.
  *
- * The turn is timed at each hand-over so the time beyond the floor can be attributed: the bench
- * wraps the global `fetch` (both adapters use it by default) to see when each request leaves, when
- * its headers and first body bytes come back, and the fakes' scripts note when each request has
- * arrived in full at the server; the pipeline's events say when the transcript, the first
- * sentence and the first audio reach the caller.
+ * The turn is timed at each hand-over so the time beyond the floor can be attributed: undici's
+ * diagnostics channels say when each request leaves and when its headers come back (both SDKs use
+ * the global `fetch` by default; nothing is wrapped around it), the server notes when each request
+ * arrives and when each piece of a response is handed to the socket, the fakes' scripts when a
+ * request has been read in full; the pipeline's events say when the transcript, the first
+ * sentence and the first audio reach the caller. The fakes time their responses from fixed
+ * instants (see `pacedBody`), so a late timer in a fake does not add up over a stream.
  */
 import { Effect, Layer, Stream } from "effect"
+import diagnostics from "node:diagnostics_channel"
+import { serveLoopback } from "../conformance/src/index.ts"
 import * as ElevenLabsFake from "../adapters/elevenlabs/test/support/FakeUpstream.ts"
 import * as OpenAIFake from "../adapters/openai/test/support/FakeUpstream.ts"
 import { elevenlabs } from "../adapters/elevenlabs/src/index.ts"
@@ -48,7 +52,28 @@ export const httpTurn = async (profile: Profile) => {
     return `${prefix}${String(n).padStart(4, "0")}`
   }
   const interval = 1000 / profile.tokensPerSecond
-  const openaiServer = await OpenAIFake.serve({
+  const routeOf = (url: string) => (url.includes("/audio/transcriptions") ? "stt" : url.includes("/chat/completions") ? "llm" : "tts")
+  /** A body that notes when each of its first pieces is handed to the socket. */
+  const tapped = (response: Response, route: string): Response => {
+    if (response.body === null) return response
+    let n = 0
+    const tap = new TransformStream<Uint8Array, Uint8Array>({
+      transform: (chunk, controller) => {
+        mark(`${route}.server.piece${n++}`)
+        controller.enqueue(chunk)
+      }
+    })
+    return new Response(response.body.pipeThrough(tap), { status: response.status, headers: response.headers })
+  }
+  /** The fake's routes on loopback, noting when each request arrives (before its body is read). */
+  const serve = (handle: (request: Request) => Promise<Response> | undefined) =>
+    serveLoopback(async (request) => {
+      const route = routeOf(request.url)
+      mark(`${route}.server.arrived`)
+      const response = await (handle(request) ?? Promise.resolve(new Response("not found", { status: 404 })))
+      return tapped(response, route)
+    })
+  const openaiServer = await serve(OpenAIFake.routes({
     heard: async () => (mark("stt.server.received"), { text: profile.transcript, duration: 3 }),
     timings: () => [],
     speak: () => Promise.reject(new Error("the bench speaks with ElevenLabs")),
@@ -60,8 +85,8 @@ export const httpTurn = async (profile: Profile) => {
       route === "transcription"
         ? { firstMs: profile.sttMs, intervalMs: 0 }
         : { firstMs: profile.firstTokenMs - interval, intervalMs: interval }
-  })
-  const elevenlabsServer = await ElevenLabsFake.serve({
+  }))
+  const elevenlabsServer = await serve(ElevenLabsFake.routes({
     heard: () => Promise.reject(new Error("the bench transcribes with OpenAI")),
     timings: () => [],
     speak: async (text) => {
@@ -71,25 +96,20 @@ export const httpTurn = async (profile: Profile) => {
     id,
     pace: () => ({ firstMs: profile.ttsFirstByteMs, intervalMs: profile.ttsChunkMs }),
     speechParts: 3
-  })
+  }))
 
-  // Client-side instants: every request leaving, its headers, its first body bytes.
-  const original = globalThis.fetch
-  const routeOf = (url: string) => (url.includes("/audio/transcriptions") ? "stt" : url.includes("/chat/completions") ? "llm" : "tts")
-  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const route = routeOf(input instanceof Request ? input.url : String(input))
-    mark(`${route}.client.sent`)
-    const response = await original(input, init)
-    mark(`${route}.client.headers`)
-    if (response.body === null) return response
-    const tap = new TransformStream<Uint8Array, Uint8Array>({
-      transform: (chunk, controller) => {
-        mark(`${route}.client.firstBytes`)
-        controller.enqueue(chunk)
-      }
-    })
-    return new Response(response.body.pipeThrough(tap), { status: response.status, statusText: response.statusText, headers: response.headers })
-  }) as typeof fetch
+  // Client-side instants, from undici's diagnostics channels (the global fetch both SDKs use by
+  // default), so nothing is inserted into the data path: each request created, its headers back.
+  const created = (message: unknown) => {
+    const request = (message as { request?: { origin?: string; path?: string } }).request
+    if (request?.path !== undefined) mark(`${routeOf(request.path)}.client.sent`)
+  }
+  const headers = (message: unknown) => {
+    const request = (message as { request?: { origin?: string; path?: string } }).request
+    if (request?.path !== undefined) mark(`${routeOf(request.path)}.client.headers`)
+  }
+  diagnostics.subscribe("undici:request:create", created)
+  diagnostics.subscribe("undici:request:headers", headers)
 
   const providers = [
     openai({ apiKey: "bench-key-not-secret", baseURL: `${openaiServer.url}/v1` }),
@@ -134,27 +154,37 @@ export const httpTurn = async (profile: Profile) => {
   }
 
   const close = async () => {
-    globalThis.fetch = original
+    diagnostics.unsubscribe("undici:request:create", created)
+    diagnostics.unsubscribe("undici:request:headers", headers)
     await Promise.all([openaiServer.close(), elevenlabsServer.close()])
   }
   return { run, close }
 }
 
-/** Where the time beyond the floor goes, from the median marks: each hand-over's wait, in ms. */
+/**
+ * Where the time beyond the floor goes, from the median marks: each hand-over's wait, in ms. The
+ * server's own waits (the profile) are measured from when it really sent each piece, so a late
+ * timer in the fake is not counted against the client.
+ */
 export const breakdown = (m: Marks, profile: Profile): Array<[string, number]> => {
   const at = (name: string) => m[name] ?? Number.NaN
+  // The LLM body: the role chunk (piece 0), then a token per piece; the boundary token follows "Sure.".
+  const boundaryPiece = `llm.server.piece${tokens(profile.reply).findIndex((t) => t.trim().endsWith(".")) + 2}`
   const boundary = profile.firstTokenMs + (tokens(profile.reply).findIndex((t) => t.trim().endsWith(".")) + 1) * (1000 / profile.tokensPerSecond)
   return [
-    ["STT request leaves (validation, client, multipart encoding)", at("stt.client.sent")],
-    ["STT upload reaches the server", at("stt.server.received") - at("stt.client.sent")],
-    ["STT response headers back after the server's latency", at("stt.client.headers") - at("stt.server.received") - profile.sttMs],
+    ["STT request leaves (run start, validation, SDK request building)", at("stt.client.sent")],
+    ["STT request head reaches the server", at("stt.server.arrived") - at("stt.client.sent")],
+    ["STT upload read and parsed by the fake", at("stt.server.received") - at("stt.server.arrived")],
+    ["STT fake's timer lateness", at("stt.server.piece0") - at("stt.server.received") - profile.sttMs],
+    ["STT response to the client's headers", at("stt.client.headers") - at("stt.server.piece0")],
     ["STT body parsed into the transcript event", at("stt.event") - at("stt.client.headers")],
     ["LLM request leaves after the transcript", at("llm.client.sent") - at("stt.event")],
-    ["LLM request reaches the server", at("llm.server.received") - at("llm.client.sent")],
-    ["LLM first sentence's boundary token at the caller after the server sent it", at("llm.boundary.event") - at("llm.server.received") - boundary],
-    ["TTS request leaves after the boundary", at("tts.client.sent") - at("llm.boundary.event")],
-    ["TTS request reaches the server", at("tts.server.received") - at("tts.client.sent")],
-    ["TTS first bytes back after the server's first-byte latency", at("tts.client.firstBytes") - at("tts.server.received") - profile.ttsFirstByteMs],
-    ["TTS first bytes to the first tts_audio_chunk event", at("tts.firstAudio.event") - at("tts.client.firstBytes")]
+    ["LLM request reaches the fake's script", at("llm.server.received") - at("llm.client.sent")],
+    ["LLM fake's timer lateness up to the boundary token", at(boundaryPiece) - at("llm.server.received") - boundary],
+    ["LLM boundary token sent → its content_streaming event", at("llm.boundary.event") - at(boundaryPiece)],
+    ["TTS request leaves after the boundary event", at("tts.client.sent") - at("llm.boundary.event")],
+    ["TTS request reaches the fake's script", at("tts.server.received") - at("tts.client.sent")],
+    ["TTS fake's timer lateness", at("tts.server.piece0") - at("tts.server.received") - profile.ttsFirstByteMs],
+    ["TTS first bytes sent → first tts_audio_chunk event", at("tts.firstAudio.event") - at("tts.server.piece0")]
   ]
 }

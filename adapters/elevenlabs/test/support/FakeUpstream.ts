@@ -42,7 +42,7 @@ export const errorBody = checked(Wire.ErrorBody)
 // Routes, live
 // ---------------------------------------------------------------------------------------------
 
-/** Waits before a streamed piece: `firstMs` before the first, `intervalMs` between the others. */
+/** When a response's pieces are due: the first `firstMs` after the request was read, then one every `intervalMs`. */
 export interface Pace {
   readonly firstMs: number
   readonly intervalMs: number
@@ -68,12 +68,13 @@ const encoder = new TextEncoder()
 const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
 
 /** A body written piece by piece at a pace. */
-const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace): ReadableStream<Uint8Array> => {
+const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace, start: number): ReadableStream<Uint8Array> => {
+  // Each piece is due at a fixed instant from `start`, so a late timer does not delay the rest.
   let i = 0
   return new ReadableStream<Uint8Array>({
     pull: async (controller) => {
       if (i >= parts.length) return controller.close()
-      await sleep(i === 0 ? pace.firstMs : pace.intervalMs)
+      await sleep(start + pace.firstMs + i * pace.intervalMs - performance.now())
       const part = parts[i++] ?? ""
       controller.enqueue(typeof part === "string" ? encoder.encode(part) : part)
     }
@@ -99,6 +100,7 @@ export const speechMediaType = (outputFormat: string): string =>
 
 const stt = async (script: Script, request: Request): Promise<Response> => {
   const form = await request.formData()
+  const start = performance.now()
   let file: Uint8Array | undefined
   for (const [, value] of form.entries()) if (typeof value !== "string") file = new Uint8Array(await value.arrayBuffer())
   const field = (name: string) => {
@@ -116,7 +118,7 @@ const stt = async (script: Script, request: Request): Promise<Response> => {
       { text: w.word, start: w.start, end: w.end, type: "word", ...speaker, logprob: -0.08 },
       ...(i === timed.length - 1 ? [] : [{ text: " ", start: w.end, end: timed[i + 1]?.start ?? w.end, type: "spacing", ...speaker, logprob: 0 }])
     ])
-  await sleep(script.pace("stt").firstMs)
+  await sleep(start + script.pace("stt").firstMs - performance.now())
   return json(200, sttResponse({
     language_code: "eng",
     language_probability: 0.98,
@@ -133,13 +135,14 @@ const tts = async (script: Script, request: Request, url: URL): Promise<Response
   const streaming = match?.[2] !== undefined
   const timestamps = match?.[3] !== undefined
   const body = (await request.json()) as Record<string, unknown>
+  const start = performance.now()
   const text = String(body["text"] ?? "")
   const format = url.searchParams.get("output_format") ?? "mp3_44100_128"
   const spoken = await script.speak(text, voice, format)
   const headers = { "request-id": script.id("synth_el_tts_"), "character-cost": String(text.length), "history-item-id": script.id("synth_history_") }
   const chunks = piecesOf(spoken.bytes, streaming ? script.speechParts ?? 3 : 1)
   const pace = script.pace("tts")
-  if (!timestamps) return new Response(pacedBody(chunks, pace), { status: 200, headers: { "content-type": speechMediaType(format), ...headers } })
+  if (!timestamps) return new Response(pacedBody(chunks, pace, start), { status: 200, headers: { "content-type": speechMediaType(format), ...headers } })
   const characters = [...text]
   const per = spoken.duration / Math.max(1, characters.length)
   const alignment = (from: number, to: number) => ({
@@ -148,14 +151,14 @@ const tts = async (script: Script, request: Request, url: URL): Promise<Response
     character_end_times_seconds: characters.slice(from, to).map((_, i) => Math.round((from + i + 1) * per * 1000) / 1000)
   })
   if (!streaming) {
-    await sleep(pace.firstMs)
+    await sleep(start + pace.firstMs - performance.now())
     return json(200, audioWithTimestamps({ audio_base64: base64(spoken.bytes), alignment: alignment(0, characters.length), normalized_alignment: alignment(0, characters.length) }), headers)
   }
   const step = Math.ceil(characters.length / chunks.length)
   const lines = chunks.map((c, i) =>
     `${JSON.stringify(audioWithTimestamps({ audio_base64: base64(c), alignment: alignment(i * step, (i + 1) * step), normalized_alignment: alignment(i * step, (i + 1) * step) }))}\n`
   )
-  return new Response(pacedBody(lines, pace), { status: 200, headers: { "content-type": "application/json", ...headers } })
+  return new Response(pacedBody(lines, pace, start), { status: 200, headers: { "content-type": "application/json", ...headers } })
 }
 
 /**

@@ -162,7 +162,7 @@ export const speechSse = (bytes: Uint8Array, id: string, usage: SpeechUsage, par
 // Routes, live
 // ---------------------------------------------------------------------------------------------
 
-/** Waits before a streamed piece: `firstMs` before the first, `intervalMs` between the others. */
+/** When a response's pieces are due: the first `firstMs` after the request was read, then one every `intervalMs`. */
 export interface Pace {
   readonly firstMs: number
   readonly intervalMs: number
@@ -195,12 +195,13 @@ const encoder = new TextEncoder()
 const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
 
 /** A body written piece by piece at a pace. */
-export const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace): ReadableStream<Uint8Array> => {
+export const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace, start = performance.now()): ReadableStream<Uint8Array> => {
+  // Each piece is due at a fixed instant from `start`, so a late timer does not delay the rest.
   let i = 0
   return new ReadableStream<Uint8Array>({
     pull: async (controller) => {
       if (i >= parts.length) return controller.close()
-      await sleep(i === 0 ? pace.firstMs : pace.intervalMs)
+      await sleep(start + pace.firstMs + i * pace.intervalMs - performance.now())
       const part = parts[i++] ?? ""
       controller.enqueue(typeof part === "string" ? encoder.encode(part) : part)
     }
@@ -210,9 +211,9 @@ export const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace)
 const json = (status: number, body: unknown, extra: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...extra } })
 
-const sseResponse = (events: ReadonlyArray<unknown>, pace: Pace, extra: Record<string, string>, done: boolean): Response =>
+const sseResponse = (events: ReadonlyArray<unknown>, pace: Pace, extra: Record<string, string>, done: boolean, start: number): Response =>
   new Response(
-    pacedBody([...events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}\n\n`), ...(done ? ["data: [DONE]\n\n"] : [])], pace),
+    pacedBody([...events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}\n\n`), ...(done ? ["data: [DONE]\n\n"] : [])], pace, start),
     { status: 200, headers: { "content-type": "text/event-stream", ...extra } }
   )
 
@@ -236,6 +237,7 @@ const formOf = async (request: Request) => {
 
 const transcription = async (script: Script, request: Request): Promise<Response> => {
   const form = await formOf(request)
+  const start = performance.now()
   const audio = await script.heard(form.file)
   const model = form.get("model") ?? "whisper-1"
   const format = form.get("response_format") ?? "json"
@@ -255,9 +257,9 @@ const transcription = async (script: Script, request: Request): Promise<Response
     }
   if (form.get("stream") === "true" && model !== "whisper-1") {
     const deltas = wordTokens(audio.text).map((delta) => transcriptionEvent({ type: "transcript.text.delta", delta }))
-    return sseResponse([...deltas, transcriptionEvent({ type: "transcript.text.done", text: audio.text, usage })], pace, extra, false)
+    return sseResponse([...deltas, transcriptionEvent({ type: "transcript.text.done", text: audio.text, usage })], pace, extra, false, start)
   }
-  await sleep(pace.firstMs)
+  await sleep(start + pace.firstMs - performance.now())
   switch (format) {
     case "text":
       return new Response(`${audio.text}\n`, { headers: { "content-type": "text/plain; charset=utf-8", ...extra } })
@@ -304,6 +306,7 @@ const transcription = async (script: Script, request: Request): Promise<Response
 
 const speech = async (script: Script, request: Request): Promise<Response> => {
   const body = (await request.json()) as Record<string, unknown>
+  const start = performance.now()
   const text = String(body["input"] ?? "")
   const voice = typeof body["voice"] === "string" ? body["voice"] : JSON.stringify(body["voice"])
   const format = String(body["response_format"] ?? "mp3")
@@ -314,13 +317,14 @@ const speech = async (script: Script, request: Request): Promise<Response> => {
   if (body["stream_format"] === "sse") {
     const input = Math.ceil(text.length / 4)
     const output = Math.ceil(spoken.duration * 20)
-    return sseResponse(speechEvents(spoken.bytes, parts, { input_tokens: input, output_tokens: output, total_tokens: input + output }), pace, extra, false)
+    return sseResponse(speechEvents(spoken.bytes, parts, { input_tokens: input, output_tokens: output, total_tokens: input + output }), pace, extra, false, start)
   }
-  return new Response(pacedBody(piecesOf(spoken.bytes, parts), pace), { status: 200, headers: { "content-type": speechMediaType(format), ...extra } })
+  return new Response(pacedBody(piecesOf(spoken.bytes, parts), pace, start), { status: 200, headers: { "content-type": speechMediaType(format), ...extra } })
 }
 
 const chat = async (script: Script, request: Request): Promise<Response> => {
   const body = (await request.json()) as Record<string, unknown>
+  const start = performance.now()
   const messages = (body["messages"] ?? []) as ReadonlyArray<{ role?: unknown; content?: unknown }>
   const answer = script.answer(messages, (body["tools"] ?? []) as ReadonlyArray<unknown>)
   const model = String(body["model"] ?? "gpt-4.1")
@@ -360,7 +364,7 @@ const chat = async (script: Script, request: Request): Promise<Response> => {
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
   })
   if (body["stream"] !== true) {
-    await sleep(script.pace("chat").firstMs)
+    await sleep(start + script.pace("chat").firstMs - performance.now())
     return json(200, {
       id,
       object: "chat.completion",
@@ -373,7 +377,7 @@ const chat = async (script: Script, request: Request): Promise<Response> => {
     }, extra)
   }
   if (includeUsage) events.push(chatChunk({ ...base, choices: [], usage }))
-  return sseResponse(events, script.pace("chat"), extra, true)
+  return sseResponse(events, script.pace("chat"), extra, true, start)
 }
 
 /**
