@@ -3,7 +3,9 @@
  *
  *   first-audio  time to the first audio byte, audio → audio, with fakes at realistic latencies,
  *                against the floor (STT + time to the first chunk boundary + one TTS first byte)
- *                and against the sequential approach (whole transcript, whole reply, then speech)
+ *                and against the sequential approach (whole transcript, whole reply, then speech);
+ *                then the same turn over real HTTP (bench/http.ts: the official SDKs against the
+ *                adapters' fake upstreams on 127.0.0.1, same profile), with where its extra time goes
  *   overhead     100,000 content deltas through Pipeline.addMessage to a consumer, against
  *                iterating the same fake LLM stream directly
  *   memory       a 300 MB audio stream into an STT that consumes a stream: peak RSS growth
@@ -15,6 +17,7 @@ import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { MediaStore, Pipeline, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
+import { breakdown, httpTurn, type Marks } from "./http.ts"
 
 const layerOf = (provider: ReturnType<typeof fakeProvider>) =>
   Layer.mergeAll(
@@ -107,10 +110,42 @@ const firstAudio = async () => {
   }
   const p = median(ours)
   const q = median(theirs)
+
+  // The same turn over real HTTP: a warm-up, then as many runs, each bounded by the profile.
+  const profile = {
+    transcript: "How do I get to the station?",
+    reply,
+    sttMs: STT_MS,
+    firstTokenMs: FIRST_TOKEN_MS,
+    tokensPerSecond: TOKENS_PER_SECOND,
+    ttsFirstByteMs: TTS_FIRST_BYTE_MS,
+    ttsChunkMs: 20
+  }
+  const http = await httpTurn(profile)
+  const overHttp: Array<number> = []
+  const marks: Array<Marks> = []
+  let cold = Number.NaN
+  try {
+    cold = (await http.run()).firstAudio
+    for (let i = 0; i < runs; i++) {
+      const turn = await http.run()
+      overHttp.push(turn.firstAudio)
+      marks.push(turn.marks)
+    }
+  } finally {
+    await http.close()
+  }
+  const h = median(overHttp)
+  const parts = marks.map((m) => breakdown(m, profile))
+  const medianParts = (parts[0] ?? []).map(([what], i): [string, number] => [what, median(parts.map((p) => p[i]?.[1] ?? Number.NaN))])
   return [
     `first-audio  floor ${floor.toFixed(0)} ms (STT ${STT_MS} + first boundary ${FIRST_TOKEN_MS + boundaryToken * 1000 / TOKENS_PER_SECOND} + TTS first byte ${TTS_FIRST_BYTE_MS})`,
     `first-audio  pipelined median ${p.toFixed(1)} ms = floor + ${(p - floor).toFixed(1)} ms (target: within 25 ms)`,
-    `first-audio  sequential median ${q.toFixed(1)} ms; pipelined / sequential = ${(p / q).toFixed(3)} (${(q / p).toFixed(1)}x sooner)`
+    `first-audio  sequential median ${q.toFixed(1)} ms; pipelined / sequential = ${(p / q).toFixed(3)} (${(q / p).toFixed(1)}x sooner)`,
+    `first-audio  over HTTP median ${h.toFixed(1)} ms = floor + ${(h - floor).toFixed(1)} ms (target: within 10 ms); over HTTP / sequential = ${(h / q).toFixed(3)} (${(q / h).toFixed(1)}x sooner)`,
+    `first-audio  over HTTP, the process's first turn (SDK clients created, connections opened): ${cold.toFixed(1)} ms = floor + ${(cold - floor).toFixed(1)} ms`,
+    `first-audio  over HTTP, where the median time beyond the floor goes (median of each step over the runs):`,
+    ...medianParts.map(([what, ms]) => `first-audio    ${ms.toFixed(1).padStart(6)} ms  ${what}`)
   ]
 }
 

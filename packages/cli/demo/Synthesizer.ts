@@ -2,7 +2,10 @@
  * A synthesizing upstream: a `fetch` that answers the vendor endpoints the demo reaches the way
  * the vendors' published specs (`reference/*-openapi.*`) and WIRE-FORMATS.md describe them —
  * without a network and without a key. It is what `make-cassettes.ts` records the demo's
- * cassettes from, so the cassettes hold exactly what the real adapters send.
+ * cassettes from, so the cassettes hold exactly what the real adapters send. The wire format is
+ * each adapter's own fake upstream (`adapters/<vendor>/test/support/FakeUpstream.ts`, typed by
+ * its `Wire.ts`); this module gives them the demo's script: real speech by espeak-ng and ffmpeg,
+ * the words of the known question, the scripted model's replies, and the PNGs of `Picture.ts`.
  *
  * - OpenAI `POST /v1/audio/transcriptions` → `json` / `verbose_json` / `text` / `diarized_json`,
  *   or `transcript.text.delta` events with `stream=true`; the transcript of a known upload.
@@ -28,6 +31,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
+import * as ElevenLabs from "../../../adapters/elevenlabs/test/support/FakeUpstream.ts"
+import * as OpenAI from "../../../adapters/openai/test/support/FakeUpstream.ts"
+import * as OpenRouter from "../../../adapters/openrouter/test/support/FakeUpstream.ts"
 import { garden } from "./Picture.ts"
 
 const run = promisify(execFile)
@@ -52,42 +58,6 @@ export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update
 
 /** A fixed `created` time (2026-11-26T00:00:00Z), so cassettes do not change on every run. */
 const CREATED = 1795651200
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const encoder = new TextEncoder()
-
-/** A body written part by part, `delayMs` apart. */
-const paced = (parts: ReadonlyArray<Uint8Array | string>, delayMs: number): ReadableStream<Uint8Array> => {
-  let i = 0
-  return new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      if (i >= parts.length) return controller.close()
-      if (i > 0) await sleep(delayMs)
-      const part = parts[i++] ?? ""
-      controller.enqueue(typeof part === "string" ? encoder.encode(part) : part)
-    }
-  })
-}
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } })
-
-const sse = (events: ReadonlyArray<unknown>, delayMs: number, headers: Record<string, string>, done: boolean): Response =>
-  new Response(
-    paced([...events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}\n\n`), ...(done ? ["data: [DONE]\n\n"] : [])], delayMs),
-    { status: 200, headers: { "content-type": "text/event-stream", ...headers } }
-  )
-
-/** Cuts bytes into `n` nearly equal pieces. */
-const pieces = (bytes: Uint8Array, n: number): Array<Uint8Array> => {
-  const size = Math.max(1, Math.ceil(bytes.byteLength / n))
-  const out: Array<Uint8Array> = []
-  for (let at = 0; at < bytes.byteLength; at += size) out.push(bytes.subarray(at, Math.min(bytes.byteLength, at + size)))
-  return out
-}
-
-/** Word tokens that keep their leading space: "Hi there" → ["Hi", " there"]. */
-const tokens = (text: string): Array<string> => text.match(/\s*\S+/g) ?? []
 
 // ---------------------------------------------------------------------------------------------
 // Speech: espeak-ng, then ffmpeg
@@ -231,20 +201,8 @@ export const script = (messages: ReadonlyArray<{ readonly role?: unknown; readon
 }
 
 // ---------------------------------------------------------------------------------------------
-// The upstream
+// The upstream: each vendor's fake (beside its adapter's tests), answering from these scripts
 // ---------------------------------------------------------------------------------------------
-
-/** Reads a request's multipart fields, with the sha256 and bytes of file parts. */
-const formOf = async (request: Request) => {
-  const form = await request.formData()
-  const fields = new Map<string, Array<string>>()
-  let file: Uint8Array | undefined
-  for (const [name, value] of form.entries()) {
-    if (typeof value === "string") fields.set(name, [...(fields.get(name) ?? []), value])
-    else file = new Uint8Array(await value.arrayBuffer())
-  }
-  return { get: (name: string) => fields.get(name)?.[0], all: (name: string) => fields.get(name) ?? [], file }
-}
 
 /**
  * Builds the synthesizing upstream.
@@ -265,280 +223,39 @@ export const synthesizer = (options: SynthesizerOptions): typeof fetch => {
     if (known !== undefined) return known
     return { sha256: hash, text: "(the synthesizer does not know the words of this audio)", duration: file === undefined ? 0 : await durationOf(file).catch(() => 0) }
   }
+  const pace = () => ({ firstMs: 0, intervalMs: delay })
 
-  // OpenAI ---------------------------------------------------------------------------------
-  const openaiTranscription = async (request: Request): Promise<Response> => {
-    const form = await formOf(request)
-    const audio = await heard(form.file)
-    const model = form.get("model") ?? "whisper-1"
-    const format = form.get("response_format") ?? "json"
-    const headers = { "x-request-id": next("req_synth_stt_") }
-    const words = timings(audio.text, audio.duration)
-    const tokenUsage = {
-      type: "tokens",
-      input_tokens: Math.ceil(audio.duration * 10),
-      input_token_details: { text_tokens: 0, audio_tokens: Math.ceil(audio.duration * 10) },
-      output_tokens: tokens(audio.text).length,
-      total_tokens: Math.ceil(audio.duration * 10) + tokens(audio.text).length
-    }
-    const usage = model === "whisper-1" || model.includes("diarize") ? { type: "duration", seconds: Math.ceil(audio.duration) } : tokenUsage
-    if (form.get("stream") === "true" && model !== "whisper-1") {
-      const deltas = tokens(audio.text).map((delta) => ({ type: "transcript.text.delta", delta }))
-      return sse([...deltas, { type: "transcript.text.done", text: audio.text, usage }], delay, headers, false)
-    }
-    switch (format) {
-      case "text":
-        return new Response(`${audio.text}\n`, { headers: { "content-type": "text/plain; charset=utf-8", ...headers } })
-      case "verbose_json": {
-        const granularities = form.all("timestamp_granularities[]")
-        const end = words.at(-1)?.end ?? audio.duration
-        return json(200, {
-          task: "transcribe",
-          language: "english",
-          duration: audio.duration,
-          text: audio.text,
-          ...(granularities.includes("word") ? { words } : {}),
-          ...(granularities.length === 0 || granularities.includes("segment")
-            ? {
-              segments: [{
-                id: 0,
-                seek: 0,
-                start: words[0]?.start ?? 0,
-                end,
-                text: ` ${audio.text}`,
-                tokens: [],
-                temperature: 0,
-                avg_logprob: -0.21,
-                compression_ratio: 0.87,
-                no_speech_prob: 0.01
-              }]
-            }
-            : {}),
-          usage
-        }, headers)
-      }
-      case "diarized_json":
-        return json(200, {
-          task: "transcribe",
-          duration: audio.duration,
-          text: audio.text,
-          segments: [{ type: "transcript.text.segment", id: "seg_001", start: words[0]?.start ?? 0, end: words.at(-1)?.end ?? audio.duration, text: audio.text, speaker: "A" }],
-          usage
-        }, headers)
-      default:
-        return json(200, { text: audio.text, usage }, headers)
-    }
-  }
-
-  const openaiSpeech = async (request: Request): Promise<Response> => {
-    const body = (await request.json()) as Record<string, unknown>
-    const text = String(body["input"] ?? "")
-    const voice = typeof body["voice"] === "string" ? body["voice"] : JSON.stringify(body["voice"])
-    const codec = String(body["response_format"] ?? "mp3") as Encoding["codec"]
-    const spoken = await speak(text, voice, { codec, rate: 24000 })
-    const headers = { "x-request-id": next("req_synth_tts_") }
-    const chunks = pieces(spoken.bytes, 3)
-    if (body["stream_format"] === "sse") {
-      const input = Math.ceil(text.length / 4)
-      const output = Math.ceil(spoken.duration * 20)
-      return sse([
-        ...chunks.map((c) => ({ type: "speech.audio.delta", audio: Buffer.from(c).toString("base64") })),
-        { type: "speech.audio.done", usage: { input_tokens: input, output_tokens: output, total_tokens: input + output } }
-      ], delay, headers, false)
-    }
-    return new Response(paced(chunks, delay), { status: 200, headers: { "content-type": mediaTypeOf(codec), ...headers } })
-  }
-
-  const openaiChat = async (request: Request): Promise<Response> => {
-    const body = (await request.json()) as Record<string, unknown>
-    const messages = (body["messages"] ?? []) as ReadonlyArray<{ role?: unknown; content?: unknown }>
-    const answer = script(messages, (body["tools"] ?? []) as ReadonlyArray<unknown>)
-    const model = String(body["model"] ?? "gpt-4.1")
-    const id = next("chatcmpl-synth")
-    const headers = { "x-request-id": next("req_synth_chat_") }
-    const promptTokens = Math.ceil(JSON.stringify(messages).length / 4)
-    const base = { id, object: "chat.completion.chunk", created: CREATED, model }
-    const includeUsage = typeof body["stream_options"] === "object" && body["stream_options"] !== null &&
-      (body["stream_options"] as Record<string, unknown>)["include_usage"] === true
-    const chunk = (delta: unknown, finish: string | null) => ({
-      ...base,
-      choices: [{ index: 0, delta, finish_reason: finish }],
-      ...(includeUsage ? { usage: null } : {})
-    })
-    let completion: number
-    let events: Array<unknown>
-    let message: Record<string, unknown>
-    if ("text" in answer) {
-      const parts = tokens(answer.text)
-      completion = parts.length
-      events = [chunk({ role: "assistant", content: "", refusal: null }, null), ...parts.map((t) => chunk({ content: t }, null)), chunk({}, "stop")]
-      message = { role: "assistant", content: answer.text, refusal: null, annotations: [] }
-    } else {
-      const args = JSON.stringify(answer.tool.arguments)
-      const callId = next("call_synth")
-      const argPieces = args.match(/.{1,24}/g) ?? [args]
-      completion = Math.ceil(args.length / 4) + 5
-      events = [
-        chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: callId, type: "function", function: { name: answer.tool.name, arguments: "" } }], refusal: null }, null),
-        ...argPieces.map((p) => chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] }, null)),
-        chunk({}, "tool_calls")
-      ]
-      message = { role: "assistant", content: null, tool_calls: [{ id: callId, type: "function", function: { name: answer.tool.name, arguments: args } }], refusal: null, annotations: [] }
-    }
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: completion,
-      total_tokens: promptTokens + completion,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
-    }
-    if (body["stream"] !== true) {
-      return json(200, {
-        id,
-        object: "chat.completion",
-        created: CREATED,
-        model,
-        choices: [{ index: 0, message, logprobs: null, finish_reason: "text" in answer ? "stop" : "tool_calls" }],
-        usage,
-        system_fingerprint: "fp_synth",
-        service_tier: "default"
-      }, headers)
-    }
-    if (includeUsage) events.push({ ...base, choices: [], usage })
-    return sse(events, delay, headers, true)
-  }
-
-  // ElevenLabs -----------------------------------------------------------------------------
-  const elevenlabsStt = async (request: Request): Promise<Response> => {
-    const form = await formOf(request)
-    const audio = await heard(form.file)
-    const diarize = form.get("diarize") === "true"
-    const granularity = form.get("timestamps_granularity") ?? "word"
-    const speaker = diarize ? { speaker_id: "speaker_0" } : { speaker_id: null }
-    const timed = timings(audio.text, audio.duration)
-    const words = granularity === "none"
-      ? []
-      : timed.flatMap((w, i) => [
-        { text: w.word, start: w.start, end: w.end, type: "word", ...speaker, logprob: -0.08 },
-        ...(i === timed.length - 1 ? [] : [{ text: " ", start: w.end, end: timed[i + 1]?.start ?? w.end, type: "spacing", ...speaker, logprob: 0 }])
-      ])
-    return json(200, {
-      language_code: "eng",
-      language_probability: 0.98,
-      text: audio.text,
-      words,
-      transcription_id: next("synth_transcription_"),
-      audio_duration_secs: audio.duration
-    }, { "request-id": next("synth_el_stt_") })
-  }
-
-  const elevenlabsTts = async (request: Request, url: URL): Promise<Response> => {
-    const match = /^\/v1\/text-to-speech\/([^/]+)(\/stream)?(\/with-timestamps)?$/.exec(url.pathname)
-    const voice = match?.[1] ?? "voice"
-    const streaming = match?.[2] !== undefined
-    const timestamps = match?.[3] !== undefined
-    const body = (await request.json()) as Record<string, unknown>
-    const text = String(body["text"] ?? "")
-    const format = url.searchParams.get("output_format") ?? "mp3_44100_128"
-    const [codec = "mp3", rate = "44100", bitrate] = format.split("_")
-    const encoding: Encoding = { codec: codec as Encoding["codec"], rate: Number(rate), ...(bitrate === undefined ? {} : { bitrate: Number(bitrate) }) }
-    const spoken = await speak(text, voice, encoding)
-    const headers = { "request-id": next("synth_el_tts_"), "character-cost": String(text.length), "history-item-id": next("synth_history_") }
-    const chunks = pieces(spoken.bytes, streaming ? 3 : 1)
-    if (!timestamps) return new Response(paced(chunks, delay), { status: 200, headers: { "content-type": mediaTypeOf(encoding.codec), ...headers } })
-    const characters = [...text]
-    const per = spoken.duration / Math.max(1, characters.length)
-    const alignment = (from: number, to: number) => ({
-      characters: characters.slice(from, to),
-      character_start_times_seconds: characters.slice(from, to).map((_, i) => Math.round((from + i) * per * 1000) / 1000),
-      character_end_times_seconds: characters.slice(from, to).map((_, i) => Math.round((from + i + 1) * per * 1000) / 1000)
-    })
-    if (!streaming) {
-      return json(200, { audio_base64: Buffer.from(spoken.bytes).toString("base64"), alignment: alignment(0, characters.length), normalized_alignment: alignment(0, characters.length) }, headers)
-    }
-    const step = Math.ceil(characters.length / chunks.length)
-    const lines = chunks.map((c, i) =>
-      `${JSON.stringify({ audio_base64: Buffer.from(c).toString("base64"), alignment: alignment(i * step, (i + 1) * step), normalized_alignment: alignment(i * step, (i + 1) * step) })}\n`
-    )
-    return new Response(paced(lines, delay), { status: 200, headers: { "content-type": "application/json", ...headers } })
-  }
-
-  // OpenRouter -----------------------------------------------------------------------------
-  const wantsEdit = (value: unknown): boolean => /image_url|input_references|data:image\//.test(JSON.stringify(value)) || /\bblue\b/i.test(JSON.stringify(value))
-
-  const openrouterChat = async (request: Request): Promise<Response> => {
-    const body = (await request.json()) as Record<string, unknown>
-    const model = String(body["model"] ?? "")
-    const id = next("gen-synth-")
-    const edited = wantsEdit(body["messages"])
-    const png = garden(edited)
-    const image = { type: "image_url", image_url: { url: `data:image/png;base64,${Buffer.from(png).toString("base64")}` } }
-    const content = edited ? "Here is the robot, now blue, under a crescent moon." : "Here is a tiny red robot watering a sunflower."
-    const promptTokens = Math.ceil(JSON.stringify(body["messages"] ?? []).length / 4)
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: 1290,
-      total_tokens: promptTokens + 1290,
-      cost: 0.039,
-      is_byok: false,
-      prompt_tokens_details: { cached_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, image_tokens: 1290 },
-      cost_details: { upstream_inference_cost: null, upstream_inference_prompt_cost: 0, upstream_inference_completions_cost: 0.039 }
-    }
-    const headers = { "x-generation-id": id }
-    if (body["stream"] === true) {
-      const base = { id, provider: "Google", model, object: "chat.completion.chunk", created: CREATED }
-      return sse([
-        { ...base, choices: [{ index: 0, delta: { role: "assistant", content }, finish_reason: null, native_finish_reason: null }] },
-        { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "", images: [image] }, finish_reason: null, native_finish_reason: null }] },
-        { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: "stop", native_finish_reason: "STOP" }], usage }
-      ], delay, headers, true)
-    }
-    return json(200, {
-      id,
-      provider: "Google",
-      model,
-      object: "chat.completion",
-      created: CREATED,
-      choices: [{ index: 0, logprobs: null, finish_reason: "stop", native_finish_reason: "STOP", message: { role: "assistant", content, refusal: null, reasoning: null, images: [image] } }],
-      usage
-    }, headers)
-  }
-
-  const openrouterImages = async (request: Request): Promise<Response> => {
-    const body = (await request.json()) as Record<string, unknown>
-    const png = garden(wantsEdit(body))
-    return json(200, {
-      created: CREATED,
-      data: [{ b64_json: Buffer.from(png).toString("base64"), media_type: "image/png" }],
-      usage: { prompt_tokens: 20, completion_tokens: 1290, total_tokens: 1310, cost: 0.039 }
-    }, { "x-generation-id": next("gen-synth-") })
-  }
-
-  const notFound = (url: URL) =>
-    json(404, { error: { message: `the synthesizer has no ${url.pathname}`, type: "invalid_request_error", param: null, code: "not_found" } })
+  const openai = OpenAI.routes({
+    heard,
+    timings,
+    speak: (text, voice, format) => speak(text, voice, { codec: format as Encoding["codec"], rate: 24000 }),
+    answer: script,
+    id: next,
+    created: CREATED,
+    pace
+  })
+  const elevenlabs = ElevenLabs.routes({
+    heard,
+    timings,
+    speak: (text, voice, format) => {
+      const [codec = "mp3", rate = "44100", bitrate] = format.split("_")
+      return speak(text, voice, { codec: codec as Encoding["codec"], rate: Number(rate), ...(bitrate === undefined ? {} : { bitrate: Number(bitrate) }) })
+    },
+    id: next,
+    pace
+  })
+  const openrouter = OpenRouter.routes({ picture: garden, id: next, created: CREATED, intervalMs: delay })
 
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init)
     const url = new URL(request.url)
-    const route = `${request.method} ${url.host}${url.pathname}`
-    switch (true) {
-      case route === "POST api.openai.com/v1/audio/transcriptions":
-        return openaiTranscription(request)
-      case route === "POST api.openai.com/v1/audio/speech":
-        return openaiSpeech(request)
-      case route === "POST api.openai.com/v1/chat/completions":
-        return openaiChat(request)
-      case route === "POST api.elevenlabs.io/v1/speech-to-text":
-        return elevenlabsStt(request)
-      case route.startsWith("POST api.elevenlabs.io/v1/text-to-speech/"):
-        return elevenlabsTts(request, url)
-      case route === "POST openrouter.ai/api/v1/chat/completions":
-        return openrouterChat(request)
-      case route === "POST openrouter.ai/api/v1/images":
-        return openrouterImages(request)
-      default:
-        return notFound(url)
-    }
+    const answered = url.host === "api.openai.com"
+      ? openai(request)
+      : url.host === "api.elevenlabs.io"
+      ? elevenlabs(request)
+      : url.host === "openrouter.ai"
+      ? openrouter(request)
+      : undefined
+    return answered ?? OpenAI.notFound(url)
   }) as typeof fetch
 }

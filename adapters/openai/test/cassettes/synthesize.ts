@@ -1,17 +1,42 @@
 // Synthesizes the @patchbay/openai cassettes from the shapes of OpenAI's published OpenAPI spec
 // (reference/openai-openapi.yaml) and WIRE-FORMATS.md, with the real audio and images next to
-// this file. Run `node test/cassettes/synthesize.mjs` from adapters/openai after changing it;
-// a cassette re-recorded from the live API ("source": "recorded") is never overwritten.
+// this file. Every body is built by `../support/FakeUpstream.ts`, which checks it against the
+// adapter's wire schemas. Run `node test/cassettes/synthesize.ts` from adapters/openai after
+// changing it; a cassette re-recorded from the live API ("source": "recorded") is never overwritten.
+import type { Cassette } from "@patchbay/conformance"
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import {
+  base64 as b64,
+  choice,
+  chunk,
+  type CompletionUsage,
+  errorEvent,
+  fail,
+  headers,
+  imagesResponse,
+  ok,
+  request,
+  speechEvent,
+  speechSse,
+  type SpeechUsage,
+  sse,
+  transcriptionDiarizedJson,
+  transcriptionEvent,
+  transcriptionJson,
+  transcriptionVerboseJson
+} from "../support/FakeUpstream.ts"
 
 const OUT = path.dirname(fileURLToPath(import.meta.url))
-const BASE = "https://api.openai.com/v1"
+
+type Interaction = Cassette.Interaction
+type Response = Cassette.CassetteResponse
+type Json = Record<string, unknown>
 
 /** Writes a cassette unless the file holds a recorded one. */
-const save = (file, cassette) => {
+const save = (file: string, cassette: Json): void => {
   if (existsSync(file) && JSON.parse(readFileSync(file, "utf8")).source === "recorded") {
     console.log(`kept ${path.relative(OUT, file)}: it was recorded from the live API`)
     return
@@ -19,36 +44,29 @@ const save = (file, cassette) => {
   writeFileSync(file, `${JSON.stringify(cassette, null, 2)}\n`)
 }
 
-const file = (rel) => readFileSync(path.join(OUT, rel))
-const ref = (rel, content_type) => {
+const file = (rel: string): Buffer => readFileSync(path.join(OUT, rel))
+const ref = (rel: string, content_type: string): Cassette.BinaryRef => {
   const bytes = file(rel)
   return { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, filename: path.basename(rel), content_type }
 }
-const b64 = (buf) => Buffer.from(buf).toString("base64")
 
 let count = 0
-const write = (name, description, scenario, interactions) => {
+const write = (name: string, description: string, scenario: Json | undefined, interactions: ReadonlyArray<Interaction>): void => {
   save(path.join(OUT, `${name}.json`), { version: 1, source: "synthesized", description, ...(scenario ? { scenario } : {}), interactions })
   count++
 }
 
-const multipart = (p, fields) => ({ method: "POST", url: `${BASE}${p}`, headers: { "content-type": "multipart/form-data" }, body: { type: "multipart", fields } })
-const json = (p, body) => ({ method: "POST", url: `${BASE}${p}`, headers: { "content-type": "application/json" }, body: { type: "json", json: body } })
-const headers = (id, extra = {}) => ({ "x-request-id": id, "openai-processing-ms": "412", ...extra })
-const ok = (id, body, extra = {}) => ({ status: 200, headers: { "content-type": "application/json", ...headers(id), ...extra }, body: { type: "json", json: body } })
-const fail = (status, id, error, extra = {}) => ({
-  status,
-  headers: { "content-type": "application/json", ...headers(id), ...extra },
-  body: { type: "json", json: { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code ?? null } } }
-})
+const multipart = request.multipart
+const json = request.json
+type ErrorFields = Parameters<typeof fail>[2]
 
 // ---------------------------------------------------------------------------------------------
 // Errors shared by every endpoint (bodies as OpenAI's error envelope)
 // ---------------------------------------------------------------------------------------------
-const unauthorized = { message: "Incorrect API key provided: sk-proj-****************************wxyz. You can find your API key at https://platform.openai.com/account/api-keys.", type: "invalid_request_error", code: "invalid_api_key" }
-const quota = { message: "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.", type: "insufficient_quota", code: "insufficient_quota" }
-const serverError = { message: "The server had an error while processing your request. Sorry about that!", type: "server_error" }
-const rateHeaders = (limit) => ({ "retry-after": "2", "x-ratelimit-limit-requests": String(limit), "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1.2s" })
+const unauthorized: ErrorFields = { message: "Incorrect API key provided: sk-proj-****************************wxyz. You can find your API key at https://platform.openai.com/account/api-keys.", type: "invalid_request_error", code: "invalid_api_key" }
+const quota: ErrorFields = { message: "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.", type: "insufficient_quota", code: "insufficient_quota" }
+const serverError: ErrorFields = { message: "The server had an error while processing your request. Sorry about that!", type: "server_error" }
+const rateHeaders = (limit: number): Record<string, string> => ({ "retry-after": "2", "x-ratelimit-limit-requests": String(limit), "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1.2s" })
 
 // ---------------------------------------------------------------------------------------------
 // STT
@@ -56,13 +74,13 @@ const rateHeaders = (limit) => ({ "retry-after": "2", "x-ratelimit-limit-request
 const SPEECH = "Patchbay turns speech into text and back again."
 const mp3 = ref("audio/speech.mp3", "audio/mpeg")
 const m4a = ref("audio/speech.m4a", "audio/mp4")
-const stt = (model, fields, fileRef = mp3) => multipart("/audio/transcriptions", { model, ...fields, file: fileRef })
-const sttScenario = (kase, request, expect, extra = {}) => ({ capability: "stt", case: kase, ...extra, request: { audio: { fixture: "audio/speech.mp3" }, ...request }, ...(expect ? { expect } : {}) })
+const stt = (model: string, fields: Cassette.MultipartFields, fileRef: Cassette.BinaryRef = mp3) => multipart("/audio/transcriptions", { model, ...fields, file: fileRef })
+const sttScenario = (kase: string, request: Json, expect?: Json, extra: Json = {}): Json => ({ capability: "stt", case: kase, ...extra, request: { audio: { fixture: "audio/speech.mp3" }, ...request }, ...(expect ? { expect } : {}) })
 
-const words = [
+const words = ([
   ["Patchbay", 0.0, 0.52], ["turns", 0.52, 0.8], ["speech", 0.8, 1.18], ["into", 1.18, 1.38],
   ["text", 1.38, 1.72], ["and", 1.72, 1.9], ["back", 1.9, 2.18], ["again", 2.18, 2.6]
-].map(([word, start, end]) => ({ word, start, end }))
+] as const).map(([word, start, end]) => ({ word, start, end }))
 
 write("stt-success-whisper-verbose",
   "whisper-1 with verbose_json (the adapter's default for it), word and segment timestamps, and a temperature. The language comes back as an English name (\"english\") and is normalized to \"en\"; usage is billed in seconds. Shapes from CreateTranscriptionResponseVerboseJson; the audio is core's speech.mp3 fixture, which says the sentence below.",
@@ -71,11 +89,11 @@ write("stt-success-whisper-verbose",
     { text: SPEECH, language: "en", duration_seconds: 2.664, words: 8, segments: 1, usage: { audio_seconds: 3 } }),
   [{
     request: stt("whisper-1", { response_format: "verbose_json", language: "en", temperature: "0", "timestamp_granularities[]": ["word", "segment"] }),
-    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a01", {
+    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a01", transcriptionVerboseJson({
       task: "transcribe", language: "english", duration: 2.664, text: SPEECH, words,
       segments: [{ id: 0, seek: 0, start: 0.0, end: 2.6, text: ` ${SPEECH}`, tokens: [50364, 10702, 49945, 4919, 6218, 666, 2487, 293, 646, 797, 13, 50494], temperature: 0.0, avg_logprob: -0.2412, compression_ratio: 0.9423, no_speech_prob: 0.0121 }],
       usage: { type: "duration", seconds: 3 }
-    })
+    }))
   }])
 
 write("stt-success-whisper-srt",
@@ -101,11 +119,11 @@ write("stt-success-gpt-4o-transcribe",
   },
   [{
     request: stt("gpt-4o-transcribe", { response_format: "json", language: "en", prompt: "Patchbay is a product name.", temperature: "0.1", "include[]": "logprobs" }, m4a),
-    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a03", {
+    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a03", transcriptionJson({
       text: SPEECH,
       logprobs: SPEECH.split(/(?= )/).map((token, i) => ({ token, logprob: -0.0012 * (i + 1), bytes: [...Buffer.from(token)] })),
       usage: { type: "tokens", input_tokens: 47, input_token_details: { text_tokens: 7, audio_tokens: 40 }, output_tokens: 11, total_tokens: 58 }
-    })
+    }))
   }])
 
 write("stt-success-gpt-transcribe",
@@ -115,10 +133,10 @@ write("stt-success-gpt-transcribe",
     { text: SPEECH, language: "en", usage: { input_tokens: 42, output_tokens: 11, total_tokens: 53, audio_tokens: 40 } }),
   [{
     request: stt("gpt-transcribe", { response_format: "json", "languages[]": ["en", "fr"], "keywords[]": "Patchbay" }),
-    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a04", {
+    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a04", transcriptionJson({
       text: SPEECH, languages: [{ code: "en" }],
       usage: { type: "tokens", input_tokens: 42, input_token_details: { text_tokens: 2, audio_tokens: 40 }, output_tokens: 11, total_tokens: 53 }
-    })
+    }))
   }])
 
 const DIARIZED_TEXT = "agent: Patchbay turns speech into\nagent: text and back again."
@@ -132,14 +150,14 @@ write("stt-success-diarize",
       response_format: "diarized_json", language: "en", chunking_strategy: "auto",
       "known_speaker_names[]": "agent", "known_speaker_references[]": "data:audio/wav;base64,UklGRiQAAABXQVZFZm10IBAAAAABAAEAgD4AAAB9AAACABAAZGF0YQAAAAA="
     }),
-    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a05", {
+    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a05", transcriptionDiarizedJson({
       task: "transcribe", duration: 2.664, text: DIARIZED_TEXT,
       segments: [
         { type: "transcript.text.segment", id: "seg_001", start: 0.0, end: 1.38, text: "Patchbay turns speech into", speaker: "agent" },
         { type: "transcript.text.segment", id: "seg_002", start: 1.38, end: 2.6, text: "text and back again.", speaker: "agent" }
       ],
       usage: { type: "duration", seconds: 3 }
-    })
+    }))
   }])
 
 const sttStreamDeltas = ["Patchbay", " turns", " speech", " into text", " and back again."]
@@ -157,8 +175,8 @@ write("stt-success-stream",
       body: {
         type: "sse",
         chunks: [
-          ...sttStreamDeltas.map((delta, i) => ({ data: { type: "transcript.text.delta", delta }, ...(i === 0 ? {} : { delay_ms: 15 }) })),
-          { data: { type: "transcript.text.done", text: SPEECH, usage: { input_tokens: 36, input_token_details: { text_tokens: 0, audio_tokens: 36 }, output_tokens: 12, total_tokens: 48 } }, delay_ms: 10 }
+          ...sttStreamDeltas.map((delta, i) => ({ data: transcriptionEvent({ type: "transcript.text.delta", delta }), ...(i === 0 ? {} : { delay_ms: 15 }) })),
+          { data: transcriptionEvent({ type: "transcript.text.done", text: SPEECH, usage: { input_tokens: 36, input_token_details: { text_tokens: 0, audio_tokens: 36 }, output_tokens: 12, total_tokens: 48 } }), delay_ms: 10 }
         ]
       }
     }
@@ -178,17 +196,17 @@ write("stt-success-stream-diarize",
       body: {
         type: "sse",
         chunks: [
-          { data: { type: "transcript.text.delta", delta: "Patchbay turns speech into", segment_id: "seg_001" } },
-          { data: { type: "transcript.text.segment", id: "seg_001", start: 0.0, end: 1.38, text: "Patchbay turns speech into", speaker: "A" }, delay_ms: 10 },
-          { data: { type: "transcript.text.delta", delta: " text and back again.", segment_id: "seg_002" }, delay_ms: 10 },
-          { data: { type: "transcript.text.segment", id: "seg_002", start: 1.38, end: 2.6, text: "text and back again.", speaker: "A" }, delay_ms: 10 },
-          { data: { type: "transcript.text.done", text: SPEECH }, delay_ms: 5 }
+          { data: transcriptionEvent({ type: "transcript.text.delta", delta: "Patchbay turns speech into", segment_id: "seg_001" }) },
+          { data: transcriptionEvent({ type: "transcript.text.segment", id: "seg_001", start: 0.0, end: 1.38, text: "Patchbay turns speech into", speaker: "A" }), delay_ms: 10 },
+          { data: transcriptionEvent({ type: "transcript.text.delta", delta: " text and back again.", segment_id: "seg_002" }), delay_ms: 10 },
+          { data: transcriptionEvent({ type: "transcript.text.segment", id: "seg_002", start: 1.38, end: 2.6, text: "text and back again.", speaker: "A" }), delay_ms: 10 },
+          { data: transcriptionEvent({ type: "transcript.text.done", text: SPEECH }), delay_ms: 5 }
         ]
       }
     }
   }])
 
-const sttError = (name, description, kase, response, expect) =>
+const sttError = (name: string, description: string, kase: string, response: Response, expect?: Json) =>
   write(name, description, sttScenario(kase, { model: "whisper-1", language: "en" }, expect), [{ request: stt("whisper-1", { response_format: "verbose_json", language: "en" }), response }])
 
 sttError("stt-unauthorized", "A revoked key: 401 invalid_api_key (the message's masked key never reaches the error unredacted).", "unauthorized",
@@ -214,8 +232,8 @@ write("stt-stream-error",
       status: 200,
       headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_stt_drop") },
       body: { type: "sse", chunks: [
-        { data: { type: "transcript.text.delta", delta: "Patchbay" } },
-        { data: { type: "transcript.text.delta", delta: " turns" }, delay_ms: 10 },
+        { data: transcriptionEvent({ type: "transcript.text.delta", delta: "Patchbay" }) },
+        { data: transcriptionEvent({ type: "transcript.text.delta", delta: " turns" }), delay_ms: 10 },
         { error: "connection reset by peer", delay_ms: 10 }
       ] }
     }
@@ -230,8 +248,8 @@ write("stt-stream-error-event",
       status: 200,
       headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_stt_event") },
       body: { type: "sse", chunks: [
-        { data: { type: "transcript.text.delta", delta: "Patchbay" } },
-        { data: { type: "error", error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: "server_error" } }, delay_ms: 10 }
+        { data: transcriptionEvent({ type: "transcript.text.delta", delta: "Patchbay" }) },
+        { data: errorEvent({ type: "error", error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: "server_error" } }), delay_ms: 10 }
       ] }
     }
   }])
@@ -241,33 +259,24 @@ write("stt-stream-error-event",
 // ---------------------------------------------------------------------------------------------
 const HELLO = "Hello from Patchbay."
 const durations = { mp3: 1.536, aac: 1.536, opus: 1.484583, flac: 1.484583, wav: 1.484583, pcm: 1.484583 }
-const contentTypes = { mp3: "audio/mpeg", opus: "audio/ogg", aac: "audio/aac", flac: "audio/flac", wav: "audio/wav", pcm: "audio/pcm" }
-const ttsScenario = (kase, request, expect) => ({ capability: "tts", case: kase, request: { text: HELLO, ...request }, ...(expect ? { expect } : {}) })
-const speech = (body) => json("/audio/speech", { input: HELLO, ...body })
-const thirds = (rel, parts = 3, delay = 30) => {
+const contentTypes: Record<string, string> = { mp3: "audio/mpeg", opus: "audio/ogg", aac: "audio/aac", flac: "audio/flac", wav: "audio/wav", pcm: "audio/pcm" }
+const ttsScenario = (kase: string, request: Json, expect?: Json): Json => ({ capability: "tts", case: kase, request: { text: HELLO, ...request }, ...(expect ? { expect } : {}) })
+const speech = (body: Json) => json("/audio/speech", { input: HELLO, ...body })
+const thirds = (rel: string, parts = 3, delay = 30): Array<Cassette.BinaryChunk> => {
   const size = file(rel).length
   const step = Math.ceil(size / parts / 2) * 2 // even offsets keep pcm frames whole
-  const out = []
+  const out: Array<Cassette.BinaryChunk> = []
   for (let start = 0, i = 0; start < size; start += step, i++) {
     out.push({ file: rel, start, end: Math.min(size, start + step), ...(i === 0 ? {} : { delay_ms: delay }) })
   }
   return out
 }
-const binary = (format, id, chunks) => ({
+const binary = (format: string, id: string, chunks: ReadonlyArray<Cassette.BinaryChunk>): Response => ({
   status: 200,
-  headers: { "content-type": contentTypes[format], "transfer-encoding": "chunked", ...headers(id) },
+  headers: { "content-type": contentTypes[format] ?? "application/octet-stream", "transfer-encoding": "chunked", ...headers(id) },
   body: { type: "binary", chunks }
 })
-const sseAudio = (rel, id, usage, parts = 3) => {
-  const bytes = file(rel)
-  const step = Math.ceil(bytes.length / parts)
-  const chunks = []
-  for (let start = 0, i = 0; start < bytes.length; start += step, i++) {
-    chunks.push({ data: { type: "speech.audio.delta", audio: b64(bytes.subarray(start, start + step)) }, ...(i === 0 ? {} : { delay_ms: 25 }) })
-  }
-  chunks.push({ data: { type: "speech.audio.done", usage }, delay_ms: 5 })
-  return { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", ...headers(id) }, body: { type: "sse", chunks } }
-}
+const sseAudio = (rel: string, id: string, usage: SpeechUsage, parts = 3): Response => speechSse(file(rel), id, usage, parts)
 const tokens = { input_tokens: 14, output_tokens: 101, total_tokens: 115 }
 
 write("tts-success-mp3",
@@ -312,7 +321,7 @@ write("tts-success-pcm",
     { characters: 20, duration_seconds: durations.pcm, usage: { characters: 20 } }),
   [{ request: speech({ model: "tts-1", voice: "echo", response_format: "pcm" }), response: binary("pcm", "req_tts_0007", thirds("audio/hello.pcm")) }])
 
-const ttsError = (name, description, kase, response, expect) =>
+const ttsError = (name: string, description: string, kase: string, response: Response, expect?: Json) =>
   write(name, description, ttsScenario(kase, { model: "tts-1", voice: "alloy", output_format: "mp3" }, expect),
     [{ request: speech({ model: "tts-1", voice: "alloy", response_format: "mp3" }), response }])
 
@@ -339,8 +348,8 @@ write("tts-stream-error-sse",
       status: 200,
       headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_tts_event") },
       body: { type: "sse", chunks: [
-        { data: { type: "speech.audio.delta", audio: b64(file("audio/hello.mp3").subarray(0, 3152)) } },
-        { data: { type: "error", error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: "server_error" } }, delay_ms: 10 }
+        { data: speechEvent({ type: "speech.audio.delta", audio: b64(file("audio/hello.mp3").subarray(0, 3152)) }) },
+        { data: errorEvent({ type: "error", error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: "server_error" } }), delay_ms: 10 }
       ] }
     }
   }])
@@ -348,10 +357,7 @@ write("tts-stream-error-sse",
 // ---------------------------------------------------------------------------------------------
 // LLM
 // ---------------------------------------------------------------------------------------------
-const chunk = (id, model, choices, usage) => ({ id, object: "chat.completion.chunk", created: 1764115200, model, system_fingerprint: "fp_3f58d112f7", service_tier: "default", choices, ...(usage === undefined ? {} : { usage }), obfuscation: "x1Yz" })
-const choice = (delta, finish_reason = null) => ({ index: 0, delta, logprobs: null, finish_reason })
-const chatRequest = (body) => json("/chat/completions", { ...body, stream: true, stream_options: { include_usage: true } })
-const sse = (id, chunks) => ({ status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", ...headers(id) }, body: { type: "sse", chunks } })
+const chatRequest = (body: Json) => json("/chat/completions", { ...body, stream: true, stream_options: { include_usage: true } })
 const llmMessages = [{ role: "system", content: "You are a concise assistant." }, { role: "user", content: "Say hello in one sentence." }]
 const textUsage = { prompt_tokens: 24, completion_tokens: 9, total_tokens: 33, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } }
 const C1 = "chatcmpl-Bp3xYz1"
@@ -374,7 +380,7 @@ write("llm-success-text",
 const weather = { type: "function", function: { name: "get_weather", description: "The current weather in a city.", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false }, strict: true } }
 const toolMessages = [{ role: "user", content: "What is the weather in Paris and in Rome?" }]
 const C2 = "chatcmpl-Bp3xYz2"
-const tc = (index, extra) => ({ index, ...extra })
+const tc = <E extends object>(index: number, extra: E) => ({ index, ...extra })
 write("llm-success-tools",
   "gpt-4.1-mini calling two tools in parallel: each call's first fragment has its id and name, the arguments follow in pieces by index; finish_reason tool_calls; then usage.",
   { capability: "llm", case: "success", request: { model: "gpt-4.1-mini", messages: toolMessages, tools: [weather], provider_options: { openai: { tool_choice: "auto", parallel_tool_calls: true } } },
@@ -394,7 +400,7 @@ write("llm-success-tools",
   }])
 
 const hi = [{ role: "user", content: "Say hello in one sentence." }]
-const llmError = (name, description, kase, response, expect, model = "gpt-4.1") =>
+const llmError = (name: string, description: string, kase: string, response: Response, expect?: Json, model = "gpt-4.1") =>
   write(name, description, { capability: "llm", case: kase, request: { model, messages: hi }, ...(expect ? { expect } : {}) },
     [{ request: chatRequest({ model, messages: hi }), response }])
 
@@ -418,7 +424,7 @@ write("llm-stream-error",
     response: sse("req_llm_event", [
       { data: chunk(C3, "gpt-4.1-2025-04-14", [choice({ role: "assistant", content: "Hello" })], null) },
       { data: chunk(C3, "gpt-4.1-2025-04-14", [choice({ content: " there" })], null), delay_ms: 10 },
-      { data: { error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } }, delay_ms: 10 }
+      { data: errorEvent({ error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } }), delay_ms: 10 }
     ])
   }])
 
@@ -447,7 +453,7 @@ write("image-success",
     expect: { images: 1, usage: { input_tokens: 12, output_tokens: 272, total_tokens: 284 } } },
   [{
     request: json("/images/generations", { model: "gpt-image-1", prompt: PROMPT, size: "1024x1024", quality: "low", background: "opaque", output_format: "png" }),
-    response: ok("req_img_0001", { created: 1764115200, data: [{ b64_json: b64(fox) }], background: "opaque", output_format: "png", size: "1024x1024", quality: "low", usage: imageUsage })
+    response: ok("req_img_0001", imagesResponse({ created: 1764115200, data: [{ b64_json: b64(fox) }], background: "opaque", output_format: "png", size: "1024x1024", quality: "low", usage: imageUsage }))
   }])
 
 write("image-edit",
@@ -455,10 +461,10 @@ write("image-edit",
   undefined,
   [{
     request: multipart("/images/edits", { model: "gpt-image-1", prompt: "make it winter", size: "1024x1024", input_fidelity: "high", "image[]": ref("images/fox-input.png", "image/png") }),
-    response: ok("req_img_edit", { created: 1764115300, data: [{ b64_json: b64(edited) }], background: "opaque", output_format: "png", size: "1024x1024", quality: "medium", usage: { total_tokens: 420, input_tokens: 148, output_tokens: 272, input_tokens_details: { text_tokens: 4, image_tokens: 144 }, output_tokens_details: { image_tokens: 272, text_tokens: 0 } } })
+    response: ok("req_img_edit", imagesResponse({ created: 1764115300, data: [{ b64_json: b64(edited) }], background: "opaque", output_format: "png", size: "1024x1024", quality: "medium", usage: { total_tokens: 420, input_tokens: 148, output_tokens: 272, input_tokens_details: { text_tokens: 4, image_tokens: 144 }, output_tokens_details: { image_tokens: 272, text_tokens: 0 } } }))
   }])
 
-const imageError = (name, description, kase, response, expect) =>
+const imageError = (name: string, description: string, kase: string, response: Response, expect?: Json) =>
   write(name, description, { capability: "image", case: kase, request: { model: "gpt-image-1", prompt: PROMPT }, ...(expect ? { expect } : {}) },
     [{ request: json("/images/generations", { model: "gpt-image-1", prompt: PROMPT }), response }])
 
@@ -479,13 +485,13 @@ imageError("image-unavailable", "500 server_error.", "unavailable", fail(500, "r
 // The seed's examples through the pipeline (no battery scenario; several interactions each)
 // ---------------------------------------------------------------------------------------------
 mkdirSync(path.join(OUT, "seed"), { recursive: true })
-const writeSeed = (name, description, interactions) => {
+const writeSeed = (name: string, description: string, interactions: ReadonlyArray<Interaction>): void => {
   save(path.join(OUT, "seed", `${name}.json`), { version: 1, source: "synthesized", description, interactions })
   count++
 }
-const seedRef = (rel, type) => ref(rel, type)
-const seedStt = (model, fields) => multipart("/audio/transcriptions", { model, ...fields, file: seedRef("audio/speech.mp3", "audio/mpeg") })
-const replyStream = (id, model, text, usage) => sse(id, [
+const seedRef = (rel: string, type: string) => ref(rel, type)
+const seedStt = (model: string, fields: Cassette.MultipartFields) => multipart("/audio/transcriptions", { model, ...fields, file: seedRef("audio/speech.mp3", "audio/mpeg") })
+const replyStream = (id: string, model: string, text: string, usage: CompletionUsage) => sse(id, [
   { data: chunk(id, model, [choice({ role: "assistant", content: "", refusal: null })], null) },
   ...text.split(/(?<= )/).map((content) => ({ data: chunk(id, model, [choice({ content })], null), delay_ms: 5 })),
   { data: chunk(id, model, [choice({}, "stop")], null) },
@@ -494,8 +500,8 @@ const replyStream = (id, model, text, usage) => sse(id, [
 ])
 const REPLY1 = "It turns what you say into text, and text back into speech."
 const REPLY = "Hello from Patchbay."
-const u = (p, c) => ({ prompt_tokens: p, completion_tokens: c, total_tokens: p + c })
-const helloSse = (id, voice) => ({
+const u = (p: number, c: number) => ({ prompt_tokens: p, completion_tokens: c, total_tokens: p + c })
+const helloSse = (id: string, voice: string): Interaction => ({
   request: speech({ model: "gpt-4o-mini-tts", voice, response_format: "mp3", stream_format: "sse" }),
   response: sseAudio("audio/hello.mp3", id, tokens)
 })
@@ -504,7 +510,7 @@ writeSeed("mode1-audio-to-text",
   "The seed's mode 1 (audio in, text out): whisper-1 transcribes user-question.mp3 (here core's speech.mp3), gpt-4.1 answers.",
   [
     { request: seedStt("whisper-1", { response_format: "verbose_json", language: "en" }),
-      response: ok("req_seed_1_stt", { task: "transcribe", language: "english", duration: 2.664, text: SPEECH, segments: [{ id: 0, seek: 0, start: 0, end: 2.6, text: ` ${SPEECH}`, tokens: [50364, 13], temperature: 0, avg_logprob: -0.24, compression_ratio: 0.94, no_speech_prob: 0.01 }], usage: { type: "duration", seconds: 3 } }) },
+      response: ok("req_seed_1_stt", transcriptionVerboseJson({ task: "transcribe", language: "english", duration: 2.664, text: SPEECH, segments: [{ id: 0, seek: 0, start: 0, end: 2.6, text: ` ${SPEECH}`, tokens: [50364, 13], temperature: 0, avg_logprob: -0.24, compression_ratio: 0.94, no_speech_prob: 0.01 }], usage: { type: "duration", seconds: 3 } })) },
     { request: chatRequest({ model: "gpt-4.1", messages: [{ role: "user", content: SPEECH }] }), response: replyStream("chatcmpl-seed1", "gpt-4.1-2025-04-14", REPLY1, u(18, 14)) }
   ])
 
@@ -520,9 +526,9 @@ writeSeed("mode3-audio-to-audio",
   [
     { request: seedStt("gpt-4o-transcribe", { response_format: "json", language: "en", stream: "true" }),
       response: { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_seed_3_stt") }, body: { type: "sse", chunks: [
-        { data: { type: "transcript.text.delta", delta: "Patchbay turns speech" } },
-        { data: { type: "transcript.text.delta", delta: " into text and back again." }, delay_ms: 5 },
-        { data: { type: "transcript.text.done", text: SPEECH, usage: { type: "tokens", input_tokens: 40, input_token_details: { text_tokens: 0, audio_tokens: 40 }, output_tokens: 11, total_tokens: 51 } } }
+        { data: transcriptionEvent({ type: "transcript.text.delta", delta: "Patchbay turns speech" }) },
+        { data: transcriptionEvent({ type: "transcript.text.delta", delta: " into text and back again." }), delay_ms: 5 },
+        { data: transcriptionEvent({ type: "transcript.text.done", text: SPEECH, usage: { type: "tokens", input_tokens: 40, input_token_details: { text_tokens: 0, audio_tokens: 40 }, output_tokens: 11, total_tokens: 51 } }) }
       ] } } },
     { request: chatRequest({ model: "gpt-4.1", messages: [{ role: "user", content: SPEECH }] }), response: replyStream("chatcmpl-seed3", "gpt-4.1-2025-04-14", REPLY, u(18, 5)) },
     helloSse("req_seed_3_tts", "coral")
@@ -533,8 +539,8 @@ writeSeed("streaming",
   [
     { request: seedStt("gpt-4o-mini-transcribe", { response_format: "json", language: "en", stream: "true" }),
       response: { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_seed_4_stt") }, body: { type: "sse", chunks: [
-        ...sttStreamDeltas.map((delta, i) => ({ data: { type: "transcript.text.delta", delta }, ...(i === 0 ? {} : { delay_ms: 5 }) })),
-        { data: { type: "transcript.text.done", text: SPEECH, usage: { type: "tokens", input_tokens: 36, input_token_details: { text_tokens: 0, audio_tokens: 36 }, output_tokens: 12, total_tokens: 48 } } }
+        ...sttStreamDeltas.map((delta, i) => ({ data: transcriptionEvent({ type: "transcript.text.delta", delta }), ...(i === 0 ? {} : { delay_ms: 5 }) })),
+        { data: transcriptionEvent({ type: "transcript.text.done", text: SPEECH, usage: { type: "tokens", input_tokens: 36, input_token_details: { text_tokens: 0, audio_tokens: 36 }, output_tokens: 12, total_tokens: 48 } }) }
       ] } } },
     { request: chatRequest({ model: "gpt-4.1", messages: [{ role: "user", content: SPEECH }] }), response: replyStream("chatcmpl-seed4", "gpt-4.1-2025-04-14", REPLY, u(18, 5)) },
     helloSse("req_seed_4_tts", "alloy")

@@ -1,11 +1,11 @@
 // Synthesizes `seed/mixed-example.json`: the seed's mixed example (ElevenLabs scribe_v2 with
 // diarize and word timestamps → OpenAI gpt-4.1 → OpenAI gpt-4o-mini-tts, voice coral, mp3,
 // instructions "Calm and professional") as the wire sees it, for `../../Pipeline.test.ts`.
-// Shapes as in adapters/openai/test/cassettes/synthesize.mjs (OpenAI's OpenAPI spec) and
-// ../stt-success.json (ElevenLabs' SpeechToTextChunkResponseModel). The reply's speech is real:
+// OpenAI's bodies come from adapters/openai/test/support/FakeUpstream.ts (checked against that
+// adapter's wire schemas, as its own cassettes are); ElevenLabs' response is ../stt-success.json's. The reply's speech is real:
 // espeak-ng then ffmpeg at 24 kHz mono, 48 kbit/s (OpenAI's rate; the recipe of openai's
 // audio/hello.mp3), written to ../audio/seed-reply-*.mp3 when missing and reused afterwards.
-// Run `node test/cassettes/seed/synthesize.mjs` from adapters/elevenlabs (needs espeak-ng and
+// Run `node test/cassettes/seed/synthesize.ts` from adapters/elevenlabs (needs espeak-ng and
 // ffmpeg only when the mp3 files are missing); a "recorded" cassette is never overwritten.
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as OpenAI from "../../../../openai/test/support/FakeUpstream.ts"
 
 const SEED = path.dirname(fileURLToPath(import.meta.url))
 const CASSETTES = path.dirname(SEED)
@@ -26,7 +27,7 @@ const REPLY = SENTENCES.join(" ")
 const INSTRUCTIONS = "Calm and professional"
 
 /** The mp3 of a sentence: made once with espeak-ng and ffmpeg, then reused. */
-const speechMp3 = (rel, text) => {
+const speechMp3 = (rel: string, text: string): Buffer => {
   const file = path.join(CASSETTES, rel)
   if (!existsSync(file)) {
     const dir = mkdtempSync(path.join(tmpdir(), "patchbay-seed-"))
@@ -41,11 +42,10 @@ const speechMp3 = (rel, text) => {
   return readFileSync(file)
 }
 
-const ref = (rel, content_type) => {
+const ref = (rel: string, content_type: string) => {
   const bytes = readFileSync(path.join(CASSETTES, rel))
   return { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, filename: path.basename(rel), content_type }
 }
-const b64 = (buf) => Buffer.from(buf).toString("base64")
 
 // ---------------------------------------------------------------------------------------------
 // ElevenLabs: the seed's STT options exactly (diarize, word timestamps) on the same upload as
@@ -76,14 +76,11 @@ if (elSuccess.body.json.text !== TRANSCRIPT) throw new Error("stt-success.json n
 // ---------------------------------------------------------------------------------------------
 // OpenAI: the chat completion stream and one speech request per sentence chunk
 // ---------------------------------------------------------------------------------------------
-const BASE = "https://api.openai.com/v1"
-const json = (p, body) => ({ method: "POST", url: `${BASE}${p}`, headers: { "content-type": "application/json" }, body: { type: "json", json: body } })
-const headers = (id) => ({ "x-request-id": id, "openai-processing-ms": "412" })
-const sse = (id, chunks) => ({ status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", ...headers(id) }, body: { type: "sse", chunks } })
+const { choice, request, sse, speechSse } = OpenAI
+const json = request.json
 const CHAT = "chatcmpl-seedmixed"
 const MODEL = "gpt-4.1-2025-04-14"
-const chunk = (choices, usage) => ({ id: CHAT, object: "chat.completion.chunk", created: 1764115200, model: MODEL, system_fingerprint: "fp_3f58d112f7", service_tier: "default", choices, ...(usage === undefined ? {} : { usage }), obfuscation: "x1Yz" })
-const choice = (delta, finish_reason = null) => ({ index: 0, delta, logprobs: null, finish_reason })
+const chunk = (choices: ReadonlyArray<OpenAI.Choice>, usage: OpenAI.CompletionUsage | null) => OpenAI.chunk(CHAT, MODEL, choices, usage)
 
 const chat = {
   request: json("/chat/completions", { model: "gpt-4.1", messages: [{ role: "user", content: TRANSCRIPT }], stream: true, stream_options: { include_usage: true } }),
@@ -97,19 +94,10 @@ const chat = {
 }
 
 /** gpt-4o-mini-tts streams server-sent events (the adapter's default for it): base64 deltas, then the usage. */
-const speech = (text, mp3, id, usage) => {
-  const parts = 2
-  const step = Math.ceil(mp3.length / parts)
-  const chunks = []
-  for (let start = 0, i = 0; start < mp3.length; start += step, i++) {
-    chunks.push({ data: { type: "speech.audio.delta", audio: b64(mp3.subarray(start, start + step)) }, ...(i === 0 ? {} : { delay_ms: 25 }) })
-  }
-  chunks.push({ data: { type: "speech.audio.done", usage }, delay_ms: 5 })
-  return {
-    request: json("/audio/speech", { model: "gpt-4o-mini-tts", input: text, voice: "coral", response_format: "mp3", instructions: INSTRUCTIONS, stream_format: "sse" }),
-    response: sse(id, chunks)
-  }
-}
+const speech = (text: string, mp3: Uint8Array, id: string, usage: OpenAI.SpeechUsage) => ({
+  request: json("/audio/speech", { model: "gpt-4o-mini-tts", input: text, voice: "coral", response_format: "mp3", instructions: INSTRUCTIONS, stream_format: "sse" }),
+  response: speechSse(mp3, id, usage, 2)
+})
 
 const tts = SENTENCES.map((text, i) =>
   speech(text, speechMp3(`audio/seed-reply-${i + 1}.mp3`, text), `req_seed_mixed_tts_${i + 1}`,
@@ -121,7 +109,7 @@ if (existsSync(OUT) && JSON.parse(readFileSync(OUT, "utf8")).source === "recorde
   writeFileSync(OUT, `${JSON.stringify({
     version: 1,
     source: "synthesized",
-    description: "The seed's mixed example through the pipeline: ElevenLabs scribe_v2 (diarize, word timestamps; the upload and response of stt-success.json, without its extra options) transcribes audio/dialogue.mp3, OpenAI gpt-4.1 answers in two sentences, and gpt-4o-mini-tts speaks each sentence chunk with the voice coral in mp3 with the instructions \"Calm and professional\". The speech bytes are espeak-ng audio encoded with ffmpeg (audio/seed-reply-*.mp3); written by seed/synthesize.mjs.",
+    description: "The seed's mixed example through the pipeline: ElevenLabs scribe_v2 (diarize, word timestamps; the upload and response of stt-success.json, without its extra options) transcribes audio/dialogue.mp3, OpenAI gpt-4.1 answers in two sentences, and gpt-4o-mini-tts speaks each sentence chunk with the voice coral in mp3 with the instructions \"Calm and professional\". The speech bytes are espeak-ng audio encoded with ffmpeg (audio/seed-reply-*.mp3); written by seed/synthesize.ts.",
     interactions: [elStt, chat, ...tts]
   }, null, 2)}\n`)
   console.log("wrote seed/mixed-example.json")
