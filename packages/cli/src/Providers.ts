@@ -9,8 +9,7 @@
  *
  * @since 0.1.0
  */
-import { REPLAY_API_KEY, replayFetch, type ReplayFetch, type TransportLogEntry } from "@patchbay/conformance"
-import { Cassette } from "@patchbay/conformance"
+import { Cassette, REPLAY_API_KEY, replayFetch, type ReplayFetch, type TransportLogEntry } from "@patchbay/conformance/cassette"
 import { type Capability, type PatchbayProvider, UnknownProvider } from "@patchbay/core"
 import { Effect } from "effect"
 import { existsSync, statSync } from "node:fs"

@@ -5,7 +5,7 @@
  * internet), `--replay` forces replay, and the shipped cassettes are what the adapters send
  * today (regenerated and compared).
  */
-import { Cassette } from "@patchbay/conformance"
+import { Cassette } from "@patchbay/conformance/cassette"
 import { Audio } from "@patchbay/core"
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs"
 import * as path from "node:path"
