@@ -23,33 +23,15 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import { mkdirSync, writeFileSync } from "node:fs"
-import * as path from "node:path"
 import { afterAll, beforeAll, describe, it } from "vitest"
 import * as Cassette from "./Cassette.ts"
 import { type CheckGroup, type CheckResult, checksFor, runCheck } from "./Checks.ts"
 import { isRecordMode, recordSubject } from "./Record.ts"
-import { RESULTS_VARIABLE } from "./Report.ts"
+import { RESULTS_VARIABLE, writeResults } from "./Results.ts"
 import { type ConformanceOptions, makeSubject, type Subject } from "./Subject.ts"
 
-
-/** What one battery run writes for the report. @category models */
-export interface ResultsFile {
-  readonly adapter: string
-  readonly mode: "http" | "in-process"
-  readonly results: ReadonlyArray<CheckResult>
-}
-
-/** A file name for an adapter's results. */
-export const resultsFileName = (adapter: string): string => `${adapter.replace(/[^A-Za-z0-9._-]+/g, "-")}.json`
-
-/** Writes a run's results where the report command collects them. */
-export const writeResults = (dir: string, file: ResultsFile): string => {
-  mkdirSync(dir, { recursive: true })
-  const target = path.join(dir, resultsFileName(file.adapter))
-  writeFileSync(target, `${JSON.stringify(file, null, 2)}\n`)
-  return target
-}
+export { resultsFileName, writeResults } from "./Results.ts"
+export type { ResultsFile } from "./Results.ts"
 
 const groups = (subject: Subject): ReadonlyMap<CheckGroup, ReturnType<typeof checksFor>> => {
   const out = new Map<CheckGroup, Array<ReturnType<typeof checksFor>[number]>>()

@@ -12,11 +12,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import type { ResultsFile } from "./Battery.ts"
+import { RESULTS_VARIABLE, type ResultsFile } from "./Results.ts"
 import { type CheckGroup, type CheckResult, checks } from "./Checks.ts"
 
-/** The environment variable naming the directory batteries write their results to. */
-export const RESULTS_VARIABLE = "PATCHBAY_CONFORMANCE_RESULTS"
+export { RESULTS_VARIABLE } from "./Results.ts"
 
 /** Which test files the report runs: vitest's file filter. */
 export const TEST_FILTER = "conformance.test"
