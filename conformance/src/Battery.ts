@@ -2,8 +2,9 @@
  * The battery: one call in an adapter's test file registers the whole conformance suite as
  * vitest tests — a `describe` per capability the provider declares (then `process`), an `it` per
  * check, starting with the `validate` hook. A check that does not apply (no cassette for it, an
- * in-process provider, a model that does not stream) is still registered, as a passing test
- * named "not applicable: <reason>", so nothing is skipped silently. With
+ * in-process provider, a model that does not stream) is registered as a skipped test named
+ * "<check>: skipped: <reason>", so nothing passes without having run and nothing disappears
+ * silently; the report lists it as skipped with the reason. With
  * `PATCHBAY_CONFORMANCE_RESULTS=<dir>` each run writes its rows to `<dir>/<adapter>.json` for
  * `pnpm conformance:report`.
  *
@@ -44,12 +45,14 @@ const groups = (subject: Subject): ReadonlyMap<CheckGroup, ReturnType<typeof che
 }
 
 /**
- * The four functions of a test runner the battery registers with: vitest's by default; any
- * runner with the same shape (bun:test, node:test adapters) or a recording fake in tests.
+ * The functions of a test runner the battery registers with: vitest's by default; any runner
+ * with the same shape (bun:test, node:test adapters) or a recording fake in tests. `skip`
+ * registers a test that does not run (vitest's `it.skip`): a check that does not apply.
  */
 export interface TestApi {
   readonly describe: (name: string, body: () => void) => void
   readonly it: (name: string, body: () => unknown, timeout?: number) => void
+  readonly skip: (name: string, body: () => unknown) => void
   readonly beforeAll: (body: () => unknown, timeout?: number) => void
   readonly afterAll: (body: () => unknown) => void
 }
@@ -82,18 +85,17 @@ export const registerBattery = (
       api.describe(group, () => {
         for (const check of list) {
           const plan = check.plan(subject)
-          if (plan._tag === "NotApplicable") {
-            api.it(`${check.name}: not applicable: ${plan.reason}`, () => {
-              results.push({
-                adapter: subject.name,
-                group,
-                check: check.name,
-                title: check.title,
-                status: "not_applicable",
-                detail: plan.reason,
-                cassettes: []
-              })
+          if (plan._tag === "Skip") {
+            results.push({
+              adapter: subject.name,
+              group,
+              check: check.name,
+              title: check.title,
+              status: "skipped",
+              detail: plan.reason,
+              cassettes: []
             })
+            api.skip(`${check.name}: skipped: ${plan.reason}`, () => {})
             continue
           }
           api.it(`${check.name}: ${check.title}`, async () => {
@@ -121,4 +123,4 @@ export const registerBattery = (
  * @category running
  */
 export const runConformance = (options: ConformanceOptions): void =>
-  registerBattery(options, { describe, it, beforeAll, afterAll })
+  registerBattery(options, { describe, it, skip: it.skip, beforeAll, afterAll })

@@ -84,7 +84,7 @@ export const byId = (id: string): Check => {
 export const runCheck = async (check: Check, subject: Subject): Promise<CheckResult> => {
   const plan = check.plan(subject)
   const base = { adapter: subject.name, group: check.group, check: check.name, title: check.title }
-  if (plan._tag === "NotApplicable") return { ...base, status: "not_applicable", detail: plan.reason, cassettes: [] }
+  if (plan._tag === "Skip") return { ...base, status: "skipped", detail: plan.reason, cassettes: [] }
   const cassettes = plan.cassettes.map((c) => c.name)
   const verdict = await Effect.runPromise(check.run(subject, plan.cassettes).pipe(
     Effect.timeoutOption(subject.timeoutMs),

@@ -17,7 +17,7 @@ import { failureOf, outputsOf, type Played, play, type ScenarioProblem } from ".
 export type CheckGroup = Capability | "process"
 
 /** A check's verdict. @category models */
-export type CheckStatus = "pass" | "fail" | "not_applicable"
+export type CheckStatus = "pass" | "fail" | "skipped"
 
 /** One row of the report. @category models */
 export interface CheckResult {
@@ -33,10 +33,10 @@ export interface CheckResult {
   readonly cassettes: ReadonlyArray<string>
 }
 
-/** Which cassettes a check plays, or why it does not apply. @category models */
+/** Which cassettes a check plays, or why it does not apply (the battery then skips it, with that reason). @category models */
 export type Plan =
   | { readonly _tag: "Run"; readonly cassettes: ReadonlyArray<LoadedCassette> }
-  | { readonly _tag: "NotApplicable"; readonly reason: string }
+  | { readonly _tag: "Skip"; readonly reason: string }
 
 /** A check failed; the message says what is wrong and how to fix it. @category errors */
 export class CheckFailed extends Data.TaggedError("CheckFailed")<{ readonly message: string }> {}
@@ -59,14 +59,15 @@ export const ensure = (condition: boolean, message: () => string): Effect.Effect
   condition ? Effect.void : failWith(message())
 
 export const run = (cassettes: ReadonlyArray<LoadedCassette>): Plan => ({ _tag: "Run", cassettes })
-export const notApplicable = (reason: string): Plan => ({ _tag: "NotApplicable", reason })
+/** A check that does not apply to the subject: a skipped test whose name gives the reason. */
+export const skip = (reason: string): Plan => ({ _tag: "Skip", reason })
 
 export const successes = (subject: Subject, capability: Capability) => cassettesFor(subject, capability, "success")
 
 /** Plans a check over the success cassettes of a capability. */
 export const overSuccesses = (capability: Capability, also?: (subject: Subject, cassettes: ReadonlyArray<LoadedCassette>) => Plan | undefined) => (subject: Subject): Plan => {
   const found = successes(subject, capability)
-  if (found.length === 0) return notApplicable(`no ${capability} cassette with case "success"`)
+  if (found.length === 0) return skip(`no ${capability} cassette with case "success"`)
   return also?.(subject, found) ?? run(found)
 }
 

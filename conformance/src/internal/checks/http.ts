@@ -20,7 +20,7 @@ import {
   eachCassette,
   ensure,
   failWith,
-  notApplicable,
+  skip,
   type Plan,
   playCassette,
   run,
@@ -42,9 +42,9 @@ const defaultTags: Partial<Record<ScenarioCase, string>> = {
 }
 
 const httpPlan = (capability: Capability, scenarioCase: ScenarioCase) => (subject: Subject): Plan => {
-  if (subject.mode === "in-process") return notApplicable("in-process provider: no HTTP")
+  if (subject.mode === "in-process") return skip("in-process provider: no HTTP")
   const found = cassettesFor(subject, capability, scenarioCase)
-  return found.length === 0 ? notApplicable(`no ${capability} cassette with case "${scenarioCase}"`) : run(found)
+  return found.length === 0 ? skip(`no ${capability} cassette with case "${scenarioCase}"`) : run(found)
 }
 
 /** The typed error a call must end in, with the vendor fields DESIGN requires. */
@@ -120,12 +120,12 @@ const streamErrorCheck = (capability: Capability): Check =>
     "stream_error",
     "an error mid-stream ends in a typed error after the partial output",
     (subject) => {
-      if (capability === "image") return notApplicable("image generation does not stream")
-      if (capability === "stt" && subject.provider.stt?.transcribeStream === undefined) return notApplicable("the provider does not stream transcripts")
+      if (capability === "image") return skip("image generation does not stream")
+      if (capability === "stt" && subject.provider.stt?.transcribeStream === undefined) return skip("the provider does not stream transcripts")
       const planned = httpPlan(capability, "stream_error")(subject)
-      if (planned._tag === "NotApplicable" || subject.mode === "in-process") return planned
+      if (planned._tag === "Skip" || subject.mode === "in-process") return planned
       const streaming = planned.cassettes.filter((c) => streamingOperation(subject, c))
-      return streaming.length === 0 ? notApplicable("the stream_error cassettes call no streaming operation") : run(streaming)
+      return streaming.length === 0 ? skip("the stream_error cassettes call no streaming operation") : run(streaming)
     },
     Effect.fn(`Checks.${capability}.stream_error`)(function*(subject, cassettes) {
       yield* eachCassette(cassettes, (loaded, scenario) =>
@@ -144,9 +144,9 @@ const abortCheck = (capability: Capability): Check =>
     "abort",
     "interruption aborts the request (seen at the transport)",
     (subject) => {
-      if (subject.mode === "in-process") return notApplicable("in-process provider: no HTTP request to abort")
+      if (subject.mode === "in-process") return skip("in-process provider: no HTTP request to abort")
       const found = successes(subject, capability)
-      return found.length === 0 ? notApplicable(`no ${capability} cassette with case "success"`) : run([found[0] as LoadedCassette])
+      return found.length === 0 ? skip(`no ${capability} cassette with case "success"`) : run([found[0] as LoadedCassette])
     },
     Effect.fn(`Checks.${capability}.abort`)(function*(subject, cassettes) {
       yield* eachCassette(cassettes, (loaded, scenario) =>
@@ -188,9 +188,9 @@ const noRetryCheck = (capability: Capability): Check =>
     "no_retry",
     "the adapter does not retry (one request for a 5xx or a 429)",
     (subject) => {
-      if (subject.mode === "in-process") return notApplicable("in-process provider: no HTTP")
+      if (subject.mode === "in-process") return skip("in-process provider: no HTTP")
       const found = [...cassettesFor(subject, capability, "unavailable"), ...cassettesFor(subject, capability, "rate_limited")]
-      return found.length === 0 ? notApplicable(`no ${capability} cassette with case "unavailable" or "rate_limited"`) : run(found)
+      return found.length === 0 ? skip(`no ${capability} cassette with case "unavailable" or "rate_limited"`) : run(found)
     },
     Effect.fn(`Checks.${capability}.no_retry`)(function*(subject, cassettes) {
       yield* eachCassette(cassettes, (loaded) =>
@@ -206,13 +206,13 @@ const noRetryCheck = (capability: Capability): Check =>
   )
 
 export const httpChecks = (capability: Capability): ReadonlyArray<Check> => [
-  httpCheck(capability, "unauthorized", "401 → AuthenticationFailed"),
+  httpCheck(capability, "unauthorized", "a refused key → AuthenticationFailed"),
   httpCheck(capability, "unknown_model", "an unknown model → UnknownModel"),
-  httpCheck(capability, "too_large", "413 → InputTooLarge"),
-  httpCheck(capability, "invalid_request", "422 → InvalidRequest"),
-  httpCheck(capability, "rate_limited", "429 → RateLimited with retryAfter"),
-  httpCheck(capability, "quota_exceeded", "a quota 429 → QuotaExceeded"),
-  httpCheck(capability, "unavailable", "5xx → ProviderUnavailable"),
+  httpCheck(capability, "too_large", "an over-limit input → InputTooLarge"),
+  httpCheck(capability, "invalid_request", "a rejected request → InvalidRequest"),
+  httpCheck(capability, "rate_limited", "a rate limit → RateLimited, with the vendor's retry-after when it sent one"),
+  httpCheck(capability, "quota_exceeded", "a spent quota or credit → QuotaExceeded"),
+  httpCheck(capability, "unavailable", "a vendor failure (5xx) → ProviderUnavailable"),
   streamErrorCheck(capability),
   abortCheck(capability),
   noRetryCheck(capability)

@@ -4,7 +4,7 @@
 import type { ImageResult } from "@patchbay/core"
 import { Effect } from "effect"
 import { readImage } from "../image.ts"
-import { checkUsage, define, eachCassette, ensure, notApplicable, overSuccesses, playCassette, run, scenarioIn, succeeded } from "./common.ts"
+import { checkUsage, define, eachCassette, ensure, skip, overSuccesses, playCassette, run, scenarioIn, succeeded } from "./common.ts"
 
 const imageOf = (values: ReadonlyArray<unknown>): ImageResult => values[0] as ImageResult
 
@@ -37,7 +37,7 @@ export const imageUsage = define(
   "usage equals what the vendor reported",
   overSuccesses("image", (_, found) => {
     const reported = found.filter((c) => scenarioIn(c).expect?.usage !== undefined)
-    return reported.length === 0 ? notApplicable("no image cassette records usage (the vendor gives none)") : run(reported)
+    return reported.length === 0 ? skip("no image cassette records usage (the vendor gives none)") : run(reported)
   }),
   Effect.fn("Checks.image.usage")(function*(subject, cassettes) {
     yield* eachCassette(cassettes, (loaded, scenario) =>

@@ -5,7 +5,7 @@
 import { combineUsage, type LlmEvent } from "@patchbay/core"
 import { Effect } from "effect"
 import { jsonEqual, show } from "../json.ts"
-import { type CheckFailed, checkUsage, define, eachCassette, ensure, failWith, notApplicable, overSuccesses, playCassette, run, scenarioIn, succeeded } from "./common.ts"
+import { type CheckFailed, checkUsage, define, eachCassette, ensure, failWith, skip, overSuccesses, playCassette, run, scenarioIn, succeeded } from "./common.ts"
 
 const eventsOf = (values: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<LlmEvent>, CheckFailed> =>
   Effect.gen(function*() {
@@ -39,7 +39,7 @@ export const llmToolCalls = define(
   "tool calls arrive whole, their arguments parse as JSON",
   overSuccesses("llm", (_, found) => {
     const calling = found.filter((c) => (scenarioIn(c).expect?.tool_calls?.length ?? 0) > 0)
-    return calling.length === 0 ? notApplicable("no llm cassette expects tool calls") : run(calling)
+    return calling.length === 0 ? skip("no llm cassette expects tool calls") : run(calling)
   }),
   Effect.fn("Checks.llm.tool_calls")(function*(subject, cassettes) {
     yield* eachCassette(cassettes, (loaded, scenario) =>

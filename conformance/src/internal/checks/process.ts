@@ -7,18 +7,18 @@ import { Effect, Fiber } from "effect"
 import type { LoadedCassette } from "../../Cassette.ts"
 import { capabilitiesOf, type Subject } from "../../Subject.ts"
 import { failureOf, outputsOf, play } from "../operations.ts"
-import { type Check, define, describeFailure, eachCassette, ensure, failWith, notApplicable, type Plan, run, successes, waitUntil } from "./common.ts"
+import { type Check, define, describeFailure, eachCassette, ensure, failWith, skip, type Plan, run, successes, waitUntil } from "./common.ts"
 
 const processPlan = (subject: Subject): Plan => {
   if (subject.process === undefined) {
-    return notApplicable(
+    return skip(
       subject.mode === "http"
         ? "HTTP adapter: process checks apply to adapters that run local programs"
         : "no process harness given (runConformance({ process }))"
     )
   }
   const firsts = capabilitiesOf(subject.provider).flatMap((c) => successes(subject, c).slice(0, 1))
-  return firsts.length === 0 ? notApplicable("no success cassette to play") : run(firsts)
+  return firsts.length === 0 ? skip("no success cassette to play") : run(firsts)
 }
 
 const processFailure = (title: string, build: (harness: NonNullable<Subject["process"]>) => PatchbayProvider) =>

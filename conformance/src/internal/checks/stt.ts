@@ -19,7 +19,7 @@ import {
   eachCassette,
   ensure,
   failWith,
-  notApplicable,
+  skip,
   ofType,
   overSuccesses,
   playCassette,
@@ -130,7 +130,7 @@ export const sttTimestamps = define(
   "words, segments and speakers the model offers are kept and consistent",
   overSuccesses("stt", (subject, found) => {
     const offering = found.filter((c) => offersTimestamps(modelOf(subject.provider, scenarioIn(c))))
-    return offering.length === 0 ? notApplicable("the catalogue offers neither word timestamps nor diarization for the recorded models") : run(offering)
+    return offering.length === 0 ? skip("the catalogue offers neither word timestamps nor diarization for the recorded models") : run(offering)
   }),
   Effect.fn("Checks.stt.timestamps")(function*(subject, cassettes) {
     yield* eachCassette(cassettes, (loaded, scenario) =>
@@ -233,7 +233,7 @@ export const sttTooLarge = define(
   overSuccesses("stt", (subject, found) => {
     const first = found[0] as LoadedCassette
     const model = modelOf(subject.provider, scenarioIn(first))
-    return model?.max_input_bytes === undefined ? notApplicable(`the catalogue declares no max_input_bytes for ${scenarioIn(first).request.model}`) : run([first])
+    return model?.max_input_bytes === undefined ? skip(`the catalogue declares no max_input_bytes for ${scenarioIn(first).request.model}`) : run([first])
   }),
   Effect.fn("Checks.stt.refuses_too_large")(function*(subject, cassettes) {
     yield* eachCassette(cassettes, (loaded, scenario) =>
@@ -253,8 +253,8 @@ export const sttUnsupported = define(
   overSuccesses("stt", (subject, found) => {
     const first = found[0] as LoadedCassette
     const model = modelOf(subject.provider, scenarioIn(first))
-    if (model?.input_formats === undefined) return notApplicable(`the catalogue declares no input_formats for ${scenarioIn(first).request.model}`)
-    if (unsupportedSample(model) === undefined) return notApplicable(`${model.id} accepts every format the battery can produce`)
+    if (model?.input_formats === undefined) return skip(`the catalogue declares no input_formats for ${scenarioIn(first).request.model}`)
+    if (unsupportedSample(model) === undefined) return skip(`${model.id} accepts every format the battery can produce`)
     return run([first])
   }),
   Effect.fn("Checks.stt.refuses_unsupported_format")(function*(subject, cassettes) {

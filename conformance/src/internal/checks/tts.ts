@@ -17,7 +17,7 @@ import {
   eachCassette,
   ensure,
   failWith,
-  notApplicable,
+  skip,
   ofType,
   overSuccesses,
   playCassette,
@@ -61,10 +61,10 @@ export const ttsStreaming = define(
   "streaming",
   "the first chunk arrives before the response completes",
   overSuccesses("tts", (subject, found) => {
-    if (subject.mode === "in-process") return notApplicable("in-process provider: no transport to time")
+    if (subject.mode === "in-process") return skip("in-process provider: no transport to time")
     const streaming = found.filter((c) => streams(subject, c))
     return streaming.length === 0
-      ? notApplicable(`${scenarioIn(found[0] as LoadedCassette).request.model} does not declare streaming (one chunk)`)
+      ? skip(`${scenarioIn(found[0] as LoadedCassette).request.model} does not declare streaming (one chunk)`)
       : run(streaming)
   }),
   Effect.fn("Checks.tts.streaming")(function*(subject, cassettes) {

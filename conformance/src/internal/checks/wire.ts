@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { show } from "../json.ts"
 import { optionsOf, outputFormatOf } from "../operations.ts"
 import { fieldNames, optionOnWire, valueOnWire } from "../wire.ts"
-import { type Check, define, describeFailure, eachCassette, ensure, failWith, notApplicable, playCassette, run, scenarioIn, successes } from "./common.ts"
+import { type Check, define, describeFailure, eachCassette, ensure, failWith, skip, playCassette, run, scenarioIn, successes } from "./common.ts"
 
 export const wireCheck = (capability: Capability): Check =>
   define(
@@ -17,12 +17,12 @@ export const wireCheck = (capability: Capability): Check =>
       ? "model, voice, format and provider_options are on the wire"
       : "provider_options are visible in the recorded request",
     (subject) => {
-      if (subject.mode === "in-process") return notApplicable("in-process provider: nothing goes over a wire")
+      if (subject.mode === "in-process") return skip("in-process provider: nothing goes over a wire")
       const found = successes(subject, capability)
       const relevant = capability === "tts"
         ? found
         : found.filter((c) => Object.keys(optionsOf(subject.provider, scenarioIn(c)) ?? {}).length > 0 || scenarioIn(c).expect?.wire !== undefined)
-      return relevant.length === 0 ? notApplicable(`no ${capability} success cassette sets provider_options.${subject.provider.id}`) : run(relevant)
+      return relevant.length === 0 ? skip(`no ${capability} success cassette sets provider_options.${subject.provider.id}`) : run(relevant)
     },
     Effect.fn(`Checks.${capability}.provider_options`)(function*(subject, cassettes) {
       yield* eachCassette(cassettes, (loaded, scenario) =>
