@@ -93,6 +93,17 @@ const expectedContainers: Record<string, ReadonlyArray<string>> = {
 }
 const rawEncoding = { pcm: "pcm_s16le", ulaw: "ulaw", alaw: "alaw" } as const
 
+export /**
+ * Whether a media type names headerless audio of a family: `audio/basic` (or an alias such as
+ * `audio/pcmu`) for ulaw, `audio/x-alaw-basic` (`audio/pcma`, …) for alaw, and for s16le pcm
+ * `application/octet-stream` or `audio/pcm` (`audio/L16` is big-endian by its RFC).
+ */
+const namesHeaderless = (mediaType: string, family: "pcm" | "ulaw" | "alaw"): boolean => {
+  const named = Audio.containerOfMediaType(mediaType)
+  if (named !== undefined) return named === family
+  return family === "pcm" && mediaType.split(";")[0]?.trim().toLowerCase() === "application/octet-stream"
+}
+
 export const ttsFormat = define(
   "tts",
   "format",
@@ -120,6 +131,8 @@ export const ttsFormat = define(
             yield* ensure(close(seconds, expected), () =>
               `${bytes.byteLength} bytes at ${declared?.sample_rate} Hz last ${seconds.toFixed(3)} s; the audio lasts ${expected} s: the sample rate is not the declared one`)
           }
+          yield* ensure(namesHeaderless(summary.media_type, family), () =>
+            `media_type ${summary.media_type} does not name headerless ${family}: use ${family === "pcm" ? "application/octet-stream or audio/pcm (s16le; not audio/L16, which is big-endian)" : Audio.mediaTypeOf(family)} (Audio.mediaTypeOfFormat)`)
           return
         }
         const wanted = family === undefined ? undefined : expectedContainers[family]
