@@ -122,7 +122,7 @@ const providersFor = async (
   }
   const replay = str(values["replay"])
   return slowly(out, `loading ${only === undefined ? "the adapters" : [...new Set(only)].map((id) => `@patchbay/${id}`).join(", ")}…`, () =>
-    buildProviders({ env: io.env, replayDir: replay === undefined ? undefined : path.resolve(io.cwd, replay), fetch: io.fetch, only }))
+    buildProviders({ env: io.env, replayDir: replay === undefined ? undefined : path.resolve(io.cwd, replay), fetch: io.fetch, only, listing: command === "providers" }))
 }
 
 /** Runs a step, saying so on stderr if it takes more than a moment (the SDKs take seconds to load on a busy machine). */

@@ -11,9 +11,6 @@ import { fstatSync } from "node:fs"
 import { enableCompileCache } from "node:module"
 import { usage, version } from "./Help.ts"
 
-// The adapters' SDKs are large: Node's compile cache makes every run after the first start faster.
-enableCompileCache()
-
 // A reader that stops early (`patchbay demo | head`) closes the pipe: that is not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error: NodeJS.ErrnoException) => {
@@ -42,6 +39,9 @@ const quick = (argv: ReadonlyArray<string>): string | undefined => {
 
 /** Runs the command line proper, loaded only now. */
 const run = async (argv: ReadonlyArray<string>): Promise<number> => {
+  // The adapters' SDKs are large: Node's compile cache makes every run after the first start
+  // faster. (`--version` and `--help` load too little to gain from it.)
+  enableCompileCache()
   const { main } = await import("./Main.ts")
   return main(argv, {
     stdout: process.stdout,
