@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { Cause, Effect } from "effect"
-import { type Check, type CheckGroup, type CheckResult, type CheckStatus } from "./internal/checks/common.ts"
+import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
@@ -26,7 +26,6 @@ import { capabilitiesOf, type Subject } from "./Subject.ts"
 
 export { CheckFailed } from "./internal/checks/common.ts"
 export type { Check, CheckGroup, CheckResult, CheckStatus, Plan } from "./internal/checks/common.ts"
-
 
 /** Every check, in report order: per capability the validate hook first, then behaviour, then HTTP. @category checks */
 export const checks: ReadonlyArray<Check> = [

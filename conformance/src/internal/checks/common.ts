@@ -12,7 +12,6 @@ import { cassettesFor, refusingFetch, type Subject } from "../../Subject.ts"
 import { jsonEqual, show } from "../json.ts"
 import { failureOf, outputsOf, type Played, play, type ScenarioProblem } from "../operations.ts"
 
-
 /** Where a check's row sits in the report: a capability, or `process` for local programs. */
 export type CheckGroup = Capability | "process"
 
@@ -51,7 +50,6 @@ export interface Check {
   readonly plan: (subject: Subject) => Plan
   readonly run: (subject: Subject, cassettes: ReadonlyArray<LoadedCassette>) => Effect.Effect<void, CheckFailed>
 }
-
 
 export const failWith = (message: string): Effect.Effect<never, CheckFailed> => Effect.fail(new CheckFailed({ message }))
 
