@@ -2,8 +2,9 @@
  * The battery: one call in an adapter's test file registers the whole conformance suite as
  * vitest tests — a `describe` per capability the provider declares (then `process`), an `it` per
  * check, starting with the `validate` hook. A check that does not apply (no cassette for it, an
- * in-process provider, a model that does not stream) is still registered, as a passing test
- * named "not applicable: <reason>", so nothing is skipped silently. With
+ * in-process provider, a model that does not stream) is registered as a skipped test named
+ * "<check>: skipped: <reason>", so nothing passes without having run and nothing disappears
+ * silently; the report lists it as skipped with the reason. With
  * `PATCHBAY_CONFORMANCE_RESULTS=<dir>` each run writes its rows to `<dir>/<adapter>.json` for
  * `pnpm conformance:report`.
  *
@@ -23,33 +24,15 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import { mkdirSync, writeFileSync } from "node:fs"
-import * as path from "node:path"
 import { afterAll, beforeAll, describe, it } from "vitest"
 import * as Cassette from "./Cassette.ts"
 import { type CheckGroup, type CheckResult, checksFor, runCheck } from "./Checks.ts"
 import { isRecordMode, recordSubject } from "./Record.ts"
-import { RESULTS_VARIABLE } from "./Report.ts"
+import { RESULTS_VARIABLE, writeResults } from "./Results.ts"
 import { type ConformanceOptions, makeSubject, type Subject } from "./Subject.ts"
 
-
-/** What one battery run writes for the report. @category models */
-export interface ResultsFile {
-  readonly adapter: string
-  readonly mode: "http" | "in-process"
-  readonly results: ReadonlyArray<CheckResult>
-}
-
-/** A file name for an adapter's results. */
-export const resultsFileName = (adapter: string): string => `${adapter.replace(/[^A-Za-z0-9._-]+/g, "-")}.json`
-
-/** Writes a run's results where the report command collects them. */
-export const writeResults = (dir: string, file: ResultsFile): string => {
-  mkdirSync(dir, { recursive: true })
-  const target = path.join(dir, resultsFileName(file.adapter))
-  writeFileSync(target, `${JSON.stringify(file, null, 2)}\n`)
-  return target
-}
+export { resultsFileName, writeResults } from "./Results.ts"
+export type { ResultsFile } from "./Results.ts"
 
 const groups = (subject: Subject): ReadonlyMap<CheckGroup, ReturnType<typeof checksFor>> => {
   const out = new Map<CheckGroup, Array<ReturnType<typeof checksFor>[number]>>()
@@ -62,12 +45,14 @@ const groups = (subject: Subject): ReadonlyMap<CheckGroup, ReturnType<typeof che
 }
 
 /**
- * The four functions of a test runner the battery registers with: vitest's by default; any
- * runner with the same shape (bun:test, node:test adapters) or a recording fake in tests.
+ * The functions of a test runner the battery registers with: vitest's by default; any runner
+ * with the same shape (bun:test, node:test adapters) or a recording fake in tests. `skip`
+ * registers a test that does not run (vitest's `it.skip`): a check that does not apply.
  */
 export interface TestApi {
   readonly describe: (name: string, body: () => void) => void
   readonly it: (name: string, body: () => unknown, timeout?: number) => void
+  readonly skip: (name: string, body: () => unknown) => void
   readonly beforeAll: (body: () => unknown, timeout?: number) => void
   readonly afterAll: (body: () => unknown) => void
 }
@@ -100,18 +85,17 @@ export const registerBattery = (
       api.describe(group, () => {
         for (const check of list) {
           const plan = check.plan(subject)
-          if (plan._tag === "NotApplicable") {
-            api.it(`${check.name}: not applicable: ${plan.reason}`, () => {
-              results.push({
-                adapter: subject.name,
-                group,
-                check: check.name,
-                title: check.title,
-                status: "not_applicable",
-                detail: plan.reason,
-                cassettes: []
-              })
+          if (plan._tag === "Skip") {
+            results.push({
+              adapter: subject.name,
+              group,
+              check: check.name,
+              title: check.title,
+              status: "skipped",
+              detail: plan.reason,
+              cassettes: []
             })
+            api.skip(`${check.name}: skipped: ${plan.reason}`, () => {})
             continue
           }
           api.it(`${check.name}: ${check.title}`, async () => {
@@ -139,4 +123,4 @@ export const registerBattery = (
  * @category running
  */
 export const runConformance = (options: ConformanceOptions): void =>
-  registerBattery(options, { describe, it, beforeAll, afterAll })
+  registerBattery(options, { describe, it, skip: it.skip, beforeAll, afterAll })

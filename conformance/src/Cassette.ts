@@ -405,7 +405,9 @@ export const load = Effect.fn("Cassette.load")(function*(location: string | URL)
 })
 
 /**
- * Reads every `*.json` cassette of a directory (not recursive), sorted by file name.
+ * Reads every `*.json` cassette of a directory, sorted by file name. Subdirectories are not
+ * read: they hold what the battery must not play — fixtures (`audio/`), and cassettes an adapter
+ * keeps for its own tests (`seed/`, `extra/`). Load those by path with {@link loadSync}.
  *
  * @throws CassetteError for the first invalid file, or when the directory cannot be read
  */

@@ -4,7 +4,7 @@
  * checks the process-level equivalents of the HTTP checks: a missing program, a program killed
  * while it works, and interruption killing the program. An adapter provides a harness that
  * builds its provider in each of these situations; the checks live in `Checks.ts` under the
- * `process` capability and are "not applicable" for HTTP adapters.
+ * `process` capability and are skipped for HTTP adapters.
  *
  * @example
  * ```ts

@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import { unanswerableRequest } from "@patchbay/core"
 import type { Cassette, Interaction, LoadedCassette, RequestBody } from "./Cassette.ts"
 import { readBody } from "./internal/body.ts"
 import { describeMismatch, match } from "./internal/match.ts"
@@ -87,9 +88,16 @@ export interface ReplayFetch {
   readonly dispose: () => void
 }
 
-/** A request no interaction matches; the message shows the closest interaction and the differences. */
+/**
+ * A request no interaction matches; the message shows the closest interaction and each
+ * difference on its own line. It is a programming error (the test, the cassette or the adapter
+ * is wrong), not an outage: it carries core's `unanswerableRequest` mark, so adapters mapping
+ * the failure with `fromRequestFailure` turn it into a final `InvalidRequest` that nothing
+ * retries, instead of a retryable `ProviderUnavailable`.
+ */
 export class ReplayMismatch extends Error {
   override readonly name = "ReplayMismatch"
+  readonly [unanswerableRequest] = true
 }
 
 /** The `AbortError` a real `fetch` fails with when its signal aborts. */

@@ -1,6 +1,6 @@
 /**
  * The conformance report: a Markdown table of adapter × capability × check → pass / fail /
- * not applicable, with the reasons listed under it. `pnpm conformance:report` (this module run
+ * skipped (with the reason the check does not apply), with the failures listed under it. `pnpm conformance:report` (this module run
  * as a script) runs every `*.conformance.test.ts` of the workspace with vitest, offline, each
  * battery writing its rows to a temporary directory, then prints the table to stdout (vitest's
  * own output goes to stderr). It exits non-zero when a check fails.
@@ -12,16 +12,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import type { ResultsFile } from "./Battery.ts"
+import { RESULTS_VARIABLE, type ResultsFile } from "./Results.ts"
 import { type CheckGroup, type CheckResult, checks } from "./Checks.ts"
 
-/** The environment variable naming the directory batteries write their results to. */
-export const RESULTS_VARIABLE = "PATCHBAY_CONFORMANCE_RESULTS"
+export { RESULTS_VARIABLE } from "./Results.ts"
 
 /** Which test files the report runs: vitest's file filter. */
 export const TEST_FILTER = "conformance.test"
 
 const groupOrder: ReadonlyArray<CheckGroup> = ["stt", "tts", "llm", "image", "process"]
+
+const escape = (text: string) => text.replace(/\|/g, "\\|").replace(/\n+/g, " ")
 
 const cell = (result: CheckResult | undefined): string => {
   switch (result?.status) {
@@ -31,12 +32,10 @@ const cell = (result: CheckResult | undefined): string => {
       return "pass"
     case "fail":
       return "**fail**"
-    case "not_applicable":
-      return "not applicable"
+    case "skipped":
+      return `skipped: ${escape(result.detail ?? "")}`
   }
 }
-
-const escape = (text: string) => text.replace(/\|/g, "\\|").replace(/\n+/g, " ")
 
 /** Reads every results file of a directory. */
 export const readResults = (dir: string): ReadonlyArray<ResultsFile> =>
@@ -47,8 +46,8 @@ export const readResults = (dir: string): ReadonlyArray<ResultsFile> =>
 
 /**
  * Formats results as Markdown: one row per check (in the battery's order), one column per
- * adapter; "—" where an adapter does not declare the capability. Failures and the reasons for
- * "not applicable" follow the table.
+ * adapter; "—" where an adapter does not declare the capability, "skipped: <reason>" where a check
+ * does not apply to it. Failures follow the table.
  *
  * @category formatting
  */
@@ -69,7 +68,7 @@ export const formatReport = (files: ReadonlyArray<ResultsFile>): string => {
     "",
     ...adapters.map((f) => {
       const count = (s: CheckResult["status"]) => f.results.filter((r) => r.status === s).length
-      return `- **${f.adapter}** (${f.mode}): ${count("pass")} pass, ${count("fail")} fail, ${count("not_applicable")} not applicable`
+      return `- **${f.adapter}** (${f.mode}): ${count("pass")} pass, ${count("fail")} fail, ${count("skipped")} skipped`
     }),
     "",
     `| capability | check | what it proves | ${adapters.map((f) => escape(f.adapter)).join(" | ")} |`,
@@ -78,21 +77,17 @@ export const formatReport = (files: ReadonlyArray<ResultsFile>): string => {
       `| ${row.group} | ${row.check} | ${escape(row.title)} | ${adapters.map((f) => cell(lookup.get(f.adapter)?.get(id))).join(" | ")} |`
     )
   ]
-  const notes = (status: CheckResult["status"]) =>
-    adapters.flatMap((f) =>
-      f.results.filter((r) => r.status === status).map((r) => `- ${f.adapter} · ${r.group} · ${r.check}: ${escape(r.detail ?? "")}`)
-    )
-  const failures = notes("fail")
-  const skipped = notes("not_applicable")
+  const failures = adapters.flatMap((f) =>
+    f.results.filter((r) => r.status === "fail").map((r) => `- ${f.adapter} · ${r.group} · ${r.check}: ${escape(r.detail ?? "")}`)
+  )
   if (failures.length > 0) lines.push("", "## Failures", "", ...failures)
-  if (skipped.length > 0) lines.push("", "## Not applicable", "", ...skipped)
   return `${lines.join("\n")}\n`
 }
 
 /** What a report run produced. */
 export interface ReportRun {
   readonly markdown: string
-  /** 0 when every check passed or does not apply. */
+  /** 0 when every check passed or was skipped (it does not apply). */
   readonly exitCode: number
 }
 

@@ -35,7 +35,7 @@ export interface ConformanceOptions {
   readonly cassettes: string | URL
   /**
    * `http` (default): the adapter talks HTTP through the injected `fetch`, and the HTTP checks
-   * apply. `in-process`: no HTTP (mock models, local engines), HTTP checks are not applicable.
+   * apply. `in-process`: no HTTP (mock models, local engines), HTTP checks are skipped.
    */
   readonly mode?: "http" | "in-process" | undefined
   /** Process-level checks for adapters that run local programs. */

@@ -1,6 +1,6 @@
 /**
  * What `runConformance` registers, observed through a recording test API: the suite layout, the
- * "not applicable" tests, a failing check failing its test, the results file for the report, and
+ * skipped tests of checks that do not apply, a failing check failing its test, the results file for the report, and
  * record mode re-recording before the checks run.
  */
 import { cpSync, mkdtempSync, readFileSync } from "node:fs"
@@ -15,12 +15,13 @@ import { fakeAcme } from "./support/FakeAcme.ts"
 
 interface Registered {
   readonly tests: Array<{ readonly name: string; readonly body: () => unknown }>
+  readonly skipped: Array<string>
   readonly before: Array<() => unknown>
   readonly after: Array<() => unknown>
 }
 
 const register = (options: ConformanceOptions, env: Record<string, string> = {}): Registered => {
-  const registered: Registered = { tests: [], before: [], after: [] }
+  const registered: Registered = { tests: [], skipped: [], before: [], after: [] }
   const path: Array<string> = []
   const api: TestApi = {
     describe: (name, body) => {
@@ -29,6 +30,7 @@ const register = (options: ConformanceOptions, env: Record<string, string> = {})
       path.pop()
     },
     it: (name, body) => void registered.tests.push({ name: [...path, name].join(" > "), body }),
+    skip: (name) => void registered.skipped.push([...path, name].join(" > ")),
     beforeAll: (body) => void registered.before.push(body),
     afterAll: (body) => void registered.after.push(body)
   }
@@ -47,36 +49,45 @@ const outcome = async (body: () => unknown) => {
 }
 
 describe("registerBattery", () => {
-  it("registers a describe per declared capability, then process, and an it per check", () => {
-    const { tests } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes })
-    expect(tests).toHaveLength(68)
+  it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
+    const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes })
+    expect(tests).toHaveLength(62)
+    expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
       "conformance: acme-voice > stt > text: the transcript is the recording's text"
     ])
-    expect(tests.filter((t) => t.name.includes("not applicable")).map((t) => t.name)).toEqual([
-      "conformance: acme-voice > stt > stream_error: not applicable: the provider does not stream transcripts",
-      "conformance: acme-voice > image > too_large: not applicable: no image cassette with case \"too_large\"",
-      "conformance: acme-voice > image > stream_error: not applicable: image generation does not stream",
-      "conformance: acme-voice > process > missing_program: not applicable: HTTP adapter: process checks apply to adapters that run local programs",
-      "conformance: acme-voice > process > killed_process: not applicable: HTTP adapter: process checks apply to adapters that run local programs",
-      "conformance: acme-voice > process > interrupt_kills: not applicable: HTTP adapter: process checks apply to adapters that run local programs"
+    expect(skipped).toEqual([
+      "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
+      "conformance: acme-voice > image > too_large: skipped: no image cassette with case \"too_large\"",
+      "conformance: acme-voice > image > stream_error: skipped: image generation does not stream",
+      "conformance: acme-voice > process > missing_program: skipped: HTTP adapter: process checks apply to adapters that run local programs",
+      "conformance: acme-voice > process > killed_process: skipped: HTTP adapter: process checks apply to adapters that run local programs",
+      "conformance: acme-voice > process > interrupt_kills: skipped: HTTP adapter: process checks apply to adapters that run local programs"
     ])
   })
 
-  it("fails the test of a failing check with its message, and writes every row for the report", async () => {
+  it("fails the test of a failing check with its message, and writes every row for the report, skipped ones with their reason", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "results-"))
     const { tests, after } = register({ name: "acme-broken", make: claimsMp3ReturnsWav, cassettes }, { PATCHBAY_CONFORMANCE_RESULTS: dir })
     const format = tests.find((t) => t.name === "conformance: acme-broken > tts > format: the bytes are the declared format")
-    const streamError = tests.find((t) => t.name.startsWith("conformance: acme-broken > stt > stream_error"))
+    expect(tests.find((t) => t.name.startsWith("conformance: acme-broken > stt > stream_error"))).toBeUndefined()
     expect(await outcome(format?.body ?? (() => {}))).toBe("tts.format: tts-success-mp3.json: declared mp3 (mp3_16000, audio/mpeg) but the bytes are wav")
-    expect(await outcome(streamError?.body ?? (() => {}))).toBe("passed")
     for (const hook of after) await hook()
     const written = JSON.parse(readFileSync(path.join(dir, "acme-broken.json"), "utf8")) as ResultsFile
+    const http = "HTTP adapter: process checks apply to adapters that run local programs"
+    const skippedRow = (group: string, check: string, title: string, detail: string) =>
+      ({ adapter: "acme-broken", group, check, title, status: "skipped", detail, cassettes: [] })
     expect(written).toEqual({
       adapter: "acme-broken",
       mode: "http",
       results: [
+        skippedRow("stt", "stream_error", "an error mid-stream ends in a typed error after the partial output", "the provider does not stream transcripts"),
+        skippedRow("image", "too_large", "an over-limit input → InputTooLarge", "no image cassette with case \"too_large\""),
+        skippedRow("image", "stream_error", "an error mid-stream ends in a typed error after the partial output", "image generation does not stream"),
+        skippedRow("process", "missing_program", "a missing program fails with a typed error", http),
+        skippedRow("process", "killed_process", "a killed process fails with a typed error", http),
+        skippedRow("process", "interrupt_kills", "interruption kills the process", http),
         {
           adapter: "acme-broken",
           group: "tts",
@@ -85,15 +96,6 @@ describe("registerBattery", () => {
           status: "fail",
           detail: "tts-success-mp3.json: declared mp3 (mp3_16000, audio/mpeg) but the bytes are wav",
           cassettes: ["tts-success-mp3.json", "tts-success-pcm.json", "tts-success-ulaw.json"]
-        },
-        {
-          adapter: "acme-broken",
-          group: "stt",
-          check: "stream_error",
-          title: "an error mid-stream ends in a typed error after the partial output",
-          status: "not_applicable",
-          detail: "the provider does not stream transcripts",
-          cassettes: []
         }
       ]
     })

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
@@ -76,5 +76,19 @@ describe("validation on load", () => {
     const error = await Effect.runPromise(Effect.flip(Cassette.load(file)))
     expect(error).toBeInstanceOf(Cassette.CassetteError)
     expect([error.file, error.path]).toEqual([file, "source"])
+  })
+})
+
+describe("a cassette directory", () => {
+  it("is read without its subdirectories (fixtures, an adapter's own cassettes), sorted by file name", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "cassette-tree-"))
+    const cassette = Cassette.stringify(Cassette.loadSync(new URL("stt-success.json", example)).cassette)
+    for (const name of ["b.json", "a.json", "extra/z.json", "seed/deeper/y.json"]) {
+      mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
+      writeFileSync(path.join(root, name), cassette)
+    }
+    writeFileSync(path.join(root, "notes.txt"), "not a cassette")
+    expect(Cassette.loadDirectorySync(root).map((c) => c.name)).toEqual(["a.json", "b.json"])
+    expect(Cassette.loadSync(path.join(root, "extra/z.json")).name).toBe("z.json")
   })
 })

@@ -1,5 +1,5 @@
 /**
- * The battery on a provider without HTTP: the HTTP checks are not applicable, the behaviour
+ * The battery on a provider without HTTP: the HTTP checks are skipped, the behaviour
  * checks run on the scenarios alone, and the process harness drives the process-level checks —
  * which fail for a provider that leaves its program running when interrupted.
  */
@@ -10,36 +10,36 @@ import { fakeLocal, harness, leakyHarness } from "./support/FakeLocal.ts"
 const cassettes = new URL("./cassettes/fake-local/", import.meta.url)
 
 describe("an in-process provider with a process harness", () => {
-  it("passes the behaviour and process checks; HTTP checks are not applicable", async () => {
+  it("passes the behaviour and process checks; HTTP checks are skipped", async () => {
     const results = await Checks.runChecks(makeSubject({ name: "fake-local", mode: "in-process", make: () => fakeLocal(), cassettes, process: harness }))
-    const rows = results.map((r) => `${r.group}.${r.check}: ${r.status}${r.status === "not_applicable" ? ` (${r.detail})` : ""}`)
+    const rows = results.map((r) => `${r.group}.${r.check}: ${r.status}${r.status === "skipped" ? ` (${r.detail})` : ""}`)
     expect(rows).toEqual([
       "tts.validate: pass",
-      "tts.streaming: not_applicable (in-process provider: no transport to time)",
+      "tts.streaming: skipped (in-process provider: no transport to time)",
       "tts.format: pass",
       "tts.duration: pass",
       "tts.characters: pass",
       "tts.usage: pass",
-      "tts.provider_options: not_applicable (in-process provider: nothing goes over a wire)",
-      "tts.unauthorized: not_applicable (in-process provider: no HTTP)",
-      "tts.unknown_model: not_applicable (in-process provider: no HTTP)",
-      "tts.too_large: not_applicable (in-process provider: no HTTP)",
-      "tts.invalid_request: not_applicable (in-process provider: no HTTP)",
-      "tts.rate_limited: not_applicable (in-process provider: no HTTP)",
-      "tts.quota_exceeded: not_applicable (in-process provider: no HTTP)",
-      "tts.unavailable: not_applicable (in-process provider: no HTTP)",
-      "tts.stream_error: not_applicable (in-process provider: no HTTP)",
-      "tts.abort: not_applicable (in-process provider: no HTTP request to abort)",
-      "tts.no_retry: not_applicable (in-process provider: no HTTP)",
+      "tts.provider_options: skipped (in-process provider: nothing goes over a wire)",
+      "tts.unauthorized: skipped (in-process provider: no HTTP)",
+      "tts.unknown_model: skipped (in-process provider: no HTTP)",
+      "tts.too_large: skipped (in-process provider: no HTTP)",
+      "tts.invalid_request: skipped (in-process provider: no HTTP)",
+      "tts.rate_limited: skipped (in-process provider: no HTTP)",
+      "tts.quota_exceeded: skipped (in-process provider: no HTTP)",
+      "tts.unavailable: skipped (in-process provider: no HTTP)",
+      "tts.stream_error: skipped (in-process provider: no HTTP)",
+      "tts.abort: skipped (in-process provider: no HTTP request to abort)",
+      "tts.no_retry: skipped (in-process provider: no HTTP)",
       "process.missing_program: pass",
       "process.killed_process: pass",
       "process.interrupt_kills: pass"
     ])
   }, 30_000)
 
-  it("without a harness the process checks say why they do not apply", async () => {
+  it("without a harness the process checks are skipped, saying why", async () => {
     const result = await Checks.runCheck(Checks.byId("process.killed_process"), makeSubject({ name: "fake-local", mode: "in-process", make: () => fakeLocal(), cassettes }))
-    expect(result).toMatchObject({ status: "not_applicable", detail: "no process harness given (runConformance({ process }))" })
+    expect(result).toMatchObject({ status: "skipped", detail: "no process harness given (runConformance({ process }))" })
   })
 
   it("catches a provider that leaves its program running when interrupted", async () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
+import { fromRequestFailure, InvalidRequest } from "@patchbay/core"
 import { type Cassette, replayFetch, ReplayMismatch } from "../src/index.ts"
 
 const audioDir = new URL("../examples/acme-voice/cassettes/", import.meta.url).pathname
@@ -88,6 +89,10 @@ describe("matching", () => {
     ].join("\n")
     expect((failure as Error).message).toBe(message)
     expect(fetch.log[0]).toMatchObject({ interaction: undefined, mismatch: message, error: message })
+    // A programming error, not an outage: core maps it to a final InvalidRequest with the same lines.
+    const mapped = fromRequestFailure("vendor", new TypeError("fetch failed", { cause: failure }), "the request failed")
+    expect(mapped).toBeInstanceOf(InvalidRequest)
+    expect([mapped.message, mapped.retryable]).toEqual([`Invalid request (vendor) at request: ${message}`, false])
   })
 
   it("lets [redacted] values and ignored paths match anything", async () => {

@@ -32,30 +32,26 @@ it("formats adapters × capability × check, in the battery's order, with the re
         row("stt", "validate", "the validate hook accepts every success scenario and makes no request", "pass"),
         row("tts", "validate", "the validate hook accepts every success scenario and makes no request", "pass"),
         row("tts", "format", "the bytes are the declared format", "pass"),
-        row("process", "interrupt_kills", "interruption kills the process", "not_applicable", "HTTP adapter | no program")
+        row("process", "interrupt_kills", "interruption kills the process", "skipped", "HTTP adapter | no program")
       ]
     }
   ]
   expect(Report.formatReport(files)).toBe([
     "# Conformance report",
     "",
-    "- **alpha** (http): 3 pass, 0 fail, 1 not applicable",
-    "- **zeta** (in-process): 2 pass, 1 fail, 0 not applicable",
+    "- **alpha** (http): 3 pass, 0 fail, 1 skipped",
+    "- **zeta** (in-process): 2 pass, 1 fail, 0 skipped",
     "",
     "| capability | check | what it proves | alpha | zeta |",
     "| --- | --- | --- | --- | --- |",
     "| stt | validate | the validate hook accepts every success scenario and makes no request | pass | — |",
     "| tts | validate | the validate hook accepts every success scenario and makes no request | pass | pass |",
     "| tts | format | the bytes are the declared format | pass | **fail** |",
-    "| process | interrupt_kills | interruption kills the process | not applicable | pass |",
+    "| process | interrupt_kills | interruption kills the process | skipped: HTTP adapter \\| no program | pass |",
     "",
     "## Failures",
     "",
     "- zeta · tts · format: declared mp3 (mp3, audio/mpeg) but the bytes are wav",
-    "",
-    "## Not applicable",
-    "",
-    "- alpha · process · interrupt_kills: HTTP adapter \\| no program",
     ""
   ].join("\n"))
 })

@@ -11,7 +11,10 @@ import {
   good,
   guessesDuration,
   ignoresAbortSignal,
+  inventsRetryAfter,
+  labelsRawAsWav,
   maps429ToGeneric,
+  padsRetryAfter,
   retriesItself
 } from "./support/Broken.ts"
 
@@ -25,11 +28,11 @@ const failing = async (name: string, make: MakeProvider) => {
 }
 
 describe("the good adapter", () => {
-  it("passes every check that applies, and says why the others do not", async () => {
+  it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
     expect(results.filter((r) => r.status === "pass")).toHaveLength(62)
-    expect(results.filter((r) => r.status === "not_applicable").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
+    expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "image.too_large: no image cassette with case \"too_large\"",
       "image.stream_error: image generation does not stream",
@@ -68,6 +71,21 @@ const cases: ReadonlyArray<{
     check: "tts.format",
     message: "tts-success-mp3.json: declared mp3 (mp3_16000, audio/mpeg) but the bytes are wav",
     failing: ["tts.format", "tts.duration"]
+  },
+  {
+    bug: "labels headerless speech audio/wav",
+    make: labelsRawAsWav,
+    check: "tts.format",
+    message:
+      "tts-success-pcm.json: media_type audio/wav does not name headerless pcm: use application/octet-stream or audio/pcm (s16le; not audio/L16, which is big-endian) (Audio.mediaTypeOfFormat)",
+    failing: ["tts.format"]
+  },
+  {
+    bug: "pads the vendor's retry-after",
+    make: padsRetryAfter,
+    check: "stt.rate_limited",
+    message: "stt-rate-limited.json: RateLimited.retryAfter is 2.5; the vendor said 2 s (parse retry-after with core's parseRetryAfter, and never invent one)",
+    failing: inEvery("rate_limited")
   },
   {
     bug: "maps 429 to a generic error",
@@ -112,4 +130,19 @@ describe("every broken adapter is caught by the named check", () => {
       expect(passed.status).toBe("pass")
     }, 30_000)
   }
+})
+
+describe("a 429 without retry-after", () => {
+  const noHeader = (name: string, make: MakeProvider) =>
+    makeSubject({ name, make, cassettes: new URL("./cassettes/no-retry-after/", import.meta.url) })
+
+  it("is RateLimited with no retryAfter: the good adapter passes, one that invents a retryAfter fails", async () => {
+    const check = Checks.byId("stt.rate_limited")
+    expect(await Checks.runCheck(check, noHeader("acme-voice", good))).toMatchObject({ status: "pass" })
+    expect(await Checks.runCheck(check, noHeader("acme-invents", inventsRetryAfter))).toMatchObject({
+      status: "fail",
+      detail:
+        "stt-rate-limited.json: RateLimited.retryAfter is 1, but the vendor's 429 carries no retry-after: leave retryAfter out (parse retry-after with core's parseRetryAfter, and never invent one)"
+    })
+  }, 30_000)
 })

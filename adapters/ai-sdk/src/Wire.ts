@@ -30,6 +30,7 @@ import {
 import {
   Cancelled,
   fromHttpFailure,
+  fromRequestFailure,
   type HttpFailure,
   InvalidRequest,
   isProviderError,
@@ -355,7 +356,7 @@ export const toProviderError = (context: ErrorContext, error: unknown, now: numb
       const cause = error.cause
       if (cause instanceof Error && cause.name === "AbortError") return new Cancelled({ provider: context.provider })
       if (cause instanceof Error && cause.name === "TimeoutError") return new ProviderTimeout({ provider: context.provider, detail: describe(cause) })
-      return unavailable(context, `the request failed: ${error.message}`)
+      return fromRequestFailure(context.provider, error, `the request failed: ${error.message}`)
     }
     return fromFailure(context, {
       status,
@@ -390,7 +391,7 @@ export const toProviderError = (context: ErrorContext, error: unknown, now: numb
       return fromFailure(context, { status: body.status, code: body.code, message: body.message })
     }
   }
-  return unavailable(context, describe(error))
+  return fromRequestFailure(context.provider, error, describe(error))
 }
 
 /** A JSON value from anything the AI SDK reports, for `provider_output`. */

@@ -1,6 +1,6 @@
 /**
  * The battery, in process, on the AI SDK's own mock models behind the bridge: an AI SDK
- * provider other than OpenRouter works unchanged. HTTP checks are not applicable here (the
+ * provider other than OpenRouter works unchanged. HTTP checks are skipped here (the
  * mocks make no requests); the OpenRouter adapter runs them over the same bridge.
  */
 import { runConformance } from "@patchbay/conformance"

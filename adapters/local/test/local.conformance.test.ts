@@ -1,6 +1,6 @@
 /**
  * The conformance battery on the local engines, in process: no HTTP, so the HTTP checks are
- * reported "not applicable", and the process checks run through a harness of stand-in programs
+ * skipped (with that reason), and the process checks run through a harness of stand-in programs
  * (a missing one, one killed by SIGKILL while it works, one that never finishes).
  */
 import { runConformance } from "@patchbay/conformance"

@@ -4,6 +4,7 @@
  */
 import {
   InvalidRequest,
+  RateLimited,
   type PatchbayProvider,
   type ProviderError,
   type SttRequest,
@@ -126,3 +127,35 @@ export const retriesItself: MakeProvider = ({ fetch, apiKey }) =>
       return response
     }
   })
+
+const rateLimited = (e: RateLimited, retryAfter: number): RateLimited =>
+  new RateLimited({
+    retryAfter,
+    ...(e.provider === undefined ? {} : { provider: e.provider }),
+    ...(e.status === undefined ? {} : { status: e.status }),
+    ...(e.requestId === undefined ? {} : { requestId: e.requestId }),
+    ...(e.detail === undefined ? {} : { detail: e.detail })
+  })
+
+/** Adds half a second to the vendor's retry-after, "to be safe". */
+export const padsRetryAfter: MakeProvider = (options) =>
+  mapErrors(acmeVoice(options), (e) => (e._tag === "RateLimited" && e.retryAfter !== undefined ? rateLimited(e, e.retryAfter + 0.5) : e))
+
+/** Makes up a retry-after of one second when the vendor's 429 has none. */
+export const inventsRetryAfter: MakeProvider = (options) =>
+  mapErrors(acmeVoice(options), (e) => (e._tag === "RateLimited" && e.retryAfter === undefined ? rateLimited(e, 1) : e))
+
+/** Labels headerless speech (pcm, ulaw) `audio/wav`, as if it had a header. */
+export const labelsRawAsWav: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  return {
+    ...p,
+    tts: {
+      ...tts,
+      synthesize: (r) =>
+        Stream.map(tts.synthesize(r), (element) =>
+          element.type === "summary" && /^(pcm|ulaw|alaw)/.test(element.output_format) ? { ...element, media_type: "audio/wav" } : element)
+    }
+  }
+}

@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Cassette, recordFetch, type RecordingFetch } from "@patchbay/conformance"
+import { Cassette, recordFetch, type RecordingFetch } from "@patchbay/conformance/cassette"
 import type { PatchbayProvider } from "@patchbay/core"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"

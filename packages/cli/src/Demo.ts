@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Cassette } from "@patchbay/conformance"
+import { Cassette } from "@patchbay/conformance/cassette"
 import { Audio, type MessageResponse, type Patchbay, type PatchbayProvider, type VoiceRecords } from "@patchbay/core"
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"

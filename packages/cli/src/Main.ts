@@ -13,11 +13,11 @@
  * @since 0.1.0
  */
 import type { Capability } from "@patchbay/core"
-import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util"
 import { type Context, type Io, openPatchbay } from "./Context.ts"
 import * as Demo from "./Demo.ts"
+import { usage, version } from "./Help.ts"
 import * as Image from "./Image.ts"
 import { describeError, errorLine, makeOutput, type Output, usageError } from "./Output.ts"
 import { defaults, parseModelRef } from "./Args.ts"
@@ -29,34 +29,7 @@ import * as Transcribe from "./Transcribe.ts"
 
 export type { Io } from "./Context.ts"
 
-/** The version of this package. */
-export const version: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
-
-/** The top-level usage text. */
-export const usage = `patchbay — many AI vendors behind one typed, streaming speech pipeline
-
-Usage: patchbay <command> [options]
-
-Commands:
-  transcribe <file>   audio in, transcript out                        --stt
-  say "<text>"        text in, speech out                             --tts --voice -o
-  talk <file>         audio in, audio out: one voice turn             --stt --llm --tts --voice -o
-  image "<prompt>"    the language model draws with the image tool    --llm --image -o
-  providers           providers, models and capabilities; local programs
-  demo                the seed's modes, streaming and image flow, offline from cassettes
-
-Models are named provider/model: openai/whisper-1, elevenlabs/eleven_flash_v2_5,
-openrouter/google/gemini-3.1-flash-image-preview (split at the first slash).
-
-Options for every command:
-  --json            machine output on stdout (one JSON document)
-  --replay <dir>    serve vendor calls from the cassettes in <dir>, never the network
-  -h, --help        help for a command (patchbay <command> --help)
-  -V, --version     the version
-
-Keys come from the environment: OPENAI_API_KEY, ELEVENLABS_API_KEY, OPENROUTER_API_KEY.
-Progress goes to stderr; errors are one line on stderr with a non-zero exit code.
-`
+export { usage, version } from "./Help.ts"
 
 const common = {
   json: { type: "boolean" },
@@ -149,7 +122,7 @@ const providersFor = async (
   }
   const replay = str(values["replay"])
   return slowly(out, `loading ${only === undefined ? "the adapters" : [...new Set(only)].map((id) => `@patchbay/${id}`).join(", ")}…`, () =>
-    buildProviders({ env: io.env, replayDir: replay === undefined ? undefined : path.resolve(io.cwd, replay), fetch: io.fetch, only }))
+    buildProviders({ env: io.env, replayDir: replay === undefined ? undefined : path.resolve(io.cwd, replay), fetch: io.fetch, only, listing: command === "providers" }))
 }
 
 /** Runs a step, saying so on stderr if it takes more than a moment (the SDKs take seconds to load on a busy machine). */

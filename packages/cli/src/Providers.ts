@@ -9,8 +9,7 @@
  *
  * @since 0.1.0
  */
-import { REPLAY_API_KEY, replayFetch, type ReplayFetch, type TransportLogEntry } from "@patchbay/conformance"
-import { Cassette } from "@patchbay/conformance"
+import { Cassette, REPLAY_API_KEY, replayFetch, type ReplayFetch, type TransportLogEntry } from "@patchbay/conformance/cassette"
 import { type Capability, type PatchbayProvider, UnknownProvider } from "@patchbay/core"
 import { Effect } from "effect"
 import { existsSync, statSync } from "node:fs"
@@ -32,6 +31,11 @@ export interface Vendor {
   /** Hosts of its API, to tell which cassette interactions are its own. */
   readonly hosts: ReadonlyArray<string>
   readonly load: () => Promise<VendorFactory>
+  /**
+   * Where loading the adapter is slow (its SDK takes seconds), its catalogue alone, for
+   * `patchbay providers`: a factory of a provider that lists the models and serves no call.
+   */
+  readonly loadListing?: () => Promise<VendorFactory>
 }
 
 /** The three HTTP vendors, in the order they are listed. */
@@ -48,7 +52,12 @@ export const vendors: ReadonlyArray<Vendor> = [
     packageName: "@patchbay/elevenlabs",
     variable: "ELEVENLABS_API_KEY",
     hosts: ["api.elevenlabs.io", "api.us.elevenlabs.io", "api.eu.residency.elevenlabs.io"],
-    load: async () => (await import("@patchbay/elevenlabs")).elevenlabs
+    load: async () => (await import("@patchbay/elevenlabs")).elevenlabs,
+    // The ElevenLabs SDK is most of the command line's start-up: the catalogue needs none of it.
+    loadListing: async () => {
+      const { catalogue, PROVIDER } = await import("@patchbay/elevenlabs/models")
+      return () => ({ id: PROVIDER, models: catalogue() })
+    }
   },
   {
     id: "openrouter",
@@ -212,6 +221,8 @@ export interface ProviderSet {
   readonly local: LocalPrograms | undefined
   /** True when any vendor is replayed (media ids are then repeatable, so cassettes match). */
   readonly replaying: boolean
+  /** Built only to list the providers: some are catalogues that serve no call (see `BuildOptions.listing`). */
+  readonly listing: boolean
 }
 
 /**
@@ -248,13 +259,18 @@ export interface BuildOptions {
   readonly fetch?: typeof fetch | undefined
   /** Include the local engines (default true). */
   readonly local?: boolean | undefined
+  /**
+   * Only to list what the providers offer (`patchbay providers`): a vendor whose adapter is slow
+   * to load gives its catalogue alone (see {@link Vendor.loadListing}); its provider serves no call.
+   */
+  readonly listing?: boolean | undefined
 }
 
-/** Loads every vendor adapter; a failure to load is kept, not thrown. */
-export const loadFactories = async (only?: ReadonlyArray<string>): Promise<ReadonlyMap<VendorId, VendorFactory | Error>> => {
+/** Loads every vendor adapter (or, for a listing, its catalogue where that is quicker); a failure to load is kept, not thrown. */
+export const loadFactories = async (only?: ReadonlyArray<string>, listing = false): Promise<ReadonlyMap<VendorId, VendorFactory | Error>> => {
   const entries = await Promise.all(vendors.filter((v) => only === undefined || only.includes(v.id)).map(async (vendor): Promise<readonly [VendorId, VendorFactory | Error]> => {
     try {
-      return [vendor.id, await vendor.load()]
+      return [vendor.id, await (listing && vendor.loadListing !== undefined ? vendor.loadListing() : vendor.load())]
     } catch (error) {
       return [vendor.id, error instanceof Error ? error : new Error(String(error))]
     }
@@ -291,7 +307,7 @@ export const loadLocal = async (): Promise<{ readonly provider: PatchbayProvider
  * @category constructors
  */
 export const buildProviders = async (options: BuildOptions): Promise<ProviderSet> => {
-  const factories = await loadFactories(options.only)
+  const factories = await loadFactories(options.only, options.listing === true)
   const replayDir = options.replayDir === undefined ? undefined : path.resolve(options.replayDir)
   const forced = replayDir === undefined ? undefined : loadCassettes(replayDir)
   let fallback: ReadonlyMap<VendorId, ReadonlyArray<Cassette.Interaction>> | undefined
@@ -325,7 +341,7 @@ export const buildProviders = async (options: BuildOptions): Promise<ProviderSet
       local = loaded.programs
     }
   }
-  return { providers, vendors: handles, unavailable, local, replaying: handles.some((h) => h.mode === "replay") }
+  return { providers, vendors: handles, unavailable, local, replaying: handles.some((h) => h.mode === "replay"), listing: options.listing === true }
 }
 
 /** A provider set over providers given directly (tests): nothing is live or replayed. */
@@ -334,7 +350,8 @@ export const injected = (providers: ReadonlyArray<PatchbayProvider>): ProviderSe
   vendors: [],
   unavailable: [],
   local: undefined,
-  replaying: false
+  replaying: false,
+  listing: false
 })
 
 const firstLine = (text: string): string => text.split("\n")[0] ?? text

@@ -130,7 +130,9 @@ export const run = async (ctx: Context, options: ProvidersOptions): Promise<numb
       .filter((p) => options.positionals.length === 0 || options.positionals.includes(p.id))
       .map((p) => ({
         id: p.id,
-        capabilities: (["stt", "tts", "llm", "image"] as const).filter((c) => p[c] !== undefined),
+        // A listing's catalogue-only providers declare what their models offer.
+        capabilities: (["stt", "tts", "llm", "image"] as const).filter((c) =>
+          p[c] !== undefined || (ctx.set.listing && p.models.some((m) => m.capability === c))),
         models: p.models
       }))
   })

@@ -5,7 +5,7 @@
  * internet), `--replay` forces replay, and the shipped cassettes are what the adapters send
  * today (regenerated and compared).
  */
-import { Cassette } from "@patchbay/conformance"
+import { Cassette } from "@patchbay/conformance/cassette"
 import { Audio } from "@patchbay/core"
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs"
 import * as path from "node:path"
@@ -140,7 +140,7 @@ describe("patchbay demo with keys and options", () => {
   it("cassettes that do not match fail the section in one line and the demo exits 1", async () => {
     const ran = await cli(["demo", "5", "--replay", tempDir("patchbay-empty-")])
     expect(ran.code).toBe(1)
-    expect(ran.stdout).toMatch(/^failed: patchbay: .*no interaction of the elevenlabs cassettes .* \[ProviderUnavailable\] — the cassettes have no interaction for this request/m)
+    expect(ran.stdout).toMatch(/^failed: patchbay: .*no interaction of the elevenlabs cassettes .* \[InvalidRequest\] — the cassettes have no interaction for this request/m)
     expect(ran.stderr).toMatch(/^patchbay demo: 1 section failed: 5-read-aloud/m)
   }, 120_000)
 

@@ -130,6 +130,17 @@ describe("the providers the CLI knows without loading them", () => {
     expect(actual).toEqual(knownCapabilities)
   })
 
+  it("list the same catalogues from the quicker listing entries as from the adapters", async () => {
+    const [full, listing] = await Promise.all([loadFactories(), loadFactories(undefined, true)])
+    for (const [id, factory] of full) {
+      const listed = listing.get(id)
+      if (factory instanceof Error) throw factory
+      if (listed instanceof Error || listed === undefined) throw listed ?? new Error(`no listing for ${id}`)
+      const [a, b] = [factory({ apiKey: "x" }), listed({ apiKey: "x" })]
+      expect([b.id, b.models], id).toEqual([a.id, a.models])
+    }
+  })
+
   it("a provider it does not know fails before any adapter loads", async () => {
     const ran = await cli(["say", "hi", "--tts", "acme/voice-1", "--voice", "x"], { cwd: tempDir() })
     expect(ran.code).toBe(1)

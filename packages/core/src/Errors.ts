@@ -423,3 +423,35 @@ export const parseRetryAfter = (
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000)
 }
+
+/**
+ * The mark (a property set to `true`) of an error a test transport fails a request with because
+ * it has no answer for it — a cassette replay that matches no interaction. That is a programming
+ * error in a test, a cassette or an adapter, never an outage: {@link fromRequestFailure} maps it
+ * to a final `InvalidRequest`, so nothing retries it.
+ */
+export const unanswerableRequest: unique symbol = Symbol.for("@patchbay/core/unanswerable-request")
+
+/** The first error of a cause chain marked {@link unanswerableRequest}. */
+const unanswerableIn = (cause: unknown): Error | undefined => {
+  for (let current: unknown = cause, depth = 0; current instanceof Error && depth < 8; depth++) {
+    if ((current as { readonly [unanswerableRequest]?: unknown })[unanswerableRequest] === true) return current
+    current = current.cause
+  }
+  return undefined
+}
+
+/**
+ * Maps a request that failed without a vendor response (no connection, a dropped one):
+ * `ProviderUnavailable` (retryable) with `detail`; but when a test transport refused the request
+ * ({@link unanswerableRequest} anywhere in the cause chain), a final `InvalidRequest` whose
+ * reason is the transport's own message (for a replay: each difference on its own line).
+ *
+ * @category constructors
+ */
+export const fromRequestFailure = (provider: string, cause: unknown, detail: string): ProviderError => {
+  const refused = unanswerableIn(cause)
+  return refused === undefined
+    ? new ProviderUnavailable({ provider, detail: redactSecrets(detail) })
+    : new InvalidRequest({ provider, field: "request", reason: redactSecrets(refused.message) })
+}

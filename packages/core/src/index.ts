@@ -70,6 +70,7 @@ export {
   AuthenticationFailed,
   Cancelled,
   fromHttpFailure,
+  fromRequestFailure,
   InputTooLarge,
   InvalidRequest,
   isProviderError,
@@ -84,6 +85,7 @@ export {
   QuotaExceeded,
   RateLimited,
   UnknownModel,
+  unanswerableRequest,
   UnknownProvider,
   UnsupportedFormat
 } from "./Errors.ts"

@@ -5,6 +5,7 @@ import {
   AuthenticationFailed,
   Cancelled,
   fromHttpFailure,
+  fromRequestFailure,
   InputTooLarge,
   InvalidRequest,
   isProviderError,
@@ -18,6 +19,7 @@ import {
   RateLimited,
   redactSecrets,
   rememberSecret,
+  unanswerableRequest,
   UnknownModel,
   UnknownProvider,
   UnsupportedFormat
@@ -138,4 +140,20 @@ it("error messages say what to do", () => {
   expect(new UnknownProvider({ provider: "acme", field: "voice.stt.provider", registered: ["openai", "elevenlabs"], capability: "stt" }).message).toBe(
     "Unknown stt provider \"acme\" at voice.stt.provider; registered: \"openai\", \"elevenlabs\". Register it in createPatchbay({ providers }) or ProviderRegistry."
   )
+})
+
+it("fromRequestFailure: a request without a response is ProviderUnavailable (retryable), unless a test transport refused it", () => {
+  const dropped = fromRequestFailure("acme", new TypeError("fetch failed", { cause: new Error("ECONNRESET") }), "the request failed: fetch failed")
+  expect(dropped).toBeInstanceOf(ProviderUnavailable)
+  expect([dropped.message, dropped.retryable]).toEqual(["Provider unavailable (acme): the request failed: fetch failed", true])
+
+  const mismatch = Object.assign(new Error("no interaction of a.json matches POST /v1/x\n  body.model: recorded \"a\", sent \"b\""), { [unanswerableRequest]: true })
+  const wrapped = new Error("Connection error.", { cause: mismatch })
+  const refused = fromRequestFailure("acme", wrapped, "the request failed: Connection error.")
+  expect(refused).toBeInstanceOf(InvalidRequest)
+  expect(refused).toMatchObject({ provider: "acme", field: "request" })
+  expect([refused.message, refused.retryable]).toEqual([
+    "Invalid request (acme) at request: no interaction of a.json matches POST /v1/x\n  body.model: recorded \"a\", sent \"b\"",
+    false
+  ])
 })

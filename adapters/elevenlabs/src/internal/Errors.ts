@@ -10,6 +10,7 @@
 import { ElevenLabsError, ElevenLabsTimeoutError } from "@elevenlabs/elevenlabs-js"
 import {
   fromHttpFailure,
+  fromRequestFailure,
   InputTooLarge,
   NotFound,
   parseRetryAfter,
@@ -169,8 +170,6 @@ export const fromSdkError = (cause: unknown, context: FailureContext, now: numbe
     const headers = cause.rawResponse?.headers ?? new Headers()
     return fromResponse({ status: cause.statusCode, body: cause.body, headers }, context, now)
   }
-  if (cause instanceof ElevenLabsError) {
-    return new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`the request failed: ${describeChain(cause)}`) })
-  }
+  if (cause instanceof ElevenLabsError) return fromRequestFailure(PROVIDER, cause, `the request failed: ${describeChain(cause)}`)
   return new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`unexpected response: ${describe(cause)}`) })
 }

@@ -10,6 +10,7 @@
 import {
   Cancelled,
   fromHttpFailure,
+  fromRequestFailure,
   NotFound,
   parseRetryAfter,
   type ProviderError,
@@ -150,7 +151,7 @@ export const toProviderError = (cause: unknown, context: FailureContext, now: nu
     return new ProviderTimeout({ provider: PROVIDER, detail: redactSecrets(describe(cause)) })
   }
   if (cause instanceof APIError && typeof cause.status === "number") return fromApiError(cause, context, now)
-  return new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`the request failed: ${describe(cause)}`) })
+  return fromRequestFailure(PROVIDER, cause, `the request failed: ${describe(cause)}`)
 }
 
 /**
