@@ -8,8 +8,7 @@
  * @since 0.2.0
  */
 import { Effect, Redacted, type Schema, type Stream } from "effect"
-import { type ProviderError, ProviderUnavailable } from "../Errors.ts"
-import { redactSecrets } from "../Secrets.ts"
+import { fromRequestFailure, type ProviderError, type ProviderUnavailable } from "../Errors.ts"
 import { loadApiKey } from "./ApiKey.ts"
 import { abortable, describeCause } from "./Call.ts"
 import type { RequestBody } from "./RequestBody.ts"
@@ -53,7 +52,7 @@ export interface HttpClient {
   /**
    * Sends a request; a 2xx answer is returned for the caller to read, any other fails with the
    * mapped tagged error (`context` says which model and field it was about). A connection that
-   * fails is `ProviderUnavailable`; a counted upload past its limit is `InputTooLarge`.
+   * fails is `ProviderUnavailable` (a request no transport can answer, like an unmatched replay, is a final `InvalidRequest`); a counted upload past its limit is `InputTooLarge`.
    */
   readonly send: (
     method: "GET" | "POST" | "PUT" | "DELETE",
@@ -122,8 +121,7 @@ export const makeHttpClient = (config: HttpClientConfig): HttpClient => {
       const response = yield* abortable(
         (signal) => (options.fetch ?? globalThis.fetch)(`${root}${path}`, { ...init, signal }),
         (cause): ProviderError =>
-          body?.overflow?.() ??
-            new ProviderUnavailable({ provider, detail: redactSecrets(`the request failed: ${describeCause(cause)}`) })
+          body?.overflow?.() ?? fromRequestFailure(provider, cause, `the request failed: ${describeCause(cause)}`)
       )
       if (!response.ok) return yield* Effect.flip(failedResponse(provider, response, readError, context))
       return response

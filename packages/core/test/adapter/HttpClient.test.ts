@@ -7,7 +7,7 @@
 import { expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { InputTooLarge, MissingApiKey, ProviderUnavailable, QuotaExceeded, RateLimited, UnknownModel } from "../../src/index.ts"
+import { InputTooLarge, InvalidRequest, MissingApiKey, ProviderUnavailable, QuotaExceeded, RateLimited, UnknownModel, unanswerableRequest } from "../../src/index.ts"
 import {
   abortable,
   abortableScoped,
@@ -105,6 +105,19 @@ it.effect("a connection failure is ProviderUnavailable with the cause, secrets r
     expect(yield* Effect.flip(client(fetch).post("/chat", jsonBody({})))).toEqual(
       new ProviderUnavailable({ provider: "acme", detail: "the request failed: fetch failed: Bearer [redacted] refused" })
     )
+  }))
+
+it.effect("a request no transport can answer (an unmatched replay) is a final InvalidRequest, secrets removed", () =>
+  Effect.gen(function*() {
+    const mismatch = Object.assign(new Error("no interaction matches POST /v1/chat\n  model: \"a\" ≠ \"b\"\n  key kit-test-key-0001"), {
+      [unanswerableRequest]: true
+    })
+    const { fetch } = fakeFetch(() => Promise.reject(new TypeError("fetch failed", { cause: mismatch })))
+    const error = yield* Effect.flip(client(fetch).post("/chat", jsonBody({})))
+    expect(error).toEqual(
+      new InvalidRequest({ provider: "acme", field: "request", reason: "no interaction matches POST /v1/chat\n  model: \"a\" ≠ \"b\"\n  key [redacted]" })
+    )
+    expect(error.retryable).toBe(false)
   }))
 
 it.effect("a body that is not JSON, or not the expected shape, is ProviderUnavailable", () =>
