@@ -68,6 +68,14 @@ describe("the import rules of docs/architecture.md", () => {
     })
   }
 
+  it("@patchbay/cli takes only the cassette entry of @patchbay/conformance, which loads no test runner", () => {
+    const cli = sourceFiles(path.join(root, "packages/cli/src")).flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/"(@patchbay\/conformance[^"]*)"/g)].map((m) => m[1]!)
+    )
+    expect(cli.length).toBeGreaterThan(0)
+    expect([...new Set(cli)]).toEqual(["@patchbay/conformance/cassette"])
+  })
+
   it("reads static, dynamic and re-exporting imports, and skips comments", () => {
     expect(importsOf([
       `import { a } from "@patchbay/core"`,
