@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { isProviderError } from "@patchbay/core"
+import { EMPTY_INPUT, isProviderError, TEXT_INPUT, unresolvedHost } from "@patchbay/core"
 
 /** Somewhere to write text or bytes: `process.stdout`, `process.stderr`, or a test buffer. */
 export interface Writer {
@@ -214,7 +214,9 @@ const hintFor = (error: { readonly _tag: string } & Record<string, unknown>, con
     case "UnknownModel":
       return `run \`patchbay providers\` to list the models${flag === undefined ? "" : `, and pick one with ${flag}`}`
     case "UnsupportedFormat":
-      return at === "audio_file"
+      return error.format === EMPTY_INPUT || error.format === TEXT_INPUT
+        ? "give the path of an audio recording"
+        : at === "audio_file"
         ? "convert the audio to a format listed above, e.g. `ffmpeg -i in.ext out.mp3`"
         : "choose one of the formats listed with --format (or the -o file's extension)"
     case "InputTooLarge":
@@ -227,8 +229,11 @@ const hintFor = (error: { readonly _tag: string } & Record<string, unknown>, con
         : flag === undefined
         ? undefined
         : `check ${flag}`
+    case "ProviderUnavailable": {
+      const host = unresolvedHost(typeof error.detail === "string" ? error.detail : undefined)
+      return host === undefined ? "try again in a moment" : `the host ${host} could not be resolved: check the network (or pass --replay <dir>)`
+    }
     case "RateLimited":
-    case "ProviderUnavailable":
     case "ProviderTimeout":
       return "try again in a moment"
     case "NotFound":

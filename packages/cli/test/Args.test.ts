@@ -1,5 +1,5 @@
 /** The pieces of argument reading and output formatting the commands share. */
-import { InvalidRequest, MissingApiKey, UnknownProvider } from "@patchbay/core"
+import { InvalidRequest, MissingApiKey, ProviderUnavailable, UnknownProvider, UnsupportedFormat } from "@patchbay/core"
 import { describe, expect, it } from "vitest"
 import { extensionOfMediaType, formatOfPath, parseModelRef } from "../src/Args.ts"
 import { pngSize } from "../src/Image.ts"
@@ -80,6 +80,27 @@ describe("errors", () => {
     expect(line).toBe(
       "patchbay: Unknown stt provider \"acme\" at voice.stt.provider; registered: \"openai\". [UnknownProvider] — run `patchbay providers` to see the registered ones, and name one with --stt provider/model"
     )
+  })
+
+  it("a provider without the capability asked of it: which registered providers have it", () => {
+    const error = new UnknownProvider({ provider: "openrouter", field: "voice.stt.provider", registered: ["openai", "elevenlabs"], capability: "stt", registeredWithout: true })
+    expect(errorLine(describeError(error, context))).toBe(
+      "patchbay: Provider \"openrouter\" at voice.stt.provider has no STT; registered providers with STT: \"openai\", \"elevenlabs\" [UnknownProvider] — " +
+        "run `patchbay providers` to see the registered ones, and name one with --stt provider/model"
+    )
+  })
+
+  it("a host that could not be resolved: says so, not \"try again in a moment\"", () => {
+    const error = new ProviderUnavailable({ provider: "openai", detail: "the request failed: fetch failed (getaddrinfo ENOTFOUND api.openai.com)" })
+    expect(describeError(error, context).hint).toBe("the host api.openai.com could not be resolved: check the network (or pass --replay <dir>)")
+    expect(describeError(new ProviderUnavailable({ provider: "openai", detail: "fetch failed (ECONNRESET)" }), context).hint).toBe("try again in a moment")
+  })
+
+  it("an empty file or a text file: no advice to convert it with ffmpeg", () => {
+    for (const format of ["empty", "text"]) {
+      const error = new UnsupportedFormat({ field: "audio_file", format, allowed: [] })
+      expect(describeError(error, context).hint).toBe("give the path of an audio recording")
+    }
   })
 
   it("messages are kept on one line", () => {

@@ -69,6 +69,7 @@ export type { StoredMessage, Thread, ThreadStoreShape } from "./ThreadStore.ts"
 export {
   AuthenticationFailed,
   Cancelled,
+  EMPTY_INPUT,
   fromHttpFailure,
   InputTooLarge,
   InvalidRequest,
@@ -83,8 +84,10 @@ export {
   ProviderUnavailable,
   QuotaExceeded,
   RateLimited,
+  TEXT_INPUT,
   UnknownModel,
   UnknownProvider,
+  unresolvedHost,
   UnsupportedFormat
 } from "./Errors.ts"
 export type { HttpFailure, ValidationError } from "./Errors.ts"
