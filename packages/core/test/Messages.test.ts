@@ -3,11 +3,12 @@
  * path that does not exist, an empty file, text where audio was expected, a provider without the
  * capability asked of it, a host that could not be resolved — in words that stand alone.
  */
+import { Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { createPatchbay, ProviderUnavailable } from "../src/index.ts"
+import { createPatchbay, ProviderUnavailable, QuotaExceeded } from "../src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts } from "../src/testing/index.ts"
 
 const pb = createPatchbay({
@@ -74,5 +75,47 @@ describe("messages that name the problem", () => {
         "the request failed: fetch failed (getaddrinfo ENOTFOUND api.openai.com)"
     )
     expect(new ProviderUnavailable({ provider: "openai", detail: "fetch failed (ECONNRESET)" }).message).toBe("Provider unavailable (openai): fetch failed (ECONNRESET)")
+  })
+})
+
+describe("errors the facade rejects with", () => {
+  /** The frames of a stack: its lines after the first. */
+  const frames = (error: unknown) => String((error as Error).stack).split("\n").slice(1)
+  const here = new URL(import.meta.url).pathname
+
+  it("carry a stack that starts at the caller's call, without the Effect runtime's frames, and a message that stands alone", async () => {
+    const failing = [
+      () => pb.addMessage({ audioFile: "user-question.mp3", voice: { stt }, sendToLlm: false }),
+      () => pb.sendMessage("hi", { llmProvider: "nobody" }),
+      () => pb.createThread({ llmProvider: "fake", modelName: "no-such-model" }),
+      () => pb.addMessage({ threadId: "thr_missing", content: "hi" })
+    ]
+    for (const call of failing) {
+      const error = await call().then(() => expect.unreachable("the request should fail"), (e: unknown) => e as Error)
+      expect(String(error.stack).split("\n")[0]).toBe(`${error.name}: ${error.message}`)
+      expect(error.message).not.toContain("\n")
+      expect(frames(error)[0]).toContain(here)
+      expect(frames(error).filter((frame) => frame.includes("effect/dist"))).toEqual([])
+    }
+  })
+
+  it("a failure of a stream thrown by its iterator, likewise", async () => {
+    const flaky = createPatchbay({
+      // the error is made inside the run, as a vendor's would be
+      providers: [fakeProvider({ id: "flaky", llm: { ...FakeLlm(), stream: () => Stream.suspend(() => Stream.fail(new QuotaExceeded({ provider: "flaky" }))) } })],
+      media: { secret: "messages-test-secret" }
+    })
+    const events = await flaky.addMessage({ content: "hi", llmProvider: "flaky", modelName: "fake-llm", stream: true })
+    const error = await (async () => {
+      try {
+        for await (const _ of events) void _
+      } catch (e) {
+        return e as Error
+      }
+      return expect.unreachable("the stream should fail")
+    })()
+    expect(error).toBeInstanceOf(QuotaExceeded)
+    expect(frames(error)[0]).toContain(here)
+    expect(frames(error).filter((frame) => frame.includes("effect/dist"))).toEqual([])
   })
 })
