@@ -203,8 +203,11 @@ const hintFor = (error: { readonly _tag: string } & Record<string, unknown>, con
   const at = field(error)
   const flag = at === undefined ? undefined : context.flagOf?.(at)
   switch (error._tag) {
-    case "MissingApiKey":
-      return `set ${typeof error.variable === "string" ? error.variable : variable ?? "the vendor's API key"} or pass --replay <dir>`
+    case "MissingApiKey": {
+      const others = Array.isArray(error.others) ? error.others.map((o: { readonly variable: string }) => o.variable) : []
+      const all = [typeof error.variable === "string" ? error.variable : variable ?? "the vendor's API key", ...others]
+      return `set ${all.length === 1 ? all[0] : `${all.slice(0, -1).join(", ")} and ${all.at(-1)}`} or pass --replay <dir>`
+    }
     case "AuthenticationFailed":
       return variable === undefined ? "check the API key" : `check ${variable}`
     case "PermissionDenied":

@@ -11,7 +11,7 @@
  */
 import { REPLAY_API_KEY, replayFetch, type ReplayFetch, type TransportLogEntry } from "@patchbay/conformance"
 import { Cassette } from "@patchbay/conformance"
-import { type Capability, type PatchbayProvider, UnknownProvider } from "@patchbay/core"
+import { type Capability, MissingApiKey, type PatchbayProvider, UnknownProvider } from "@patchbay/core"
 import { Effect } from "effect"
 import { existsSync, statSync } from "node:fs"
 import * as path from "node:path"
@@ -142,6 +142,24 @@ export const keylessVendor = (vendor: Vendor, factory: VendorFactory): VendorHan
     unmatched: () => 0,
     log: () => []
   }
+}
+
+/**
+ * Fails with one `MissingApiKey` naming every vendor among `providers` (the ids a command's
+ * stages name, in order) that has no key in this run, before any call — rather than one vendor
+ * at a time, a run each.
+ *
+ * @category checks
+ */
+export const requireKeys = (set: ProviderSet, providers: ReadonlyArray<string>): void => {
+  const missing = [...new Set(providers)].flatMap((id) => set.vendors.filter((v) => v.id === id && v.mode === "no-key"))
+  const [first, ...others] = missing
+  if (first === undefined) return
+  throw new MissingApiKey({
+    provider: first.id,
+    variable: first.variable,
+    ...(others.length === 0 ? {} : { others: others.map((v) => ({ provider: v.id, variable: v.variable })) })
+  })
 }
 
 /** The vendor a cassette interaction belongs to, by its URL's host. */

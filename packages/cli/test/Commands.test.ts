@@ -227,6 +227,18 @@ describe("errors: one line on stderr, the tagged error's message and what to do,
     )
   })
 
+  it("missing keys: every vendor the command needs is named at once", async () => {
+    const talk = await cli(["talk", questionFile, "--tts", "elevenlabs/eleven_flash_v2_5"])
+    expect(talk.code).toBe(1)
+    expect(talk.stderr.split("\n").filter((line) => !line.startsWith("loading ")).join("\n")).toBe( // loading: shown when slow
+      "patchbay: No API key for openai and elevenlabs: set OPENAI_API_KEY and ELEVENLABS_API_KEY or pass apiKey to the openai() and elevenlabs() factories " +
+        "[MissingApiKey] — set OPENAI_API_KEY and ELEVENLABS_API_KEY or pass --replay <dir>\n"
+    )
+    const image = await cli(["image", "a robot"], { env: { OPENAI_API_KEY: "sk-test-not-secret" } })
+    expect(image.code).toBe(1)
+    expect(image.stderr).toMatch(/patchbay: No API key for openrouter: set OPENROUTER_API_KEY .* \[MissingApiKey\] — set OPENROUTER_API_KEY or pass --replay <dir>\n$/)
+  })
+
   it("a voice the model does not have", async () => {
     const ran = await cli(["say", "Hi.", "--tts", "fake/fake-tts", "--voice", "zelda"], { providers })
     expect(ran.code).toBe(1)

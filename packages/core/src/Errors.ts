@@ -172,13 +172,19 @@ export class InputTooLarge extends Schema.TaggedError<InputTooLarge>()("InputToo
  */
 export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
   provider: Schema.String,
-  variable: Schema.String
+  variable: Schema.String,
+  /** Other vendors the same request needs whose keys are missing too, when the caller knows them. */
+  others: Schema.optionalKey(Schema.Array(Schema.Struct({ provider: Schema.String, variable: Schema.String })))
 }) {
   get retryable(): boolean {
     return false
   }
   override get message(): string {
-    return `No API key for ${this.provider}: set ${this.variable} or pass apiKey to the ${this.provider}() factory`
+    const all = [{ provider: this.provider, variable: this.variable }, ...(this.others ?? [])]
+    if (all.length === 1) return `No API key for ${this.provider}: set ${this.variable} or pass apiKey to the ${this.provider}() factory`
+    const and = (items: ReadonlyArray<string>) => `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`
+    return `No API key for ${and(all.map((v) => v.provider))}: set ${and(all.map((v) => v.variable))} ` +
+      `or pass apiKey to the ${and(all.map((v) => `${v.provider}()`))} factories`
   }
 }
 

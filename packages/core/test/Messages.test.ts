@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { createPatchbay, ProviderUnavailable, QuotaExceeded } from "../src/index.ts"
+import { createPatchbay, MissingApiKey, ProviderUnavailable, QuotaExceeded } from "../src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts } from "../src/testing/index.ts"
 
 const pb = createPatchbay({
@@ -75,6 +75,18 @@ describe("messages that name the problem", () => {
         "the request failed: fetch failed (getaddrinfo ENOTFOUND api.openai.com)"
     )
     expect(new ProviderUnavailable({ provider: "openai", detail: "fetch failed (ECONNRESET)" }).message).toBe("Provider unavailable (openai): fetch failed (ECONNRESET)")
+  })
+})
+
+describe("MissingApiKey", () => {
+  it("names every vendor whose key is missing", () => {
+    expect(new MissingApiKey({ provider: "openai", variable: "OPENAI_API_KEY" }).message).toBe(
+      "No API key for openai: set OPENAI_API_KEY or pass apiKey to the openai() factory"
+    )
+    const both = new MissingApiKey({ provider: "openai", variable: "OPENAI_API_KEY", others: [{ provider: "elevenlabs", variable: "ELEVENLABS_API_KEY" }] })
+    expect(both.message).toBe(
+      "No API key for openai and elevenlabs: set OPENAI_API_KEY and ELEVENLABS_API_KEY or pass apiKey to the openai() and elevenlabs() factories"
+    )
   })
 })
 
