@@ -572,7 +572,17 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   out.line(`Input: ${displayPath(io.cwd, questionFile)} — espeak-ng asking "${QUESTION}"`)
   out.line(`Output: ${displayPath(io.cwd, outDir)}/`)
 
-  const counts = () => new Map(vendors.map((v) => [v.id, { replayed: replayed.get(v.id)?.served() ?? 0, unmatched: replayed.get(v.id)?.unmatched() ?? 0, live: live.get(v.id)?.served() ?? 0 }]))
+  const counts = () =>
+    new Map(vendors.map((v) => {
+      const failed = live.get(v.id)?.failed?.() ?? { count: 0, network: 0 }
+      return [v.id, {
+        replayed: replayed.get(v.id)?.served() ?? 0,
+        unmatched: replayed.get(v.id)?.unmatched() ?? 0,
+        live: live.get(v.id)?.served() ?? 0,
+        failed: failed.count,
+        no_network: failed.network
+      }]
+    }))
   let before = counts()
   const callsOf = () => {
     const now = counts()
@@ -583,10 +593,12 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
       const r = a.replayed - b.replayed
       const l = a.live - b.live
       const u = a.unmatched - b.unmatched
+      const f = a.failed - b.failed
       return [
         ...(r > 0 ? [`${v.id} ${r} replayed`] : []),
         ...(u > 0 ? [`${v.id} ${u} unmatched`] : []),
-        ...(l > 0 ? [`${v.id} ${l} live`] : [])
+        ...(l > 0 ? [`${v.id} ${l} live`] : []),
+        ...(f > 0 ? [`${v.id} ${f} live failed`] : [])
       ]
     })
     before = now
@@ -630,19 +642,29 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
     const parts = [
       ...(c.replayed > 0 ? [`${c.replayed} replayed from the cassettes`] : []),
       ...(c.unmatched > 0 ? [`${c.unmatched} not matched by the cassettes`] : []),
-      ...(c.live > 0 ? [`${c.live} live`] : [])
+      ...(c.live > 0 ? [`${c.live} live`] : []),
+      ...(c.failed > 0 ? [`${c.failed} live failed without an answer`] : [])
     ]
     return [`  ${v.id.padEnd(10)}  ${parts.length === 0 ? "no calls" : parts.join(", ")}`]
   })
   out.line("Vendor calls:")
   for (const line of replayLines) out.line(line)
-  const liveTotal = [...totals.values()].reduce((n, c) => n + c.live, 0)
-  const replayTotal = [...totals.values()].reduce((n, c) => n + c.replayed, 0)
+  const total = (field: "live" | "replayed" | "failed" | "no_network") => [...totals.values()].reduce((n, c) => n + c[field], 0)
+  const [liveTotal, replayTotal, failedTotal, offlineTotal] = [total("live"), total("replayed"), total("failed"), total("no_network")]
+  const replayedPart = `${replayTotal} vendor call${replayTotal === 1 ? " was" : "s were"} replayed`
   out.line(
-    liveTotal === 0
+    liveTotal === 0 && failedTotal === 0
       ? `All ${replayTotal} vendor calls were replayed; none reached the network.`
-      : `${replayTotal} vendor call${replayTotal === 1 ? " was" : "s were"} replayed and ${liveTotal} ran live.`
+      : failedTotal === 0
+      ? `${replayedPart} and ${liveTotal} ran live.`
+      : `${replayedPart}, ${liveTotal} ran live and ${failedTotal} live call${failedTotal === 1 ? "" : "s"} failed without an answer.`
   )
+  if (offlineTotal > 0) {
+    out.line(
+      `${offlineTotal === failedTotal ? "The" : offlineTotal} live calls failed for lack of network: ` +
+        `to run the demo offline, replay the shipped cassettes with \`patchbay demo --replay ${displayPath(io.cwd, cassettesDir)}\`.`
+    )
+  }
   out.line(`Files in ${displayPath(io.cwd, outDir)}/ (kind sniffed from the bytes):`)
   for (const f of files) out.line(`  ${path.basename(f.path).padEnd(28)}  ${f.kind.padEnd(5)}  ${formatBytes(f.bytes)}`)
   const failed = results.filter((r) => r.status === "failed")

@@ -234,7 +234,7 @@ const hintFor = (error: { readonly _tag: string } & Record<string, unknown>, con
         : `check ${flag}`
     case "ProviderUnavailable": {
       const host = unresolvedHost(typeof error.detail === "string" ? error.detail : undefined)
-      return host === undefined ? "try again in a moment" : `the host ${host} could not be resolved: check the network (or pass --replay <dir>)`
+      return host === undefined ? "try again in a moment" : "check the network connection or the base URL, or pass --replay <dir>"
     }
     case "RateLimited":
     case "ProviderTimeout":

@@ -79,16 +79,39 @@ export interface VendorHandle {
   readonly unmatched: () => number
   /** Replay only: the transport's log. */
   readonly log: () => ReadonlyArray<TransportLogEntry>
+  /** Live only: requests that got no answer (not counting cancelled ones), and how many for lack of network. */
+  readonly failed?: (() => { readonly count: number; readonly network: number }) | undefined
 }
 
-/** Counts the requests a live `fetch` makes. */
-const counting = (upstream: typeof fetch): { readonly fetch: typeof fetch; readonly count: () => number } => {
+/** Error codes of a request that could not leave this machine or reach the host: no network. */
+const networkCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "ENETUNREACH", "EHOSTUNREACH", "ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT"])
+
+/** Whether a rejected `fetch` failed for lack of network (its cause chain holds such a code). */
+export const isNetworkFailure = (error: unknown): boolean => {
+  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
+    const code = (e as { readonly code?: unknown }).code
+    if (typeof code === "string" && networkCodes.has(code)) return true
+    e = (e as { readonly cause?: unknown }).cause
+  }
+  return false
+}
+
+/** Counts the requests a live `fetch` makes, and those that got no answer. */
+const counting = (upstream: typeof fetch) => {
   let count = 0
+  let failed = 0
+  let network = 0
   const wrapped = ((input: string | URL | Request, init?: RequestInit) => {
     count++
-    return upstream(input, init)
+    return upstream(input, init).catch((error: unknown) => {
+      if (init?.signal?.aborted !== true) {
+        failed++
+        if (isNetworkFailure(error)) network++
+      }
+      throw error
+    })
   }) as typeof fetch
-  return { fetch: wrapped, count: () => count }
+  return { fetch: wrapped, count: () => count, failed: () => ({ count: failed, network }) }
 }
 
 /** A vendor served live with the given key. @category constructors */
@@ -99,9 +122,10 @@ export const liveVendor = (vendor: Vendor, factory: VendorFactory, apiKey: strin
     variable: vendor.variable,
     mode: "live",
     provider: factory({ apiKey, fetch: live.fetch }),
-    served: live.count,
+    served: () => live.count() - live.failed().count,
     unmatched: () => 0,
-    log: () => []
+    log: () => [],
+    failed: live.failed
   }
 }
 

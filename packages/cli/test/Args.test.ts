@@ -92,7 +92,7 @@ describe("errors", () => {
 
   it("a host that could not be resolved: says so, not \"try again in a moment\"", () => {
     const error = new ProviderUnavailable({ provider: "openai", detail: "the request failed: fetch failed (getaddrinfo ENOTFOUND api.openai.com)" })
-    expect(describeError(error, context).hint).toBe("the host api.openai.com could not be resolved: check the network (or pass --replay <dir>)")
+    expect(describeError(error, context).hint).toBe("check the network connection or the base URL, or pass --replay <dir>")
     expect(describeError(new ProviderUnavailable({ provider: "openai", detail: "fetch failed (ECONNRESET)" }), context).hint).toBe("try again in a moment")
   })
 

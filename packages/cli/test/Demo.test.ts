@@ -127,13 +127,29 @@ describe("patchbay demo with keys and options", () => {
     expect(live).toEqual(["https://api.openai.com/v1/audio/transcriptions", "https://api.openai.com/v1/chat/completions"])
   }, 240_000)
 
+  it("with a key set and no network: says how many live calls failed, not that they ran live, and suggests --replay", async () => {
+    const noNetwork: typeof globalThis.fetch = (input) => {
+      const host = new URL(String(input instanceof Request ? input.url : input)).host
+      return Promise.reject(new TypeError("fetch failed", { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" }) }))
+    }
+    const ran = await cli(["demo", "5"], { env: { ELEVENLABS_API_KEY: "el-live-test" }, fetch: noNetwork })
+    expect(ran.code).toBe(1)
+    expect(ran.stdout).toMatch(/^failed: patchbay: Provider unavailable \(elevenlabs\): the host api\.elevenlabs\.io could not be resolved .* \[ProviderUnavailable\] — check the network connection or the base URL, or pass --replay <dir>$/m)
+    const failed = Number(/^vendor calls: elevenlabs (\d+) live failed$/m.exec(ran.stdout)?.[1])
+    expect(failed).toBeGreaterThan(0)
+    expect(ran.stdout).toMatch(new RegExp(`^ {2}elevenlabs +${failed} live failed without an answer$`, "m"))
+    expect(ran.stdout).toMatch(new RegExp(`^0 vendor calls were replayed, 0 ran live and ${failed} live calls failed without an answer\\.$`, "m"))
+    expect(ran.stdout).toMatch(/^The live calls failed for lack of network: to run the demo offline, replay the shipped cassettes with `patchbay demo --replay .*demo\/cassettes`\.$/m)
+    expect(ran.stdout).not.toMatch(/ran live\.$/m)
+  }, 240_000)
+
   it("--replay <dir> replays whatever keys are set; --out names the folder; --json summarizes", async () => {
     const ran = await cli(["demo", "2", "--replay", cassettesDir, "--out", "voice", "--json"], { env: { OPENAI_API_KEY: "sk-live-test" } })
     expect(ran.code).toBe(0)
     const doc = JSON.parse(ran.stdout)
     expect(doc.out).toBe(path.join(ran.cwd, "voice"))
     expect(doc.sections).toEqual([{ id: "2-text-to-audio", title: expect.any(String), status: "ok", served: "replay" }])
-    expect(doc.calls.openai).toEqual({ replayed: 2, unmatched: 0, live: 0 })
+    expect(doc.calls.openai).toEqual({ replayed: 2, unmatched: 0, live: 0, failed: 0, no_network: 0 })
     expect(doc.files).toEqual([{ path: path.join(ran.cwd, "voice/2-text-to-audio.mp3"), bytes: expect.any(Number), kind: "mp3" }])
   }, 120_000)
 
