@@ -99,6 +99,11 @@ export interface Section {
   readonly vendors: ReadonlyArray<VendorId>
   /** Runs only when the local engines are installed. */
   readonly local?: boolean
+  /**
+   * The scope of its repeatable media ids (see `repeatableIds`); by default its number, so no
+   * two documents of a run share an id.
+   */
+  readonly idScope?: number
   readonly run: (s: SectionRun) => Promise<void>
 }
 
@@ -289,6 +294,9 @@ export const sections: ReadonlyArray<Section> = [
     id: "7-image-tool",
     title: "Image tool — openai/gpt-4.1 calls generate_image on openrouter/google/gemini-3.1-flash-image-preview, then edits by document_id",
     vendors: ["openai", "openrouter"],
+    // The language model quotes the image's id back, so the cassettes hold it: the ids of
+    // `patchbay image`, which replays the same cassettes (no other section uses scope 0).
+    idScope: 0,
     run: async (s) => {
       const image = {
         llmProvider: "openai",
@@ -421,7 +429,8 @@ const localMissing = (local: RunSectionsOptions["local"]): string | undefined =>
 
 /**
  * Runs the sections in order, each on a Patchbay of its own (repeatable media ids, so an
- * image's `document_id` is the same on every run). A failing section is reported and the next
+ * image's `document_id` is the same on every run; each section has its own, so no two documents
+ * of a run share one). A failing section is reported and the next
  * one runs.
  */
 export const runSections = async (options: RunSectionsOptions): Promise<{ readonly results: ReadonlyArray<SectionResult>; readonly files: ReadonlyArray<WrittenFile> }> => {
@@ -466,7 +475,7 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
     const providers = localProvider === undefined || chosen.providers.some((p) => p.id === localProvider.id)
       ? chosen.providers
       : [...chosen.providers, localProvider]
-    const pb = openPatchbay(injected(providers), true)
+    const pb = openPatchbay(injected(providers), true, section.idScope ?? Number(section.id.split("-")[0])) // ids unique across the run
     const run: SectionRun = {
       pb,
       out,

@@ -401,8 +401,14 @@ export const callSummary = (handles: ReadonlyArray<VendorHandle>, cwd?: string):
     return h.mode === "live" ? [`${h.id}: ${calls(served)} live (${h.variable} is set)`] : []
   })
 
-/** The stable media ids used while replaying (`doc_patchbayreplay0000000001`, …), so replayed requests match. */
-export const repeatableIds = (): (() => string) => {
+/**
+ * The stable media ids used while replaying, so replayed requests match: `doc_patchbayreplay`,
+ * the two digits of `scope`, then a count (`doc_patchbayreplay0000000001`, …; the demo's section 2
+ * makes `doc_patchbayreplay0200000001`, …). Each section of a run has its own scope, so no two
+ * documents of one run share an id, whichever sections run.
+ */
+export const repeatableIds = (scope = 0): (() => string) => {
+  if (!Number.isInteger(scope) || scope < 0 || scope > 99) throw new RangeError(`repeatableIds: scope must be 0…99, got ${scope}`)
   let n = 0
-  return () => `doc_patchbayreplay${String(++n).padStart(10, "0")}`
+  return () => `doc_patchbayreplay${String(scope).padStart(2, "0")}${String(++n).padStart(8, "0")}`
 }

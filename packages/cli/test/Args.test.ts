@@ -167,6 +167,9 @@ describe("providers", () => {
     expect([a(), a()]).toEqual(["doc_patchbayreplay0000000001", "doc_patchbayreplay0000000002"])
     expect(b()).toBe("doc_patchbayreplay0000000001")
     expect(a()).toMatch(/^doc_[A-Za-z0-9_-]{24}$/)
+    const section7 = repeatableIds(7)
+    expect([section7(), section7()]).toEqual(["doc_patchbayreplay0700000001", "doc_patchbayreplay0700000002"])
+    expect(() => repeatableIds(100)).toThrow(RangeError)
   })
 
   it("the call summary names what was replayed and what ran live", () => {

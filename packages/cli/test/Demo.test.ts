@@ -66,10 +66,23 @@ describe("patchbay demo, offline", () => {
     expect(bytesOf(path.join(ran.cwd, "out/7-image-edited.png"))).not.toEqual(bytesOf(path.join(ran.cwd, "out/7-image.png")))
   })
 
+  it("no two documents of the run share an id, though ids are repeatable in replay", () => {
+    const sectionsOf = new Map<string, Set<string>>()
+    const out = path.join(ran.cwd, "out")
+    for (const file of readdirSync(out).filter((f) => f.endsWith(".json"))) {
+      for (const id of readFileSync(path.join(out, file), "utf8").match(/doc_[\w-]{24}/g) ?? []) {
+        sectionsOf.set(id, new Set([...(sectionsOf.get(id) ?? []), file.split("-")[0] ?? ""]))
+      }
+    }
+    expect(sectionsOf.size).toBeGreaterThanOrEqual(6)
+    for (const [id, sections] of sectionsOf) expect([...sections], id).toHaveLength(1)
+  })
+
   it("prints what the seed prints, and every voice_records", () => {
     expect(ran.stdout).toContain(`Transcript: ${QUESTION}`)
     expect(ran.stdout).toMatch(/^Reply: .+$/m)
-    expect(ran.stdout).toMatch(/^Audio URL: \/media\/doc_patchbayreplay0000000001\?exp=\d+&sig=[\w-]+$/m)
+    expect(ran.stdout).toMatch(/^Audio URL: \/media\/doc_patchbayreplay0200000001\?exp=\d+&sig=[\w-]+$/m)
+    expect(ran.stdout).toMatch(/^Audio URL: \/media\/doc_patchbayreplay0300000001\?exp=\d+&sig=[\w-]+$/m)
     expect(ran.stdout).toMatch(/^You: What is the tallest mountain in the world\?$/m)
     expect(ran.stdout).toMatch(/^Assistant: .*⟨♪ [\d.]+ k?B⟩/m)
     const records = ran.stdout.match(/^voice_records:$/gm) ?? []
