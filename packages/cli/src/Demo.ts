@@ -62,20 +62,6 @@ export const READ_ALOUD = "Patchbay speaks with many voices. This one comes from
 /** The ElevenLabs voice of the read-aloud section (George, a premade voice). */
 export const ELEVENLABS_VOICE = "JBFqnCBsd6RMkjVDRZzb"
 
-/** The usage text of `demo`. */
-export const usage = `Usage: patchbay demo [--out <dir>] [--replay <dir>] [--json]
-
-Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example and
-its image flow through the real pipeline and adapters, plus an offline turn on espeak-ng and
-pocketsphinx when they are installed. No key and no network needed: vendor calls are replayed
-from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
-ELEVENLABS_API_KEY, OPENROUTER_API_KEY) runs live instead, unless --replay is given.
-
-Options:
-  --out <dir>      where to write the audio, images and records (default ./out)
-  --replay <dir>   replay every vendor from the cassettes in <dir>, whatever keys are set
-  --json           print a JSON summary instead of the narration
-`
 
 /** What a section gets to work with. */
 export interface SectionRun {
@@ -369,6 +355,27 @@ export const sections: ReadonlyArray<Section> = [
   }
 ]
 
+/** What stderr says when loading the adapters takes more than a moment (worded as the other commands word it). */
+export const loadingNotice = `loading ${[...vendors.map((v) => v.packageName), "@patchbay/local"].join(", ")}…`
+
+/** The usage text of `demo`. */
+export const usage = `Usage: patchbay demo [<section>…] [--out <dir>] [--replay <dir>] [--json]
+
+Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example and
+its image flow through the real pipeline and adapters, plus an offline turn on espeak-ng and
+pocketsphinx when they are installed. No key and no network needed: vendor calls are replayed
+from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
+ELEVENLABS_API_KEY, OPENROUTER_API_KEY) runs live instead, unless --replay is given.
+
+Sections (all by default; name some by number or id to run only those, e.g. \`patchbay demo 1 7\`):
+${sections.map((s) => `  ${s.id}`).join("\n")}
+
+Options:
+  --out <dir>      where to write the audio, images and records (default ./out)
+  --replay <dir>   replay every vendor from the cassettes in <dir>, whatever keys are set
+  --json           print a JSON summary instead of the narration
+`
+
 // ---------------------------------------------------------------------------------------------
 // Running the sections
 // ---------------------------------------------------------------------------------------------
@@ -441,12 +448,12 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
   const save = (name: string, bytes: Uint8Array | string) => {
     const file = path.join(options.outDir, name)
     writeFileSync(file, bytes)
-    if (typeof bytes !== "string") {
-      const existing = files.findIndex((f) => f.path === file)
-      const entry = { path: file, bytes: bytes.byteLength, kind: sniffKind(bytes) }
-      if (existing === -1) files.push(entry)
-      else files[existing] = entry
-    }
+    const existing = files.findIndex((f) => f.path === file)
+    const entry = typeof bytes === "string"
+      ? { path: file, bytes: Buffer.byteLength(bytes), kind: "json" }
+      : { path: file, bytes: bytes.byteLength, kind: sniffKind(bytes) }
+    if (existing === -1) files.push(entry)
+    else files[existing] = entry
     return displayPath(options.cwd, file)
   }
   const wanted = (section: Section) =>
@@ -534,7 +541,7 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   const outDir = path.resolve(io.cwd, options.out ?? "out")
   const replayDir = options.replay === undefined ? cassettesDir : path.resolve(io.cwd, options.replay)
   const cassettes = loadCassettes(replayDir)
-  const timer = setTimeout(() => out.progress("loading the adapters…"), 800)
+  const timer = setTimeout(() => out.progress(loadingNotice), 800)
   const [factories, local] = await Promise.all([loadFactories(), loadLocal()]).finally(() => clearTimeout(timer))
   const replayed = new Map<VendorId, VendorHandle>()
   const live = new Map<VendorId, VendorHandle>()

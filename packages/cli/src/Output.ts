@@ -143,12 +143,17 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
   return [render(header), render(widths.map((w) => "-".repeat(w))), ...rows.map(render)].join("\n") + "\n"
 }
 
+/** A number with floating-point noise rounded away (`2.268000000000001` → `2.268`): at most 6 decimals. */
+export const roundNoise = (n: number): number => (Number.isInteger(n) || !Number.isFinite(n) ? n : Math.round(n * 1e6) / 1e6)
+
 /**
  * A copy of a record for printing: `provider_output` (the vendor's raw response, sometimes
- * long) is replaced by a short note on its size; everything else is kept.
+ * long) is replaced by a short note on its size, and floating-point noise is rounded away;
+ * everything else is kept.
  */
 export const abridgeRecord = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(abridgeRecord)
+  if (typeof value === "number") return roundNoise(value)
   if (typeof value !== "object" || value === null) return value
   return Object.fromEntries(Object.entries(value).map(([key, v]) => {
     if (key === "provider_output") return [key, `(${formatBytes(JSON.stringify(v ?? null).length)} of the vendor's response; see the .json file)`]

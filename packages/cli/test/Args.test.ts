@@ -161,6 +161,15 @@ describe("providers", () => {
     expect(vendorOfUrl("https://api.acme.test/x")).toBeUndefined()
   })
 
+  it("printed records round floating-point noise away", () => {
+    expect(abridgeRecord({ duration_seconds: 2.268000000000001, n: 3, t: 0.1 + 0.2, words: [{ start: 1.0000000000000002 }] })).toEqual({
+      duration_seconds: 2.268,
+      n: 3,
+      t: 0.3,
+      words: [{ start: 1 }]
+    })
+  })
+
   it("replayed media ids repeat from run to run and are valid document ids", () => {
     const a = repeatableIds()
     const b = repeatableIds()

@@ -12,7 +12,7 @@ import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { makeCassettes } from "../demo/make-cassettes.ts"
 import { durationOf, sha256, synthesizer } from "../demo/Synthesizer.ts"
-import { cassettesDir, QUESTION, questionFile, sections } from "../src/Demo.ts"
+import { cassettesDir, loadingNotice, QUESTION, questionFile, sections } from "../src/Demo.ts"
 import { cli, type Ran, tempDir } from "./support.ts"
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
@@ -64,6 +64,15 @@ describe("patchbay demo, offline", () => {
     expect(ran.stdout).toContain("\"input_image_document_id\":\"doc_patchbayreplay0000000001\"")
     expect(ran.stdout).toContain("edited document_id: doc_patchbayreplay0000000002")
     expect(bytesOf(path.join(ran.cwd, "out/7-image-edited.png"))).not.toEqual(bytesOf(path.join(ran.cwd, "out/7-image.png")))
+  })
+
+  it("the summary lists every file written, the records' .json too; printed numbers carry no floating-point noise", () => {
+    const listed = /^Files in out\/ \(kind sniffed from the bytes\):\n((?: {2}.+\n)+)/m.exec(ran.stdout)?.[1] ?? ""
+    const names = listed.split("\n").filter((l) => l !== "").map((l) => l.trim().split(/\s+/)[0])
+    expect(names.sort()).toEqual(readdirSync(path.join(ran.cwd, "out")).sort())
+    expect(listed).toMatch(/^ {2}2-text-to-audio\.json +json +[\d.]+ k?B$/m)
+    expect(ran.stdout).not.toMatch(/\d\.\d*0000000\d/)
+    expect(ran.stdout).not.toMatch(/\d\.\d*9999999\d/)
   })
 
   it("no two documents of the run share an id, though ids are repeatable in replay", () => {
@@ -163,7 +172,10 @@ describe("patchbay demo with keys and options", () => {
     expect(doc.out).toBe(path.join(ran.cwd, "voice"))
     expect(doc.sections).toEqual([{ id: "2-text-to-audio", title: expect.any(String), status: "ok", served: "replay" }])
     expect(doc.calls.openai).toEqual({ replayed: 2, unmatched: 0, live: 0, failed: 0, no_network: 0 })
-    expect(doc.files).toEqual([{ path: path.join(ran.cwd, "voice/2-text-to-audio.mp3"), bytes: expect.any(Number), kind: "mp3" }])
+    expect(doc.files).toEqual([
+      { path: path.join(ran.cwd, "voice/2-text-to-audio.mp3"), bytes: expect.any(Number), kind: "mp3" },
+      { path: path.join(ran.cwd, "voice/2-text-to-audio.json"), bytes: expect.any(Number), kind: "json" }
+    ])
   }, 120_000)
 
   it("cassettes that do not match fail the section in one line and the demo exits 1", async () => {
@@ -172,6 +184,20 @@ describe("patchbay demo with keys and options", () => {
     expect(ran.stdout).toMatch(/^failed: patchbay: .*no interaction of the elevenlabs cassettes .* \[ProviderUnavailable\] — the cassettes have no interaction for this request/m)
     expect(ran.stderr).toMatch(/^patchbay demo: 1 section failed: 5-read-aloud/m)
   }, 120_000)
+
+  it("the loading notice is the one docs/cli.md quotes", () => {
+    expect(loadingNotice).toBe("loading @patchbay/openai, @patchbay/elevenlabs, @patchbay/openrouter, @patchbay/local…")
+    const guide = readFileSync(new URL("../../../docs/cli.md", import.meta.url), "utf8").replace(/\n\s*/g, " ")
+    expect(guide).toContain(`\`${loadingNotice}\``)
+  })
+
+  it("--help says how to choose sections, and lists them", async () => {
+    const ran = await cli(["demo", "--help"])
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toMatch(/^Usage: patchbay demo \[<section>…\]/)
+    expect(ran.stdout).toContain("name some by number or id to run only those, e.g. `patchbay demo 1 7`")
+    expect(ran.stdout).toMatch(/^ {2}7-image-tool$/m)
+  })
 
   it("an unknown section is a usage error", async () => {
     const ran = await cli(["demo", "9"])
