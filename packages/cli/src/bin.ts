@@ -10,7 +10,7 @@ import { enableCompileCache } from "node:module"
 import { main } from "./Main.ts"
 
 // The adapters' SDKs are large: Node's compile cache makes every run after the first start faster.
-enableCompileCache()
+enableCompileCache(`${process.env["XDG_CACHE_HOME"] || `${process.env["HOME"] || process.env["USERPROFILE"] || "."}/.cache`}/patchbay/compile-cache`)
 
 // A reader that stops early (`patchbay demo | head`) closes the pipe: that is not an error.
 for (const stream of [process.stdout, process.stderr]) {
