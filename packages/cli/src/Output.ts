@@ -143,8 +143,8 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
   return [render(header), render(widths.map((w) => "-".repeat(w))), ...rows.map(render)].join("\n") + "\n"
 }
 
-/** A number with floating-point noise rounded away (`2.268000000000001` → `2.268`): at most 6 decimals. */
-export const roundNoise = (n: number): number => (Number.isInteger(n) || !Number.isFinite(n) ? n : Math.round(n * 1e6) / 1e6)
+/** A number with floating-point noise rounded away (`2.268000000000001` → `2.268`): 12 significant digits. */
+export const roundNoise = (n: number): number => (Number.isInteger(n) || !Number.isFinite(n) ? n : Number(n.toPrecision(12)))
 
 /**
  * A copy of a record for printing: `provider_output` (the vendor's raw response, sometimes
