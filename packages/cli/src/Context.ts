@@ -41,11 +41,12 @@ export interface Context {
 
 /**
  * Opens a Patchbay over a provider set: repeatable media ids while replaying (the test hook of
- * `@patchbay/core/testing`: replayed runs are fixtures), a per-run signing secret.
+ * `@patchbay/core/testing`: replayed runs are fixtures; `scope` keeps them apart between the
+ * Patchbays of one run, see `repeatableIds`), a per-run signing secret.
  */
-export const openPatchbay = (set: ProviderSet, repeatable = set.replaying): Patchbay => {
+export const openPatchbay = (set: ProviderSet, repeatable = set.replaying, scope = 0): Patchbay => {
   const options = { providers: set.providers, media: { secret: randomBytes(32).toString("base64url") } }
-  return repeatable ? createTestPatchbay({ ...options, makeDocumentId: repeatableIds() }) : createPatchbay(options)
+  return repeatable ? createTestPatchbay({ ...options, makeDocumentId: repeatableIds(scope) }) : createPatchbay(options)
 }
 
 /** Runs over a stream of pipeline events, calling `on` for each, and returns them all. */

@@ -62,20 +62,6 @@ export const READ_ALOUD = "Patchbay speaks with many voices. This one comes from
 /** The ElevenLabs voice of the read-aloud section (George, a premade voice). */
 export const ELEVENLABS_VOICE = "JBFqnCBsd6RMkjVDRZzb"
 
-/** The usage text of `demo`. */
-export const usage = `Usage: patchbay demo [--out <dir>] [--replay <dir>] [--json]
-
-Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example and
-its image flow through the real pipeline and adapters, plus an offline turn on espeak-ng and
-pocketsphinx when they are installed. No key and no network needed: vendor calls are replayed
-from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
-ELEVENLABS_API_KEY, OPENROUTER_API_KEY) runs live instead, unless --replay is given.
-
-Options:
-  --out <dir>      where to write the audio, images and records (default ./out)
-  --replay <dir>   replay every vendor from the cassettes in <dir>, whatever keys are set
-  --json           print a JSON summary instead of the narration
-`
 
 /** What a section gets to work with. */
 export interface SectionRun {
@@ -99,6 +85,11 @@ export interface Section {
   readonly vendors: ReadonlyArray<VendorId>
   /** Runs only when the local engines are installed. */
   readonly local?: boolean
+  /**
+   * The scope of its repeatable media ids (see `repeatableIds`); by default its number, so no
+   * two documents of a run share an id.
+   */
+  readonly idScope?: number
   readonly run: (s: SectionRun) => Promise<void>
 }
 
@@ -289,6 +280,9 @@ export const sections: ReadonlyArray<Section> = [
     id: "7-image-tool",
     title: "Image tool — openai/gpt-4.1 calls generate_image on openrouter/google/gemini-3.1-flash-image-preview, then edits by document_id",
     vendors: ["openai", "openrouter"],
+    // The language model quotes the image's id back, so the cassettes hold it: the ids of
+    // `patchbay image`, which replays the same cassettes (no other section uses scope 0).
+    idScope: 0,
     run: async (s) => {
       const image = {
         llmProvider: "openai",
@@ -361,6 +355,27 @@ export const sections: ReadonlyArray<Section> = [
   }
 ]
 
+/** What stderr says when loading the adapters takes more than a moment (worded as the other commands word it). */
+export const loadingNotice = `loading ${[...vendors.map((v) => v.packageName), "@patchbay/local"].join(", ")}…`
+
+/** The usage text of `demo`. */
+export const usage = `Usage: patchbay demo [<section>…] [--out <dir>] [--replay <dir>] [--json]
+
+Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example and
+its image flow through the real pipeline and adapters, plus an offline turn on espeak-ng and
+pocketsphinx when they are installed. No key and no network needed: vendor calls are replayed
+from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
+ELEVENLABS_API_KEY, OPENROUTER_API_KEY) runs live instead, unless --replay is given.
+
+Sections (all by default; name some by number or id to run only those, e.g. \`patchbay demo 1 7\`):
+${sections.map((s) => `  ${s.id}`).join("\n")}
+
+Options:
+  --out <dir>      where to write the audio, images and records (default ./out)
+  --replay <dir>   replay every vendor from the cassettes in <dir>, whatever keys are set
+  --json           print a JSON summary instead of the narration
+`
+
 // ---------------------------------------------------------------------------------------------
 // Running the sections
 // ---------------------------------------------------------------------------------------------
@@ -421,7 +436,8 @@ const localMissing = (local: RunSectionsOptions["local"]): string | undefined =>
 
 /**
  * Runs the sections in order, each on a Patchbay of its own (repeatable media ids, so an
- * image's `document_id` is the same on every run). A failing section is reported and the next
+ * image's `document_id` is the same on every run; each section has its own, so no two documents
+ * of a run share one). A failing section is reported and the next
  * one runs.
  */
 export const runSections = async (options: RunSectionsOptions): Promise<{ readonly results: ReadonlyArray<SectionResult>; readonly files: ReadonlyArray<WrittenFile> }> => {
@@ -432,12 +448,12 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
   const save = (name: string, bytes: Uint8Array | string) => {
     const file = path.join(options.outDir, name)
     writeFileSync(file, bytes)
-    if (typeof bytes !== "string") {
-      const existing = files.findIndex((f) => f.path === file)
-      const entry = { path: file, bytes: bytes.byteLength, kind: sniffKind(bytes) }
-      if (existing === -1) files.push(entry)
-      else files[existing] = entry
-    }
+    const existing = files.findIndex((f) => f.path === file)
+    const entry = typeof bytes === "string"
+      ? { path: file, bytes: Buffer.byteLength(bytes), kind: "json" }
+      : { path: file, bytes: bytes.byteLength, kind: sniffKind(bytes) }
+    if (existing === -1) files.push(entry)
+    else files[existing] = entry
     return displayPath(options.cwd, file)
   }
   const wanted = (section: Section) =>
@@ -466,7 +482,7 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
     const providers = localProvider === undefined || chosen.providers.some((p) => p.id === localProvider.id)
       ? chosen.providers
       : [...chosen.providers, localProvider]
-    const pb = openPatchbay(injected(providers), true)
+    const pb = openPatchbay(injected(providers), true, section.idScope ?? Number(section.id.split("-")[0])) // ids unique across the run
     const run: SectionRun = {
       pb,
       out,
@@ -525,7 +541,7 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   const outDir = path.resolve(io.cwd, options.out ?? "out")
   const replayDir = options.replay === undefined ? cassettesDir : path.resolve(io.cwd, options.replay)
   const cassettes = loadCassettes(replayDir)
-  const timer = setTimeout(() => out.progress("loading the adapters…"), 800)
+  const timer = setTimeout(() => out.progress(loadingNotice), 800)
   const [factories, local] = await Promise.all([loadFactories(), loadLocal()]).finally(() => clearTimeout(timer))
   const replayed = new Map<VendorId, VendorHandle>()
   const live = new Map<VendorId, VendorHandle>()
@@ -572,7 +588,17 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   out.line(`Input: ${displayPath(io.cwd, questionFile)} — espeak-ng asking "${QUESTION}"`)
   out.line(`Output: ${displayPath(io.cwd, outDir)}/`)
 
-  const counts = () => new Map(vendors.map((v) => [v.id, { replayed: replayed.get(v.id)?.served() ?? 0, unmatched: replayed.get(v.id)?.unmatched() ?? 0, live: live.get(v.id)?.served() ?? 0 }]))
+  const counts = () =>
+    new Map(vendors.map((v) => {
+      const failed = live.get(v.id)?.failed?.() ?? { count: 0, network: 0 }
+      return [v.id, {
+        replayed: replayed.get(v.id)?.served() ?? 0,
+        unmatched: replayed.get(v.id)?.unmatched() ?? 0,
+        live: live.get(v.id)?.served() ?? 0,
+        failed: failed.count,
+        no_network: failed.network
+      }]
+    }))
   let before = counts()
   const callsOf = () => {
     const now = counts()
@@ -583,10 +609,12 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
       const r = a.replayed - b.replayed
       const l = a.live - b.live
       const u = a.unmatched - b.unmatched
+      const f = a.failed - b.failed
       return [
         ...(r > 0 ? [`${v.id} ${r} replayed`] : []),
         ...(u > 0 ? [`${v.id} ${u} unmatched`] : []),
-        ...(l > 0 ? [`${v.id} ${l} live`] : [])
+        ...(l > 0 ? [`${v.id} ${l} live`] : []),
+        ...(f > 0 ? [`${v.id} ${f} live failed`] : [])
       ]
     })
     before = now
@@ -630,19 +658,29 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
     const parts = [
       ...(c.replayed > 0 ? [`${c.replayed} replayed from the cassettes`] : []),
       ...(c.unmatched > 0 ? [`${c.unmatched} not matched by the cassettes`] : []),
-      ...(c.live > 0 ? [`${c.live} live`] : [])
+      ...(c.live > 0 ? [`${c.live} live`] : []),
+      ...(c.failed > 0 ? [`${c.failed} live failed without an answer`] : [])
     ]
     return [`  ${v.id.padEnd(10)}  ${parts.length === 0 ? "no calls" : parts.join(", ")}`]
   })
   out.line("Vendor calls:")
   for (const line of replayLines) out.line(line)
-  const liveTotal = [...totals.values()].reduce((n, c) => n + c.live, 0)
-  const replayTotal = [...totals.values()].reduce((n, c) => n + c.replayed, 0)
+  const total = (field: "live" | "replayed" | "failed" | "no_network") => [...totals.values()].reduce((n, c) => n + c[field], 0)
+  const [liveTotal, replayTotal, failedTotal, offlineTotal] = [total("live"), total("replayed"), total("failed"), total("no_network")]
+  const replayedPart = `${replayTotal} vendor call${replayTotal === 1 ? " was" : "s were"} replayed`
   out.line(
-    liveTotal === 0
+    liveTotal === 0 && failedTotal === 0
       ? `All ${replayTotal} vendor calls were replayed; none reached the network.`
-      : `${replayTotal} vendor call${replayTotal === 1 ? " was" : "s were"} replayed and ${liveTotal} ran live.`
+      : failedTotal === 0
+      ? `${replayedPart} and ${liveTotal} ran live.`
+      : `${replayedPart}, ${liveTotal} ran live and ${failedTotal} live call${failedTotal === 1 ? "" : "s"} failed without an answer.`
   )
+  if (offlineTotal > 0) {
+    out.line(
+      `${offlineTotal === failedTotal ? "The" : offlineTotal} live calls failed for lack of network: ` +
+        `to run the demo offline, replay the shipped cassettes with \`patchbay demo --replay ${displayPath(io.cwd, cassettesDir)}\`.`
+    )
+  }
   out.line(`Files in ${displayPath(io.cwd, outDir)}/ (kind sniffed from the bytes):`)
   for (const f of files) out.line(`  ${path.basename(f.path).padEnd(28)}  ${f.kind.padEnd(5)}  ${formatBytes(f.bytes)}`)
   const failed = results.filter((r) => r.status === "failed")

@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { defaults, extensionOfMediaType, onePositional, parseModelRef } from "./Args.ts"
 import { type Context, consume } from "./Context.ts"
 import { CliError, formatBytes } from "./Output.ts"
+import { requireKeys } from "./Providers.ts"
 import { displayPath } from "./Speech.ts"
 
 /** The options of `image`. */
@@ -64,6 +65,7 @@ export const run = async (ctx: Context, options: ImageOptions): Promise<number> 
   const llm = parseModelRef(options.llm ?? defaults.llm, "--llm")
   const image = parseModelRef(options.image ?? defaults.image, "--image")
   const { out } = ctx
+  requireKeys(ctx.set, [llm.provider, image.provider])
   const pb = ctx.patchbay()
   try {
     out.progress(`asking ${llm.provider}/${llm.model} to draw with ${image.provider}/${image.model}…`)

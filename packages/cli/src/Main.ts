@@ -121,7 +121,7 @@ const providersFor = async (
     })
   }
   const replay = str(values["replay"])
-  return slowly(out, `loading ${only === undefined ? "the adapters" : [...new Set(only)].map((id) => `@patchbay/${id}`).join(", ")}…`, () =>
+  return slowly(out, only === undefined ? Demo.loadingNotice : `loading ${[...new Set(only)].map((id) => `@patchbay/${id}`).join(", ")}…`, () =>
     buildProviders({ env: io.env, replayDir: replay === undefined ? undefined : path.resolve(io.cwd, replay), fetch: io.fetch, only, listing: command === "providers" }))
 }
 

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { isProviderError } from "@patchbay/core"
+import { EMPTY_INPUT, isProviderError, TEXT_INPUT, unresolvedHost } from "@patchbay/core"
 
 /** Somewhere to write text or bytes: `process.stdout`, `process.stderr`, or a test buffer. */
 export interface Writer {
@@ -143,12 +143,17 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
   return [render(header), render(widths.map((w) => "-".repeat(w))), ...rows.map(render)].join("\n") + "\n"
 }
 
+/** A number with floating-point noise rounded away (`2.268000000000001` → `2.268`): 12 significant digits. */
+export const roundNoise = (n: number): number => (Number.isInteger(n) || !Number.isFinite(n) ? n : Number(n.toPrecision(12)))
+
 /**
  * A copy of a record for printing: `provider_output` (the vendor's raw response, sometimes
- * long) is replaced by a short note on its size; everything else is kept.
+ * long) is replaced by a short note on its size, and floating-point noise is rounded away;
+ * everything else is kept.
  */
 export const abridgeRecord = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(abridgeRecord)
+  if (typeof value === "number") return roundNoise(value)
   if (typeof value !== "object" || value === null) return value
   return Object.fromEntries(Object.entries(value).map(([key, v]) => {
     if (key === "provider_output") return [key, `(${formatBytes(JSON.stringify(v ?? null).length)} of the vendor's response; see the .json file)`]
@@ -203,8 +208,11 @@ const hintFor = (error: { readonly _tag: string } & Record<string, unknown>, con
   const at = field(error)
   const flag = at === undefined ? undefined : context.flagOf?.(at)
   switch (error._tag) {
-    case "MissingApiKey":
-      return `set ${typeof error.variable === "string" ? error.variable : variable ?? "the vendor's API key"} or pass --replay <dir>`
+    case "MissingApiKey": {
+      const others = Array.isArray(error.others) ? error.others.map((o: { readonly variable: string }) => o.variable) : []
+      const all = [typeof error.variable === "string" ? error.variable : variable ?? "the vendor's API key", ...others]
+      return `set ${all.length === 1 ? all[0] : `${all.slice(0, -1).join(", ")} and ${all.at(-1)}`} or pass --replay <dir>`
+    }
     case "AuthenticationFailed":
       return variable === undefined ? "check the API key" : `check ${variable}`
     case "PermissionDenied":
@@ -214,7 +222,9 @@ const hintFor = (error: { readonly _tag: string } & Record<string, unknown>, con
     case "UnknownModel":
       return `run \`patchbay providers\` to list the models${flag === undefined ? "" : `, and pick one with ${flag}`}`
     case "UnsupportedFormat":
-      return at === "audio_file"
+      return error.format === EMPTY_INPUT || error.format === TEXT_INPUT
+        ? "give the path of an audio recording"
+        : at === "audio_file"
         ? "convert the audio to a format listed above, e.g. `ffmpeg -i in.ext out.mp3`"
         : "choose one of the formats listed with --format (or the -o file's extension)"
     case "InputTooLarge":
@@ -227,8 +237,11 @@ const hintFor = (error: { readonly _tag: string } & Record<string, unknown>, con
         : flag === undefined
         ? undefined
         : `check ${flag}`
+    case "ProviderUnavailable": {
+      const host = unresolvedHost(typeof error.detail === "string" ? error.detail : undefined)
+      return host === undefined ? "try again in a moment" : "check the network connection or the base URL, or pass --replay <dir>"
+    }
     case "RateLimited":
-    case "ProviderUnavailable":
     case "ProviderTimeout":
       return "try again in a moment"
     case "NotFound":

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { Cassette, REPLAY_API_KEY, replayFetch, type ReplayFetch, type TransportLogEntry } from "@patchbay/conformance/cassette"
-import { type Capability, type PatchbayProvider, UnknownProvider } from "@patchbay/core"
+import { type Capability, MissingApiKey, type PatchbayProvider, UnknownProvider } from "@patchbay/core"
 import { Effect } from "effect"
 import { existsSync, statSync } from "node:fs"
 import * as path from "node:path"
@@ -88,16 +88,39 @@ export interface VendorHandle {
   readonly unmatched: () => number
   /** Replay only: the transport's log. */
   readonly log: () => ReadonlyArray<TransportLogEntry>
+  /** Live only: requests that got no answer (not counting cancelled ones), and how many for lack of network. */
+  readonly failed?: (() => { readonly count: number; readonly network: number }) | undefined
 }
 
-/** Counts the requests a live `fetch` makes. */
-const counting = (upstream: typeof fetch): { readonly fetch: typeof fetch; readonly count: () => number } => {
+/** Error codes of a request that could not leave this machine or reach the host: no network. */
+const networkCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "ENETUNREACH", "EHOSTUNREACH", "ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT"])
+
+/** Whether a rejected `fetch` failed for lack of network (its cause chain holds such a code). */
+export const isNetworkFailure = (error: unknown): boolean => {
+  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
+    const code = (e as { readonly code?: unknown }).code
+    if (typeof code === "string" && networkCodes.has(code)) return true
+    e = (e as { readonly cause?: unknown }).cause
+  }
+  return false
+}
+
+/** Counts the requests a live `fetch` makes, and those that got no answer. */
+const counting = (upstream: typeof fetch) => {
   let count = 0
+  let failed = 0
+  let network = 0
   const wrapped = ((input: string | URL | Request, init?: RequestInit) => {
     count++
-    return upstream(input, init)
+    return upstream(input, init).catch((error: unknown) => {
+      if (init?.signal?.aborted !== true) {
+        failed++
+        if (isNetworkFailure(error)) network++
+      }
+      throw error
+    })
   }) as typeof fetch
-  return { fetch: wrapped, count: () => count }
+  return { fetch: wrapped, count: () => count, failed: () => ({ count: failed, network }) }
 }
 
 /** A vendor served live with the given key. @category constructors */
@@ -108,9 +131,10 @@ export const liveVendor = (vendor: Vendor, factory: VendorFactory, apiKey: strin
     variable: vendor.variable,
     mode: "live",
     provider: factory({ apiKey, fetch: live.fetch }),
-    served: live.count,
+    served: () => live.count() - live.failed().count,
     unmatched: () => 0,
-    log: () => []
+    log: () => [],
+    failed: live.failed
   }
 }
 
@@ -151,6 +175,24 @@ export const keylessVendor = (vendor: Vendor, factory: VendorFactory): VendorHan
     unmatched: () => 0,
     log: () => []
   }
+}
+
+/**
+ * Fails with one `MissingApiKey` naming every vendor among `providers` (the ids a command's
+ * stages name, in order) that has no key in this run, before any call — rather than one vendor
+ * at a time, a run each.
+ *
+ * @category checks
+ */
+export const requireKeys = (set: ProviderSet, providers: ReadonlyArray<string>): void => {
+  const missing = [...new Set(providers)].flatMap((id) => set.vendors.filter((v) => v.id === id && v.mode === "no-key"))
+  const [first, ...others] = missing
+  if (first === undefined) return
+  throw new MissingApiKey({
+    provider: first.id,
+    variable: first.variable,
+    ...(others.length === 0 ? {} : { others: others.map((v) => ({ provider: v.id, variable: v.variable })) })
+  })
 }
 
 /** The vendor a cassette interaction belongs to, by its URL's host. */
@@ -376,8 +418,14 @@ export const callSummary = (handles: ReadonlyArray<VendorHandle>, cwd?: string):
     return h.mode === "live" ? [`${h.id}: ${calls(served)} live (${h.variable} is set)`] : []
   })
 
-/** The stable media ids used while replaying (`doc_patchbayreplay0000000001`, …), so replayed requests match. */
-export const repeatableIds = (): (() => string) => {
+/**
+ * The stable media ids used while replaying, so replayed requests match: `doc_patchbayreplay`,
+ * the two digits of `scope`, then a count (`doc_patchbayreplay0000000001`, …; the demo's section 2
+ * makes `doc_patchbayreplay0200000001`, …). Each section of a run has its own scope, so no two
+ * documents of one run share an id, whichever sections run.
+ */
+export const repeatableIds = (scope = 0): (() => string) => {
+  if (!Number.isInteger(scope) || scope < 0 || scope > 99) throw new RangeError(`repeatableIds: scope must be 0…99, got ${scope}`)
   let n = 0
-  return () => `doc_patchbayreplay${String(++n).padStart(10, "0")}`
+  return () => `doc_patchbayreplay${String(scope).padStart(2, "0")}${String(++n).padStart(8, "0")}`
 }

@@ -13,6 +13,7 @@ import { audioSink } from "./AudioSink.ts"
 import { type Context, consume } from "./Context.ts"
 import { usageError } from "./Output.ts"
 import { chooseFormat, chooseVoice, displayPath, followSpeech } from "./Speech.ts"
+import { requireKeys } from "./Providers.ts"
 
 /** The options of `talk`. */
 export interface TalkOptions {
@@ -55,6 +56,7 @@ export const run = async (ctx: Context, options: TalkOptions): Promise<number> =
   const llm = parseModelRef(options.llm ?? defaults.llm, "--llm")
   const tts = parseModelRef(options.tts ?? defaults.tts, "--tts")
   const { out } = ctx
+  requireKeys(ctx.set, [stt.provider, llm.provider, tts.provider])
   const voice = chooseVoice(ctx.set, tts, options.voice, out)
   const format = chooseFormat(options.format, options.output)
   const pb = ctx.patchbay()

@@ -39,9 +39,10 @@ const quick = (argv: ReadonlyArray<string>): string | undefined => {
 
 /** Runs the command line proper, loaded only now. */
 const run = async (argv: ReadonlyArray<string>): Promise<number> => {
-  // The adapters' SDKs are large: Node's compile cache makes every run after the first start
-  // faster. (`--version` and `--help` load too little to gain from it.)
-  enableCompileCache()
+  // The adapters' SDKs are large: Node's compile cache, in Patchbay's own folder under the user's
+  // cache directory, makes every run after the first start faster. (`--version` and `--help`
+  // load too little to gain from it.)
+  enableCompileCache(`${process.env["XDG_CACHE_HOME"] || `${process.env["HOME"] || process.env["USERPROFILE"] || "."}/.cache`}/patchbay/compile-cache`)
   const { main } = await import("./Main.ts")
   return main(argv, {
     stdout: process.stdout,

@@ -1,5 +1,5 @@
 /** The pieces of argument reading and output formatting the commands share. */
-import { InvalidRequest, MissingApiKey, UnknownProvider } from "@patchbay/core"
+import { InvalidRequest, MissingApiKey, ProviderUnavailable, UnknownProvider, UnsupportedFormat } from "@patchbay/core"
 import { describe, expect, it } from "vitest"
 import { extensionOfMediaType, formatOfPath, parseModelRef } from "../src/Args.ts"
 import { pngSize } from "../src/Image.ts"
@@ -82,6 +82,27 @@ describe("errors", () => {
     )
   })
 
+  it("a provider without the capability asked of it: which registered providers have it", () => {
+    const error = new UnknownProvider({ provider: "openrouter", field: "voice.stt.provider", registered: ["openai", "elevenlabs"], capability: "stt", registeredWithout: true })
+    expect(errorLine(describeError(error, context))).toBe(
+      "patchbay: Provider \"openrouter\" at voice.stt.provider has no STT; registered providers with STT: \"openai\", \"elevenlabs\" [UnknownProvider] — " +
+        "run `patchbay providers` to see the registered ones, and name one with --stt provider/model"
+    )
+  })
+
+  it("a host that could not be resolved: says so, not \"try again in a moment\"", () => {
+    const error = new ProviderUnavailable({ provider: "openai", detail: "the request failed: fetch failed (getaddrinfo ENOTFOUND api.openai.com)" })
+    expect(describeError(error, context).hint).toBe("check the network connection or the base URL, or pass --replay <dir>")
+    expect(describeError(new ProviderUnavailable({ provider: "openai", detail: "fetch failed (ECONNRESET)" }), context).hint).toBe("try again in a moment")
+  })
+
+  it("an empty file or a text file: no advice to convert it with ffmpeg", () => {
+    for (const format of ["empty", "text"]) {
+      const error = new UnsupportedFormat({ field: "audio_file", format, allowed: [] })
+      expect(describeError(error, context).hint).toBe("give the path of an audio recording")
+    }
+  })
+
   it("messages are kept on one line", () => {
     const described = describeError(new InvalidRequest({ field: "content", reason: "two\nlines" }), context)
     expect(errorLine(described)).not.toContain("\n")
@@ -140,12 +161,24 @@ describe("providers", () => {
     expect(vendorOfUrl("https://api.acme.test/x")).toBeUndefined()
   })
 
+  it("printed records round floating-point noise away", () => {
+    expect(abridgeRecord({ duration_seconds: 2.268000000000001, n: 3, t: 0.1 + 0.2, words: [{ start: 1.0000000000000002 }] })).toEqual({
+      duration_seconds: 2.268,
+      n: 3,
+      t: 0.3,
+      words: [{ start: 1 }]
+    })
+  })
+
   it("replayed media ids repeat from run to run and are valid document ids", () => {
     const a = repeatableIds()
     const b = repeatableIds()
     expect([a(), a()]).toEqual(["doc_patchbayreplay0000000001", "doc_patchbayreplay0000000002"])
     expect(b()).toBe("doc_patchbayreplay0000000001")
     expect(a()).toMatch(/^doc_[A-Za-z0-9_-]{24}$/)
+    const section7 = repeatableIds(7)
+    expect([section7(), section7()]).toEqual(["doc_patchbayreplay0700000001", "doc_patchbayreplay0700000002"])
+    expect(() => repeatableIds(100)).toThrow(RangeError)
   })
 
   it("the call summary names what was replayed and what ran live", () => {

@@ -187,10 +187,22 @@ describe("errors: one line on stderr, the tagged error's message and what to do,
 
   it("bad format: audio the model does not take", async () => {
     const cwd = (await cli(["--version"])).cwd
-    writeFileSync(path.join(cwd, "notes.txt"), "not audio at all, just words")
-    const ran = await cli(["transcribe", "notes.txt", "--stt", "fake/fake-stt"], { providers, cwd })
+    writeFileSync(path.join(cwd, "noise.bin"), Uint8Array.from({ length: 64 }, (_, i) => i))
+    const ran = await cli(["transcribe", "noise.bin", "--stt", "fake/fake-stt"], { providers, cwd })
     expect(ran.code).toBe(1)
     expect(ran.stderr).toMatch(/patchbay: Unsupported format .* at audio_file; allowed: .* \[UnsupportedFormat\] — convert the audio/)
+  })
+
+  it("bad format: a text file named .mp3 is not audio; an empty file is empty", async () => {
+    const cwd = (await cli(["--version"])).cwd
+    writeFileSync(path.join(cwd, "notes.mp3"), "not audio at all, just words")
+    writeFileSync(path.join(cwd, "empty.mp3"), "")
+    const text = await cli(["transcribe", "notes.mp3", "--stt", "fake/fake-stt"], { providers, cwd })
+    expect(text.code).toBe(1)
+    expect(text.stderr).toBe("transcribing notes.mp3 (28 B) with fake/fake-stt…\npatchbay: This is not audio (looks like text) at audio_file [UnsupportedFormat] — give the path of an audio recording\n")
+    const empty = await cli(["transcribe", "empty.mp3", "--stt", "fake/fake-stt"], { providers, cwd })
+    expect(empty.code).toBe(1)
+    expect(empty.stderr).toBe("transcribing empty.mp3 (0 B) with fake/fake-stt…\npatchbay: The file is empty: no audio at audio_file [UnsupportedFormat] — give the path of an audio recording\n")
   })
 
   it("bad format: an output format the model cannot produce", async () => {
@@ -213,6 +225,18 @@ describe("errors: one line on stderr, the tagged error's message and what to do,
     expect(ran.stderr).toMatch(
       /patchbay: No API key for nokey: set NOKEY_API_KEY or pass apiKey to the nokey\(\) factory \[MissingApiKey\] — set NOKEY_API_KEY or pass --replay <dir>\n$/
     )
+  })
+
+  it("missing keys: every vendor the command needs is named at once", async () => {
+    const talk = await cli(["talk", questionFile, "--tts", "elevenlabs/eleven_flash_v2_5"])
+    expect(talk.code).toBe(1)
+    expect(talk.stderr.split("\n").filter((line) => !line.startsWith("loading ")).join("\n")).toBe( // loading: shown when slow
+      "patchbay: No API key for openai and elevenlabs: set OPENAI_API_KEY and ELEVENLABS_API_KEY or pass apiKey to the openai() and elevenlabs() factories " +
+        "[MissingApiKey] — set OPENAI_API_KEY and ELEVENLABS_API_KEY or pass --replay <dir>\n"
+    )
+    const image = await cli(["image", "a robot"], { env: { OPENAI_API_KEY: "sk-test-not-secret" } })
+    expect(image.code).toBe(1)
+    expect(image.stderr).toMatch(/patchbay: No API key for openrouter: set OPENROUTER_API_KEY .* \[MissingApiKey\] — set OPENROUTER_API_KEY or pass --replay <dir>\n$/)
   })
 
   it("a voice the model does not have", async () => {

@@ -12,7 +12,7 @@ import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { makeCassettes } from "../demo/make-cassettes.ts"
 import { durationOf, sha256, synthesizer } from "../demo/Synthesizer.ts"
-import { cassettesDir, QUESTION, questionFile, sections } from "../src/Demo.ts"
+import { cassettesDir, loadingNotice, QUESTION, questionFile, sections } from "../src/Demo.ts"
 import { cli, type Ran, tempDir } from "./support.ts"
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
@@ -66,10 +66,32 @@ describe("patchbay demo, offline", () => {
     expect(bytesOf(path.join(ran.cwd, "out/7-image-edited.png"))).not.toEqual(bytesOf(path.join(ran.cwd, "out/7-image.png")))
   })
 
+  it("the summary lists every file written, the records' .json too; printed numbers carry no floating-point noise", () => {
+    const listed = /^Files in out\/ \(kind sniffed from the bytes\):\n((?: {2}.+\n)+)/m.exec(ran.stdout)?.[1] ?? ""
+    const names = listed.split("\n").filter((l) => l !== "").map((l) => l.trim().split(/\s+/)[0])
+    expect(names.sort()).toEqual(readdirSync(path.join(ran.cwd, "out")).sort())
+    expect(listed).toMatch(/^ {2}2-text-to-audio\.json +json +[\d.]+ k?B$/m)
+    expect(ran.stdout).not.toMatch(/\d\.\d*0000000\d/)
+    expect(ran.stdout).not.toMatch(/\d\.\d*9999999\d/)
+  })
+
+  it("no two documents of the run share an id, though ids are repeatable in replay", () => {
+    const sectionsOf = new Map<string, Set<string>>()
+    const out = path.join(ran.cwd, "out")
+    for (const file of readdirSync(out).filter((f) => f.endsWith(".json"))) {
+      for (const id of readFileSync(path.join(out, file), "utf8").match(/doc_[\w-]{24}/g) ?? []) {
+        sectionsOf.set(id, new Set([...(sectionsOf.get(id) ?? []), file.split("-")[0] ?? ""]))
+      }
+    }
+    expect(sectionsOf.size).toBeGreaterThanOrEqual(6)
+    for (const [id, sections] of sectionsOf) expect([...sections], id).toHaveLength(1)
+  })
+
   it("prints what the seed prints, and every voice_records", () => {
     expect(ran.stdout).toContain(`Transcript: ${QUESTION}`)
     expect(ran.stdout).toMatch(/^Reply: .+$/m)
-    expect(ran.stdout).toMatch(/^Audio URL: \/media\/doc_patchbayreplay0000000001\?exp=\d+&sig=[\w-]+$/m)
+    expect(ran.stdout).toMatch(/^Audio URL: \/media\/doc_patchbayreplay0200000001\?exp=\d+&sig=[\w-]+$/m)
+    expect(ran.stdout).toMatch(/^Audio URL: \/media\/doc_patchbayreplay0300000001\?exp=\d+&sig=[\w-]+$/m)
     expect(ran.stdout).toMatch(/^You: What is the tallest mountain in the world\?$/m)
     expect(ran.stdout).toMatch(/^Assistant: .*⟨♪ [\d.]+ k?B⟩/m)
     const records = ran.stdout.match(/^voice_records:$/gm) ?? []
@@ -127,14 +149,33 @@ describe("patchbay demo with keys and options", () => {
     expect(live).toEqual(["https://api.openai.com/v1/audio/transcriptions", "https://api.openai.com/v1/chat/completions"])
   }, 240_000)
 
+  it("with a key set and no network: says how many live calls failed, not that they ran live, and suggests --replay", async () => {
+    const noNetwork: typeof globalThis.fetch = (input) => {
+      const host = new URL(String(input instanceof Request ? input.url : input)).host
+      return Promise.reject(new TypeError("fetch failed", { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" }) }))
+    }
+    const ran = await cli(["demo", "5"], { env: { ELEVENLABS_API_KEY: "el-live-test" }, fetch: noNetwork })
+    expect(ran.code).toBe(1)
+    expect(ran.stdout).toMatch(/^failed: patchbay: Provider unavailable \(elevenlabs\): the host api\.elevenlabs\.io could not be resolved .* \[ProviderUnavailable\] — check the network connection or the base URL, or pass --replay <dir>$/m)
+    const failed = Number(/^vendor calls: elevenlabs (\d+) live failed$/m.exec(ran.stdout)?.[1])
+    expect(failed).toBeGreaterThan(0)
+    expect(ran.stdout).toMatch(new RegExp(`^ {2}elevenlabs +${failed} live failed without an answer$`, "m"))
+    expect(ran.stdout).toMatch(new RegExp(`^0 vendor calls were replayed, 0 ran live and ${failed} live calls failed without an answer\\.$`, "m"))
+    expect(ran.stdout).toMatch(/^The live calls failed for lack of network: to run the demo offline, replay the shipped cassettes with `patchbay demo --replay .*demo\/cassettes`\.$/m)
+    expect(ran.stdout).not.toMatch(/ran live\.$/m)
+  }, 240_000)
+
   it("--replay <dir> replays whatever keys are set; --out names the folder; --json summarizes", async () => {
     const ran = await cli(["demo", "2", "--replay", cassettesDir, "--out", "voice", "--json"], { env: { OPENAI_API_KEY: "sk-live-test" } })
     expect(ran.code).toBe(0)
     const doc = JSON.parse(ran.stdout)
     expect(doc.out).toBe(path.join(ran.cwd, "voice"))
     expect(doc.sections).toEqual([{ id: "2-text-to-audio", title: expect.any(String), status: "ok", served: "replay" }])
-    expect(doc.calls.openai).toEqual({ replayed: 2, unmatched: 0, live: 0 })
-    expect(doc.files).toEqual([{ path: path.join(ran.cwd, "voice/2-text-to-audio.mp3"), bytes: expect.any(Number), kind: "mp3" }])
+    expect(doc.calls.openai).toEqual({ replayed: 2, unmatched: 0, live: 0, failed: 0, no_network: 0 })
+    expect(doc.files).toEqual([
+      { path: path.join(ran.cwd, "voice/2-text-to-audio.mp3"), bytes: expect.any(Number), kind: "mp3" },
+      { path: path.join(ran.cwd, "voice/2-text-to-audio.json"), bytes: expect.any(Number), kind: "json" }
+    ])
   }, 120_000)
 
   it("cassettes that do not match fail the section in one line and the demo exits 1", async () => {
@@ -143,6 +184,20 @@ describe("patchbay demo with keys and options", () => {
     expect(ran.stdout).toMatch(/^failed: patchbay: .*no interaction of the elevenlabs cassettes .* \[InvalidRequest\] — the cassettes have no interaction for this request/m)
     expect(ran.stderr).toMatch(/^patchbay demo: 1 section failed: 5-read-aloud/m)
   }, 120_000)
+
+  it("the loading notice is the one docs/cli.md quotes", () => {
+    expect(loadingNotice).toBe("loading @patchbay/openai, @patchbay/elevenlabs, @patchbay/openrouter, @patchbay/local…")
+    const guide = readFileSync(new URL("../../../docs/cli.md", import.meta.url), "utf8").replace(/\n\s*/g, " ")
+    expect(guide).toContain(`\`${loadingNotice}\``)
+  })
+
+  it("--help says how to choose sections, and lists them", async () => {
+    const ran = await cli(["demo", "--help"])
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toMatch(/^Usage: patchbay demo \[<section>…\]/)
+    expect(ran.stdout).toContain("name some by number or id to run only those, e.g. `patchbay demo 1 7`")
+    expect(ran.stdout).toMatch(/^ {2}7-image-tool$/m)
+  })
 
   it("an unknown section is a usage error", async () => {
     const ran = await cli(["demo", "9"])

@@ -14,7 +14,7 @@ import * as fsp from "node:fs/promises"
 import * as path from "node:path"
 import { Readable } from "node:stream"
 import { type AudioContainer, mediaTypeOf, sniff } from "@patchbay/audio/Container"
-import { InvalidRequest, NotFound } from "./Errors.ts"
+import { InvalidRequest, NotFound, TEXT_INPUT, UnsupportedFormat } from "./Errors.ts"
 
 /** What callers may pass as `audioFile`. */
 export type AudioSource = string | Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
@@ -42,6 +42,18 @@ const SNIFF_BYTES = 64
 
 const collect = async (stream: ReadableStream<Uint8Array>): Promise<Uint8Array> =>
   new Uint8Array(await new Response(stream).arrayBuffer())
+
+/** Whether bytes are UTF-8 text without control characters other than whitespace (none: false). */
+const isText = (head: Uint8Array): boolean => {
+  if (head.byteLength === 0) return false
+  let text: string
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true }) // a character cut at the end is fine
+  } catch {
+    return false
+  }
+  return !/[\x00-\x08\x0b\x0e-\x1f\x7f]/.test(text)
+}
 
 const make = (
   once: boolean,
@@ -88,8 +100,17 @@ export const fromBlob = (blob: Blob, filename?: string): Effect.Effect<AudioInpu
     catch: (cause) => new InvalidRequest({ field: "audio_file", reason: `the Blob could not be read: ${String(cause)}` })
   })
 
-/** Audio in a file: its size comes from `stat`, its container from the first bytes. */
-export const fromFile = (filePath: string): Effect.Effect<AudioInput, NotFound | InvalidRequest> =>
+/**
+ * Audio in a file: its size comes from `stat`, its container from the first bytes. A file whose
+ * first bytes are text (a transcript saved as `.mp3`, an error page) is refused here, as not audio.
+ */
+export const fromFile = (filePath: string): Effect.Effect<AudioInput, NotFound | InvalidRequest | UnsupportedFormat> =>
+  Effect.flatMap(readFile(filePath), ({ input, head }) =>
+    input.container === undefined && isText(head)
+      ? Effect.fail(new UnsupportedFormat({ field: "audio_file", format: TEXT_INPUT, allowed: [] }))
+      : Effect.succeed(input))
+
+const readFile = (filePath: string): Effect.Effect<{ readonly input: AudioInput; readonly head: Uint8Array }, NotFound | InvalidRequest> =>
   Effect.tryPromise({
     try: async () => {
       const stat = await fsp.stat(filePath)
@@ -101,7 +122,7 @@ export const fromFile = (filePath: string): Effect.Effect<AudioInput, NotFound |
       } finally {
         await handle.close()
       }
-      return make(
+      const input = make(
         false,
         path.basename(filePath),
         head,
@@ -109,6 +130,7 @@ export const fromFile = (filePath: string): Effect.Effect<AudioInput, NotFound |
         () => Readable.toWeb(fs.createReadStream(filePath)) as ReadableStream<Uint8Array>,
         (type) => fs.openAsBlob(filePath, type === undefined ? {} : { type })
       )
+      return { input, head }
     },
     catch: (cause) => {
       const code = (cause as { code?: unknown } | undefined)?.code
@@ -198,7 +220,7 @@ export const fromStream = (
 export const fromSource = (
   source: AudioSource,
   filename?: string
-): Effect.Effect<AudioInput, NotFound | InvalidRequest> => {
+): Effect.Effect<AudioInput, NotFound | InvalidRequest | UnsupportedFormat> => {
   if (typeof source === "string") return fromFile(source)
   if (source instanceof Uint8Array) return Effect.succeed(fromBytes(source, filename))
   if (source instanceof Blob) return fromBlob(source, filename)

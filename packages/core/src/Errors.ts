@@ -64,14 +64,21 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
 export class UnknownProvider extends Schema.TaggedError<UnknownProvider>()("UnknownProvider", {
   provider: Schema.String,
   field: Schema.String,
+  /** The providers registered (with `capability`, when it is set). */
   registered: Schema.Array(Schema.String),
-  capability: Schema.optionalKey(Schema.String)
+  capability: Schema.optionalKey(Schema.String),
+  /** True when the provider is registered but lacks `capability` (e.g. STT of an LLM-only vendor). */
+  registeredWithout: Schema.optionalKey(Schema.Boolean)
 }) {
   get retryable(): boolean {
     return false
   }
   override get message(): string {
     const what = this.capability === undefined ? "provider" : `${this.capability} provider`
+    if (this.capability !== undefined && this.registeredWithout === true) {
+      const name = this.capability.toUpperCase()
+      return `Provider ${JSON.stringify(this.provider)} at ${this.field} has no ${name}; registered providers with ${name}: ${list(this.registered)}`
+    }
     return `Unknown ${what} ${JSON.stringify(this.provider)} at ${this.field}; registered: ${list(this.registered)}. ` +
       `Register it in createPatchbay({ providers }) or ProviderRegistry.`
   }
@@ -97,8 +104,14 @@ export class UnknownModel extends Schema.TaggedError<UnknownModel>()("UnknownMod
   }
 }
 
+/** {@link UnsupportedFormat}'s `format` for an input of zero bytes. */
+export const EMPTY_INPUT = "empty"
+/** {@link UnsupportedFormat}'s `format` for an input whose first bytes are text, not audio. */
+export const TEXT_INPUT = "text"
+
 /**
- * The audio or output format is not one the model takes or produces.
+ * The audio or output format is not one the model takes or produces. An input that is empty or
+ * text has `format` {@link EMPTY_INPUT} or {@link TEXT_INPUT}, and says so.
  *
  * @category errors
  */
@@ -114,6 +127,11 @@ export class UnsupportedFormat extends Schema.TaggedError<UnsupportedFormat>()("
   }
   override get message(): string {
     const model = this.model === undefined ? "" : ` for ${this.model}`
+    if (this.format === EMPTY_INPUT) return withDetail(`The file is empty: no audio at ${this.field}`, this.detail)
+    if (this.format === TEXT_INPUT) {
+      const allowed = this.allowed.length === 0 ? "" : `; audio${model}${from(this.provider)}: ${list(this.allowed)}`
+      return withDetail(`This is not audio (looks like text) at ${this.field}${allowed}`, this.detail)
+    }
     return withDetail(
       `Unsupported format ${JSON.stringify(this.format)}${model}${from(this.provider)} at ${this.field}; allowed: ${list(this.allowed)}`,
       this.detail
@@ -154,13 +172,19 @@ export class InputTooLarge extends Schema.TaggedError<InputTooLarge>()("InputToo
  */
 export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
   provider: Schema.String,
-  variable: Schema.String
+  variable: Schema.String,
+  /** Other vendors the same request needs whose keys are missing too, when the caller knows them. */
+  others: Schema.optionalKey(Schema.Array(Schema.Struct({ provider: Schema.String, variable: Schema.String })))
 }) {
   get retryable(): boolean {
     return false
   }
   override get message(): string {
-    return `No API key for ${this.provider}: set ${this.variable} or pass apiKey to the ${this.provider}() factory`
+    const all = [{ provider: this.provider, variable: this.variable }, ...(this.others ?? [])]
+    if (all.length === 1) return `No API key for ${this.provider}: set ${this.variable} or pass apiKey to the ${this.provider}() factory`
+    const and = (items: ReadonlyArray<string>) => `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`
+    return `No API key for ${and(all.map((v) => v.provider))}: set ${and(all.map((v) => v.variable))} ` +
+      `or pass apiKey to the ${and(all.map((v) => `${v.provider}()`))} factories`
   }
 }
 
@@ -224,6 +248,16 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
 }
 
 /**
+ * The host a DNS lookup failed for, read from a transport failure's description
+ * (`getaddrinfo ENOTFOUND api.openai.com`, `EAI_AGAIN`); undefined for any other failure.
+ */
+export const unresolvedHost = (detail: string | undefined): string | undefined => {
+  if (detail === undefined) return undefined
+  const match = /\b(?:ENOTFOUND|EAI_AGAIN|EAI_NONAME)\s+([\w.-]+)/.exec(detail)
+  return match === null ? undefined : match[1]
+}
+
+/**
  * The vendor failed or could not be reached (5xx, connection errors). Retryable unless
  * `permanent` says trying again cannot help (e.g. a local program that is not installed).
  *
@@ -238,7 +272,9 @@ export class ProviderUnavailable extends Schema.TaggedError<ProviderUnavailable>
     return this.permanent !== true
   }
   override get message(): string {
-    return withDetail(`Provider unavailable${from(this.provider)}`, this.detail)
+    const host = unresolvedHost(this.detail)
+    const what = host === undefined ? "" : `: the host ${host} could not be resolved (no network, or a wrong base URL)`
+    return withDetail(`Provider unavailable${from(this.provider)}${what}`, this.detail)
   }
 }
 
@@ -285,6 +321,8 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
     return false
   }
   override get message(): string {
+    // a local file is named by its path; a vendor's file (with `provider`) by its id
+    if (this.kind === "file" && this.provider === undefined) return withDetail(`File not found: no file at path ${JSON.stringify(this.id)}`, this.detail)
     return withDetail(`No ${this.kind} with id ${JSON.stringify(this.id)}${from(this.provider)}`, this.detail)
   }
 }

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Config, Context, Effect, Layer, Logger, Option, Redacted, Schema } from "effect"
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto"
 import * as Fs from "node:fs/promises"
 import * as NodePath from "node:path"
@@ -233,6 +233,16 @@ let processSecret: KeyObject | undefined
 const getProcessSecret = (): KeyObject =>
   (processSecret ??= createSecretKey(crypto.getRandomValues(new Uint8Array(32))))
 
+/** Set on `globalThis` so two copies of this module in one process still warn once. */
+const NO_SECRET_WARNED = Symbol.for("@patchbay/core/MediaStore/noSecretWarned")
+/** Whether the missing-secret warning was given already in this process; marks it given. */
+const warnedNoSecret = (): boolean => {
+  const global = globalThis as { [NO_SECRET_WARNED]?: true }
+  if (global[NO_SECRET_WARNED] === true) return true
+  global[NO_SECRET_WARNED] = true
+  return false
+}
+
 const resolveSecret = (secret: MediaStoreOptions["secret"]): Effect.Effect<KeyObject, Config.ConfigError> =>
   Effect.gen(function*() {
     const given = typeof secret === "string" ? secret : secret === undefined ? "" : Redacted.value(secret)
@@ -241,10 +251,14 @@ const resolveSecret = (secret: MediaStoreOptions["secret"]): Effect.Effect<KeyOb
     if (Option.isSome(fromConfig) && Redacted.value(fromConfig.value) !== "") {
       return createSecretKey(Buffer.from(Redacted.value(fromConfig.value), "utf8"))
     }
-    yield* Effect.logWarning(
-      "MediaStore: PATCHBAY_MEDIA_SECRET is not set; media URLs are signed with a random per-process secret " +
-        "and links will not survive a restart"
-    )
+    if (!warnedNoSecret()) {
+      // A library diagnostic: on stderr through the default logger (never mixed into the program's
+      // own stdout), or to the user's logger when one is installed; once per process.
+      yield* Effect.logWarning(
+        "MediaStore: PATCHBAY_MEDIA_SECRET is not set; media URLs are signed with a random per-process secret " +
+          "and links will not survive a restart"
+      ).pipe(Effect.provideService(Logger.LogToStderr, true))
+    }
     return getProcessSecret()
   })
 

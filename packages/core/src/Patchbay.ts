@@ -140,6 +140,29 @@ const rejection = <E>(cause: Cause.Cause<E>, runId?: string): unknown => {
 }
 
 /**
+ * The caller's frames, captured when a facade method is called (before its first `await`, so the
+ * caller is still on the stack): everything above `method` is left out.
+ */
+const callSite = (method: Function): string => {
+  const holder: { stack?: string } = {}
+  Error.captureStackTrace(holder, method)
+  const stack = holder.stack ?? ""
+  const newline = stack.indexOf("\n")
+  return newline === -1 ? "" : stack.slice(newline)
+}
+
+/**
+ * Gives a rejected error the caller's stack in place of the Effect runtime's frames, so an
+ * uncaught error points at the `addMessage` (…) call that failed. Its message is unchanged.
+ */
+const atCallSite = (error: unknown, site: string): unknown => {
+  if (error instanceof Error && site !== "") {
+    Object.defineProperty(error, "stack", { value: `${error.name}: ${error.message}${site}`, writable: true, configurable: true, enumerable: false })
+  }
+  return error
+}
+
+/**
  * Creates a Patchbay instance over the given providers.
  *
  * @category constructors
@@ -179,13 +202,14 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   }
   type Services = ProviderRegistry | MediaStore | ThreadStore | Pipeline.Runs
 
-  const run = async <A, E>(effect: Effect.Effect<A, E, Services>, signal?: AbortSignal): Promise<A> => {
+  /** Runs a program for a facade method called at `site` (see {@link callSite}). */
+  const run = async <A, E>(effect: Effect.Effect<A, E, Services>, site: string, signal?: AbortSignal): Promise<A> => {
     const exit = await runtime.runPromiseExit(
       Effect.provideService(effect, PipelineSettings, settings),
       signal === undefined ? undefined : { signal }
     )
     if (Exit.isSuccess(exit)) return exit.value
-    throw rejection(exit.cause)
+    throw atCallSite(rejection(exit.cause), site)
   }
 
   /**
@@ -196,6 +220,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   const iterate = (
     prepared: Pipeline.PreparedRun,
     signal: AbortSignal | undefined,
+    site: string,
     outputs: ReadonlyArray<ToolOutput> = []
   ): AsyncIterable<PipelineEvent> => ({
     [Symbol.asyncIterator]: () => {
@@ -220,7 +245,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
         Stream.runForEach(Pipeline.execute(prepared, outputs), offer).pipe(Effect.provideService(PipelineSettings, settings))
       )
       fiber.addObserver((exit) => {
-        settled = Exit.isSuccess(exit) ? {} : { error: rejection(exit.cause, prepared.run_id) }
+        settled = Exit.isSuccess(exit) ? {} : { error: atCallSite(rejection(exit.cause, prepared.run_id), site) }
         notify()
       })
       const abort = () => void runtime.runFork(Fiber.interrupt(fiber))
@@ -258,21 +283,24 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   function addMessage(params: AddMessageParams & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
   function addMessage(params: AddMessageParams & { readonly stream?: false | undefined }): Promise<MessageResponse>
   function addMessage(params: AddMessageParams): Promise<MessageResponse | AsyncIterable<PipelineEvent>>
-  async function addMessage(params: AddMessageParams): Promise<MessageResponse | AsyncIterable<PipelineEvent>> {
+  function addMessage(params: AddMessageParams): Promise<MessageResponse | AsyncIterable<PipelineEvent>> {
+    return addMessageAt(params, callSite(addMessage))
+  }
+  async function addMessageAt(params: AddMessageParams, site: string): Promise<MessageResponse | AsyncIterable<PipelineEvent>> {
     const wire = toWire(params)
     const audio = params.audioFile === undefined ? {} : { audio: params.audioFile }
-    if (params.signal?.aborted === true) throw new Cancelled({})
+    if (params.signal?.aborted === true) throw atCallSite(new Cancelled({}), site)
     if (params.stream === true) {
-      const prepared = await run(Pipeline.prepare(wire, audio), params.signal)
-      return iterate(prepared, params.signal)
+      const prepared = await run(Pipeline.prepare(wire, audio), site, params.signal)
+      return iterate(prepared, params.signal, site)
     }
-    return run(Pipeline.addMessageResponse(wire, audio), params.signal)
+    return run(Pipeline.addMessageResponse(wire, audio), site, params.signal)
   }
 
   function sendMessage(content: string, options: Omit<AddMessageParams, "content"> & { readonly stream: true }): Promise<AsyncIterable<PipelineEvent>>
   function sendMessage(content: string, options?: Omit<AddMessageParams, "content"> & { readonly stream?: false | undefined }): Promise<MessageResponse>
   function sendMessage(content: string, options: Omit<AddMessageParams, "content"> = {}) {
-    return addMessage({ ...options, content })
+    return addMessageAt({ ...options, content }, callSite(sendMessage))
   }
 
   function submitToolOutputs(
@@ -285,38 +313,54 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     outputs: ReadonlyArray<ToolOutput>,
     options?: { readonly stream?: false | undefined; readonly signal?: AbortSignal | undefined }
   ): Promise<MessageResponse>
-  async function submitToolOutputs(
+  function submitToolOutputs(
     runId: string,
     outputs: ReadonlyArray<ToolOutput>,
     options: { readonly stream?: boolean | undefined; readonly signal?: AbortSignal | undefined } = {}
   ): Promise<MessageResponse | AsyncIterable<PipelineEvent>> {
+    const site = callSite(submitToolOutputs)
     if (options.stream === true) {
-      const resumed = await run(Pipeline.prepareResume(runId, outputs), options.signal)
-      return iterate(resumed.prepared, options.signal, resumed.outputs)
+      return run(Pipeline.prepareResume(runId, outputs), site, options.signal).then((resumed) =>
+        iterate(resumed.prepared, options.signal, site, resumed.outputs)
+      )
     }
-    return run(Pipeline.submitToolOutputsResponse(runId, outputs), options.signal)
+    return run(Pipeline.submitToolOutputsResponse(runId, outputs), site, options.signal)
   }
 
-  return {
-    createThread: (thread = {}) =>
-      run(Pipeline.createThread({
+  function createThread(thread: Parameters<Patchbay["createThread"]>[0] = {}) {
+    return run(
+      Pipeline.createThread({
         ...(thread.systemPrompt === undefined ? {} : { system_prompt: thread.systemPrompt }),
         ...(thread.llmProvider === undefined ? {} : { llm_provider: thread.llmProvider }),
         ...(thread.modelName === undefined ? {} : { model_name: thread.modelName }),
         ...(thread.tools === undefined ? {} : { tools: thread.tools })
-      })),
+      }),
+      callSite(createThread)
+    )
+  }
+  function cancel(runId: string) {
+    return run(Pipeline.cancel(runId), callSite(cancel))
+  }
+  function get(documentIdOrUrl: string) {
+    return run(
+      Effect.gen(function*() {
+        const store = yield* MediaStore
+        const id = isDocumentId(documentIdOrUrl) ? documentIdOrUrl : yield* store.verify(documentIdOrUrl)
+        const found = yield* store.get(id)
+        return { bytes: found.bytes, media_type: found.media_type }
+      }),
+      callSite(get)
+    )
+  }
+
+  return {
+    createThread,
     addMessage,
     sendMessage,
     submitToolOutputs,
-    cancel: (runId) => run(Pipeline.cancel(runId)),
+    cancel,
     media: {
-      get: (documentIdOrUrl) =>
-        run(Effect.gen(function*() {
-          const store = yield* MediaStore
-          const id = isDocumentId(documentIdOrUrl) ? documentIdOrUrl : yield* store.verify(documentIdOrUrl)
-          const found = yield* store.get(id)
-          return { bytes: found.bytes, media_type: found.media_type }
-        })),
+      get,
       handler: async (request) => {
         const store = await runtime.runPromise(MediaStore.useSync((media) => media))
         return store.handler(request)

@@ -82,7 +82,13 @@ export const make = (initial: ReadonlyArray<PatchbayProvider> = []): ProviderReg
         const implementation = provider?.[capability] as Capabilities[C] | undefined
         if (provider === undefined || implementation === undefined) {
           const registered = [...providers.values()].filter((p) => p[capability] !== undefined).map((p) => p.id)
-          return yield* new UnknownProvider({ provider: providerId, field: fields.provider, registered, capability })
+          return yield* new UnknownProvider({
+            provider: providerId,
+            field: fields.provider,
+            registered,
+            capability,
+            ...(provider === undefined ? {} : { registeredWithout: true })
+          })
         }
         const models = modelsOf(provider, capability)
         const model = models.find((m) => m.id === modelId)

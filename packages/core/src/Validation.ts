@@ -10,8 +10,9 @@
  */
 import { Effect, Schema, type SchemaAST, SchemaIssue } from "effect"
 import {
-  InvalidRequest,
+  EMPTY_INPUT,
   InputTooLarge,
+  InvalidRequest,
   type UnknownProvider,
   UnsupportedFormat,
   type ValidationError
@@ -95,11 +96,17 @@ export const optionsFor = (
   return { options: options[providerId], warnings }
 }
 
-/** Checks an audio input against the model's accepted containers and byte limit. */
+/**
+ * Checks an audio input against the model's accepted containers and byte limit. An empty input
+ * is refused as such, whatever the model takes.
+ */
 export const checkAudio = (model: ModelInfo | undefined, audio: AudioFacts | undefined, field = "audio_file") =>
   Effect.suspend((): Effect.Effect<void, UnsupportedFormat | InputTooLarge> => {
     if (model === undefined || audio === undefined) return Effect.void
     const accepted = model.input_formats
+    if (audio.size === 0) {
+      return Effect.fail(new UnsupportedFormat({ provider: model.provider, model: model.id, field, format: EMPTY_INPUT, allowed: accepted ?? [] }))
+    }
     if (accepted !== undefined && (audio.container === undefined || !accepted.includes(audio.container))) {
       return Effect.fail(
         new UnsupportedFormat({ provider: model.provider, model: model.id, field, format: audio.container ?? "unrecognized audio", allowed: accepted })

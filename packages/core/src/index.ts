@@ -69,6 +69,7 @@ export type { StoredMessage, Thread, ThreadStoreShape } from "./ThreadStore.ts"
 export {
   AuthenticationFailed,
   Cancelled,
+  EMPTY_INPUT,
   fromHttpFailure,
   fromRequestFailure,
   InputTooLarge,
@@ -84,9 +85,11 @@ export {
   ProviderUnavailable,
   QuotaExceeded,
   RateLimited,
+  TEXT_INPUT,
   UnknownModel,
   unanswerableRequest,
   UnknownProvider,
+  unresolvedHost,
   UnsupportedFormat
 } from "./Errors.ts"
 export type { HttpFailure, ValidationError } from "./Errors.ts"

@@ -5,7 +5,8 @@ import { createHmac } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { inspect } from "node:util"
+import { execFile } from "node:child_process"
+import { inspect, promisify } from "node:util"
 import { InvalidRequest, NotFound } from "../src/Errors.ts"
 import { isDocumentId, MediaStore, type MediaStoreOptions, type MediaStoreShape } from "../src/MediaStore.ts"
 
@@ -425,9 +426,11 @@ for (const kind of kinds) {
         expect(logs.lines.filter((l) => l.level === "Warn")).toEqual([])
       }))
 
-    it.effect("a missing PATCHBAY_MEDIA_SECRET produces exactly one warning", () =>
+    it.effect("a missing PATCHBAY_MEDIA_SECRET produces exactly one warning, to the installed logger", () =>
       Effect.gen(function*() {
+        delete (globalThis as { [key: symbol]: unknown })[Symbol.for("@patchbay/core/MediaStore/noSecretWarned")] // as in a fresh process
         const logs = captureLogs()
+        yield* withStore(kind, {}, () => Effect.void).pipe(Effect.provide(logs.layer)) // a second store: no second warning
         yield* withStore(kind, {}, (store) =>
           Effect.gen(function*() {
             const { document_id: id } = yield* store.put({ bytes: bytesOf(1), media_type: "audio/mpeg" })
@@ -531,3 +534,18 @@ it.effect("makeDocumentId gives repeatable ids for tests and replayed demos; a m
     }).pipe(Effect.provide(MediaStore.layerMemory({ secret: "repeatable-ids-secret", makeDocumentId: () => "../etc" }))))
     expect(bad._tag).toBe("Failure")
   }))
+
+describe("the missing-secret warning in a program", () => {
+  it("goes to stderr once per process, never to stdout", async () => {
+    const script = new URL("./support/NoSecret.ts", import.meta.url).pathname
+    const env = { ...process.env }
+    delete env.PATCHBAY_MEDIA_SECRET
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { env })
+    expect(stdout).toBe("round 1: completed\nround 2: completed\n")
+    const lines = stderr.split("\n").filter((line) => line !== "")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      /^\[[\d:.]+\] WARN \(#\d+\): MediaStore: PATCHBAY_MEDIA_SECRET is not set; media URLs are signed with a random per-process secret and links will not survive a restart$/
+    )
+  }, 20_000)
+})

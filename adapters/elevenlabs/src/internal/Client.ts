@@ -9,6 +9,12 @@
  * vendor's body as it came. The `fetch` given to the SDK is therefore wrapped: within a call that
  * asks for it (an `AsyncLocalStorage` slot, so concurrent calls never mix), a JSON response is
  * also read as text, untouched.
+ *
+ * The same wrapper keeps the SDK from leaving its request deadline armed: the SDK clears that
+ * timer only when `fetch` resolves, so a request that never got an answer (refused, unresolvable,
+ * aborted) would keep the process alive until the deadline (an hour by default). The wrapper
+ * therefore never rejects: it keeps the transport's failure in the call's slot, resolves with a
+ * stand-in response the SDK reads as an error, and the call reports the kept failure instead.
  */
 import { ElevenLabsClient } from "@elevenlabs/elevenlabs-js"
 import { type InvalidRequest, type MissingApiKey, type ProviderError, ProviderUnavailable, redactSecrets } from "@patchbay/core"
@@ -16,7 +22,7 @@ import { abortable, clientOnFirstUse, decodeProviderOptions, loadApiKey, streami
 import { Effect, type Redacted, type Schema } from "effect"
 import { AsyncLocalStorage } from "node:async_hooks"
 import { KEY_VARIABLE, PROVIDER } from "../Models.ts"
-import { type FailureContext, fromSdkError } from "./Errors.ts"
+import { type FailureContext, fromSdkError, fromTransportFailure } from "./Errors.ts"
 
 /** The factory's options. */
 export interface ElevenLabsOptions {
@@ -50,8 +56,14 @@ export interface Called<A> {
 }
 
 interface Slot {
+  readonly capture: boolean
   body?: Promise<string>
+  /** Why the transport failed, when it did; the SDK saw a stand-in response instead. */
+  failure?: { readonly cause: unknown; readonly timedOut: boolean }
 }
+
+/** What the SDK gets in place of a transport failure: an error status with an empty body. */
+const standIn = () => new Response(null, { status: 599, statusText: "transport failed" })
 
 const isJson = (contentType: string | null) => contentType !== null && /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)
 
@@ -61,9 +73,16 @@ export const makeClient = (options: ElevenLabsOptions) => {
 
   /** The caller's fetch, or the default transport (uploads streamed from disk), tapped. */
   const tapped: typeof fetch = async (input, init) => {
-    const response = await (options.fetch ?? streamingUploadFetch)(input, init)
     const slot = slots.getStore()
-    if (slot !== undefined && response.ok && isJson(response.headers.get("content-type"))) {
+    let response: Response
+    try {
+      response = await (options.fetch ?? streamingUploadFetch)(input, init)
+    } catch (cause) {
+      if (slot === undefined) throw cause
+      slot.failure = { cause, timedOut: init?.signal?.reason === "timeout" } // the SDK's deadline fired
+      return standIn()
+    }
+    if (slot !== undefined && slot.capture && isJson(response.headers.get("content-type"))) {
       const text = response.clone().text()
       text.catch(() => undefined) // read by the call when it succeeds; a failure is the SDK's to report
       slot.body = text
@@ -96,13 +115,13 @@ export const makeClient = (options: ElevenLabsOptions) => {
   ): Effect.Effect<Called<A>, ProviderError> =>
     Effect.gen(function*() {
       const sdk = yield* client
-      const slot: Slot = {}
+      const slot: Slot = { capture: extra.capture === true }
       const value = yield* abortable(
         (signal) => {
           const combined = extra.signal === undefined ? signal : AbortSignal.any([signal, extra.signal])
-          return extra.capture === true ? slots.run(slot, () => run(sdk, combined)) : run(sdk, combined)
+          return slots.run(slot, () => run(sdk, combined))
         },
-        (cause, now) => fromSdkError(cause, context, now)
+        (cause, now) => (slot.failure === undefined ? fromSdkError(cause, context, now) : fromTransportFailure(slot.failure, context))
       )
       const pending = slot.body
       const body = pending === undefined ? undefined : yield* Effect.tryPromise({

@@ -173,3 +173,15 @@ export const fromSdkError = (cause: unknown, context: FailureContext, now: numbe
   if (cause instanceof ElevenLabsError) return fromRequestFailure(PROVIDER, cause, `the request failed: ${describeChain(cause)}`)
   return new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`unexpected response: ${describe(cause)}`) })
 }
+
+/**
+ * Maps a request that got no answer — refused, unresolvable, reset, or past the SDK's deadline —
+ * as the SDK would have reported it had its `fetch` rejected.
+ */
+export const fromTransportFailure = (
+  failure: { readonly cause: unknown; readonly timedOut: boolean },
+  context: FailureContext
+): ProviderError =>
+  failure.timedOut
+    ? new ProviderTimeout({ provider: PROVIDER, stage: context.capability, detail: "the request timed out before its response started" })
+    : new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`the request failed: ${describeChain(failure.cause)}`) })
