@@ -1,5 +1,6 @@
 /**
- * The `patchbay` executable itself, run as a program: where it keeps Node's compile cache.
+ * The `patchbay` executable itself, run as a program: where it keeps Node's compile cache (a
+ * command that loads the CLI proper; `--version` and `--help` answer before it and cache nothing).
  */
 import { execFile } from "node:child_process"
 import { mkdtempSync, readdirSync } from "node:fs"
@@ -22,7 +23,7 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string>) => {
 describe("the compile cache", () => {
   it("lives in a folder of its own under the user's cache directory ($XDG_CACHE_HOME)", async () => {
     const cache = mkdtempSync(path.join(tmpdir(), "patchbay-xdg-"))
-    await run(["--help"], { XDG_CACHE_HOME: cache })
+    await run(["help", "say"], { XDG_CACHE_HOME: cache })
     expect(readdirSync(cache)).toEqual(["patchbay"])
     expect(readdirSync(path.join(cache, "patchbay"))).toEqual(["compile-cache"])
     expect(readdirSync(path.join(cache, "patchbay", "compile-cache")).length).toBeGreaterThan(0)
@@ -30,7 +31,7 @@ describe("the compile cache", () => {
 
   it("under ~/.cache without XDG_CACHE_HOME", async () => {
     const home = mkdtempSync(path.join(tmpdir(), "patchbay-home-"))
-    await run(["--help"], { HOME: home })
+    await run(["help", "say"], { HOME: home })
     expect(readdirSync(path.join(home, ".cache", "patchbay", "compile-cache")).length).toBeGreaterThan(0)
   }, 30_000)
 })

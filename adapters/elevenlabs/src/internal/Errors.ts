@@ -184,4 +184,4 @@ export const fromTransportFailure = (
 ): ProviderError =>
   failure.timedOut
     ? new ProviderTimeout({ provider: PROVIDER, stage: context.capability, detail: "the request timed out before its response started" })
-    : new ProviderUnavailable({ provider: PROVIDER, detail: redactSecrets(`the request failed: ${describeChain(failure.cause)}`) })
+    : fromRequestFailure(PROVIDER, failure.cause, `the request failed: ${describeChain(failure.cause)}`)
