@@ -11,7 +11,7 @@
  * server (or `createPatchbay`) does, instead of on every turn.
  */
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
-import { MediaStore, Pipeline, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
+import { defaultSettings, MediaStore, Pipeline, PipelineSettings, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3 } from "../packages/core/src/testing/index.ts"
 
 const runs = Number(process.argv[2] ?? 200)
@@ -70,17 +70,28 @@ const turn = Pipeline.addMessage(request, { audio }).pipe(
     })
   )
 )
-const runtime = ManagedRuntime.make(layer)
+// NO_TIMEOUTS=1: no stage timeouts (an experiment: what the idle timeouts cost)
+const settingsLayer = process.env.NO_TIMEOUTS === "1"
+  ? Layer.succeed(PipelineSettings, { ...defaultSettings, timeouts: { stt: Infinity, llm: Infinity, tts: Infinity, image: Infinity } })
+  : Layer.empty
+const runtime = ManagedRuntime.make(Layer.merge(layer, settingsLayer))
 const once = process.env.LAYER === "once"
 const all: Array<Record<string, number>> = []
+/** Each turn's start on the monotonic clock of CPU profiles (µs), to place a profile's samples. */
+const starts: Array<number> = []
 const warm = Number(process.env.WARM ?? 20)
 for (let i = 0; i < runs + warm; i++) {
   marks = {}
   t0 = performance.now()
-  await (once ? runtime.runPromise(turn) : Effect.runPromise(Effect.provide(turn, layer)))
+  if (i >= warm) starts.push(Number(process.hrtime.bigint() / 1000n))
+  await (once ? runtime.runPromise(turn) : Effect.runPromise(Effect.provide(turn, Layer.merge(layer, settingsLayer))))
   if (i >= warm) all.push(marks) // after the JIT has warmed up
 }
 await runtime.dispose()
+if (process.env.TRACE_OUT !== undefined) {
+  const { writeFileSync } = await import("node:fs")
+  writeFileSync(process.env.TRACE_OUT, JSON.stringify(all.map((marks, i) => ({ marks, startedUs: starts[i] }))))
+}
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const step = (from: string | undefined, to: string) => median(all.map((m) => m[to]! - (from === undefined ? 0 : m[from]!)))
 const rows: Array<[string, number]> = [

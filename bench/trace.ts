@@ -5,6 +5,8 @@
  * prints the timeline of the run whose first audio is the median.
  *
  * Run: `node bench/trace.ts [runs]` (default 9); add `--cpu-prof` to node for a CPU profile.
+ * `TRACE_FIRST=1` prints the process's first turn; `TRACE_SPANS=0` leaves spans out;
+ * `TRACE_OUT=file` writes every turn's marks (with its start on the profile's clock).
  */
 import { Effect, Scheduler, Tracer } from "effect"
 import { httpTurn, type Marks } from "./http.ts"
@@ -49,8 +51,9 @@ record = (name) => {
 const runs = Number(process.argv[2] ?? 9)
 const turns: Array<{ firstAudio: number; marks: Marks; startedUs?: number }> = []
 try {
-  await http.run() // the process's first turn
+  const first = await http.run() // the process's first turn
   seen.clear()
+  if (process.env.TRACE_FIRST === "1") turns.push(first)
   for (let i = 0; i < runs; i++) {
     seen.clear()
     // the monotonic clock of CPU profiles, so a profile's samples can be placed on the timeline
@@ -66,7 +69,8 @@ if (process.env.TRACE_OUT !== undefined) {
 }
 turns.sort((a, b) => a.firstAudio - b.firstAudio)
 console.log(`first audio: ${turns.map((t) => t.firstAudio.toFixed(1)).join(" ")}`)
-const median = turns[Math.floor(turns.length / 2)]!
+// TRACE_FIRST=1: the first turn's timeline instead of the median one
+const median = process.env.TRACE_FIRST === "1" ? turns.find((t) => t.startedUs === undefined)! : turns[Math.floor(turns.length / 2)]!
 let previous = 0
 for (const [name, at] of Object.entries(median.marks).sort((a, b) => a[1] - b[1])) {
   if (/piece([3-9]|\d\d)/.test(name)) continue
