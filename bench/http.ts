@@ -38,10 +38,14 @@ export type Marks = Record<string, number>
 
 const VOICE = "JBFqnCBsd6RMkjVDRZzb"
 
-/** Starts the fakes and returns a turn runner; `close` stops the servers. */
+/**
+ * Starts the fakes and returns a turn runner; `close` stops the servers, `mark` notes an instant
+ * of the running turn. `tracer` records the turn's Effect spans; `around` wraps each turn's
+ * program (e.g. to try another scheduler). Both only for diagnostics (`bench/trace.ts`).
+ */
 export const httpTurn = async (
   profile: Profile,
-  options: { readonly tracer?: Tracer.Tracer | undefined; readonly around?: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E> } = {}
+  options: { readonly tracer?: Tracer.Tracer | undefined; readonly around?: (<A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>) | undefined } = {}
 ) => {
   let started = 0
   let marks: Marks = {}
