@@ -1,14 +1,18 @@
 /**
- * Core's own share of each hand-over of a spoken turn, with vendors that answer at once: from
- * the run's start to the STT call, from the transcript's return to the LLM call, from the
- * boundary token to the TTS call, from the first audio bytes to the `tts_audio_chunk` the
- * caller sees. Vendors are core's fakes, wrapped to note when they are called
- * and when they answer, so what is measured is the pipeline's CPU time between them. A
- * diagnostic for `first-audio`, not one of `pnpm bench`'s figures.
+ * Core's own share of each hand-over of a spoken turn: from the run's start to the STT call,
+ * from the transcript's return to the LLM call, from the boundary token to the TTS call, from
+ * the first audio bytes to the `tts_audio_chunk` the caller sees. Vendors are core's fakes,
+ * wrapped to note when they are called and when they answer, so what is measured is the
+ * pipeline's CPU time between them. A diagnostic for `first-audio`, not one of `pnpm bench`'s
+ * figures.
  *
- * Each vendor waits 20 ms before its first answer, as a real one would, so work the pipeline does
- * beside a request has room. Run: `node bench/handovers.ts [runs]` (default 200); `LAYER=once` builds the layer once, as a
- * server (or `createPatchbay`) does, instead of on every turn.
+ * Each vendor waits 20 ms before its first answer, as a real one would, so work the pipeline
+ * does beside a request has room.
+ *
+ * Run: `node bench/handovers.ts [runs]` (default 200). `LAYER=once` builds the layer once, as a
+ * server (or `createPatchbay`) does, instead of on every turn; `WARM=n` sets how many turns warm
+ * the JIT up first (default 20; `WARM=1` is close to `first-audio`'s few turns); `NO_TIMEOUTS=1`
+ * runs without stage timeouts; `TRACE_OUT=file` writes each turn's marks for a CPU profile.
  */
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { defaultSettings, MediaStore, Pipeline, PipelineSettings, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"

@@ -6,7 +6,8 @@
  *
  * Run: `node bench/trace.ts [runs]` (default 9); add `--cpu-prof` to node for a CPU profile.
  * `TRACE_FIRST=1` prints the process's first turn; `TRACE_SPANS=0` leaves spans out;
- * `TRACE_OUT=file` writes every turn's marks (with its start on the profile's clock).
+ * `TRACE_OUT=file` writes every turn's marks (with its start on the profile's clock);
+ * `TRACE_SCHEDULER=sync` hands fibers over through microtasks instead of `setImmediate`.
  */
 import { Effect, Scheduler, Tracer } from "effect"
 import { httpTurn, type Marks } from "./http.ts"
