@@ -12,7 +12,7 @@
  * sentence and the first audio reach the caller. The fakes time their responses from fixed
  * instants (see `pacedBody`), so a late timer in a fake does not add up over a stream.
  */
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer, Stream, Tracer } from "effect"
 import diagnostics from "node:diagnostics_channel"
 import { serveLoopback } from "../conformance/src/index.ts"
 import * as ElevenLabsFake from "../adapters/elevenlabs/test/support/FakeUpstream.ts"
@@ -38,8 +38,15 @@ export type Marks = Record<string, number>
 
 const VOICE = "JBFqnCBsd6RMkjVDRZzb"
 
-/** Starts the fakes and returns a turn runner; `close` stops the servers. */
-export const httpTurn = async (profile: Profile) => {
+/**
+ * Starts the fakes and returns a turn runner; `close` stops the servers, `mark` notes an instant
+ * of the running turn. `tracer` records the turn's Effect spans; `around` wraps each turn's
+ * program (e.g. to try another scheduler). Both only for diagnostics (`bench/trace.ts`).
+ */
+export const httpTurn = async (
+  profile: Profile,
+  options: { readonly tracer?: Tracer.Tracer | undefined; readonly around?: (<A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>) | undefined } = {}
+) => {
   let started = 0
   let marks: Marks = {}
   const mark = (name: string) => {
@@ -147,7 +154,9 @@ export const httpTurn = async (profile: Profile) => {
             if (event.type === "tts_audio_chunk") mark("tts.firstAudio.event")
           })
         ),
-        Effect.provide(layer)
+        Effect.provide(layer),
+        (effect) => (options.tracer === undefined ? effect : Effect.provideService(effect, Tracer.Tracer, options.tracer)),
+        (effect) => (options.around === undefined ? effect : options.around(effect))
       )
     )
     return { firstAudio: marks["tts.firstAudio.event"] ?? Number.NaN, marks }
@@ -158,7 +167,7 @@ export const httpTurn = async (profile: Profile) => {
     diagnostics.unsubscribe("undici:request:headers", headers)
     await Promise.all([openaiServer.close(), elevenlabsServer.close()])
   }
-  return { run, close }
+  return { run, close, mark }
 }
 
 /**

@@ -41,6 +41,10 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
   let firstByte: number | undefined
   let text = ""
   const started = yield* now
+  // Audio that can be read again is measured beside the request, not after the transcript: the
+  // measurement no longer delays the transcript's events. A one-shot stream is measured from the
+  // bytes the vendor reads (below).
+  const measuringAgain = audio.once ? undefined : yield* Effect.forkChild(tap(audio, undefined).duration)
 
   /** The vendor answered: from here on, no retry or fallback may replace it. */
   const begin = (entry: Validation.ValidStt) =>
@@ -104,7 +108,11 @@ export const transcribeValidated = Effect.fn("Stages.transcribe")(function*(
       )
       yield* begin(entry)
       watched.close()
-      const measured = measuring === undefined ? yield* watched.duration : yield* Fiber.join(measuring)
+      const measured = measuring !== undefined
+        ? yield* Fiber.join(measuring)
+        : measuringAgain !== undefined
+        ? yield* Fiber.join(measuringAgain)
+        : yield* watched.duration
       return { transcript, measured }
     })
 
