@@ -26,7 +26,10 @@ const pb = createPatchbay({
     fakeProvider({ id: "flaky", llm: FakeLlm({ failures: [new QuotaExceeded({ provider: "flaky", status: 429 })] }) })
   ],
   defaults: { llm: { provider: "fake", model: "fake-llm" } },
-  media: { secret: "example-secret" }
+  media: { secret: "example-secret" },
+  // Speak whole sentences only: without this, text pending for 800 ms is spoken up to its last
+  // word, and how this slow fake's sentences split would depend on how busy the machine is.
+  settings: { chunking: { flushAfter: "Infinity" } }
 })
 
 /** One short line per event; ids, timings and URLs' signatures are left out. */
