@@ -64,7 +64,8 @@ export const elevenlabs = (options: ElevenLabsOptions = {}): PatchbayProvider =>
     id: PROVIDER,
     models,
     stt: Transcription.make(client, models, options),
-    tts: Speech.make(client, models)
+    tts: Speech.make(client, models),
+    credentials: client.credentials
   }
 }
 

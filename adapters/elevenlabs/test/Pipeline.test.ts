@@ -2,13 +2,14 @@
  * The adapter inside the pipeline, against the cassettes: the seed's mixed example (ElevenLabs
  * `scribe_v2` with diarization and word timestamps, OpenAI's `gpt-4.1` answering and
  * `gpt-4o-mini-tts` speaking with instructions, through the real `@patchbay/openai` adapter) and
- * ElevenLabs on both speech stages, each filling its part of `voice_records`.
+ * ElevenLabs on both speech stages, each filling its part of `voice_records`; and, with neither
+ * vendor's key, one `MissingApiKey` naming both before any request.
  */
 import { replayFetch } from "@patchbay/conformance"
-import { Audio, createPatchbay, type VoiceConfig } from "@patchbay/core"
+import { Audio, createPatchbay, MissingApiKey, type VoiceConfig } from "@patchbay/core"
 import { FakeLlm, fakeProvider } from "@patchbay/core/testing"
 import { openai } from "@patchbay/openai"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { elevenlabs } from "../src/index.ts"
 import { audioPath, cassette, cassettesDir } from "./support/cassettes.ts"
 
@@ -166,5 +167,35 @@ describe("through the pipeline", () => {
     expect(records?.tts?.duration_seconds).toBeCloseTo(2.566625, 3)
     const audio = await pb.media.get(records!.tts!.document_id)
     expect(audio.bytes.byteLength).toBe(123_198)
+  })
+
+  it("without ELEVENLABS_API_KEY and OPENAI_API_KEY: one MissingApiKey names both vendors, before any request", async () => {
+    // Blank counts as missing, whatever the environment held when it was first read.
+    vi.stubEnv("ELEVENLABS_API_KEY", "")
+    vi.stubEnv("OPENAI_API_KEY", "")
+    const requests: Array<string> = []
+    const fetch = (input: string | URL | Request) => {
+      requests.push(String(input))
+      return Promise.reject(new Error("no request is expected"))
+    }
+    const pb = createPatchbay({ providers: [elevenlabs({ fetch }), openai({ fetch })], media: { secret: "test-media-secret" } })
+    try {
+      const error = await pb.addMessage({ audioFile: audioPath("dialogue.mp3"), voice: seedVoice, sendToLlm: false }).then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      expect(error).toBeInstanceOf(MissingApiKey)
+      expect(error).toMatchObject({
+        provider: "elevenlabs",
+        variable: "ELEVENLABS_API_KEY",
+        others: [{ provider: "openai", variable: "OPENAI_API_KEY" }],
+        message:
+          "No API key for elevenlabs and openai: set ELEVENLABS_API_KEY and OPENAI_API_KEY or pass apiKey to the elevenlabs() and openai() factories"
+      })
+      expect(requests).toEqual([])
+    } finally {
+      vi.unstubAllEnvs()
+      await pb.dispose()
+    }
   })
 })

@@ -68,7 +68,8 @@ export const openai = (options: OpenAIOptions = {}): PatchbayProvider => {
     stt: Transcription.make(client),
     tts: Speech.make(client),
     llm: Chat.make(client),
-    image: Image.make(client)
+    image: Image.make(client),
+    credentials: client.credentials
   }
 }
 

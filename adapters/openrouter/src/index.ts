@@ -49,7 +49,7 @@ export { Chat, Image }
  */
 export const openrouter = (options: OpenRouterOptions = {}): PatchbayProvider => {
   const client = makeClient(options)
-  return fromAiSdk({
+  const provider = fromAiSdk({
     id: PROVIDER,
     models: { llm: client.chat, image: client.chat },
     catalogue,
@@ -59,6 +59,7 @@ export const openrouter = (options: OpenRouterOptions = {}): PatchbayProvider =>
     errors: readError,
     usage: ({ providerMetadata }) => ({ cost_usd: costOf(providerMetadata) })
   })
+  return { ...provider, credentials: client.credentials }
 }
 
 /**

@@ -95,8 +95,8 @@ export interface PreparedRun {
 
 /**
  * Step 1: decodes the wire request, reads what is known of the audio (size, container) without
- * reading it, validates every stage and fallback against the registry, and finds or creates the
- * thread. Fails before any vendor call.
+ * reading it, validates every stage and fallback against the registry, checks the keys of the
+ * providers it calls first, and finds or creates the thread. Fails before any vendor call.
  */
 export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown, options: AddMessageOptions = {}) {
   const decoded = yield* Validation.decodeMessageRequest(request)
@@ -115,6 +115,7 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     audio === undefined ? undefined : { size: audio.size, container: audio.container },
     { thread: threadLlm, instance: settings.defaultLlm }
   )
+  yield* Validation.checkCredentials(valid)
   const thread = existing ?? (yield* threads.create({ thread_id: Run.makeId("thr"), created_at: yield* Clock.currentTimeMillis }))
   const history = existing === undefined ? [] : yield* threads.messages(thread.thread_id)
   const user_message_id = Run.makeId("msg")

@@ -3,13 +3,14 @@
  * `PatchbayProvider` bundles up to four capabilities (STT, TTS, LLM, image) and its model
  * catalogue. Each capability has a pure `validate` hook, called before any network call by
  * the pipeline and by the conformance battery, and effectful operations that stream where the
- * vendor streams. Interrupting an operation must abort the vendor request.
+ * vendor streams; the provider may expose `credentials`, which checks its key without a call.
+ * Interrupting an operation must abort the vendor request.
  *
  * @since 0.1.0
  */
 import type { Effect, Stream } from "effect"
 import type { AudioInput } from "./AudioInput.ts"
-import type { ProviderError, ValidationError } from "./Errors.ts"
+import type { MissingApiKey, ProviderError, ValidationError } from "./Errors.ts"
 import type { ModelInfo, Openness } from "./ModelInfo.ts"
 import type { ToolCall, ToolDefinition } from "./Tools.ts"
 import type { Usage } from "./Usage.ts"
@@ -241,6 +242,13 @@ export interface PatchbayProvider {
   readonly tts?: TtsProvider | undefined
   readonly llm?: LlmProvider | undefined
   readonly image?: ImageProvider | undefined
+  /**
+   * Succeeds when the provider has what it needs to call its vendor (its API key); makes no
+   * network call. The pipeline runs it for every provider a request calls first, before any
+   * vendor call, so one `MissingApiKey` names every vendor whose key is missing. A provider
+   * without it (one that needs no key) is not checked.
+   */
+  readonly credentials?: Effect.Effect<void, MissingApiKey> | undefined
 }
 
 /** The capability interfaces by name. */

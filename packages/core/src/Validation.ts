@@ -4,7 +4,8 @@
  * file over the vendor's limit, a language that is not ISO 639-1, an output format the model
  * cannot produce, a voice outside a closed list, a malformed option — each fails here with an
  * error naming the field, the value and what is allowed. Each capability's own `validate` hook
- * (the adapter's option rules) runs here too, for the main entry and every fallback.
+ * (the adapter's option rules) runs here too, for the main entry and every fallback. Last, the
+ * providers the message calls first check their keys, so one `MissingApiKey` names them all.
  *
  * @since 0.1.0
  */
@@ -13,6 +14,7 @@ import {
   EMPTY_INPUT,
   InputTooLarge,
   InvalidRequest,
+  MissingApiKey,
   type UnknownProvider,
   UnsupportedFormat,
   type ValidationError
@@ -369,3 +371,24 @@ export const stagesOf = (message: ValidMessage): ReadonlyArray<Capability> => [
   ...(message.image === undefined ? [] : ["image" as const]),
   ...(message.tts === undefined ? [] : ["tts" as const])
 ]
+
+/**
+ * Runs the `credentials` hook of every distinct provider the message calls first — the main
+ * entry of each stage it runs (STT, LLM, TTS, the image model) — and fails with one
+ * `MissingApiKey` naming each vendor whose key is missing, in that order. Fallbacks are not
+ * checked: their keys are read if they are used. No vendor is called.
+ */
+export const checkCredentials = (message: ValidMessage): Effect.Effect<void, MissingApiKey> =>
+  Effect.gen(function*() {
+    const firsts = [message.stt?.[0]?.resolved, message.llm?.[0], message.tts?.[0]?.resolved, message.image]
+    const providers = new Map(firsts.flatMap((r) => (r === undefined ? [] : [[r.provider.id, r.provider] as const])))
+    const missing = yield* Effect.forEach([...providers.values()], (provider) =>
+      provider.credentials === undefined
+        ? Effect.succeed([])
+        : Effect.match(provider.credentials, { onSuccess: () => [], onFailure: (error) => [error] }))
+    const [first, ...rest] = missing.flat()
+    if (first === undefined) return
+    if (rest.length === 0) return yield* first
+    const others = [...(first.others ?? []), ...rest.flatMap((e) => [{ provider: e.provider, variable: e.variable }, ...(e.others ?? [])])]
+    return yield* new MissingApiKey({ provider: first.provider, variable: first.variable, others })
+  })

@@ -131,7 +131,7 @@ export const makeClient = (options: ElevenLabsOptions) => {
       return { value, body }
     })
 
-  return { apiKey, client, call }
+  return { apiKey, client, call, credentials: Effect.asVoid(apiKey) }
 }
 
 /** The client's shape. */

@@ -39,8 +39,9 @@ const transportOf = (custom: typeof fetch | undefined) =>
 /** The client shared by the capabilities of one provider. */
 export const makeClient = (options: OpenAIOptions) => {
   /** The SDK client, created on first use once the key is known (a missing key is `MissingApiKey`). */
+  const apiKey = loadApiKey({ provider: PROVIDER, variable: KEY_VARIABLE, apiKey: options.apiKey })
   const client: Effect.Effect<OpenAI, MissingApiKey> = clientOnFirstUse(
-    loadApiKey({ provider: PROVIDER, variable: KEY_VARIABLE, apiKey: options.apiKey }),
+    apiKey,
     (apiKey) =>
       new OpenAI({
         apiKey,
@@ -68,7 +69,10 @@ export const makeClient = (options: OpenAIOptions) => {
   const open = (context: FailureContext, run: (sdk: OpenAI, signal: AbortSignal) => Promise<Response>) =>
     Effect.flatMap(client, (sdk) => abortableScoped((signal) => run(sdk, signal), mapFailure(context)))
 
-  return { client, call, open }
+  /** Succeeds when the key is there; no request. The provider's `credentials`. */
+  const credentials: Effect.Effect<void, MissingApiKey> = Effect.asVoid(apiKey)
+
+  return { client, call, open, credentials }
 }
 
 /** The client's shape. */

@@ -27,14 +27,17 @@ export interface OpenRouterOptions {
 export interface Client {
   /** OpenRouter's chat model for an id; fails with `MissingApiKey` when there is no key. */
   readonly chat: (modelId: string) => Effect.Effect<ReturnType<OpenRouterProvider["chat"]>, MissingApiKey>
+  /** Succeeds when the key is there; no request. The provider's `credentials`. */
+  readonly credentials: Effect.Effect<void, MissingApiKey>
 }
 
 /** Builds the client; reads nothing until a model is asked for. */
 export const makeClient = (options: OpenRouterOptions): Client => {
   const transport = repairImageParts(options.fetch ?? ((input, init) => globalThis.fetch(input, init)))
+  const key = loadApiKey({ provider: PROVIDER, variable: KEY_VARIABLE, apiKey: options.apiKey })
   const sdk = clientOnFirstUse(
-    loadApiKey({ provider: PROVIDER, variable: KEY_VARIABLE, apiKey: options.apiKey }),
+    key,
     (apiKey) => createOpenRouter({ apiKey, baseURL: options.baseURL ?? DEFAULT_BASE_URL, fetch: transport })
   )
-  return { chat: (modelId) => Effect.map(sdk, (openrouter) => openrouter.chat(modelId)) }
+  return { chat: (modelId) => Effect.map(sdk, (openrouter) => openrouter.chat(modelId)), credentials: Effect.asVoid(key) }
 }

@@ -8,7 +8,7 @@
  * @since 0.2.0
  */
 import { Effect, Redacted, type Schema, type Stream } from "effect"
-import { fromRequestFailure, type ProviderError, type ProviderUnavailable } from "../Errors.ts"
+import { fromRequestFailure, type MissingApiKey, type ProviderError, type ProviderUnavailable } from "../Errors.ts"
 import { loadApiKey } from "./ApiKey.ts"
 import { abortable, describeCause } from "./Call.ts"
 import type { RequestBody } from "./RequestBody.ts"
@@ -49,6 +49,8 @@ export interface Answered {
 
 /** A client for one vendor, shared by its capabilities. */
 export interface HttpClient {
+  /** Succeeds when the key is there (given or configured); no request. The provider's `credentials`. */
+  readonly credentials: Effect.Effect<void, MissingApiKey>
   /**
    * Sends a request; a 2xx answer is returned for the caller to read, any other fails with the
    * mapped tagged error (`context` says which model and field it was about). A connection that
@@ -131,6 +133,7 @@ export const makeHttpClient = (config: HttpClientConfig): HttpClient => {
   const what = (path: string) => path.split("?")[0]?.split("/").filter((p) => p !== "").at(-1) ?? "response"
   const answered = (response: Response): Answered => ({ response, requestId: requestIdOf(response.headers) })
   return {
+    credentials: Effect.asVoid(apiKey),
     send,
     post,
     postForJson: (path, body, schema, context) =>

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Cause, Duration, Effect, type Exit, Stream } from "effect"
-import { type ProviderError, ProviderUnavailable } from "../Errors.ts"
+import { type MissingApiKey, type ProviderError, ProviderUnavailable } from "../Errors.ts"
 import { mediaTypeOfOutputFormat, type ModelInfo, type OutputFormat } from "../ModelInfo.ts"
 import type {
   AudioChunk,
@@ -388,6 +388,8 @@ export interface FakeProviderOptions {
   readonly image?: FakeImage
   /** Catalogue overrides; by default one model per capability: `fake-stt`, `fake-tts`, `fake-llm`, `fake-image`. */
   readonly models?: ReadonlyArray<ModelInfo>
+  /** The provider's `credentials` check, e.g. `Effect.fail(new MissingApiKey(…))` for a vendor without a key; absent, none. */
+  readonly credentials?: Effect.Effect<void, MissingApiKey>
 }
 
 /** Bundles fakes into a `PatchbayProvider` with a closed catalogue. */
@@ -414,5 +416,13 @@ export const fakeProvider = (options: FakeProviderOptions): PatchbayProvider => 
     ...(options.llm === undefined ? [] : [{ id: "fake-llm", provider: id, capability: "llm" as const, streaming: true, tools: true }]),
     ...(options.image === undefined ? [] : [{ id: "fake-image", provider: id, capability: "image" as const, image_input: true }])
   ]
-  return { id, models, stt: options.stt, tts: options.tts, llm: options.llm, image: options.image }
+  return {
+    id,
+    models,
+    stt: options.stt,
+    tts: options.tts,
+    llm: options.llm,
+    image: options.image,
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials })
+  }
 }
