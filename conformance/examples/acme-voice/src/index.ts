@@ -30,13 +30,5 @@ export type AcmeVoiceOptions = HttpAdapterOptions
 /** Builds the Acme Voice provider. Never throws: a missing key fails the first call with `MissingApiKey`. */
 export const acmeVoice = (options: AcmeVoiceOptions = {}): PatchbayProvider => {
   const client = makeHttpClient({ provider: PROVIDER, options, keyVariable: "ACME_VOICE_API_KEY", defaultBaseURL: "https://api.acme-voice.test/v1", readError: errorOf })
-  return {
-    id: PROVIDER,
-    models,
-    stt: Transcription.make(client),
-    tts: Speech.make(client),
-    llm: Chat.make(client),
-    image: Image.make(client),
-    credentials: client.credentials
-  }
+  return { id: PROVIDER, models, stt: Transcription.make(client), tts: Speech.make(client), llm: Chat.make(client), image: Image.make(client), credentials: client.credentials }
 }
