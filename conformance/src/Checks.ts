@@ -20,7 +20,7 @@ import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { processChecks } from "./internal/checks/process.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
 import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from "./internal/checks/tts.ts"
-import { validateCheck } from "./internal/checks/validate.ts"
+import { refusalChecks, validateCheck } from "./internal/checks/validate.ts"
 import { wireCheck } from "./internal/checks/wire.ts"
 import { capabilitiesOf, type Subject } from "./Subject.ts"
 
@@ -30,6 +30,7 @@ export type { Check, CheckGroup, CheckResult, CheckStatus, Plan } from "./intern
 /** Every check, in report order: per capability the validate hook first, then behaviour, then HTTP. @category checks */
 export const checks: ReadonlyArray<Check> = [
   validateCheck("stt"),
+  ...refusalChecks("stt"),
   sttText,
   sttLanguage,
   sttDuration,
@@ -40,6 +41,7 @@ export const checks: ReadonlyArray<Check> = [
   sttUnsupported,
   ...httpChecks("stt"),
   validateCheck("tts"),
+  ...refusalChecks("tts"),
   ttsStreaming,
   ttsFormat,
   ttsDuration,
@@ -48,12 +50,14 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("tts"),
   ...httpChecks("tts"),
   validateCheck("llm"),
+  ...refusalChecks("llm"),
   llmText,
   llmToolCalls,
   llmUsage,
   wireCheck("llm"),
   ...httpChecks("llm"),
   validateCheck("image"),
+  ...refusalChecks("image"),
   imageBytes,
   imageUsage,
   wireCheck("image"),

@@ -15,6 +15,9 @@ describe("an in-process provider with a process harness", () => {
     const rows = results.map((r) => `${r.group}.${r.check}: ${r.status}${r.status === "skipped" ? ` (${r.detail})` : ""}`)
     expect(rows).toEqual([
       "tts.validate: pass",
+      "tts.validate_unknown_model: pass",
+      "tts.validate_format: pass",
+      "tts.validate_options: pass",
       "tts.streaming: skipped (in-process provider: no transport to time)",
       "tts.format: pass",
       "tts.duration: pass",

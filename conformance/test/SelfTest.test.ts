@@ -6,7 +6,13 @@
 import { describe, expect, it } from "vitest"
 import { Checks, makeSubject, type MakeProvider } from "../src/index.ts"
 import {
+  acceptsAnyFormat,
+  acceptsAnyOptions,
+  acceptsEverything,
+  acceptsOversizeUpload,
+  acceptsUnknownModel,
   claimsMp3ReturnsWav,
+  coercesOptionTypes,
   dropsProviderOptions,
   good,
   guessesDuration,
@@ -31,7 +37,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(62)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(73)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "image.too_large: no image cassette with case \"too_large\"",
@@ -109,6 +115,58 @@ const cases: ReadonlyArray<{
     check: "stt.duration",
     message: "stt-success.json: duration_seconds is 1.332; the vendor reported 2.664 s",
     failing: ["stt.duration", "stt.usage"]
+  },
+  {
+    bug: "accepts everything in validate",
+    make: acceptsEverything,
+    check: "stt.validate_unknown_model",
+    message: "stt-success.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
+    failing: [
+      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options",
+      "tts.validate_unknown_model", "tts.validate_format", "tts.validate_options",
+      "llm.validate_unknown_model", "llm.validate_options",
+      "image.validate_unknown_model", "image.validate_options"
+    ]
+  },
+  {
+    bug: "accepts an unknown model in validate",
+    make: acceptsUnknownModel,
+    check: "tts.validate_unknown_model",
+    message:
+      "tts-success-mp3.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
+    failing: inEvery("validate_unknown_model")
+  },
+  {
+    bug: "accepts an oversize upload in validate",
+    make: acceptsOversizeUpload,
+    check: "stt.validate_too_large",
+    message:
+      "stt-success.json: validate accepted an upload of 10000001 bytes (max_input_bytes 10000000); it must refuse it with InputTooLarge before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["stt.validate_too_large"]
+  },
+  {
+    bug: "accepts any format in validate",
+    make: acceptsAnyFormat,
+    check: "tts.validate_format",
+    message:
+      "tts-success-mp3.json: validate accepted the output format \"conformance_no_such_format\"; it must refuse it with UnsupportedFormat before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["stt.validate_format", "tts.validate_format"]
+  },
+  {
+    bug: "accepts any provider option in validate",
+    make: acceptsAnyOptions,
+    check: "llm.validate_options",
+    message:
+      "llm-success-text.json: validate accepted the unknown option provider_options.acme-voice.conformance_no_such_option; it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
+    failing: inEvery("validate_options")
+  },
+  {
+    bug: "coerces option values from strings in validate",
+    make: coercesOptionTypes,
+    check: "tts.validate_options",
+    message:
+      "tts-success-mp3.json: validate accepted provider_options.acme-voice.speed = \"1.1\" (a string); it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["stt.validate_options", "tts.validate_options", "llm.validate_options"]
   },
   {
     bug: "retries by itself",
