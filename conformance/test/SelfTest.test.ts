@@ -19,6 +19,7 @@ import {
   ignoresAbortSignal,
   inventsRetryAfter,
   labelsRawAsWav,
+  leaksKeyInCause,
   maps429ToGeneric,
   padsRetryAfter,
   retriesItself
@@ -37,7 +38,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(73)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(77)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "image.too_large: no image cassette with case \"too_large\"",
@@ -167,6 +168,14 @@ const cases: ReadonlyArray<{
     message:
       "tts-success-mp3.json: validate accepted provider_options.acme-voice.speed = \"1.1\" (a string); it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
     failing: ["stt.validate_options", "tts.validate_options", "llm.validate_options"]
+  },
+  {
+    bug: "keeps the request's headers in an error's cause",
+    make: leaksKeyInCause,
+    check: "stt.secrets",
+    message:
+      "stt-invalid-request.json: the API key appears in the error's cause's message: request failed; init: {\"method\":\"POST\",\"headers\":{\"authorization\":\"Bearer <KEY>\"}} (never put the key, headers or the request's init in an error; pass vendor text through core's redactSecrets and register the key with rememberSecret)",
+    failing: inEvery("secrets")
   },
   {
     bug: "retries by itself",

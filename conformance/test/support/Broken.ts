@@ -229,3 +229,13 @@ export const coercesOptionTypes: MakeProvider = validateWith(good, {
   any: (r) =>
     r.provider_options === undefined ? r : { ...r, provider_options: Object.fromEntries(Object.entries(r.provider_options).map(([k, v]) => [k, coerce(v)])) }
 })
+
+/**
+ * Keeps the failed request's init as the error's cause, for debugging: its headers carry the key.
+ * Nothing else changes: the tag, message and fields are the good adapter's.
+ */
+export const leaksKeyInCause: MakeProvider = (options) =>
+  mapErrors(acmeVoice(options), (e) =>
+    Object.assign(Object.create(Object.getPrototypeOf(e) as object) as ProviderError, e, {
+      cause: new Error(`request failed; init: ${JSON.stringify({ method: "POST", headers: { authorization: `Bearer ${options.apiKey}` } })}`)
+    }))
