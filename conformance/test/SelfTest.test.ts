@@ -16,6 +16,7 @@ import {
   dropsProviderOptions,
   good,
   guessesDuration,
+  ignoresAbortOnUlaw,
   ignoresAbortSignal,
   inventsRetryAfter,
   labelsRawAsWav,
@@ -176,6 +177,14 @@ const cases: ReadonlyArray<{
     message:
       "stt-invalid-request.json: the API key appears in the error's cause's message: request failed; init: {\"method\":\"POST\",\"headers\":{\"authorization\":\"Bearer <KEY>\"}} (never put the key, headers or the request's init in an error; pass vendor text through core's redactSecrets and register the key with rememberSecret)",
     failing: inEvery("secrets")
+  },
+  {
+    bug: "ignores the abort signal on one path only (ulaw)",
+    make: ignoresAbortOnUlaw,
+    check: "tts.abort",
+    message:
+      "tts-success-ulaw.json: while waiting for the response: interrupting the call did not abort the request (the transport never saw its signal abort): pass the AbortSignal to fetch or the SDK",
+    failing: ["tts.abort"]
   },
   {
     bug: "retries by itself",

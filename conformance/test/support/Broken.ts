@@ -239,3 +239,13 @@ export const leaksKeyInCause: MakeProvider = (options) =>
     Object.assign(Object.create(Object.getPrototypeOf(e) as object) as ProviderError, e, {
       cause: new Error(`request failed; init: ${JSON.stringify({ method: "POST", headers: { authorization: `Bearer ${options.apiKey}` } })}`)
     }))
+
+/**
+ * Hands the AbortSignal to fetch on every path but the telephony one (ulaw), which it reads
+ * through a helper written later that forgot it.
+ */
+export const ignoresAbortOnUlaw: MakeProvider = ({ fetch, apiKey }) =>
+  acmeVoice({
+    apiKey,
+    fetch: (input, init) => fetch(input, typeof init?.body === "string" && init.body.includes("ulaw") ? { ...init, signal: null } : init)
+  })

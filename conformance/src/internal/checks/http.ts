@@ -162,15 +162,39 @@ const streamErrorCheck = (capability: Capability): Check =>
     })
   )
 
+/**
+ * What tells an operation's code path apart: the operation the scenario calls, and the first
+ * request's method and path with the media type of its response (an SSE speech path, an
+ * audio-body path, a streaming transcription).
+ */
+const operationKey = (loaded: LoadedCassette): string => {
+  const first = loaded.cassette.interactions[0]
+  const path = first === undefined ? "" : URL.canParse(first.request.url) ? new URL(first.request.url).pathname : first.request.url
+  const contentType = Object.entries(first?.response.headers ?? {}).find(([name]) => name.toLowerCase() === "content-type")?.[1]
+  const mediaType = contentType?.split(";")[0]?.trim().toLowerCase() ?? ""
+  return `${operationOf(scenarioIn(loaded))} ${first?.request.method ?? ""} ${path} ${mediaType}`
+}
+
+/** The first success cassette of each operation (see {@link operationKey}), in file order. */
+const onePerOperation = (found: ReadonlyArray<LoadedCassette>): ReadonlyArray<LoadedCassette> => {
+  const seen = new Set<string>()
+  return found.filter((loaded) => {
+    const key = operationKey(loaded)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
 const abortCheck = (capability: Capability): Check =>
   define(
     capability,
     "abort",
-    "interruption aborts the request (seen at the transport)",
+    "interruption aborts the request of every operation (seen at the transport)",
     (subject) => {
       if (subject.mode === "in-process") return skip("in-process provider: no HTTP request to abort")
       const found = successes(subject, capability)
-      return found.length === 0 ? skip(`no ${capability} cassette with case "success"`) : run([found[0] as LoadedCassette])
+      return found.length === 0 ? skip(`no ${capability} cassette with case "success"`) : run(onePerOperation(found))
     },
     Effect.fn(`Checks.${capability}.abort`)(function*(subject, cassettes) {
       yield* eachCassette(cassettes, (loaded, scenario) =>
