@@ -82,9 +82,9 @@ describe("registerBattery", () => {
       adapter: "acme-broken",
       mode: "http",
       results: [
-        skippedRow("stt", "stream_error", "an error mid-stream ends in a typed error after the partial output", "the provider does not stream transcripts"),
+        skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
         skippedRow("image", "too_large", "an over-limit input → InputTooLarge", "no image cassette with case \"too_large\""),
-        skippedRow("image", "stream_error", "an error mid-stream ends in a typed error after the partial output", "image generation does not stream"),
+        skippedRow("image", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "image generation does not stream"),
         skippedRow("process", "missing_program", "a missing program fails with a typed error", http),
         skippedRow("process", "killed_process", "a killed process fails with a typed error", http),
         skippedRow("process", "interrupt_kills", "interruption kills the process", http),

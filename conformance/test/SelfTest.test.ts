@@ -18,6 +18,7 @@ import {
   guessesDuration,
   ignoresAbortOnUlaw,
   ignoresAbortSignal,
+  ignoresInBandCodes,
   inventsRetryAfter,
   labelsRawAsWav,
   leaksKeyInCause,
@@ -101,7 +102,8 @@ const cases: ReadonlyArray<{
     check: "stt.rate_limited",
     message:
       "stt-rate-limited.json: the call failed with InvalidRequest (Invalid request (acme-voice) at request: rejected by acme-voice (HTTP 429)); expected RateLimited",
-    failing: inEvery("rate_limited")
+    // Its mapping catches the in-band rate limit of a stream too.
+    failing: ["stt.rate_limited", "tts.rate_limited", "llm.rate_limited", "llm.stream_error", "image.rate_limited"]
   },
   {
     bug: "ignores the abort signal",
@@ -185,6 +187,14 @@ const cases: ReadonlyArray<{
     message:
       "tts-success-ulaw.json: while waiting for the response: interrupting the call did not abort the request (the transport never saw its signal abort): pass the AbortSignal to fetch or the SDK",
     failing: ["tts.abort"]
+  },
+  {
+    bug: "reads an in-band stream error as an outage whatever its code",
+    make: ignoresInBandCodes,
+    check: "llm.stream_error",
+    message:
+      "llm-stream-error-rate-limited.json: the call failed with ProviderUnavailable (Provider unavailable (acme-voice): Rate limit reached for acme-think-1: 20 requests per minute.); expected RateLimited",
+    failing: ["llm.stream_error"]
   },
   {
     bug: "retries by itself",

@@ -4,6 +4,7 @@
  */
 import {
   InvalidRequest,
+  ProviderUnavailable,
   RateLimited,
   type PatchbayProvider,
   type ProviderError,
@@ -249,3 +250,14 @@ export const ignoresAbortOnUlaw: MakeProvider = ({ fetch, apiKey }) =>
     apiKey,
     fetch: (input, init) => fetch(input, typeof init?.body === "string" && init.body.includes("ulaw") ? { ...init, signal: null } : init)
   })
+
+/** Reads a stream's `error` event as an outage whatever its code: an in-band rate limit becomes ProviderUnavailable. */
+export const ignoresInBandCodes: MakeProvider = (options) =>
+  mapErrors(acmeVoice(options), (e) =>
+    (e._tag === "RateLimited" || e._tag === "QuotaExceeded") && e.status === undefined
+      ? new ProviderUnavailable({
+        ...(e.provider === undefined ? {} : { provider: e.provider }),
+        ...(e.requestId === undefined ? {} : { requestId: e.requestId }),
+        ...(e.detail === undefined ? {} : { detail: e.detail })
+      })
+      : e)

@@ -138,11 +138,38 @@ const streamingOperation = (subject: Subject, loaded: LoadedCassette): boolean =
 
 const contentTypes = new Set(["delta", "audio", "text_delta", "tool_call"])
 
+/** The error a cassette's stream reports in band (an `error` event, or a chunk whose data holds `error`). */
+const inBandError = (loaded: LoadedCassette): { readonly code?: string; readonly message?: string } | undefined => {
+  for (const interaction of loaded.cassette.interactions) {
+    const body = interaction.response.body
+    if (body?.type !== "sse") continue
+    for (const chunk of body.chunks) {
+      if (!("data" in chunk)) continue
+      const data = chunk.data as { readonly error?: unknown; readonly message?: unknown; readonly code?: unknown } | null
+      const inner = typeof data?.error === "object" && data.error !== null ? data.error as { readonly message?: unknown; readonly code?: unknown } : undefined
+      if (("event" in chunk && chunk.event === "error") || inner !== undefined) {
+        const found = inner ?? data ?? {}
+        return {
+          ...(typeof found.code === "string" ? { code: found.code } : {}),
+          ...(typeof found.message === "string" ? { message: found.message } : {})
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+/** The request id the first response carried (`x-request-id` or `request-id`). */
+const requestIdHeader = (loaded: LoadedCassette): string | undefined => {
+  const headers = loaded.cassette.interactions[0]?.response.headers ?? {}
+  return Object.entries(headers).find(([name]) => ["x-request-id", "request-id"].includes(name.toLowerCase()))?.[1]
+}
+
 const streamErrorCheck = (capability: Capability): Check =>
   define(
     capability,
     "stream_error",
-    "an error mid-stream ends in a typed error after the partial output",
+    "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id",
     (subject) => {
       if (capability === "image") return skip("image generation does not stream")
       if (capability === "stt" && subject.provider.stt?.transcribeStream === undefined) return skip("the provider does not stream transcripts")
@@ -155,9 +182,21 @@ const streamErrorCheck = (capability: Capability): Check =>
       yield* eachCassette(cassettes, (loaded, scenario) =>
         Effect.gen(function*() {
           const played = yield* playCassette(subject, loaded)
-          yield* typedFailure(played, scenario, scenario.expect?.error?._tag)
+          const error = yield* typedFailure(played, scenario, scenario.expect?.error?._tag)
           const partial = played.outputs.filter((o) => contentTypes.has((o.value as { type?: string }).type ?? ""))
           yield* ensure(partial.length > 0, () => "no output came before the error: stream the output as it arrives, then fail")
+          const vendor = inBandError(loaded)
+          if (vendor?.message !== undefined) {
+            yield* ensure(
+              error.message.includes(vendor.message),
+              () => `${error._tag}: ${error.message} drops the vendor's message ${show(vendor.message)}: keep it as the error's detail (core's streamFailure does)`
+            )
+          }
+          const requestId = requestIdHeader(loaded)
+          const got = (error as { readonly requestId?: string }).requestId
+          if (requestId !== undefined) {
+            yield* ensure(got === requestId, () => `${error._tag}.requestId is ${show(got)}; the response carried ${show(requestId)}: keep the request id of a stream that fails`)
+          }
         }))
     })
   )
