@@ -13,6 +13,7 @@ import {
   acceptsUnknownModel,
   claimsMp3ReturnsWav,
   coercesOptionTypes,
+  countsCharacters,
   dropsProviderOptions,
   good,
   guessesDuration,
@@ -195,6 +196,13 @@ const cases: ReadonlyArray<{
     message:
       "llm-stream-error-rate-limited.json: the call failed with ProviderUnavailable (Provider unavailable (acme-voice): Rate limit reached for acme-think-1: 20 requests per minute.); expected RateLimited",
     failing: ["llm.stream_error"]
+  },
+  {
+    bug: "counts the text instead of reading the billed characters",
+    make: countsCharacters,
+    check: "tts.characters",
+    message: "tts-success-pcm.json: characters is 47; the vendor billed 52",
+    failing: ["tts.characters", "tts.usage"]
   },
   {
     bug: "retries by itself",

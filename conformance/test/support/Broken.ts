@@ -261,3 +261,18 @@ export const ignoresInBandCodes: MakeProvider = (options) =>
         ...(e.detail === undefined ? {} : { detail: e.detail })
       })
       : e)
+
+/** Counts the text's characters instead of reading the figure the vendor billed. */
+export const countsCharacters: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  return {
+    ...p,
+    tts: {
+      ...tts,
+      synthesize: (r) =>
+        Stream.map(tts.synthesize(r), (element) =>
+          element.type === "summary" ? { ...element, characters: r.text.length, usage: { ...element.usage, characters: r.text.length } } : element)
+    }
+  }
+}
