@@ -15,6 +15,7 @@ import {
   coercesOptionTypes,
   countsCharacters,
   dropsProviderOptions,
+  dropsSegmentSpeakers,
   good,
   guessesDuration,
   ignoresAbortOnUlaw,
@@ -203,6 +204,13 @@ const cases: ReadonlyArray<{
     check: "tts.characters",
     message: "tts-success-pcm.json: characters is 47; the vendor billed 52",
     failing: ["tts.characters", "tts.usage"]
+  },
+  {
+    bug: "drops the speaker of diarized segments",
+    make: dropsSegmentSpeakers,
+    check: "stt.timestamps",
+    message: "stt-success.json: segments[0] carries no speaker, but the vendor diarized (1 speaker(s)): keep each segment's speaker",
+    failing: ["stt.timestamps"]
   },
   {
     bug: "retries by itself",

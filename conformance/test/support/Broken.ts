@@ -276,3 +276,17 @@ export const countsCharacters: MakeProvider = (options) => {
     }
   }
 }
+
+/** Keeps the diarized segments' text and times but not who speaks. */
+export const dropsSegmentSpeakers: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return {
+    ...p,
+    stt: {
+      ...stt,
+      transcribe: (r) =>
+        Effect.map(stt.transcribe(r), (t) => ({ ...t, segments: t.segments?.map(({ speaker: _speaker, ...segment }) => segment) }))
+    }
+  }
+}
