@@ -18,18 +18,20 @@ import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { processChecks } from "./internal/checks/process.ts"
+import { secretsCheck } from "./internal/checks/secrets.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
 import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from "./internal/checks/tts.ts"
-import { validateCheck } from "./internal/checks/validate.ts"
+import { refusalChecks, validateCheck } from "./internal/checks/validate.ts"
 import { wireCheck } from "./internal/checks/wire.ts"
 import { capabilitiesOf, type Subject } from "./Subject.ts"
 
 export { CheckFailed } from "./internal/checks/common.ts"
 export type { Check, CheckGroup, CheckResult, CheckStatus, Plan } from "./internal/checks/common.ts"
 
-/** Every check, in report order: per capability the validate hook first, then behaviour, then HTTP. @category checks */
+/** Every check, in report order: per capability the validate hooks first, then behaviour, then HTTP, then secrets. @category checks */
 export const checks: ReadonlyArray<Check> = [
   validateCheck("stt"),
+  ...refusalChecks("stt"),
   sttText,
   sttLanguage,
   sttDuration,
@@ -39,7 +41,9 @@ export const checks: ReadonlyArray<Check> = [
   sttTooLarge,
   sttUnsupported,
   ...httpChecks("stt"),
+  secretsCheck("stt"),
   validateCheck("tts"),
+  ...refusalChecks("tts"),
   ttsStreaming,
   ttsFormat,
   ttsDuration,
@@ -47,17 +51,22 @@ export const checks: ReadonlyArray<Check> = [
   ttsUsage,
   wireCheck("tts"),
   ...httpChecks("tts"),
+  secretsCheck("tts"),
   validateCheck("llm"),
+  ...refusalChecks("llm"),
   llmText,
   llmToolCalls,
   llmUsage,
   wireCheck("llm"),
   ...httpChecks("llm"),
+  secretsCheck("llm"),
   validateCheck("image"),
+  ...refusalChecks("image"),
   imageBytes,
   imageUsage,
   wireCheck("image"),
   ...httpChecks("image"),
+  secretsCheck("image"),
   ...processChecks
 ]
 

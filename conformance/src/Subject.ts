@@ -44,6 +44,12 @@ export interface ConformanceOptions {
   readonly record?: RecordSettings | undefined
   /** How long one check may take, in milliseconds (default 30 000). */
   readonly timeoutMs?: number | undefined
+  /**
+   * Set when the adapter passes `provider_options` through unchecked, by design (a bridge whose
+   * underlying models validate them when called): why. The `validate_options` checks are then
+   * skipped with this reason. An adapter with an options schema leaves it out.
+   */
+  readonly openOptions?: string | undefined
 }
 
 /** The battery's view of an adapter. @category models */
@@ -57,6 +63,8 @@ export interface Subject {
   readonly process: ProcessHarness | undefined
   readonly record: RecordSettings | undefined
   readonly timeoutMs: number
+  /** See {@link ConformanceOptions.openOptions}. */
+  readonly openOptions: string | undefined
 }
 
 /** A `fetch` for providers that must not talk HTTP here; every call rejects. */
@@ -76,7 +84,8 @@ export const makeSubject = (options: ConformanceOptions): Subject => ({
   cassettes: Cassette.loadDirectorySync(options.cassettes),
   process: options.process,
   record: options.record,
-  timeoutMs: options.timeoutMs ?? 30_000
+  timeoutMs: options.timeoutMs ?? 30_000,
+  openOptions: options.openOptions
 })
 
 /** The capabilities a provider declares, in the battery's order. */

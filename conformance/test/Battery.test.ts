@@ -51,11 +51,11 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes })
-    expect(tests).toHaveLength(62)
+    expect(tests).toHaveLength(77)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
-      "conformance: acme-voice > stt > text: the transcript is the recording's text"
+      "conformance: acme-voice > stt > validate_unknown_model: validate refuses a model the catalogue does not allow, with no request"
     ])
     expect(skipped).toEqual([
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
@@ -82,9 +82,9 @@ describe("registerBattery", () => {
       adapter: "acme-broken",
       mode: "http",
       results: [
-        skippedRow("stt", "stream_error", "an error mid-stream ends in a typed error after the partial output", "the provider does not stream transcripts"),
+        skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
         skippedRow("image", "too_large", "an over-limit input → InputTooLarge", "no image cassette with case \"too_large\""),
-        skippedRow("image", "stream_error", "an error mid-stream ends in a typed error after the partial output", "image generation does not stream"),
+        skippedRow("image", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "image generation does not stream"),
         skippedRow("process", "missing_program", "a missing program fails with a typed error", http),
         skippedRow("process", "killed_process", "a killed process fails with a typed error", http),
         skippedRow("process", "interrupt_kills", "interruption kills the process", http),

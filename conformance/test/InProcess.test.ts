@@ -15,6 +15,9 @@ describe("an in-process provider with a process harness", () => {
     const rows = results.map((r) => `${r.group}.${r.check}: ${r.status}${r.status === "skipped" ? ` (${r.detail})` : ""}`)
     expect(rows).toEqual([
       "tts.validate: pass",
+      "tts.validate_unknown_model: pass",
+      "tts.validate_format: pass",
+      "tts.validate_options: pass",
       "tts.streaming: skipped (in-process provider: no transport to time)",
       "tts.format: pass",
       "tts.duration: pass",
@@ -31,6 +34,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.stream_error: skipped (in-process provider: no HTTP)",
       "tts.abort: skipped (in-process provider: no HTTP request to abort)",
       "tts.no_retry: skipped (in-process provider: no HTTP)",
+      "tts.secrets: skipped (in-process provider: it talks to no vendor, so it holds no key)",
       "process.missing_program: pass",
       "process.killed_process: pass",
       "process.interrupt_kills: pass"

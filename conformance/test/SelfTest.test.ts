@@ -6,13 +6,24 @@
 import { describe, expect, it } from "vitest"
 import { Checks, makeSubject, type MakeProvider } from "../src/index.ts"
 import {
+  acceptsAnyFormat,
+  acceptsAnyOptions,
+  acceptsEverything,
+  acceptsOversizeUpload,
+  acceptsUnknownModel,
   claimsMp3ReturnsWav,
+  coercesOptionTypes,
+  countsCharacters,
   dropsProviderOptions,
+  dropsSegmentSpeakers,
   good,
   guessesDuration,
+  ignoresAbortOnUlaw,
   ignoresAbortSignal,
+  ignoresInBandCodes,
   inventsRetryAfter,
   labelsRawAsWav,
+  leaksKeyInCause,
   maps429ToGeneric,
   padsRetryAfter,
   retriesItself
@@ -31,7 +42,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(62)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(77)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "image.too_large: no image cassette with case \"too_large\"",
@@ -93,7 +104,8 @@ const cases: ReadonlyArray<{
     check: "stt.rate_limited",
     message:
       "stt-rate-limited.json: the call failed with InvalidRequest (Invalid request (acme-voice) at request: rejected by acme-voice (HTTP 429)); expected RateLimited",
-    failing: inEvery("rate_limited")
+    // Its mapping catches the in-band rate limit of a stream too.
+    failing: ["stt.rate_limited", "tts.rate_limited", "llm.rate_limited", "llm.stream_error", "image.rate_limited"]
   },
   {
     bug: "ignores the abort signal",
@@ -109,6 +121,96 @@ const cases: ReadonlyArray<{
     check: "stt.duration",
     message: "stt-success.json: duration_seconds is 1.332; the vendor reported 2.664 s",
     failing: ["stt.duration", "stt.usage"]
+  },
+  {
+    bug: "accepts everything in validate",
+    make: acceptsEverything,
+    check: "stt.validate_unknown_model",
+    message: "stt-success.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
+    failing: [
+      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options",
+      "tts.validate_unknown_model", "tts.validate_format", "tts.validate_options",
+      "llm.validate_unknown_model", "llm.validate_options",
+      "image.validate_unknown_model", "image.validate_options"
+    ]
+  },
+  {
+    bug: "accepts an unknown model in validate",
+    make: acceptsUnknownModel,
+    check: "tts.validate_unknown_model",
+    message:
+      "tts-success-mp3.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
+    failing: inEvery("validate_unknown_model")
+  },
+  {
+    bug: "accepts an oversize upload in validate",
+    make: acceptsOversizeUpload,
+    check: "stt.validate_too_large",
+    message:
+      "stt-success.json: validate accepted an upload of 10000001 bytes (max_input_bytes 10000000); it must refuse it with InputTooLarge before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["stt.validate_too_large"]
+  },
+  {
+    bug: "accepts any format in validate",
+    make: acceptsAnyFormat,
+    check: "tts.validate_format",
+    message:
+      "tts-success-mp3.json: validate accepted the output format \"conformance_no_such_format\"; it must refuse it with UnsupportedFormat before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["stt.validate_format", "tts.validate_format"]
+  },
+  {
+    bug: "accepts any provider option in validate",
+    make: acceptsAnyOptions,
+    check: "llm.validate_options",
+    message:
+      "llm-success-text.json: validate accepted the unknown option provider_options.acme-voice.conformance_no_such_option; it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
+    failing: inEvery("validate_options")
+  },
+  {
+    bug: "coerces option values from strings in validate",
+    make: coercesOptionTypes,
+    check: "tts.validate_options",
+    message:
+      "tts-success-mp3.json: validate accepted provider_options.acme-voice.speed = \"1.1\" (a string); it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["stt.validate_options", "tts.validate_options", "llm.validate_options"]
+  },
+  {
+    bug: "keeps the request's headers in an error's cause",
+    make: leaksKeyInCause,
+    check: "stt.secrets",
+    message:
+      "stt-invalid-request.json: the API key appears in the error's cause's message: request failed; init: {\"method\":\"POST\",\"headers\":{\"authorization\":\"Bearer <KEY>\"}} (never put the key, headers or the request's init in an error; pass vendor text through core's redactSecrets and register the key with rememberSecret)",
+    failing: inEvery("secrets")
+  },
+  {
+    bug: "ignores the abort signal on one path only (ulaw)",
+    make: ignoresAbortOnUlaw,
+    check: "tts.abort",
+    message:
+      "tts-success-ulaw.json: while waiting for the response: interrupting the call did not abort the request (the transport never saw its signal abort): pass the AbortSignal to fetch or the SDK",
+    failing: ["tts.abort"]
+  },
+  {
+    bug: "reads an in-band stream error as an outage whatever its code",
+    make: ignoresInBandCodes,
+    check: "llm.stream_error",
+    message:
+      "llm-stream-error-rate-limited.json: the call failed with ProviderUnavailable (Provider unavailable (acme-voice): Rate limit reached for acme-think-1: 20 requests per minute.); expected RateLimited",
+    failing: ["llm.stream_error"]
+  },
+  {
+    bug: "counts the text instead of reading the billed characters",
+    make: countsCharacters,
+    check: "tts.characters",
+    message: "tts-success-pcm.json: characters is 47; the vendor billed 52",
+    failing: ["tts.characters", "tts.usage"]
+  },
+  {
+    bug: "drops the speaker of diarized segments",
+    make: dropsSegmentSpeakers,
+    check: "stt.timestamps",
+    message: "stt-success.json: segments[0] carries no speaker, but the vendor diarized (1 speaker(s)): keep each segment's speaker",
+    failing: ["stt.timestamps"]
   },
   {
     bug: "retries by itself",

@@ -293,11 +293,15 @@ export const summaryOf = (
 // The capability
 // ---------------------------------------------------------------------------------------------
 
-const broken = (cause: unknown) =>
-  new ProviderUnavailable({
+/** A body that broke half way: retryable, with the request id of the response that was streaming. */
+const broken = (headers: Headers) => (cause: unknown) => {
+  const requestId = headers.get("request-id") ?? headers.get("x-request-id") ?? undefined
+  return new ProviderUnavailable({
     provider: PROVIDER,
+    ...(requestId === undefined ? {} : { requestId }),
     detail: redactSecrets(`the audio stream broke: ${cause instanceof Error ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ""}` : String(cause)}`)
   })
+}
 
 const decodeBase64 = (base64: string): Uint8Array => new Uint8Array(Buffer.from(base64, "base64"))
 
@@ -361,7 +365,7 @@ export const make = (client: Client, models: ReadonlyArray<ModelInfo>): TtsProvi
             sdk.textToSpeech.streamWithTimestamps(voice, { ...body, outputFormat: format.id as ElevenLabs.TextToSpeechStreamWithTimestampsRequestOutputFormat }, { abortSignal: signal })
               .withRawResponse(), { signal: controller.signal })
           const aligned: Timestamps = { alignments: [], normalized: [] }
-          const chunks = Stream.fromAsyncIterable(called.value.data, broken).pipe(
+          const chunks = Stream.fromAsyncIterable(called.value.data, broken(called.value.rawResponse.headers)).pipe(
             Stream.map((line) => {
               if (line.alignment != null) aligned.alignments.push(toWireAlignment(line.alignment))
               if (line.normalizedAlignment != null) aligned.normalized.push(toWireAlignment(line.normalizedAlignment))
@@ -379,7 +383,7 @@ export const make = (client: Client, models: ReadonlyArray<ModelInfo>): TtsProvi
               .withRawResponse()
             : sdk.textToSpeech.stream(voice, { ...body, outputFormat: format.id as ElevenLabs.TextToSpeechStreamRequestOutputFormat }, { abortSignal: signal })
               .withRawResponse(), { signal: controller.signal })
-        const chunks = Stream.fromReadableStream({ evaluate: () => called.value.data, onError: broken }).pipe(
+        const chunks = Stream.fromReadableStream({ evaluate: () => called.value.data, onError: broken(called.value.rawResponse.headers) }).pipe(
           Stream.filter((data) => data.byteLength > 0),
           Stream.map(audio)
         )

@@ -68,25 +68,40 @@ const messagesOf = (scenario: Scenario): ReadonlyArray<LlmMessage> =>
 const missing = (provider: PatchbayProvider, scenario: Scenario) =>
   new ScenarioProblem({ message: `the provider ${provider.id} declares no ${scenario.capability} capability` })
 
+/** Changes to the spec a scenario gives `validate`: how the battery builds requests that must be refused. */
+export interface SpecTweak {
+  readonly model?: string | undefined
+  readonly provider_options?: Readonly<Record<string, unknown>> | undefined
+  readonly audio_size?: number | undefined
+  readonly container?: string | undefined
+  readonly output_format?: string | undefined
+}
+
 /** The spec `validate` sees for the scenario (for STT with the fixture's size and container). */
 export const validateScenario = (
   provider: PatchbayProvider,
   loaded: LoadedCassette,
-  scenario: Scenario
+  scenario: Scenario,
+  tweak: SpecTweak = {}
 ): Effect.Effect<void, ProviderError | ScenarioProblem> =>
   Effect.gen(function*() {
-    const r = scenario.request
-    const options = optionsOf(provider, scenario)
+    const r = { ...scenario.request, ...(tweak.model === undefined ? {} : { model: tweak.model }) }
+    const options = tweak.provider_options === undefined ? optionsOf(provider, scenario) : tweak.provider_options
     switch (scenario.capability) {
       case "stt": {
         if (provider.stt === undefined) return yield* missing(provider, scenario)
         const audio = yield* audioOf(loaded, scenario)
-        const spec: SttSpec = { model: r.model, language: r.language, provider_options: options, audio: { size: audio.size, container: audio.container } }
+        const spec: SttSpec = {
+          model: r.model,
+          language: r.language,
+          provider_options: options,
+          audio: { size: tweak.audio_size ?? audio.size, container: tweak.container ?? audio.container }
+        }
         return yield* provider.stt.validate(spec)
       }
       case "tts": {
         if (provider.tts === undefined) return yield* missing(provider, scenario)
-        const spec: TtsSpec = { model: r.model, voice: r.voice ?? "", output_format: outputFormatOf(provider, scenario), language: r.language, provider_options: options }
+        const spec: TtsSpec = { model: r.model, voice: r.voice ?? "", output_format: tweak.output_format ?? outputFormatOf(provider, scenario), language: r.language, provider_options: options }
         return yield* provider.tts.validate(spec)
       }
       case "llm": {

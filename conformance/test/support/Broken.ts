@@ -4,11 +4,14 @@
  */
 import {
   InvalidRequest,
+  ProviderUnavailable,
   RateLimited,
   type PatchbayProvider,
   type ProviderError,
   type SttRequest,
-  type TtsRequest
+  type SttSpec,
+  type TtsRequest,
+  type TtsSpec
 } from "@patchbay/core"
 import { Effect, Stream } from "effect"
 import type { MakeProvider } from "../../src/index.ts"
@@ -156,6 +159,134 @@ export const labelsRawAsWav: MakeProvider = (options) => {
       synthesize: (r) =>
         Stream.map(tts.synthesize(r), (element) =>
           element.type === "summary" && /^(pcm|ulaw|alaw)/.test(element.output_format) ? { ...element, media_type: "audio/wav" } : element)
+    }
+  }
+}
+
+/** Every capability's validate hook with one part of the request replaced before it is checked. */
+const validateWith = (make: MakeProvider, tweak: {
+  readonly stt?: (r: SttSpec) => SttSpec
+  readonly tts?: (r: TtsSpec) => TtsSpec
+  readonly any?: <R extends { readonly model: string; readonly provider_options?: Readonly<Record<string, unknown>> | undefined }>(r: R) => R
+}): MakeProvider => (options) => {
+  const p = make(options)
+  const stt = p.stt!
+  const tts = p.tts!
+  const llm = p.llm!
+  const image = p.image!
+  const any = tweak.any ?? (<R>(r: R) => r)
+  return {
+    ...p,
+    stt: { ...stt, validate: (r) => stt.validate(any(tweak.stt?.(r) ?? r)) },
+    tts: { ...tts, validate: (r) => tts.validate(any(tweak.tts?.(r) ?? r)) },
+    llm: { ...llm, validate: (r) => llm.validate(any(r)) },
+    image: { ...image, validate: (r) => image.validate(any(r)) }
+  }
+}
+
+/** A validate hook that accepts everything: `validate: () => Effect.void`. */
+export const acceptsEverything: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  return {
+    ...p,
+    stt: { ...p.stt!, validate: () => Effect.void },
+    tts: { ...p.tts!, validate: () => Effect.void },
+    llm: { ...p.llm!, validate: () => Effect.void },
+    image: { ...p.image!, validate: () => Effect.void }
+  }
+}
+
+/** Looks the model up leniently: an id it does not know falls back to the capability's default model. */
+export const acceptsUnknownModel: MakeProvider = (options) => {
+  const p = good(options)
+  const lenient = (fallback: string) => <R extends { readonly model: string }>(r: R): R =>
+    p.models.some((m) => m.id === r.model) || /^acme-think-[a-z0-9.-]+$/.test(r.model) ? r : { ...r, model: fallback }
+  return {
+    ...p,
+    stt: { ...p.stt!, validate: (r) => p.stt!.validate(lenient("acme-listen-1")(r)) },
+    tts: { ...p.tts!, validate: (r) => p.tts!.validate(lenient("acme-speak-1")(r)) },
+    llm: { ...p.llm!, validate: (r) => p.llm!.validate(lenient("acme-think-1")(r)) },
+    image: { ...p.image!, validate: (r) => p.image!.validate(lenient("acme-draw-1")(r)) }
+  }
+}
+
+/** Checks the upload's size only when reading it, not in validate. */
+export const acceptsOversizeUpload: MakeProvider = validateWith(good, { stt: (r) => ({ ...r, audio: { size: undefined, container: r.audio?.container } }) })
+
+/** Treats an upload it does not recognise as wav, and falls back to the default for an output format it does not know. */
+export const acceptsAnyFormat: MakeProvider = validateWith(good, {
+  stt: (r) => ({ ...r, audio: { size: r.audio?.size, container: ["wav", "mp3", "ogg", "webm", "mp4"].includes(r.audio?.container ?? "") ? r.audio?.container : "wav" } }),
+  tts: (r) => ({ ...r, output_format: ["mp3", "pcm", "ulaw", "mp3_16000", "pcm_16000", "ulaw_8000"].includes(r.output_format ?? "") ? r.output_format : undefined })
+})
+
+/** Validates the options it knows and drops the rest, and never checks their types. */
+export const acceptsAnyOptions: MakeProvider = validateWith(good, { any: (r) => ({ ...r, provider_options: undefined }) })
+
+const coerce = (value: unknown): unknown =>
+  value === "true" ? true : value === "false" ? false : typeof value === "string" && value !== "" && !Number.isNaN(Number(value)) ? Number(value) : value
+
+/** Coerces option values as if they came from a query string: `"true"` passes as true, `"1.5"` as 1.5. */
+export const coercesOptionTypes: MakeProvider = validateWith(good, {
+  any: (r) =>
+    r.provider_options === undefined ? r : { ...r, provider_options: Object.fromEntries(Object.entries(r.provider_options).map(([k, v]) => [k, coerce(v)])) }
+})
+
+/**
+ * Keeps the failed request's init as the error's cause, for debugging: its headers carry the key.
+ * Nothing else changes: the tag, message and fields are the good adapter's.
+ */
+export const leaksKeyInCause: MakeProvider = (options) =>
+  mapErrors(acmeVoice(options), (e) =>
+    Object.assign(Object.create(Object.getPrototypeOf(e) as object) as ProviderError, e, {
+      cause: new Error(`request failed; init: ${JSON.stringify({ method: "POST", headers: { authorization: `Bearer ${options.apiKey}` } })}`)
+    }))
+
+/**
+ * Hands the AbortSignal to fetch on every path but the telephony one (ulaw), which it reads
+ * through a helper written later that forgot it.
+ */
+export const ignoresAbortOnUlaw: MakeProvider = ({ fetch, apiKey }) =>
+  acmeVoice({
+    apiKey,
+    fetch: (input, init) => fetch(input, typeof init?.body === "string" && init.body.includes("ulaw") ? { ...init, signal: null } : init)
+  })
+
+/** Reads a stream's `error` event as an outage whatever its code: an in-band rate limit becomes ProviderUnavailable. */
+export const ignoresInBandCodes: MakeProvider = (options) =>
+  mapErrors(acmeVoice(options), (e) =>
+    (e._tag === "RateLimited" || e._tag === "QuotaExceeded") && e.status === undefined
+      ? new ProviderUnavailable({
+        ...(e.provider === undefined ? {} : { provider: e.provider }),
+        ...(e.requestId === undefined ? {} : { requestId: e.requestId }),
+        ...(e.detail === undefined ? {} : { detail: e.detail })
+      })
+      : e)
+
+/** Counts the text's characters instead of reading the figure the vendor billed. */
+export const countsCharacters: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  return {
+    ...p,
+    tts: {
+      ...tts,
+      synthesize: (r) =>
+        Stream.map(tts.synthesize(r), (element) =>
+          element.type === "summary" ? { ...element, characters: r.text.length, usage: { ...element.usage, characters: r.text.length } } : element)
+    }
+  }
+}
+
+/** Keeps the diarized segments' text and times but not who speaks. */
+export const dropsSegmentSpeakers: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return {
+    ...p,
+    stt: {
+      ...stt,
+      transcribe: (r) =>
+        Effect.map(stt.transcribe(r), (t) => ({ ...t, segments: t.segments?.map(({ speaker: _speaker, ...segment }) => segment) }))
     }
   }
 }

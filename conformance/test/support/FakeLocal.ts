@@ -4,7 +4,8 @@
  * stdout. No HTTP, so the battery runs it in process, and its process harness lets the process
  * checks run: a missing program, a killed one, and interruption killing it.
  */
-import { type AudioChunk, type PatchbayProvider, ProviderUnavailable, type SpeechSummary } from "@patchbay/core"
+import { type AudioChunk, type ModelInfo, type PatchbayProvider, ProviderUnavailable, type SpeechSummary } from "@patchbay/core"
+import { checkTtsSpec, optionsDecoder, optionsSchema } from "@patchbay/core/adapter"
 import { Effect, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -40,24 +41,30 @@ export const missing: Program = { command: "/nonexistent/bin/fake-tts", args: []
 
 const PROVIDER = "fake-local"
 
+const models: ReadonlyArray<ModelInfo> = [{
+  id: "fake-speak",
+  provider: PROVIDER,
+  capability: "tts",
+  streaming: false,
+  output_formats: [{ id: "wav", format: "wav", sample_rate: 16000, channels: 1 }],
+  default_output_format: "wav",
+  voices: { catalogue: "closed", ids: ["en"] }
+}]
+
+/** The engine takes no options: any one given is refused. */
+const TtsOptions = optionsSchema({})
+const decodeOptions = optionsDecoder(PROVIDER)
+
 /** The fake local provider; `onSpawn`/`onExit` let a harness track its processes. */
 export const fakeLocal = (
   program: Program = speaks,
   track: { readonly onSpawn?: (pid: number) => void; readonly onExit?: (pid: number) => void } = {}
 ): PatchbayProvider => ({
   id: PROVIDER,
-  models: [{
-    id: "fake-speak",
-    provider: PROVIDER,
-    capability: "tts",
-    streaming: false,
-    output_formats: [{ id: "wav", format: "wav", sample_rate: 16000, channels: 1 }],
-    default_output_format: "wav",
-    voices: { catalogue: "closed", ids: ["en"] }
-  }],
+  models,
   tts: {
     catalogue: "closed",
-    validate: () => Effect.void,
+    validate: (spec) => Effect.asVoid(Effect.andThen(checkTtsSpec(models, spec), decodeOptions(TtsOptions, spec.provider_options, "voice.tts"))),
     synthesize: (request) =>
       Stream.fromEffect(Effect.callback<Uint8Array, ProviderUnavailable>((resume) => {
         const child = spawn(program.command, [...program.args, request.text], { stdio: ["ignore", "pipe", "ignore"] })

@@ -334,6 +334,21 @@ ttsError("tts-rate-limited", "429 rate_limit_exceeded with retry-after: 2.", "ra
 ttsError("tts-quota-exceeded", "429 insufficient_quota.", "quota_exceeded", fail(429, "req_tts_quota", quota))
 ttsError("tts-unavailable", "502 from the gateway (server_error envelope).", "unavailable", fail(502, "req_tts_502", { message: "Bad gateway.", type: "server_error" }))
 
+write("stt-stream-error-rate-limited",
+  "A streaming transcription rate-limited after one delta, in band: an error event with code rate_limit_exceeded maps to RateLimited, as a 429 would.",
+  sttScenario("stream_error", { model: "gpt-4o-transcribe", language: "en" }, { error: { _tag: "RateLimited", requestId: "req_stt_event_429" } }, { operation: "transcribeStream" }),
+  [{
+    request: stt("gpt-4o-transcribe", { response_format: "json", language: "en", stream: "true" }),
+    response: {
+      status: 200,
+      headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_stt_event_429") },
+      body: { type: "sse", chunks: [
+        { data: transcriptionEvent({ type: "transcript.text.delta", delta: "Patchbay" }) },
+        { data: errorEvent({ type: "error", error: { message: "Rate limit reached for gpt-4o-transcribe on requests per min (RPM): Limit 50, Used 50, Requested 1.", type: "requests", param: null, code: "rate_limit_exceeded" } }), delay_ms: 10 }
+      ] }
+    }
+  }])
+
 write("tts-stream-error",
   "tts-1's chunked body drops after the first chunk.",
   ttsScenario("stream_error", { model: "tts-1", voice: "alloy", output_format: "mp3" }, { error: { _tag: "ProviderUnavailable" } }),
@@ -350,6 +365,21 @@ write("tts-stream-error-sse",
       body: { type: "sse", chunks: [
         { data: speechEvent({ type: "speech.audio.delta", audio: b64(file("audio/hello.mp3").subarray(0, 3152)) }) },
         { data: errorEvent({ type: "error", error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: "server_error" } }), delay_ms: 10 }
+      ] }
+    }
+  }])
+
+write("tts-stream-error-sse-quota",
+  "gpt-4o-mini-tts over server-sent events runs out of quota after the first audio delta: an error event with code insufficient_quota maps to QuotaExceeded, as the 429 would.",
+  ttsScenario("stream_error", { model: "gpt-4o-mini-tts", voice: "alloy", output_format: "mp3" }, { error: { _tag: "QuotaExceeded", requestId: "req_tts_event_quota" } }),
+  [{
+    request: speech({ model: "gpt-4o-mini-tts", voice: "alloy", response_format: "mp3", stream_format: "sse" }),
+    response: {
+      status: 200,
+      headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_tts_event_quota") },
+      body: { type: "sse", chunks: [
+        { data: speechEvent({ type: "speech.audio.delta", audio: b64(file("audio/hello.mp3").subarray(0, 3152)) }) },
+        { data: errorEvent({ type: "error", error: { message: "You exceeded your current quota, please check your plan and billing details.", type: "insufficient_quota", param: null, code: "insufficient_quota" } }), delay_ms: 10 }
       ] }
     }
   }])
@@ -425,6 +455,18 @@ write("llm-stream-error",
       { data: chunk(C3, "gpt-4.1-2025-04-14", [choice({ role: "assistant", content: "Hello" })], null) },
       { data: chunk(C3, "gpt-4.1-2025-04-14", [choice({ content: " there" })], null), delay_ms: 10 },
       { data: errorEvent({ error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } }), delay_ms: 10 }
+    ])
+  }])
+
+write("llm-stream-error-rate-limited",
+  "The model is rate-limited after two deltas, in band: an event with code rate_limit_exceeded maps to RateLimited, as a 429 would.",
+  { capability: "llm", case: "stream_error", request: { model: "gpt-4.1", messages: hi }, expect: { error: { _tag: "RateLimited", requestId: "req_llm_event_429" } } },
+  [{
+    request: chatRequest({ model: "gpt-4.1", messages: hi }),
+    response: sse("req_llm_event_429", [
+      { data: chunk(C3, "gpt-4.1-2025-04-14", [choice({ role: "assistant", content: "Hello" })], null) },
+      { data: chunk(C3, "gpt-4.1-2025-04-14", [choice({ content: " there" })], null), delay_ms: 10 },
+      { data: errorEvent({ error: { message: "Rate limit reached for gpt-4.1 in organization org-patchbay on tokens per min (TPM): Limit 30000, Used 30000, Requested 120.", type: "tokens", param: null, code: "rate_limit_exceeded" } }), delay_ms: 10 }
     ])
   }])
 

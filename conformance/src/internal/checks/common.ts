@@ -77,10 +77,11 @@ export interface Arranged {
   readonly transport: ReplayFetch | undefined
 }
 
-export const arrange = (subject: Subject, loaded: LoadedCassette, options?: ReplayOptions): Arranged => {
-  if (subject.mode === "in-process") return { provider: subject.make({ fetch: refusingFetch, apiKey: REPLAY_API_KEY }), transport: undefined }
+/** A fresh provider for one cassette; `apiKey` replaces the placeholder key (the secrets check uses a recognisable one). */
+export const arrange = (subject: Subject, loaded: LoadedCassette, options?: ReplayOptions, apiKey: string = REPLAY_API_KEY): Arranged => {
+  if (subject.mode === "in-process") return { provider: subject.make({ fetch: refusingFetch, apiKey }), transport: undefined }
   const transport = replayFetch(loaded, options)
-  return { provider: subject.make({ fetch: transport, apiKey: REPLAY_API_KEY }), transport }
+  return { provider: subject.make({ fetch: transport, apiKey }), transport }
 }
 
 /** Plays a cassette's scenario against a fresh provider. */

@@ -138,11 +138,38 @@ const streamingOperation = (subject: Subject, loaded: LoadedCassette): boolean =
 
 const contentTypes = new Set(["delta", "audio", "text_delta", "tool_call"])
 
+/** The error a cassette's stream reports in band (an `error` event, or a chunk whose data holds `error`). */
+const inBandError = (loaded: LoadedCassette): { readonly code?: string; readonly message?: string } | undefined => {
+  for (const interaction of loaded.cassette.interactions) {
+    const body = interaction.response.body
+    if (body?.type !== "sse") continue
+    for (const chunk of body.chunks) {
+      if (!("data" in chunk)) continue
+      const data = chunk.data as { readonly error?: unknown; readonly message?: unknown; readonly code?: unknown } | null
+      const inner = typeof data?.error === "object" && data.error !== null ? data.error as { readonly message?: unknown; readonly code?: unknown } : undefined
+      if (("event" in chunk && chunk.event === "error") || inner !== undefined) {
+        const found = inner ?? data ?? {}
+        return {
+          ...(typeof found.code === "string" ? { code: found.code } : {}),
+          ...(typeof found.message === "string" ? { message: found.message } : {})
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+/** The request id the first response carried (`x-request-id` or `request-id`). */
+const requestIdHeader = (loaded: LoadedCassette): string | undefined => {
+  const headers = loaded.cassette.interactions[0]?.response.headers ?? {}
+  return Object.entries(headers).find(([name]) => ["x-request-id", "request-id"].includes(name.toLowerCase()))?.[1]
+}
+
 const streamErrorCheck = (capability: Capability): Check =>
   define(
     capability,
     "stream_error",
-    "an error mid-stream ends in a typed error after the partial output",
+    "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id",
     (subject) => {
       if (capability === "image") return skip("image generation does not stream")
       if (capability === "stt" && subject.provider.stt?.transcribeStream === undefined) return skip("the provider does not stream transcripts")
@@ -155,22 +182,58 @@ const streamErrorCheck = (capability: Capability): Check =>
       yield* eachCassette(cassettes, (loaded, scenario) =>
         Effect.gen(function*() {
           const played = yield* playCassette(subject, loaded)
-          yield* typedFailure(played, scenario, scenario.expect?.error?._tag)
+          const error = yield* typedFailure(played, scenario, scenario.expect?.error?._tag)
           const partial = played.outputs.filter((o) => contentTypes.has((o.value as { type?: string }).type ?? ""))
           yield* ensure(partial.length > 0, () => "no output came before the error: stream the output as it arrives, then fail")
+          const vendor = inBandError(loaded)
+          if (vendor?.message !== undefined) {
+            yield* ensure(
+              error.message.includes(vendor.message),
+              () => `${error._tag}: ${error.message} drops the vendor's message ${show(vendor.message)}: keep it as the error's detail (core's streamFailure does)`
+            )
+          }
+          const requestId = requestIdHeader(loaded)
+          const got = (error as { readonly requestId?: string }).requestId
+          if (requestId !== undefined) {
+            yield* ensure(got === requestId, () => `${error._tag}.requestId is ${show(got)}; the response carried ${show(requestId)}: keep the request id of a stream that fails`)
+          }
         }))
     })
   )
+
+/**
+ * What tells an operation's code path apart: the operation the scenario calls, and the first
+ * request's method and path with the media type of its response (an SSE speech path, an
+ * audio-body path, a streaming transcription).
+ */
+const operationKey = (loaded: LoadedCassette): string => {
+  const first = loaded.cassette.interactions[0]
+  const path = first === undefined ? "" : URL.canParse(first.request.url) ? new URL(first.request.url).pathname : first.request.url
+  const contentType = Object.entries(first?.response.headers ?? {}).find(([name]) => name.toLowerCase() === "content-type")?.[1]
+  const mediaType = contentType?.split(";")[0]?.trim().toLowerCase() ?? ""
+  return `${operationOf(scenarioIn(loaded))} ${first?.request.method ?? ""} ${path} ${mediaType}`
+}
+
+/** The first success cassette of each operation (see {@link operationKey}), in file order. */
+const onePerOperation = (found: ReadonlyArray<LoadedCassette>): ReadonlyArray<LoadedCassette> => {
+  const seen = new Set<string>()
+  return found.filter((loaded) => {
+    const key = operationKey(loaded)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
 
 const abortCheck = (capability: Capability): Check =>
   define(
     capability,
     "abort",
-    "interruption aborts the request (seen at the transport)",
+    "interruption aborts the request of every operation (seen at the transport)",
     (subject) => {
       if (subject.mode === "in-process") return skip("in-process provider: no HTTP request to abort")
       const found = successes(subject, capability)
-      return found.length === 0 ? skip(`no ${capability} cassette with case "success"`) : run([found[0] as LoadedCassette])
+      return found.length === 0 ? skip(`no ${capability} cassette with case "success"`) : run(onePerOperation(found))
     },
     Effect.fn(`Checks.${capability}.abort`)(function*(subject, cassettes) {
       yield* eachCassette(cassettes, (loaded, scenario) =>

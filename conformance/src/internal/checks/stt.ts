@@ -127,7 +127,7 @@ const offersTimestamps = (model: ModelInfo | undefined) => model?.word_timestamp
 export const sttTimestamps = define(
   "stt",
   "timestamps",
-  "words, segments and speakers the model offers are kept and consistent",
+  "words, segments and speakers the model offers are kept and consistent; with diarization every segment has a known speaker",
   overSuccesses("stt", (subject, found) => {
     const offering = found.filter((c) => offersTimestamps(modelOf(subject.provider, scenarioIn(c))))
     return offering.length === 0 ? skip("the catalogue offers neither word timestamps nor diarization for the recorded models") : run(offering)
@@ -160,6 +160,11 @@ export const sttTimestamps = define(
           }
         }
         const speakers = new Set((t.speakers ?? []).map((s) => s.id))
+        if ((expect.speakers ?? 0) > 0) {
+          // The vendor diarized: every segment says who speaks (a dropped label is lost attribution).
+          const unlabelled = (t.segments ?? []).findIndex((s) => s.speaker === undefined)
+          yield* ensure(unlabelled < 0, () => `segments[${unlabelled}] carries no speaker, but the vendor diarized (${expect.speakers} speaker(s)): keep each segment's speaker`)
+        }
         if (speakers.size > 0) {
           const labelled = [...(t.words ?? []), ...(t.segments ?? [])].map((s) => s.speaker).filter((s) => s !== undefined)
           const unknown = labelled.find((s) => !speakers.has(s))
