@@ -17,7 +17,7 @@ import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { MediaStore, Pipeline, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
-import { breakdown, httpTurn, type Marks } from "./http.ts"
+import type { Marks } from "./http.ts"
 
 const layerOf = (provider: ReturnType<typeof fakeProvider>) =>
   Layer.mergeAll(
@@ -121,6 +121,8 @@ const firstAudio = async () => {
     ttsFirstByteMs: TTS_FIRST_BYTE_MS,
     ttsChunkMs: 20
   }
+  // Loaded only here: the SDKs it imports would otherwise count in the memory benchmark's peak RSS.
+  const { breakdown, httpTurn } = await import("./http.ts")
   const http = await httpTurn(profile)
   const overHttp: Array<number> = []
   const marks: Array<Marks> = []
