@@ -25,6 +25,8 @@ export { REPLAY_API_KEY, replayFetch, ReplayMismatch } from "./Replay.ts"
 export type { ReplayFetch, ReplayOptions, TransportLogEntry } from "./Replay.ts"
 export { isRecordMode, RECORD_VARIABLE, recordFetch, recordSubject, writeCassette } from "./Record.ts"
 export type { Recorded, RecordingFetch, RecordOptions } from "./Record.ts"
+export { closedPort, EXIT_GUARD_MS, runToExit } from "./Exit.ts"
+export type { Exited } from "./Exit.ts"
 export { serveLoopback } from "./Loopback.ts"
 export type { Loopback } from "./Loopback.ts"
 

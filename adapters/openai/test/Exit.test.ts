@@ -3,44 +3,17 @@
  * cancelled request of each capability exits by itself, without `process.exit` — no timer,
  * socket or stream of the SDK's stays behind.
  */
-import { type Loopback, serveLoopback } from "@patchbay/conformance"
+import { type Loopback, serveLoopback, closedPort, EXIT_GUARD_MS, runToExit as runScriptToExit } from "@patchbay/conformance"
 import { silentMp3 } from "@patchbay/core/testing"
-import { spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { serve } from "./support/FakeUpstream.ts"
 
 const script = fileURLToPath(new URL("./support/OneRequest.ts", import.meta.url))
-/** Only a guard against a hung test run: the assertion is that the process exits by itself. */
-const GUARD_MS = 20_000
+const GUARD_MS = EXIT_GUARD_MS
 
-/** Runs the script; resolves with its exit code and output, or `exited: false` if the guard fired. */
-const runToExit = (args: ReadonlyArray<string>) =>
-  new Promise<{ readonly exited: boolean; readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    const guard = setTimeout(() => {
-      child.kill("SIGKILL")
-      resolve({ exited: false, code: null, stdout, stderr })
-    }, GUARD_MS)
-    child.on("exit", (code) => {
-      clearTimeout(guard)
-      resolve({ exited: true, code, stdout, stderr })
-    })
-  })
+const runToExit = (args: ReadonlyArray<string>) => runScriptToExit(script, args)
 
-/** A loopback port nothing listens on. */
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 let fake: Loopback
 let silent: Loopback
