@@ -81,3 +81,41 @@ export const serveLoopback = (handler: (request: Request) => Promise<Response>, 
       })
     })
   })
+
+/** When a paced response's pieces are due: the first `firstMs` after `start`, then one every `intervalMs`. @category models */
+export interface Pace {
+  readonly firstMs: number
+  readonly intervalMs: number
+}
+
+const encoder = new TextEncoder()
+
+/** Resolves at an instant on `performance.now()`'s clock (at once when it has passed). */
+export const sleepUntil = (instant: number): Promise<void> => {
+  const ms = instant - performance.now()
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
+}
+
+/**
+ * A body written piece by piece at a pace. Each piece is due at a fixed instant from `start`, so
+ * a late timer delays that piece only, not every piece after it.
+ */
+export const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace, start = performance.now()): ReadableStream<Uint8Array> => {
+  let i = 0
+  return new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      if (i >= parts.length) return controller.close()
+      await sleepUntil(start + pace.firstMs + i * pace.intervalMs)
+      const part = parts[i++] ?? ""
+      controller.enqueue(typeof part === "string" ? encoder.encode(part) : part)
+    }
+  })
+}
+
+/** Bytes cut into about `parts` pieces of equal size, in order (at least one byte each). */
+export const piecesOf = (bytes: Uint8Array, parts: number): Array<Uint8Array> => {
+  const step = Math.max(1, Math.ceil(bytes.byteLength / parts))
+  const out: Array<Uint8Array> = []
+  for (let at = 0; at < bytes.byteLength; at += step) out.push(bytes.subarray(at, Math.min(bytes.byteLength, at + step)))
+  return out
+}

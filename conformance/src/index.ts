@@ -27,8 +27,8 @@ export { isRecordMode, RECORD_VARIABLE, recordFetch, recordSubject, writeCassett
 export type { Recorded, RecordingFetch, RecordOptions } from "./Record.ts"
 export { closedPort, EXIT_GUARD_MS, runToExit } from "./Exit.ts"
 export type { Exited } from "./Exit.ts"
-export { serveLoopback } from "./Loopback.ts"
-export type { Loopback } from "./Loopback.ts"
+export { pacedBody, piecesOf, serveLoopback, sleepUntil } from "./Loopback.ts"
+export type { Loopback, Pace } from "./Loopback.ts"
 
 // Modules, as namespaces
 export * as Cassette from "./Cassette.ts"

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { type Loopback, serveLoopback } from "@patchbay/conformance"
+import { type Loopback, type Pace, pacedBody, piecesOf, serveLoopback, sleepUntil } from "@patchbay/conformance"
 import { Schema } from "effect"
 import * as Wire from "../../src/Wire.ts"
 
@@ -42,12 +42,6 @@ export const errorBody = checked(Wire.ErrorBody)
 // Routes, live
 // ---------------------------------------------------------------------------------------------
 
-/** When a response's pieces are due: the first `firstMs` after the request was read, then one every `intervalMs`. */
-export interface Pace {
-  readonly firstMs: number
-  readonly intervalMs: number
-}
-
 /** What the fake answers: the words of uploads and speech for texts. */
 export interface Script {
   /** The words of an upload and its duration in seconds. */
@@ -64,32 +58,8 @@ export interface Script {
   readonly speechParts?: number | undefined
 }
 
-const encoder = new TextEncoder()
-const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
-
-/** A body written piece by piece at a pace. */
-const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace, start: number): ReadableStream<Uint8Array> => {
-  // Each piece is due at a fixed instant from `start`, so a late timer does not delay the rest.
-  let i = 0
-  return new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      if (i >= parts.length) return controller.close()
-      await sleep(start + pace.firstMs + i * pace.intervalMs - performance.now())
-      const part = parts[i++] ?? ""
-      controller.enqueue(typeof part === "string" ? encoder.encode(part) : part)
-    }
-  })
-}
-
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } })
-
-const piecesOf = (bytes: Uint8Array, parts: number): Array<Uint8Array> => {
-  const step = Math.max(1, Math.ceil(bytes.byteLength / parts))
-  const out: Array<Uint8Array> = []
-  for (let at = 0; at < bytes.byteLength; at += step) out.push(bytes.subarray(at, Math.min(bytes.byteLength, at + step)))
-  return out
-}
 
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64")
 
@@ -118,7 +88,7 @@ const stt = async (script: Script, request: Request): Promise<Response> => {
       { text: w.word, start: w.start, end: w.end, type: "word", ...speaker, logprob: -0.08 },
       ...(i === timed.length - 1 ? [] : [{ text: " ", start: w.end, end: timed[i + 1]?.start ?? w.end, type: "spacing", ...speaker, logprob: 0 }])
     ])
-  await sleep(start + script.pace("stt").firstMs - performance.now())
+  await sleepUntil(start + script.pace("stt").firstMs)
   return json(200, sttResponse({
     language_code: "eng",
     language_probability: 0.98,
@@ -151,7 +121,7 @@ const tts = async (script: Script, request: Request, url: URL): Promise<Response
     character_end_times_seconds: characters.slice(from, to).map((_, i) => Math.round((from + i + 1) * per * 1000) / 1000)
   })
   if (!streaming) {
-    await sleep(start + pace.firstMs - performance.now())
+    await sleepUntil(start + pace.firstMs)
     return json(200, audioWithTimestamps({ audio_base64: base64(spoken.bytes), alignment: alignment(0, characters.length), normalized_alignment: alignment(0, characters.length) }), headers)
   }
   const step = Math.ceil(characters.length / chunks.length)

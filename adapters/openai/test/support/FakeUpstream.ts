@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { type Cassette, type Loopback, serveLoopback } from "@patchbay/conformance"
+import { type Cassette, type Loopback, type Pace, pacedBody, piecesOf, serveLoopback, sleepUntil } from "@patchbay/conformance"
 import { Schema } from "effect"
 import * as Wire from "../../src/Wire.ts"
 
@@ -67,14 +67,6 @@ export const imagesResponse = checked(Wire.ImagesResponse)
 
 /** Base64 of bytes. */
 export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64")
-
-/** Cuts bytes into `parts` pieces of `ceil(size / parts)` bytes (the last one shorter). */
-export const piecesOf = (bytes: Uint8Array, parts: number): Array<Uint8Array> => {
-  const step = Math.max(1, Math.ceil(bytes.byteLength / parts))
-  const out: Array<Uint8Array> = []
-  for (let at = 0; at < bytes.byteLength; at += step) out.push(bytes.subarray(at, Math.min(bytes.byteLength, at + step)))
-  return out
-}
 
 /** The token usage of `speech.audio.done`. */
 export type SpeechUsage = NonNullable<Wire.SpeechAudioDone["usage"]>
@@ -162,12 +154,6 @@ export const speechSse = (bytes: Uint8Array, id: string, usage: SpeechUsage, par
 // Routes, live
 // ---------------------------------------------------------------------------------------------
 
-/** When a response's pieces are due: the first `firstMs` after the request was read, then one every `intervalMs`. */
-export interface Pace {
-  readonly firstMs: number
-  readonly intervalMs: number
-}
-
 /** What the fake answers: the words of uploads, speech for texts, the model's replies. */
 export interface Script {
   /** The words of an upload and its duration in seconds. */
@@ -189,23 +175,6 @@ export interface Script {
   readonly pace: (route: "transcription" | "speech" | "chat") => Pace
   /** The pieces a speech body is cut into (default 3). */
   readonly speechParts?: number | undefined
-}
-
-const encoder = new TextEncoder()
-const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
-
-/** A body written piece by piece at a pace. */
-export const pacedBody = (parts: ReadonlyArray<Uint8Array | string>, pace: Pace, start = performance.now()): ReadableStream<Uint8Array> => {
-  // Each piece is due at a fixed instant from `start`, so a late timer does not delay the rest.
-  let i = 0
-  return new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      if (i >= parts.length) return controller.close()
-      await sleep(start + pace.firstMs + i * pace.intervalMs - performance.now())
-      const part = parts[i++] ?? ""
-      controller.enqueue(typeof part === "string" ? encoder.encode(part) : part)
-    }
-  })
 }
 
 const json = (status: number, body: unknown, extra: Record<string, string> = {}): Response =>
@@ -259,7 +228,7 @@ const transcription = async (script: Script, request: Request): Promise<Response
     const deltas = wordTokens(audio.text).map((delta) => transcriptionEvent({ type: "transcript.text.delta", delta }))
     return sseResponse([...deltas, transcriptionEvent({ type: "transcript.text.done", text: audio.text, usage })], pace, extra, false, start)
   }
-  await sleep(start + pace.firstMs - performance.now())
+  await sleepUntil(start + pace.firstMs)
   switch (format) {
     case "text":
       return new Response(`${audio.text}\n`, { headers: { "content-type": "text/plain; charset=utf-8", ...extra } })
@@ -364,7 +333,7 @@ const chat = async (script: Script, request: Request): Promise<Response> => {
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
   })
   if (body["stream"] !== true) {
-    await sleep(start + script.pace("chat").firstMs - performance.now())
+    await sleepUntil(start + script.pace("chat").firstMs)
     return json(200, {
       id,
       object: "chat.completion",
