@@ -183,16 +183,24 @@ const overhead = async () => {
     )
     return { ms: performance.now() - started, n }
   }
-  // Warm both paths up first: the JIT and the garbage collector settle after a few runs.
+  // Each timed run starts from a collected heap (`--expose-gc`): otherwise a run pays for the
+  // old-generation garbage the previous one (of the other path) left, and which path a major
+  // collection lands in decides the ratio more than the pipeline does.
+  const global = globalThis as { gc?: () => void }
+  const collected = <A>(run: () => Promise<A>): Promise<A> => {
+    global.gc?.()
+    return run()
+  }
+  // Warm both paths up first: the JIT settles after a few runs.
   for (let i = 0; i < 3; i++) {
-    await direct()
-    await piped()
+    await collected(direct)
+    await collected(piped)
   }
   const d: Array<number> = []
   const p: Array<number> = []
-  for (let i = 0; i < 7; i++) {
-    const a = await direct()
-    const b = await piped()
+  for (let i = 0; i < 11; i++) {
+    const a = await collected(direct)
+    const b = await collected(piped)
     if (a.n !== count || b.n !== count) throw new Error(`expected ${count} deltas, saw ${a.n} and ${b.n}`)
     d.push(a.ms)
     p.push(b.ms)

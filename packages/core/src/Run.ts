@@ -82,7 +82,12 @@ export const toStream = <A, E, R>(
       events = queue
       let seq = 0
       const emitUnsafe = (event: EventBody): void => {
-        Queue.offerUnsafe(queue, { ...event, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ } as PipelineEvent)
+        // Text deltas are the hot path: built as a literal (same keys, same order) rather than
+        // spread, so each one is a single small object instead of one plus a property store.
+        const stamped = event.type === "content_streaming"
+          ? { type: event.type, content: event.content, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ }
+          : { ...event, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ }
+        Queue.offerUnsafe(queue, stamped as PipelineEvent)
       }
       const run: RunShape = {
         ...ids,
