@@ -68,11 +68,21 @@ export const sqliteCode = (cause: unknown): number | undefined => {
 const SQLITE_BUSY = 5
 const SQLITE_LOCKED = 6
 
+/** `node:sqlite` reports SQLite's code as `errcode`; effect's classifier reads `code`, so classify here. */
 const toSqlError = (cause: unknown, operation: string, filename: string): SqlError.SqlError => {
-  const message = cause instanceof Error ? cause.message : String(cause)
-  return new SqlError.SqlError({
-    reason: SqlError.classifySqliteError(cause, { message: `${message} (SQLite file ${filename})`, operation })
-  })
+  const message = `${cause instanceof Error ? cause.message : String(cause)} (SQLite file ${filename})`
+  const errcode = (cause as { errcode?: unknown } | null)?.errcode
+  const props = { cause, message, operation }
+  const reason = errcode === 2067 || errcode === 1555
+    ? new SqlError.UniqueViolation({ ...props, constraint: message })
+    : sqliteCode(cause) === 19
+    ? new SqlError.ConstraintError(props)
+    : sqliteCode(cause) === SQLITE_BUSY || sqliteCode(cause) === SQLITE_LOCKED
+    ? new SqlError.LockTimeoutError(props)
+    : /syntax error/.test(message)
+    ? new SqlError.SqlSyntaxError(props)
+    : new SqlError.UnknownError(props)
+  return new SqlError.SqlError({ reason })
 }
 
 const bind = (value: unknown): SQLInputValue => {
@@ -89,8 +99,8 @@ const bind = (value: unknown): SQLInputValue => {
  */
 export const make = Effect.fnUntraced(function*(config: SqliteClientConfig) {
   const filename = config.filename
-  const busyTimeoutMs = Math.max(0, Math.round(Duration.toMillis(Duration.fromInputUnsafe(config.busyTimeout ?? 10))))
-  const retryForMs = Duration.toMillis(Duration.fromInputUnsafe(config.busyRetryFor ?? "5 seconds"))
+  const busyTimeoutMs = Math.max(0, Math.round(Duration.toMillis(config.busyTimeout ?? 10)))
+  const retryForMs = Duration.toMillis(config.busyRetryFor ?? "5 seconds")
 
   const db = yield* Effect.acquireRelease(
     Effect.try({
