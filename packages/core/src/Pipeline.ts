@@ -15,6 +15,7 @@
  */
 import { type Cause, Clock, Deferred, Effect, Fiber, Queue, Stream } from "effect"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
+import { DEFAULT_ASSISTANT_ID } from "./AssistantStore.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import { InvalidRequest, type ProviderError } from "./Errors.ts"
 import * as Turn from "./internal/turn.ts"
@@ -64,7 +65,8 @@ export const createThread = Effect.fn("Pipeline.createThread")(function*(options
       model: "model_name"
     }, undefined)
   }
-  const thread: Thread = { thread_id: Run.makeId("thr"), created_at: yield* Clock.currentTimeMillis, ...options }
+  const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+  const thread: Thread = { thread_id: Run.makeId("thr"), assistant_id: DEFAULT_ASSISTANT_ID, created_at: at, updated_at: at, ...options }
   return yield* threads.create(thread)
 })
 
@@ -116,7 +118,9 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     { thread: threadLlm, instance: settings.defaultLlm }
   )
   yield* Validation.checkCredentials(valid)
-  const thread = existing ?? (yield* threads.create({ thread_id: Run.makeId("thr"), created_at: yield* Clock.currentTimeMillis }))
+  const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+  const thread = existing ??
+    (yield* threads.create({ thread_id: Run.makeId("thr"), assistant_id: DEFAULT_ASSISTANT_ID, created_at: at, updated_at: at }))
   const history = existing === undefined ? [] : yield* threads.messages(thread.thread_id)
   const user_message_id = Run.makeId("msg")
   const assistant_message_id = Run.makeId("msg")
@@ -186,7 +190,7 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress) =>
 /** Writes the turn's messages to the thread. */
 const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<ToolOutput>, status: RunStatus) =>
   Effect.gen(function*() {
-    const at = yield* Clock.currentTimeMillis
+    const at = new Date(yield* Clock.currentTimeMillis).toISOString()
     const ids = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: at }
     const messages = Turn.stored(shapeOf(prepared), turn, status, ids, outputs.map((output) => ({ ...output, message_id: Run.makeId("msg") })))
     yield* ThreadStore.use((threads) => threads.save(messages)).pipe(Effect.orDie)

@@ -118,7 +118,7 @@ export const stored = (
   shape: TurnShape,
   turn: Turn,
   status: RunStatus,
-  ids: { readonly thread_id: string; readonly run_id: string; readonly created_at: number },
+  ids: { readonly thread_id: string; readonly run_id: string; readonly created_at: string },
   outputs: ReadonlyArray<ToolOutput & { readonly message_id: string }>
 ): Array<StoredMessage> => {
   const all = messages(shape, turn, status).map(({ attachments, ...message }): StoredMessage => ({
