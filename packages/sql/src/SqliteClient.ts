@@ -158,15 +158,20 @@ export const make = Effect.fnUntraced(function*(config: SqliteClientConfig) {
       return statement.all(...params.map(bind)) as ReadonlyArray<any>
     })
 
+  const values = (sql: string, params: ReadonlyArray<unknown>) =>
+    attempt("execute", () => {
+      const statement = db.prepare(sql)
+      statement.setReturnArrays(true)
+      return statement.all(...params.map(bind)) as unknown as ReadonlyArray<ReadonlyArray<unknown>>
+    })
+
   const connection: SqlConnection.Connection = {
     execute: (sql, params, transformRows) =>
       transformRows ? Effect.map(rows(sql, params, true), transformRows) : rows(sql, params, true),
     executeRaw: (sql, params) => rows(sql, params, true),
     executeStream: () => Effect.die("SqliteClient does not stream rows") as never,
-    executeValues: (sql, params) =>
-      attempt("execute", () => prepared(sql).setReturnArrays(true).all(...params.map(bind)) as any),
-    executeValuesUnprepared: (sql, params) =>
-      attempt("execute", () => db.prepare(sql).setReturnArrays(true).all(...params.map(bind)) as any),
+    executeValues: (sql, params) => values(sql, params),
+    executeValuesUnprepared: (sql, params) => values(sql, params),
     executeUnprepared: (sql, params, transformRows) =>
       transformRows ? Effect.map(rows(sql, params, false), transformRows) : rows(sql, params, false)
   }

@@ -7,4 +7,8 @@
  * @since 0.1.0
  */
 export * as Migrations from "./Migrations.ts"
+export { postgres } from "./Postgres.ts"
+export type { PostgresOptions } from "./Postgres.ts"
+export { sqlite } from "./Sqlite.ts"
+export type { SqliteOptions } from "./Sqlite.ts"
 export * as SqliteClient from "./SqliteClient.ts"

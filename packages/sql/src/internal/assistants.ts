@@ -3,12 +3,21 @@
  * assistant (`asst_default`) is written the first time the tenant's assistants are touched, so it
  * lists first and can be updated but never deleted.
  */
-import { AssistantStore, CurrentTenant, NotFound, Paging } from "@patchbay/core"
+import {
+  applyUpdate,
+  type Assistant,
+  type AssistantStoreShape,
+  CurrentTenant,
+  DEFAULT_ASSISTANT_ID,
+  defaultAssistant,
+  defaultNotDeletable,
+  NotFound,
+  Paging
+} from "@patchbay/core"
 import { Clock, Effect } from "effect"
 import { type Db, parse, run, transaction } from "./db.ts"
 
-type Shape = AssistantStore.AssistantStoreShape
-type Assistant = AssistantStore.Assistant
+type Shape = AssistantStoreShape
 
 export const make = (db: Db): Shape => {
   const { sql } = db
@@ -28,9 +37,9 @@ export const make = (db: Db): Shape => {
 
   const seed = (tenant: string) =>
     seeded.has(tenant) ? Effect.void : Effect.gen(function*() {
-      const found = yield* sql`SELECT 1 AS found FROM assistants WHERE tenant_id = ${tenant} AND assistant_id = ${AssistantStore.DEFAULT_ASSISTANT_ID}`
+      const found = yield* sql`SELECT 1 AS found FROM assistants WHERE tenant_id = ${tenant} AND assistant_id = ${DEFAULT_ASSISTANT_ID}`
       if (found.length === 0) {
-        yield* transaction(db, insert(tenant, AssistantStore.defaultAssistant(yield* Clock.currentTimeMillis), true))
+        yield* transaction(db, insert(tenant, defaultAssistant(yield* Clock.currentTimeMillis), true))
       }
       seeded.add(tenant)
     })
@@ -55,14 +64,14 @@ export const make = (db: Db): Shape => {
         transaction(
           db,
           Effect.gen(function*() {
-            const updated = AssistantStore.applyUpdate(yield* find(tenant, assistantId), update, yield* Clock.currentTimeMillis)
+            const updated = applyUpdate(yield* find(tenant, assistantId), update, yield* Clock.currentTimeMillis)
             yield* sql`UPDATE assistants SET record = ${JSON.stringify(updated)}, updated_at = ${updated.updated_at} WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId}`
             return updated
           })
         )),
     delete: (assistantId) =>
-      assistantId === AssistantStore.DEFAULT_ASSISTANT_ID
-        ? Effect.fail(AssistantStore.defaultNotDeletable())
+      assistantId === DEFAULT_ASSISTANT_ID
+        ? Effect.fail(defaultNotDeletable())
         : Effect.flatMap(CurrentTenant, (tenant) =>
           transaction(
             db,

@@ -3,12 +3,11 @@
  * found by hash from any tenant (that is how a request's tenant is learnt), otherwise scoped by
  * the current tenant.
  */
-import { CurrentTenant, KeyStore, NotFound, Paging } from "@patchbay/core"
+import { CurrentTenant, hashKey, type KeyStoreShape, NotFound, Paging, type StoredKey, toApiKey } from "@patchbay/core"
 import { Clock, Effect } from "effect"
 import { type Db, parse, run, transaction } from "./db.ts"
 
-type Shape = KeyStore.KeyStoreShape
-type StoredKey = KeyStore.StoredKey
+type Shape = KeyStoreShape
 
 export const make = (db: Db): Shape => {
   const { sql } = db
@@ -35,7 +34,7 @@ export const make = (db: Db): Shape => {
               revoked_at: stored.revoked_at
             })
           }`,
-          KeyStore.toApiKey(stored)
+          toApiKey(stored)
         )
       ),
     resolve: (plaintext) =>
@@ -43,7 +42,7 @@ export const make = (db: Db): Shape => {
         db,
         Effect.flatMap(
           sql<{ readonly tenant_id: string; readonly key_id: string }>`SELECT tenant_id, key_id FROM api_keys WHERE hash = ${
-            KeyStore.hashKey(plaintext)
+            hashKey(plaintext)
           } AND revoked_at IS NULL`,
           (rows) =>
             rows[0] === undefined
@@ -52,7 +51,7 @@ export const make = (db: Db): Shape => {
               : Effect.succeed({ tenant_id: rows[0].tenant_id, key_id: rows[0].key_id })
         )
       ),
-    get: (keyId) => Effect.flatMap(CurrentTenant, (tenant) => run(db, Effect.map(find(tenant, keyId), KeyStore.toApiKey))),
+    get: (keyId) => Effect.flatMap(CurrentTenant, (tenant) => run(db, Effect.map(find(tenant, keyId), toApiKey))),
     list: (page) =>
       Effect.flatMap(CurrentTenant, (tenant) => {
         const { limit, skip } = Paging.resolvePage(page)
@@ -60,7 +59,7 @@ export const make = (db: Db): Shape => {
           db,
           Effect.map(
             sql<{ readonly record: string }>`SELECT record FROM api_keys WHERE tenant_id = ${tenant} ORDER BY seq LIMIT ${limit} OFFSET ${skip}`,
-            (rows) => rows.map((row) => KeyStore.toApiKey(parse<StoredKey>(row)))
+            (rows) => rows.map((row) => toApiKey(parse<StoredKey>(row)))
           )
         )
       }),
@@ -70,10 +69,10 @@ export const make = (db: Db): Shape => {
           db,
           Effect.gen(function*() {
             const key = yield* find(tenant, keyId)
-            if (key.revoked_at !== null) return KeyStore.toApiKey(key)
+            if (key.revoked_at !== null) return toApiKey(key)
             const revoked: StoredKey = { ...key, revoked_at: new Date(yield* Clock.currentTimeMillis).toISOString() }
             yield* sql`UPDATE api_keys SET record = ${JSON.stringify(revoked)}, revoked_at = ${revoked.revoked_at} WHERE tenant_id = ${tenant} AND key_id = ${keyId}`
-            return KeyStore.toApiKey(revoked)
+            return toApiKey(revoked)
           })
         ))
   }

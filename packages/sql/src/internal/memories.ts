@@ -3,14 +3,22 @@
  * search), their history rows and operations. Every change writes its history row in the same
  * transaction and bumps the scope's version row, so caches of vectors elsewhere see it.
  */
-import { CurrentTenant, MemoryStore, NotFound, Paging } from "@patchbay/core"
+import {
+  type ChangeBy,
+  CurrentTenant,
+  type Memory,
+  type MemoryEvent,
+  type MemoryHistory,
+  type MemoryStoreShape,
+  NotFound,
+  Paging,
+  type StoredMemoryOperation
+} from "@patchbay/core"
 import { Clock, Effect } from "effect"
 import { type Db, parse, run, transaction } from "./db.ts"
 
-type Shape = MemoryStore.MemoryStoreShape
-type Memory = MemoryStore.Memory
-type MemoryHistory = MemoryStore.MemoryHistory
-type Operation = MemoryStore.StoredMemoryOperation
+type Shape = MemoryStoreShape
+type Operation = StoredMemoryOperation
 
 export const make = (db: Db): Shape => {
   const { sql } = db
@@ -30,9 +38,9 @@ export const make = (db: Db): Shape => {
     tenant: string,
     assistantId: string,
     memory: Memory,
-    event: MemoryStore.MemoryEvent,
+    event: MemoryEvent,
     oldContent: string | null,
-    by: MemoryStore.ChangeBy,
+    by: ChangeBy,
     at: string
   ) => {
     const row: MemoryHistory = {
@@ -64,7 +72,7 @@ export const make = (db: Db): Shape => {
       JSON.stringify(memory)
     }, updated_at = ${memory.updated_at}, deleted_at = ${memory.deleted_at ?? null} WHERE tenant_id = ${tenant} AND memory_id = ${memory.id}`
 
-  const setDeleted = (deleted: boolean) => (assistantId: string, memoryId: string, by: MemoryStore.ChangeBy) =>
+  const setDeleted = (deleted: boolean) => (assistantId: string, memoryId: string, by: ChangeBy) =>
     Effect.flatMap(CurrentTenant, (tenant) =>
       transaction(
         db,

@@ -6,16 +6,15 @@
  * the database and answers `ThreadBusy`. A paused run past its expiry or a running one past its
  * lease is settled when read, and by `sweep`.
  */
-import { CurrentTenant, NotFound, RunStore, ThreadBusy } from "@patchbay/core"
+import { CurrentTenant, isActive, NotFound, notPaused, RunReason, type RunStoreShape, type StoredRun, type StoredRunStatus, ThreadBusy } from "@patchbay/core"
 import { Clock, Effect } from "effect"
 import type { SqlError } from "effect/sql"
 import { type Db, isUniqueViolation, run as run_, transaction } from "./db.ts"
 
-type Shape = RunStore.RunStoreShape
-type StoredRun = RunStore.StoredRun
+type Shape = RunStoreShape
 
 interface Row {
-  readonly status: RunStore.StoredRunStatus
+  readonly status: StoredRunStatus
   readonly reason: string | null
   readonly owner: string | null
   readonly lease_until: string | null
@@ -56,10 +55,10 @@ const now = Effect.map(Clock.currentTimeMillis, iso)
 const settled = (run: StoredRun, stamp: string): StoredRun | undefined => {
   if (run.status === "requires_action" && run.expires_at !== undefined && run.expires_at <= stamp) {
     const { expires_at: _expires, paused: _paused, tool_calls: _calls, ...rest } = run
-    return { ...rest, status: "cancelled", reason: RunStore.RunReason.expired, updated_at: stamp }
+    return { ...rest, status: "cancelled", reason: RunReason.expired, updated_at: stamp }
   }
   if (run.status === "in_progress" && run.lease_until !== null && run.lease_until <= stamp) {
-    return { ...run, status: "failed", reason: RunStore.RunReason.ownerLost, owner: null, lease_until: null, updated_at: stamp }
+    return { ...run, status: "failed", reason: RunReason.ownerLost, owner: null, lease_until: null, updated_at: stamp }
   }
   return undefined
 }
@@ -68,7 +67,7 @@ export const make = (db: Db): Shape => {
   const { sql } = db
 
   /** Writes `next` over a run still in `expected` status; false when another writer got there first. */
-  const write = (tenant: string, next: StoredRun, expected: RunStore.StoredRunStatus) =>
+  const write = (tenant: string, next: StoredRun, expected: StoredRunStatus) =>
     Effect.map(
       sql<{ readonly run_id: string }>`UPDATE runs SET status = ${next.status}, reason = ${next.reason}, owner = ${next.owner}, lease_until = ${next.lease_until}, expires_at = ${
         next.expires_at ?? null
@@ -115,7 +114,7 @@ export const make = (db: Db): Shape => {
       const body = Effect.gen(function*() {
         for (const active of yield* activeOf(tenant, start.thread_id)) {
           const current = yield* settle(tenant, active, at)
-          if (RunStore.isActive(current.status)) return yield* busy(current.run_id)
+          if (isActive(current.status)) return yield* busy(current.run_id)
         }
         yield* sql`INSERT INTO runs ${
           sql.insert({
@@ -207,10 +206,10 @@ export const make = (db: Db): Shape => {
         db,
         Effect.gen(function*() {
           const current = yield* find(tenant, runId)
-          if (current.status !== "requires_action" || current.paused === undefined) return yield* RunStore.notPaused(current)
+          if (current.status !== "requires_action" || current.paused === undefined) return yield* notPaused(current)
           const { expires_at: _expires, paused: _paused, tool_calls: _calls, ...rest } = current
           const next: StoredRun = { ...rest, status: "in_progress", owner, lease_until: leaseUntil, updated_at: yield* now }
-          if (!(yield* write(tenant, next, current.status))) return yield* RunStore.notPaused(yield* find(tenant, runId))
+          if (!(yield* write(tenant, next, current.status))) return yield* notPaused(yield* find(tenant, runId))
           return current
         })
       ))
@@ -236,7 +235,7 @@ export const make = (db: Db): Shape => {
     update(runId, (run, at) => {
       if (run.status !== "requires_action") return Effect.succeed(undefined)
       const { expires_at: _expires, paused: _paused, tool_calls: _calls, ...rest } = run
-      return Effect.succeed({ ...rest, status: "cancelled" as const, reason: RunStore.RunReason.cancelled, updated_at: at })
+      return Effect.succeed({ ...rest, status: "cancelled" as const, reason: RunReason.cancelled, updated_at: at })
     }) as ReturnType<Shape["cancel"]>
 
   // Every tenant's lapsed runs; the record keeps what it had (a cancelled run's read omits its pause).
@@ -245,8 +244,8 @@ export const make = (db: Db): Shape => {
       db,
       Effect.gen(function*() {
         const at = iso(nowMs)
-        const expired = yield* sql<{ readonly run_id: string }>`UPDATE runs SET status = 'cancelled', reason = ${RunStore.RunReason.expired}, expires_at = NULL, updated_at = ${at} WHERE status = 'requires_action' AND expires_at <= ${at} RETURNING run_id`
-        const lost = yield* sql<{ readonly run_id: string }>`UPDATE runs SET status = 'failed', reason = ${RunStore.RunReason.ownerLost}, owner = NULL, lease_until = NULL, updated_at = ${at} WHERE status = 'in_progress' AND lease_until <= ${at} RETURNING run_id`
+        const expired = yield* sql<{ readonly run_id: string }>`UPDATE runs SET status = 'cancelled', reason = ${RunReason.expired}, expires_at = NULL, updated_at = ${at} WHERE status = 'requires_action' AND expires_at <= ${at} RETURNING run_id`
+        const lost = yield* sql<{ readonly run_id: string }>`UPDATE runs SET status = 'failed', reason = ${RunReason.ownerLost}, owner = NULL, lease_until = NULL, updated_at = ${at} WHERE status = 'in_progress' AND lease_until <= ${at} RETURNING run_id`
         return { expired: expired.map((row) => row.run_id), lost: lost.map((row) => row.run_id) }
       })
     )

@@ -3,13 +3,11 @@
  * arrival (`seq`). Every query filters on the current tenant; another tenant's thread is
  * `NotFound`. Appending is one short write transaction.
  */
-import { CurrentTenant, NotFound, Paging, type ThreadStore } from "@patchbay/core"
+import { CurrentTenant, NotFound, Paging, type StoredMessage, type Thread, type ThreadStoreShape } from "@patchbay/core"
 import { Effect } from "effect"
 import { type Db, parse, run, transaction } from "./db.ts"
 
-type Shape = ThreadStore.ThreadStoreShape
-type Thread = ThreadStore.Thread
-type StoredMessage = ThreadStore.StoredMessage
+type Shape = ThreadStoreShape
 
 const notFound = (id: string) => new NotFound({ kind: "thread", id })
 
