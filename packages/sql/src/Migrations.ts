@@ -58,7 +58,7 @@ export const migrations: ReadonlyArray<Migration> = [
       `CREATE TABLE messages (${seq(d)}, tenant_id TEXT NOT NULL, thread_id TEXT NOT NULL, message_id TEXT NOT NULL, record TEXT NOT NULL, created_at TEXT NOT NULL)`,
       `CREATE UNIQUE INDEX messages_by_id ON messages (tenant_id, thread_id, message_id)`,
       `CREATE INDEX messages_by_thread ON messages (tenant_id, thread_id, seq)`,
-      `CREATE TABLE runs (${seq(d)}, tenant_id TEXT NOT NULL, run_id TEXT NOT NULL, thread_id TEXT NOT NULL, assistant_id TEXT NOT NULL, status TEXT NOT NULL, owner TEXT, lease_until TEXT, expires_at TEXT, record TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+      `CREATE TABLE runs (${seq(d)}, tenant_id TEXT NOT NULL, run_id TEXT NOT NULL, thread_id TEXT NOT NULL, assistant_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, owner TEXT, lease_until TEXT, expires_at TEXT, record TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
       `CREATE UNIQUE INDEX runs_by_id ON runs (tenant_id, run_id)`,
       `CREATE INDEX runs_by_thread ON runs (tenant_id, thread_id, seq)`,
       // At most one active run per thread, enforced by the database itself.

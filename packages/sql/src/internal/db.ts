@@ -57,7 +57,8 @@ export const unavailable = (db: Pick<Db, "dialect" | "name">, error: SqlError.Sq
     const advice = sqliteAdvice(sqliteCode(reason.cause), db.name)
     if (advice) return new StoreUnavailable({ store: db.name, detail: advice[0], retryable: advice[1] })
   }
-  const said = reason.message ?? String(reason.cause)
+  const cause = reason.cause as { readonly message?: unknown } | undefined
+  const said = typeof cause?.message === "string" && cause.message !== "" ? cause.message : reason.message ?? String(reason.cause)
   switch (reason._tag) {
     case "ConnectionError":
       return new StoreUnavailable({
