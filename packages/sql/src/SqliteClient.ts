@@ -93,6 +93,35 @@ const bind = (value: unknown): SQLInputValue => {
 }
 
 /**
+ * Runs one synchronous step; a busy database outside a transaction (inside one, the write lock is
+ * already held) is retried with non-blocking sleeps for up to `retryForMs`, then fails.
+ */
+const retryBusy = <A>(
+  operation: string,
+  retryForMs: number,
+  inTransaction: () => boolean,
+  filename: string,
+  run: () => A
+): Effect.Effect<A, SqlError.SqlError> => {
+  const startedAt = Date.now()
+  const loop = (delay: number): Effect.Effect<A, SqlError.SqlError> =>
+    Effect.suspend(() => {
+      const wasInTransaction = inTransaction()
+      try {
+        return Effect.succeed(run())
+      } catch (cause) {
+        const code = sqliteCode(cause)
+        const busy = code === SQLITE_BUSY || code === SQLITE_LOCKED
+        if (busy && !wasInTransaction && Date.now() - startedAt < retryForMs) {
+          return Effect.flatMap(Effect.sleep(Duration.millis(delay)), () => loop(Math.min(delay * 2, 100)))
+        }
+        return Effect.fail(toSqlError(cause, operation, filename))
+      }
+    })
+  return loop(2)
+}
+
+/**
  * Opens `filename` and builds the client. The connection closes with the scope.
  *
  * @since 0.1.0
@@ -104,22 +133,17 @@ export const make = Effect.fnUntraced(function*(config: SqliteClientConfig) {
 
   const db = yield* Effect.acquireRelease(
     Effect.try({
-      try: () => {
-        const db = new DatabaseSync(filename, { timeout: busyTimeoutMs })
-        try {
-          db.exec("PRAGMA journal_mode = WAL")
-          db.exec("PRAGMA synchronous = NORMAL")
-          db.exec("PRAGMA foreign_keys = ON")
-          return db
-        } catch (cause) {
-          db.close()
-          throw cause
-        }
-      },
+      try: () => new DatabaseSync(filename, { timeout: busyTimeoutMs }),
       catch: (cause) => toSqlError(cause, "open", filename)
     }),
     (db) => Effect.sync(() => db.isOpen && db.close())
   )
+  // Another process may be creating the file or switching it to WAL right now: retried like any busy step.
+  yield* retryBusy("open", retryForMs, () => false, filename, () => {
+    db.exec("PRAGMA journal_mode = WAL")
+    db.exec("PRAGMA synchronous = NORMAL")
+    db.exec("PRAGMA foreign_keys = ON")
+  })
   const semaphore = yield* lockFor(filename === ":memory:" ? `:memory:${Math.random()}` : resolve(filename))
 
   const statements = new Map<string, StatementSync>()
@@ -132,25 +156,7 @@ export const make = Effect.fnUntraced(function*(config: SqliteClientConfig) {
     return statement
   }
 
-  /** Runs one synchronous step; a busy lock outside a transaction is retried without blocking. */
-  const attempt = <A>(operation: string, run: () => A): Effect.Effect<A, SqlError.SqlError> => {
-    const startedAt = Date.now()
-    const loop = (delay: number): Effect.Effect<A, SqlError.SqlError> =>
-      Effect.suspend(() => {
-        const inTransaction = db.isTransaction
-        try {
-          return Effect.succeed(run())
-        } catch (cause) {
-          const code = sqliteCode(cause)
-          const busy = code === SQLITE_BUSY || code === SQLITE_LOCKED
-          if (busy && !inTransaction && Date.now() - startedAt < retryForMs) {
-            return Effect.flatMap(Effect.sleep(Duration.millis(delay)), () => loop(Math.min(delay * 2, 100)))
-          }
-          return Effect.fail(toSqlError(cause, operation, filename))
-        }
-      })
-    return loop(2)
-  }
+  const attempt = <A>(operation: string, run: () => A) => retryBusy(operation, retryForMs, () => db.isTransaction, filename, run)
 
   const rows = (sql: string, params: ReadonlyArray<unknown>, prepare: boolean) =>
     attempt("execute", () => {
