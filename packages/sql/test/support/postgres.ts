@@ -2,26 +2,9 @@
  * PostgreSQL for tests: a fresh database per test on the server the global set-up provided, and
  * the rule for when PostgreSQL is missing — skip with the reason locally, fail in CI.
  */
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
-import { SqlClient } from "effect/sql"
 import { inject, test } from "vitest"
 
-let count = 0
-
-/** Creates an empty database on the server at `url` and returns its URL. */
-export const freshPostgresDatabase = async (url: string): Promise<string> => {
-  const name = `patchbay_test_${process.pid}_${Date.now()}_${++count}`
-  await Effect.runPromise(
-    Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
-      yield* sql.unsafe(`CREATE DATABASE ${name}`)
-    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.scoped)
-  )
-  const fresh = new URL(url)
-  fresh.pathname = `/${name}`
-  return fresh.toString()
-}
+export { freshPostgresDatabase } from "./throwawayPostgres.ts"
 
 /**
  * Why the PostgreSQL tests cannot run here, or undefined when they can. In CI a missing

@@ -4,6 +4,9 @@
  * left behind after `stop`. As root (CI), the programs run as the `postgres` user, which owns the
  * folder (created under the system's temporary directory, never under a root-only one).
  */
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { execFileSync } from "node:child_process"
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
@@ -69,3 +72,30 @@ export const startThrowawayPostgres = async (bin: string): Promise<ThrowawayPost
     }
   }
 }
+
+let count = 0
+
+/** Creates an empty database on the server at `url` and returns its URL. */
+export const freshPostgresDatabase = async (url: string): Promise<string> => {
+  const name = `patchbay_test_${process.pid}_${Date.now()}_${++count}`
+  await Effect.runPromise(
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(`CREATE DATABASE ${name}`)
+    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.scoped)
+  )
+  const fresh = new URL(url)
+  fresh.pathname = `/${name}`
+  return fresh.toString()
+}
+
+
+/** The durability settings of the server at `url` (`fsync`, `synchronous_commit`), for reports. */
+export const durabilitySettings = (url: string) =>
+  Effect.runPromise(
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const rows = yield* sql<{ readonly fsync: string; readonly synchronous_commit: string }>`SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit`
+      return rows[0] ?? { fsync: "unknown", synchronous_commit: "unknown" }
+    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })))
+  )
