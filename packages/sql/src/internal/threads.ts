@@ -11,13 +11,21 @@ type Shape = ThreadStoreShape
 
 const notFound = (id: string) => new NotFound({ kind: "thread", id })
 
+interface ThreadRow {
+  readonly record: string
+  readonly updated_at: string
+}
+
+/** The thread's `updated_at` lives in its column (appends move it without rewriting the record). */
+const fromRow = (row: ThreadRow): Thread => ({ ...parse<Thread>(row), updated_at: row.updated_at })
+
 export const make = (db: Db): Shape => {
   const { sql } = db
 
   const find = (tenant: string, threadId: string) =>
     Effect.flatMap(
-      sql<{ readonly record: string }>`SELECT record FROM threads WHERE tenant_id = ${tenant} AND thread_id = ${threadId}`,
-      (rows) => rows[0] === undefined ? Effect.fail(notFound(threadId)) : Effect.succeed(parse<Thread>(rows[0]))
+      sql<ThreadRow>`SELECT record, updated_at FROM threads WHERE tenant_id = ${tenant} AND thread_id = ${threadId}`,
+      (rows) => rows[0] === undefined ? Effect.fail(notFound(threadId)) : Effect.succeed(fromRow(rows[0]))
     )
 
   const create: Shape["create"] = (thread) =>
@@ -48,39 +56,45 @@ export const make = (db: Db): Shape => {
       return run(
         db,
         Effect.map(
-          sql<{ readonly record: string }>`SELECT record FROM threads WHERE tenant_id = ${tenant} ${byAssistant} ORDER BY seq DESC LIMIT ${limit} OFFSET ${skip}`,
-          (rows) => rows.map((row) => parse<Thread>(row))
+          sql<ThreadRow>`SELECT record, updated_at FROM threads WHERE tenant_id = ${tenant} ${byAssistant} ORDER BY seq DESC LIMIT ${limit} OFFSET ${skip}`,
+          (rows) => rows.map(fromRow)
         )
       )
     })
 
+  /**
+   * Appends (or replaces) one message and moves the thread's `updated_at` forward, failing with
+   * `NotFound` for a thread that is not the tenant's. On PostgreSQL it is one statement (one round
+   * trip, one commit); SQLite has no data-modifying CTE, so two statements in the caller's
+   * transaction (both in process, no round trips).
+   */
+  const append = (tenant: string, message: StoredMessage) => {
+    const row = {
+      tenant_id: tenant,
+      thread_id: message.thread_id,
+      message_id: message.message_id,
+      record: JSON.stringify(message),
+      created_at: message.created_at
+    }
+    const touched = db.dialect === "pg"
+      ? sql<{ readonly message_id: string }>`WITH touched AS (UPDATE threads SET updated_at = GREATEST(updated_at, ${message.created_at}) WHERE tenant_id = ${tenant} AND thread_id = ${message.thread_id} RETURNING thread_id) INSERT INTO messages (tenant_id, thread_id, message_id, record, created_at) SELECT ${tenant}, thread_id, ${message.message_id}, ${row.record}, ${message.created_at} FROM touched ON CONFLICT (tenant_id, thread_id, message_id) DO UPDATE SET record = excluded.record RETURNING message_id`
+      : Effect.flatMap(
+        sql<{ readonly thread_id: string }>`UPDATE threads SET updated_at = MAX(updated_at, ${message.created_at}) WHERE tenant_id = ${tenant} AND thread_id = ${message.thread_id} RETURNING thread_id`,
+        (rows) =>
+          rows.length === 0
+            ? Effect.succeed(rows)
+            : sql`INSERT INTO messages ${sql.insert(row)} ON CONFLICT (tenant_id, thread_id, message_id) DO UPDATE SET record = excluded.record RETURNING message_id`
+      )
+    return Effect.flatMap(touched, (rows) => rows.length === 0 ? Effect.fail(notFound(message.thread_id)) : Effect.void)
+  }
+
   const save: Shape["save"] = (messages) =>
-    messages.length === 0 ? Effect.void : Effect.flatMap(CurrentTenant, (tenant) =>
-      transaction(
-        db,
-        Effect.gen(function*() {
-          const threads = new Map<string, Thread>()
-          for (const message of messages) {
-            const thread = threads.get(message.thread_id) ?? (yield* find(tenant, message.thread_id))
-            yield* sql`INSERT INTO messages ${
-              sql.insert({
-                tenant_id: tenant,
-                thread_id: message.thread_id,
-                message_id: message.message_id,
-                record: JSON.stringify(message),
-                created_at: message.created_at
-              })
-            } ON CONFLICT (tenant_id, thread_id, message_id) DO UPDATE SET record = excluded.record`
-            threads.set(
-              message.thread_id,
-              message.created_at > thread.updated_at ? { ...thread, updated_at: message.created_at } : thread
-            )
-          }
-          for (const thread of threads.values()) {
-            yield* sql`UPDATE threads SET record = ${JSON.stringify(thread)}, updated_at = ${thread.updated_at} WHERE tenant_id = ${tenant} AND thread_id = ${thread.thread_id} AND updated_at < ${thread.updated_at}`
-          }
-        })
-      ))
+    Effect.flatMap(CurrentTenant, (tenant) => {
+      if (messages.length === 1 && db.dialect === "pg") return run(db, append(tenant, messages[0]!))
+      return messages.length === 0
+        ? Effect.void
+        : transaction(db, Effect.forEach(messages, (message) => append(tenant, message), { discard: true }))
+    })
 
   const messagesOf: Shape["messages"] = (threadId, page = {}) =>
     Effect.flatMap(CurrentTenant, (tenant) =>
