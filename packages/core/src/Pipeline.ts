@@ -16,10 +16,10 @@
  * @since 0.1.0
  */
 import { type Cause, Clock, Deferred, Effect, Fiber, Queue, Stream } from "effect"
-import { type Assistant, AssistantStore, DEFAULT_ASSISTANT_ID } from "./AssistantStore.ts"
+import type { Assistant } from "./AssistantStore.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
-import { InvalidRequest, type ProviderError } from "./Errors.ts"
+import type { ProviderError } from "./Errors.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
 import type { MediaStore } from "./MediaStore.ts"
@@ -27,55 +27,23 @@ import type { MessageResponse, RunStatus } from "./MessageResponse.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import type { LlmMessage } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
-import * as Run from "./Run.ts"
 import { MAX_LIMIT } from "./Paging.ts"
+import * as Run from "./Run.ts"
 import { Runs } from "./Runs.ts"
 import { PipelineSettings } from "./Settings.ts"
 import * as Stages from "./Stages.ts"
 import type { StoreServices } from "./Stores.ts"
 import { type StoredMessage, type Thread, ThreadStore } from "./ThreadStore.ts"
-import type { ToolDefinition, ToolOutput } from "./Tools.ts"
+import type { ToolOutput } from "./Tools.ts"
 import { combineUsage, type Usage } from "./Usage.ts"
 import * as Validation from "./Validation.ts"
 import type { Warning } from "./Warning.ts"
 
 export { cancel, Runs } from "./Runs.ts"
 export type { RunsShape } from "./Runs.ts"
-export { RunOwner } from "./internal/runState.ts"
+export { createThread, RunOwner } from "./internal/runState.ts"
+export type { CreateThread } from "./internal/runState.ts"
 export { generateImageTool } from "./Stages.ts"
-
-// ---------------------------------------------------------------------------------------------
-// Threads
-// ---------------------------------------------------------------------------------------------
-
-/** What a thread remembers for its messages, and its assistant. */
-export interface CreateThread {
-  /** Default `asst_default`. */
-  readonly assistant_id?: string | undefined
-  readonly system_prompt?: string | undefined
-  readonly llm_provider?: string | undefined
-  readonly model_name?: string | undefined
-  readonly tools?: ReadonlyArray<ToolDefinition> | undefined
-}
-
-/** Creates a thread of an assistant (`NotFound` for an unknown one); its LLM, if named, is validated against the registry. */
-export const createThread = Effect.fn("Pipeline.createThread")(function*(options: CreateThread = {}) {
-  const registry = yield* ProviderRegistry
-  const { assistant_id, ...defaults } = options
-  if ((options.llm_provider === undefined) !== (options.model_name === undefined)) {
-    return yield* new InvalidRequest({
-      field: options.llm_provider === undefined ? "llm_provider" : "model_name",
-      reason: "llm_provider and model_name go together"
-    })
-  }
-  if (options.llm_provider !== undefined && options.model_name !== undefined) {
-    yield* Validation.validateModel(registry, "llm", options.llm_provider, options.model_name, {
-      provider: "llm_provider",
-      model: "model_name"
-    }, undefined)
-  }
-  return yield* RunState.createThread(assistant_id ?? DEFAULT_ASSISTANT_ID, defaults)
-})
 
 // ---------------------------------------------------------------------------------------------
 // Prepare: decode, validate, find the thread
@@ -128,7 +96,7 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     { thread: resolved.llm, instance: settings.defaultLlm }
   )
   yield* Validation.checkCredentials(valid)
-  const thread = resolved.thread ?? (yield* RunState.createThread(resolved.assistant.assistant_id))
+  const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
   const run_id = Run.makeId("run")
   yield* RunState.start({ run_id, thread_id: thread.thread_id, assistant_id: thread.assistant_id })
   const history = resolved.thread === undefined ? [] : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT })
@@ -153,15 +121,6 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
 // Execute: the turn as a stream of events
 // ---------------------------------------------------------------------------------------------
 
-const historyToMessages = (history: ReadonlyArray<StoredMessage>): Array<LlmMessage> =>
-  history.filter((m) => m.status !== "failed").map((m): LlmMessage =>
-    m.role === "tool"
-      ? { role: "tool", tool_call_id: m.tool_call_id ?? "", content: m.content }
-      : m.role === "assistant"
-      ? { role: "assistant", content: m.content, ...(m.tool_calls === undefined ? {} : { tool_calls: m.tool_calls }) }
-      : { role: "user", content: m.content }
-  )
-
 /** The stages in order, emitting into the run: STT, then the LLM with TTS speaking its reply as it streams. */
 const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused?: RunState.Paused }) =>
   Effect.gen(function*() {
@@ -181,7 +140,7 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused
     const system = request.system_prompt ?? prepared.thread.system_prompt
     const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [
       ...(system === undefined ? [] : [{ role: "system" as const, content: system }]),
-      ...historyToMessages(prepared.history),
+      ...Turn.toLlm(prepared.history),
       { role: "user", content: text }
     ]
     const spoken = yield* Queue.unbounded<string, Cause.Done>()
@@ -338,15 +297,7 @@ export const addMessageResponse = Effect.fn("Pipeline.addMessageResponse")(funct
  * new assistant message.
  */
 export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
-  const { outputs: decoded, run } = yield* RunState.checkOutputs(runId, outputs)
-  const registry = yield* ProviderRegistry
-  const settings = yield* PipelineSettings
-  const request = yield* Validation.decodeMessageRequest(run.paused.request)
-  const thread = yield* ThreadStore.use((threads) => threads.get(run.thread_id))
-  const assistant = yield* AssistantStore.use((assistants) => assistants.get(run.assistant_id))
-  const valid = yield* Validation.validateMessage(registry, request, undefined, { instance: settings.defaultLlm })
-  yield* Validation.checkCredentials(valid)
-  yield* RunState.claim(runId)
+  const { assistant, outputs: decoded, run, thread, valid } = yield* RunState.resume(runId, outputs)
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
     thread,

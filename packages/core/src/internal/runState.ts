@@ -15,10 +15,11 @@ import { makeId } from "../Run.ts"
 import { notPaused, RunReason, RunStore, type StoredRun } from "../RunStore.ts"
 import { PipelineSettings } from "../Settings.ts"
 import { type Thread, ThreadStore } from "../ThreadStore.ts"
-import { type ToolCall, ToolOutput } from "../Tools.ts"
+import { ProviderRegistry } from "../ProviderRegistry.ts"
+import { type ToolCall, type ToolDefinition, ToolOutput } from "../Tools.ts"
 import type { Usage } from "../Usage.ts"
 import type { ValidMessage } from "../Validation.ts"
-import { decodeWith } from "../Validation.ts"
+import { checkCredentials, decodeMessageRequest, decodeWith, validateMessage, validateModel } from "../Validation.ts"
 import type { Warning } from "../Warning.ts"
 
 /** One owner id per process: the runs it works on hold leases under it. */
@@ -77,7 +78,7 @@ export const resolve = Effect.fnUntraced(function*(decoded: MessageRequest, hasA
 })
 
 /** Creates a thread of the assistant. */
-export const createThread = Effect.fnUntraced(function*(
+export const newThread = Effect.fnUntraced(function*(
   assistantId: string,
   defaults: Pick<Thread, "system_prompt" | "llm_provider" | "model_name" | "tools"> = {}
 ) {
@@ -85,6 +86,32 @@ export const createThread = Effect.fnUntraced(function*(
   const at = iso(yield* Clock.currentTimeMillis)
   const thread: Thread = { ...defaults, thread_id: makeId("thr"), assistant_id: assistantId, created_at: at, updated_at: at }
   return yield* ThreadStore.use((threads) => threads.create(thread))
+})
+
+/** What a thread remembers for its messages, and its assistant. */
+export interface CreateThread {
+  /** Default `asst_default`. */
+  readonly assistant_id?: string | undefined
+  readonly system_prompt?: string | undefined
+  readonly llm_provider?: string | undefined
+  readonly model_name?: string | undefined
+  readonly tools?: ReadonlyArray<ToolDefinition> | undefined
+}
+
+/** Creates a thread of an assistant (`NotFound` for an unknown one); its LLM, if named, is validated against the registry. */
+export const createThread = Effect.fn("Pipeline.createThread")(function*(options: CreateThread = {}) {
+  const registry = yield* ProviderRegistry
+  const { assistant_id, ...defaults } = options
+  if ((options.llm_provider === undefined) !== (options.model_name === undefined)) {
+    return yield* new InvalidRequest({
+      field: options.llm_provider === undefined ? "llm_provider" : "model_name",
+      reason: "llm_provider and model_name go together"
+    })
+  }
+  if (options.llm_provider !== undefined && options.model_name !== undefined) {
+    yield* validateModel(registry, "llm", options.llm_provider, options.model_name, { provider: "llm_provider", model: "model_name" }, undefined)
+  }
+  return yield* newThread(assistant_id ?? DEFAULT_ASSISTANT_ID, defaults)
 })
 
 /** The run's warnings: options of other vendors, ignored. */
@@ -219,10 +246,23 @@ export const checkOutputs = Effect.fnUntraced(function*(runId: string, outputs: 
   return { run: run as StoredRun & { readonly paused: NonNullable<StoredRun["paused"]> }, outputs: decoded }
 })
 
-/** Takes the paused run for this runtime: `requires_action` → `in_progress`, atomically. */
-export const claim = Effect.fnUntraced(function*(runId: string) {
+/**
+ * Takes a paused run to resume it: the outputs checked ({@link checkOutputs}), the stored
+ * request decoded and validated again against this runtime's registry, its thread and assistant
+ * read, then the run claimed for this runtime (`requires_action` → `in_progress`, atomically).
+ */
+export const resume = Effect.fnUntraced(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
+  const checked = yield* checkOutputs(runId, outputs)
+  const { run } = checked
+  const settings = yield* PipelineSettings
+  const request = yield* decodeMessageRequest(run.paused.request)
+  const thread = yield* ThreadStore.use((threads) => threads.get(run.thread_id))
+  const assistant = yield* AssistantStore.use((assistants) => assistants.get(run.assistant_id))
+  const valid = yield* validateMessage(yield* ProviderRegistry, request, undefined, { instance: settings.defaultLlm })
+  yield* checkCredentials(valid)
   const runs = yield* RunStore
-  return yield* runs.claim(runId, yield* RunOwner, yield* leaseUntil)
+  yield* runs.claim(runId, yield* RunOwner, yield* leaseUntil)
+  return { ...checked, thread, assistant, valid }
 })
 
 // ---------------------------------------------------------------------------------------------
