@@ -8,11 +8,16 @@
  */
 import type { Config } from "effect"
 import { Layer } from "effect"
+import * as Assistants from "./AssistantStore.ts"
 import { AssistantStore } from "./AssistantStore.ts"
 import type { StoreUnavailable } from "./Errors.ts"
+import * as Keys from "./KeyStore.ts"
 import { KeyStore } from "./KeyStore.ts"
+import * as Memories from "./MemoryStore.ts"
 import { MemoryStore } from "./MemoryStore.ts"
+import * as Runs from "./RunStore.ts"
 import { RunStore } from "./RunStore.ts"
+import * as Threads from "./ThreadStore.ts"
 import { ThreadStore } from "./ThreadStore.ts"
 
 /** The stateful services a runtime needs besides the media store. */
@@ -32,3 +37,17 @@ export const layerMemory: Layer.Layer<StoreServices> = Layer.mergeAll(
   MemoryStore.layerMemory,
   KeyStore.layerMemory
 )
+
+/**
+ * One set of in-memory stores, made now: every runtime given this layer shares them, as
+ * runtimes share a database — how tests show that a run paused in one runtime resumes in a new
+ * one (a restart) over the same stores.
+ */
+export const makeMemory = (): Layer.Layer<StoreServices> =>
+  Layer.mergeAll(
+    Layer.succeed(ThreadStore, Threads.makeMemory()),
+    Layer.succeed(AssistantStore, Assistants.makeMemory()),
+    Layer.succeed(RunStore, Runs.makeMemory()),
+    Layer.succeed(MemoryStore, Memories.makeMemory()),
+    Layer.succeed(KeyStore, Keys.makeMemory())
+  )

@@ -85,6 +85,8 @@ export type {
 export { create as createKey, hashKey, KeyStore, makeKey, toApiKey } from "./KeyStore.ts"
 export type { ApiKey, CreatedKey, KeyStoreShape, StoredKey } from "./KeyStore.ts"
 export * as Stores from "./Stores.ts"
+export * as Assistants from "./Assistants.ts"
+export type { ReadMessage, ThreadWithMessages } from "./Assistants.ts"
 export type { StoreServices, StoresLayer } from "./Stores.ts"
 export * as Paging from "./Paging.ts"
 export type { MemoryPage, MemoryPageResult, MessagePage, Page } from "./Paging.ts"
