@@ -19,7 +19,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type StoredMessage, type StoresLayer, ThreadStore } from "../packages/core/src/index.ts"
 import { postgres, sqlite } from "../packages/sql/src/index.ts"
-import { durabilitySettings, findPostgresBin, freshPostgresDatabase, startThrowawayPostgres } from "../packages/sql/test/support/throwawayPostgres.ts"
+import { dropPostgresDatabases, durabilitySettings, findPostgresBin, freshPostgresDatabase, startThrowawayPostgres } from "../packages/sql/test/support/throwawayPostgres.ts"
 
 const appends = Number(process.env["BENCH_STORE_APPENDS"] ?? 2000)
 const historySize = 10_000
@@ -107,12 +107,14 @@ const report = (name: string, f: Figures, target: number) => {
   console.log(`  100 threads, 10 each    ${ms(f.concurrentMs)} total, ${Math.round(f.concurrentRate)} messages/s`)
 }
 
+const noStop = () => {}
+
 const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-store-"))
 try {
   report("SQLite (WAL, synchronous=NORMAL)", await Effect.runPromise(measure(sqlite({ filename: join(dir, "bench.db") }))), 1)
 
   let url = process.env["PATCHBAY_TEST_DATABASE_URL"] ?? ""
-  let stop = () => {}
+  let stop = noStop
   const bin = url === "" ? findPostgresBin() : undefined
   if (bin !== undefined) {
     const cluster = await startThrowawayPostgres(bin)
@@ -123,7 +125,13 @@ try {
     console.log("PostgreSQL: skipped (no PATCHBAY_TEST_DATABASE_URL and PostgreSQL's programs are not installed)")
   } else {
     try {
-      url = await freshPostgresDatabase(url)
+      const serverUrl = url
+      url = await freshPostgresDatabase(url, "patchbay_bench")
+      const previousStop = stop
+      stop = () => {
+        if (previousStop === noStop) void dropPostgresDatabases(serverUrl, "patchbay_bench")
+        previousStop()
+      }
       const durability = await durabilitySettings(url)
       report(`PostgreSQL (fsync=${durability.fsync}, synchronous_commit=${durability.synchronous_commit})`, await Effect.runPromise(measure(postgres({ url }))), 3)
     } finally {

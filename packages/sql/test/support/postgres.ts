@@ -4,7 +4,10 @@
  */
 import { inject, test } from "vitest"
 
-export { freshPostgresDatabase } from "./throwawayPostgres.ts"
+import { freshPostgresDatabase as freshOn } from "./throwawayPostgres.ts"
+
+/** A fresh, empty database on the test server (named with this run's prefix, dropped after the run). */
+export const freshPostgresDatabase = (url: string): Promise<string> => freshOn(url, inject("databasePrefix"))
 
 /**
  * Why the PostgreSQL tests cannot run here, or undefined when they can. In CI a missing

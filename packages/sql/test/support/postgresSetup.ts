@@ -6,21 +6,25 @@
  * fail when `CI` is set (never a silent skip in CI).
  */
 import type { TestProject } from "vitest/node"
-import { findPostgresBin, startThrowawayPostgres } from "./throwawayPostgres.ts"
+import { dropPostgresDatabases, findPostgresBin, startThrowawayPostgres } from "./throwawayPostgres.ts"
 
 declare module "vitest" {
   export interface ProvidedContext {
     readonly databaseUrl: string
     readonly databaseProblem: string
+    /** The prefix of this run's test databases (dropped at the end when the server is not throwaway). */
+    readonly databasePrefix: string
   }
 }
 
 export default async function setup(project: TestProject) {
+  const prefix = `patchbay_test_${process.pid}_${Date.now()}`
+  project.provide("databasePrefix", prefix)
   const given = process.env["PATCHBAY_TEST_DATABASE_URL"]
   if (given !== undefined && given !== "") {
     project.provide("databaseUrl", given)
     project.provide("databaseProblem", "")
-    return
+    return () => dropPostgresDatabases(given, prefix)
   }
   const bin = findPostgresBin()
   if (bin === undefined) {

@@ -76,8 +76,8 @@ export const startThrowawayPostgres = async (bin: string): Promise<ThrowawayPost
 let count = 0
 
 /** Creates an empty database on the server at `url` and returns its URL. */
-export const freshPostgresDatabase = async (url: string): Promise<string> => {
-  const name = `patchbay_test_${process.pid}_${Date.now()}_${++count}`
+export const freshPostgresDatabase = async (url: string, prefix = "patchbay_test"): Promise<string> => {
+  const name = `${prefix}_${process.pid}_${Date.now()}_${++count}`
   await Effect.runPromise(
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
@@ -89,6 +89,15 @@ export const freshPostgresDatabase = async (url: string): Promise<string> => {
   return fresh.toString()
 }
 
+/** Drops the databases whose names start with `prefix` (those `freshPostgresDatabase` made with it). */
+export const dropPostgresDatabases = (url: string, prefix: string): Promise<void> =>
+  Effect.runPromise(
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const rows = yield* sql<{ readonly datname: string }>`SELECT datname FROM pg_database WHERE datname LIKE ${`${prefix}\_%`}`
+      for (const row of rows) yield* sql.unsafe(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`)
+    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.scoped)
+  )
 
 /** The durability settings of the server at `url` (`fsync`, `synchronous_commit`), for reports. */
 export const durabilitySettings = (url: string) =>
