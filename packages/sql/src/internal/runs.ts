@@ -142,11 +142,12 @@ export const make = (db: Db): Shape => {
       )
     })
 
-  const get: Shape["get"] = (runId) => Effect.flatMap(CurrentTenant, (tenant) => transaction(db, find(tenant, runId)))
+  // A read settles a lapsed run with one conditional write (atomic alone): no transaction needed.
+  const get: Shape["get"] = (runId) => Effect.flatMap(CurrentTenant, (tenant) => run_(db, find(tenant, runId)))
 
   const listByThread: Shape["listByThread"] = (threadId) =>
     Effect.flatMap(CurrentTenant, (tenant) =>
-      transaction(
+      run_(
         db,
         Effect.gen(function*() {
           const at = yield* now
