@@ -15,7 +15,7 @@
  * runs without stage timeouts; `TRACE_OUT=file` writes each turn's marks for a CPU profile.
  */
 import { Effect, Layer, ManagedRuntime, Stream } from "effect"
-import { defaultSettings, MediaStore, Pipeline, PipelineSettings, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
+import { defaultSettings, MediaStore, Pipeline, PipelineSettings, ProviderRegistry, Stores } from "../packages/core/src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3 } from "../packages/core/src/testing/index.ts"
 
 const runs = Number(process.argv[2] ?? 200)
@@ -56,7 +56,7 @@ const provider = fakeProvider({
 const layer = Layer.mergeAll(
   ProviderRegistry.layer([provider]),
   MediaStore.layerMemory({ secret: "bench-secret-not-for-production" }),
-  ThreadStore.layerMemory,
+  Stores.layerMemory,
   Pipeline.Runs.layer
 )
 const audio = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })

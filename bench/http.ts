@@ -19,7 +19,7 @@ import * as ElevenLabsFake from "../adapters/elevenlabs/test/support/FakeUpstrea
 import * as OpenAIFake from "../adapters/openai/test/support/FakeUpstream.ts"
 import { elevenlabs } from "../adapters/elevenlabs/src/index.ts"
 import { openai } from "../adapters/openai/src/index.ts"
-import { MediaStore, Pipeline, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
+import { MediaStore, Pipeline, ProviderRegistry, Stores } from "../packages/core/src/index.ts"
 import { silentMp3, tokens } from "../packages/core/src/testing/index.ts"
 
 /** The latency profile, as the in-process fakes have it. */
@@ -125,7 +125,7 @@ export const httpTurn = async (
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(providers),
     MediaStore.layerMemory({ secret: "bench-secret-not-for-production" }),
-    ThreadStore.layerMemory,
+    Stores.layerMemory,
     Pipeline.Runs.layer
   )
   const audio = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })

@@ -15,7 +15,7 @@
 import { Effect, Layer, Stream } from "effect"
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { MediaStore, Pipeline, ProviderRegistry, ThreadStore } from "../packages/core/src/index.ts"
+import { MediaStore, Pipeline, ProviderRegistry, Stores } from "../packages/core/src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
 import type { Marks } from "./http.ts"
 
@@ -23,7 +23,7 @@ const layerOf = (provider: ReturnType<typeof fakeProvider>) =>
   Layer.mergeAll(
     ProviderRegistry.layer([provider]),
     MediaStore.layerMemory({ secret: "bench-secret-not-for-production" }),
-    ThreadStore.layerMemory,
+    Stores.layerMemory,
     Pipeline.Runs.layer
   )
 

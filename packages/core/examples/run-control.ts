@@ -12,7 +12,7 @@
  * Run it: `node packages/core/examples/run-control.ts` (Node 24, from the repo root).
  */
 import { Effect, Layer, Stream } from "effect"
-import { createPatchbay, MediaStore, Pipeline, type PipelineEvent, ProviderRegistry, ThreadStore } from "@patchbay/core"
+import { createPatchbay, MediaStore, Pipeline, type PipelineEvent, ProviderRegistry, Stores, ThreadStore } from "@patchbay/core"
 import { FakeLlm, fakeProvider, FakeTts } from "@patchbay/core/testing"
 
 const reply = "Here is the first sentence. And here comes the second one, slowly."
@@ -81,7 +81,7 @@ const text = (events: ReadonlyArray<PipelineEvent>) =>
   const layer = Layer.mergeAll(
     ProviderRegistry.layer([provider]),
     MediaStore.layerMemory({ secret: "example-secret" }),
-    ThreadStore.layerMemory,
+    Stores.layerMemory,
     Pipeline.Runs.layer
   )
   const program = Effect.gen(function*() {

@@ -308,10 +308,25 @@ export class Cancelled extends Schema.TaggedError<Cancelled>()("Cancelled", {
 }
 
 /** The kinds of reference a {@link NotFound} names. */
-export const NotFoundKind = Schema.Literals(["thread", "document", "run", "file", "voice"])
+export const NotFoundKind = Schema.Literals([
+  "thread",
+  "assistant",
+  "run",
+  "document",
+  "memory",
+  "operation",
+  "key",
+  "file",
+  "voice"
+])
 export type NotFoundKind = typeof NotFoundKind.Type
 
-/** A referenced thread, document, run, file or voice does not exist. @category errors */
+/**
+ * A referenced thread, assistant, run, document, memory, operation, key, file or voice does not
+ * exist — or belongs to another tenant, which answers the same.
+ *
+ * @category errors
+ */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   kind: NotFoundKind,
   id: Schema.String,
@@ -324,6 +339,48 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
     // a local file is named by its path; a vendor's file (with `provider`) by its id
     if (this.kind === "file" && this.provider === undefined) return withDetail(`File not found: no file at path ${JSON.stringify(this.id)}`, this.detail)
     return withDetail(`No ${this.kind} with id ${JSON.stringify(this.id)}${from(this.provider)}`, this.detail)
+  }
+}
+
+/**
+ * The thread already has an active run (`in_progress` or `requires_action`): a thread runs one
+ * message at a time. The active run is untouched. Not retryable as is: wait for the run to end,
+ * submit its tool outputs, or cancel it.
+ *
+ * @category errors
+ */
+export class ThreadBusy extends Schema.TaggedError<ThreadBusy>()("ThreadBusy", {
+  threadId: Schema.String,
+  /** The thread's active run. */
+  runId: Schema.String,
+  ...vendorFields
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `Thread ${JSON.stringify(this.threadId)} has an active run ${JSON.stringify(this.runId)}: ` +
+      `wait for it to end (or submit its tool outputs), or cancel it, before sending another message`
+  }
+}
+
+/**
+ * A store's database cannot be used: unreachable, locked, corrupt, or of a newer schema.
+ * `store` names the database (a file or a URL without its password), `detail` what to fix;
+ * `retryable` is true when trying again can help (a lock, a connection lost).
+ *
+ * @category errors
+ */
+export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("StoreUnavailable", {
+  store: Schema.String,
+  detail: Schema.String,
+  retryable: Schema.Boolean,
+  provider: Schema.optionalKey(Schema.String),
+  status: Schema.optionalKey(Schema.Number),
+  requestId: Schema.optionalKey(Schema.String)
+}) {
+  override get message(): string {
+    return `Store unavailable (${this.store}): ${this.detail}`
   }
 }
 
@@ -343,6 +400,8 @@ export type ProviderError =
   | ProviderTimeout
   | Cancelled
   | NotFound
+  | ThreadBusy
+  | StoreUnavailable
 
 /** The schema of {@link ProviderError}, for wire encoding and decoding. */
 export const ProviderError = Schema.Union([
@@ -359,7 +418,9 @@ export const ProviderError = Schema.Union([
   ProviderUnavailable,
   ProviderTimeout,
   Cancelled,
-  NotFound
+  NotFound,
+  ThreadBusy,
+  StoreUnavailable
 ])
 
 /** The errors a pure `validate` hook may fail with. */

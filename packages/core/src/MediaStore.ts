@@ -4,6 +4,10 @@
  * short-lived signed URLs `<baseUrl>/media/<document_id>?exp=<unix seconds>&sig=<hmac>` and any
  * web-standard server can serve them with {@link MediaStoreShape.handler}.
  *
+ * Every document belongs to a tenant (`CurrentTenant` when it was stored): reading, listing and
+ * deleting are scoped by it, and another tenant's document answers `NotFound`. A signed URL is
+ * its own authority: the handler serves it whatever the current tenant.
+ *
  * Two stores ship: in memory ({@link MediaStore.layerMemory}) and on the local file system
  * ({@link MediaStore.layerFileSystem}). URLs are signed with HMAC-SHA256 under a secret given in
  * the options, else `PATCHBAY_MEDIA_SECRET`, else a random per-process secret (with a warning:
@@ -16,6 +20,8 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "no
 import * as Fs from "node:fs/promises"
 import * as NodePath from "node:path"
 import { InvalidRequest, NotFound } from "./Errors.ts"
+import { type Page, slice } from "./Paging.ts"
+import { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Document ids
@@ -47,9 +53,12 @@ const makeDocumentId = (): string => `doc_${base64url(crypto.getRandomValues(new
  */
 export const StoredMedia = Schema.Struct({
   document_id: Schema.String,
+  /** The tenant that stored it. */
+  tenant_id: Schema.String,
   media_type: Schema.String,
   size: Schema.Number,
   thread_id: Schema.optionalKey(Schema.String),
+  assistant_id: Schema.optionalKey(Schema.String),
   created_at: Schema.String
 })
 /** @category models */
@@ -60,6 +69,13 @@ export interface PutMedia {
   readonly bytes: Uint8Array
   readonly media_type: string
   readonly thread_id?: string | undefined
+  readonly assistant_id?: string | undefined
+}
+
+/** Which documents {@link MediaStoreShape.list} returns. @category models */
+export interface MediaFilter extends Page {
+  readonly thread_id?: string | undefined
+  readonly assistant_id?: string | undefined
 }
 
 /** What {@link MediaStoreShape.get} returns. @category models */
@@ -70,19 +86,26 @@ export interface MediaContent {
 }
 
 /**
- * The operations of a media store.
+ * The operations of a media store, scoped by `CurrentTenant` (except `verify` and `handler`,
+ * whose signature is the authority).
  *
  * @category models
  */
 export interface MediaStoreShape {
-  /** Stores the bytes under a fresh `document_id`. Fails only for a malformed `media_type`. */
+  /** Stores the bytes under a fresh `document_id` for the current tenant. Fails only for a malformed `media_type`. */
   readonly put: (media: PutMedia) => Effect.Effect<StoredMedia, InvalidRequest>
-  /** The bytes and media type of a document; `NotFound` for unknown or malformed ids. */
+  /** The bytes and media type of a document; `NotFound` for unknown or malformed ids, or another tenant's. */
   readonly get: (documentId: string) => Effect.Effect<MediaContent, NotFound>
   /** The metadata of a document without its bytes. */
   readonly head: (documentId: string) => Effect.Effect<StoredMedia, NotFound>
-  /** Deletes a document. Idempotent: removing an unknown (or malformed) id succeeds. */
+  /** The tenant's documents, oldest first, optionally of one thread or assistant. */
+  readonly list: (filter?: MediaFilter) => Effect.Effect<ReadonlyArray<StoredMedia>>
+  /** Deletes a document. Idempotent: removing an unknown (or malformed, or another tenant's) id succeeds. */
   readonly remove: (documentId: string) => Effect.Effect<void>
+  /** Deletes every document of the tenant's thread. */
+  readonly removeByThread: (threadId: string) => Effect.Effect<void>
+  /** Deletes every document of the tenant's assistant. */
+  readonly removeByAssistant: (assistantId: string) => Effect.Effect<void>
   /**
    * A signed URL for an existing document, valid for `ttlSeconds` (the store's default, 3600,
    * when not given). Root-relative (`/media/…`) unless the store has a `baseUrl`.
@@ -143,14 +166,38 @@ export interface MediaStoreOptions {
 // Backends: where bytes live. Ids reaching a backend have been validated.
 // ---------------------------------------------------------------------------------------------
 
-interface Backend {
+/**
+ * Where a media store keeps bytes and metadata; ids reaching it have been validated. A backend
+ * is not scoped: the store checks each document's `tenant_id`. `@patchbay/sql` keeps the
+ * metadata in its database beside one of these for the bytes.
+ *
+ * @category models
+ */
+export interface MediaBackend {
   readonly write: (meta: StoredMedia, bytes: Uint8Array) => Effect.Effect<void>
   readonly read: (id: string) => Effect.Effect<Option.Option<{ readonly meta: StoredMedia; readonly bytes: Uint8Array }>>
   readonly readMeta: (id: string) => Effect.Effect<Option.Option<StoredMedia>>
+  /** The metadata of a tenant's documents, oldest first, optionally of one thread or assistant. */
+  readonly list: (
+    tenantId: string,
+    filter: { readonly thread_id?: string | undefined; readonly assistant_id?: string | undefined }
+  ) => Effect.Effect<ReadonlyArray<StoredMedia>>
   readonly delete: (id: string) => Effect.Effect<void>
 }
 
-const memoryBackend = (): Backend => {
+type Backend = MediaBackend
+
+const matches = (
+  meta: StoredMedia,
+  tenantId: string,
+  filter: { readonly thread_id?: string | undefined; readonly assistant_id?: string | undefined }
+): boolean =>
+  meta.tenant_id === tenantId &&
+  (filter.thread_id === undefined || meta.thread_id === filter.thread_id) &&
+  (filter.assistant_id === undefined || meta.assistant_id === filter.assistant_id)
+
+/** Keeps bytes and metadata in memory. @category constructors */
+export const memoryBackend = (): MediaBackend => {
   const docs = new Map<string, { readonly meta: StoredMedia; readonly bytes: Uint8Array }>()
   return {
     write: (meta, bytes) => Effect.sync(() => void docs.set(meta.document_id, { meta, bytes: bytes.slice() })),
@@ -160,6 +207,7 @@ const memoryBackend = (): Backend => {
         return doc === undefined ? Option.none() : Option.some({ meta: doc.meta, bytes: doc.bytes.slice() })
       }),
     readMeta: (id) => Effect.sync(() => Option.fromNullishOr(docs.get(id)?.meta)),
+    list: (tenantId, filter) => Effect.sync(() => [...docs.values()].map((doc) => doc.meta).filter((meta) => matches(meta, tenantId, filter))),
     delete: (id) => Effect.sync(() => void docs.delete(id))
   }
 }
@@ -167,9 +215,21 @@ const memoryBackend = (): Backend => {
 const isNotFoundError = (e: unknown): boolean =>
   typeof e === "object" && e !== null && "code" in e && (e.code === "ENOENT" || e.code === "ENOTDIR")
 
-const decodeMeta = Schema.decodeUnknownEffect(Schema.fromJsonString(StoredMedia))
+const decodeStoredMedia = Schema.decodeUnknownEffect(StoredMedia)
+/** Reads a sidecar; one written before documents had tenants belongs to the default tenant. */
+const decodeMeta = (text: string) =>
+  Effect.flatMap(Effect.try({ try: () => JSON.parse(text) as unknown, catch: (cause) => cause }), (json) =>
+    decodeStoredMedia(
+      typeof json === "object" && json !== null && !("tenant_id" in json) ? { ...json, tenant_id: DEFAULT_TENANT } : json
+    ))
 
-const fileSystemBackend = (dir: string): Backend => {
+/**
+ * Keeps each document as `<dir>/<document_id>` plus a JSON sidecar `<dir>/<document_id>.json`
+ * with its metadata, both written atomically; `list` reads every sidecar.
+ *
+ * @category constructors
+ */
+export const fileSystemBackend = (dir: string): MediaBackend => {
   // `id` is always a validated document id here; the dirname check is defence in depth.
   const pathOf = (id: string, suffix = ""): string => {
     const path = NodePath.join(dir, id + suffix)
@@ -216,6 +276,15 @@ const fileSystemBackend = (dir: string): Backend => {
         return Option.map(bytes, (b) => ({ meta: meta.value, bytes: new Uint8Array(b) }))
       }),
     readMeta,
+    list: (tenantId, filter) =>
+      Effect.gen(function*() {
+        const names = yield* orNone(() => Fs.readdir(dir))
+        const ids = Option.getOrElse(names, () => []).filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -5))
+        const metas = yield* Effect.forEach(ids.filter(isDocumentId), readMeta)
+        return metas
+          .flatMap((meta) => (Option.isSome(meta) && matches(meta.value, tenantId, filter) ? [meta.value] : []))
+          .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0))
+      }),
     delete: (id) =>
       io(async () => {
         await Fs.rm(pathOf(id, ".json"), { force: true })
@@ -294,13 +363,16 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
       return yield* new InvalidRequest({ field: "media_type", value: media.media_type, reason: "not a valid media type" })
     }
     const now = yield* Clock.currentTimeMillis
+    const tenant = yield* CurrentTenant
     const id = nextId()
     if (!isDocumentId(id)) return yield* Effect.die(new Error(`makeDocumentId gave ${JSON.stringify(id)}: not doc_ and 24 base64url characters`))
     const meta: StoredMedia = {
       document_id: id,
+      tenant_id: tenant,
       media_type: media.media_type,
       size: media.bytes.byteLength,
       ...(media.thread_id === undefined ? {} : { thread_id: media.thread_id }),
+      ...(media.assistant_id === undefined ? {} : { assistant_id: media.assistant_id }),
       created_at: new Date(now).toISOString()
     }
     yield* backend.write(meta, media.bytes)
@@ -310,14 +382,15 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
   const head = Effect.fn("MediaStore.head")(function*(documentId: string) {
     if (!isDocumentId(documentId)) return yield* notFound(documentId)
     const meta = yield* backend.readMeta(documentId)
-    if (Option.isNone(meta)) return yield* notFound(documentId)
+    if (Option.isNone(meta) || meta.value.tenant_id !== (yield* CurrentTenant)) return yield* notFound(documentId)
     return meta.value
   })
 
-  const get = Effect.fn("MediaStore.get")(function*(documentId: string) {
+  /** A document's bytes and metadata, of any tenant when `tenant` is undefined (a verified signed URL). */
+  const read = Effect.fnUntraced(function*(documentId: string, tenant: string | undefined) {
     if (!isDocumentId(documentId)) return yield* notFound(documentId)
     const doc = yield* backend.read(documentId)
-    if (Option.isNone(doc)) return yield* notFound(documentId)
+    if (Option.isNone(doc) || (tenant !== undefined && doc.value.meta.tenant_id !== tenant)) return yield* notFound(documentId)
     const { bytes, meta } = doc.value
     const content: MediaContent = {
       bytes,
@@ -327,8 +400,30 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
     return content
   })
 
+  const get = Effect.fn("MediaStore.get")(function*(documentId: string) {
+    return yield* read(documentId, yield* CurrentTenant)
+  })
+
+  const list = Effect.fn("MediaStore.list")(function*(filter: MediaFilter = {}) {
+    return slice(yield* backend.list(yield* CurrentTenant, filter), filter)
+  })
+
   const remove = Effect.fn("MediaStore.remove")(function*(documentId: string) {
-    if (isDocumentId(documentId)) yield* backend.delete(documentId)
+    if (!isDocumentId(documentId)) return
+    const meta = yield* backend.readMeta(documentId)
+    if (Option.isSome(meta) && meta.value.tenant_id === (yield* CurrentTenant)) yield* backend.delete(documentId)
+  })
+
+  const removeAll = (filter: { readonly thread_id?: string; readonly assistant_id?: string }) =>
+    Effect.gen(function*() {
+      const docs = yield* backend.list(yield* CurrentTenant, filter)
+      yield* Effect.forEach(docs, (meta) => backend.delete(meta.document_id), { discard: true })
+    })
+  const removeByThread = Effect.fn("MediaStore.removeByThread")(function*(threadId: string) {
+    yield* removeAll({ thread_id: threadId })
+  })
+  const removeByAssistant = Effect.fn("MediaStore.removeByAssistant")(function*(assistantId: string) {
+    yield* removeAll({ assistant_id: assistantId })
   })
 
   const url = Effect.fn("MediaStore.url")(function*(
@@ -390,7 +485,7 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
       return verified.failure.reason === VerifyReason.expired ? text(410, "Gone") : text(403, "Forbidden")
     }
     const { id, maxAge } = verified.success
-    const doc = yield* Effect.result(get(id))
+    const doc = yield* Effect.result(read(id, undefined))
     if (doc._tag === "Failure") return text(404, "Not Found")
     const { bytes, media_type } = doc.success
     return new Response(request.method === "HEAD" ? null : new Uint8Array(bytes), {
@@ -415,7 +510,7 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
       )
     )
 
-  return MediaStore.of({ put, get, head, remove, url, verify, handler })
+  return MediaStore.of({ put, get, head, list, remove, removeByThread, removeByAssistant, url, verify, handler })
 })
 
 /**
@@ -428,6 +523,11 @@ export class MediaStore extends Context.Service<MediaStore, MediaStoreShape>()("
   /** A store that keeps documents in memory; they are lost when the layer is released. */
   static layerMemory(options: MediaStoreOptions = {}): Layer.Layer<MediaStore, Config.ConfigError> {
     return Layer.effect(MediaStore, Effect.suspend(() => make(memoryBackend(), options)))
+  }
+
+  /** A store over any {@link MediaBackend} (e.g. metadata in a database, bytes in files). */
+  static layerBackend(backend: MediaBackend, options: MediaStoreOptions = {}): Layer.Layer<MediaStore, Config.ConfigError> {
+    return Layer.effect(MediaStore, Effect.suspend(() => make(backend, options)))
   }
 
   /**

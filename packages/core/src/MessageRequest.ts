@@ -47,7 +47,9 @@ export const MessageRequest = Schema.Struct({
   /** `"auto"` offers the LLM the built-in `generate_image` tool; needs the two fields below. */
   image_generation: Schema.optionalKey(Schema.Literal("auto")),
   image_model_provider: Schema.optionalKey(Schema.String),
-  image_model_name: Schema.optionalKey(Schema.String)
+  image_model_name: Schema.optionalKey(Schema.String),
+  /** The assistant of a new thread (default `asst_default`); with `thread_id`, it must be the thread's. */
+  assistant_id: Schema.optionalKey(Schema.String)
 })
 export type MessageRequest = typeof MessageRequest.Type
 export type MessageRequestEncoded = typeof MessageRequest.Encoded

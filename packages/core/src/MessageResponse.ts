@@ -9,6 +9,7 @@ import { Media } from "./Media.ts"
 import { ToolCall } from "./Tools.ts"
 import { Usage } from "./Usage.ts"
 import { VoiceRecords } from "./VoiceRecords.ts"
+import { Warning } from "./Warning.ts"
 
 /** How a run ended. */
 export const RunStatus = Schema.Literals(["completed", "requires_action", "cancelled", "failed"])
@@ -31,7 +32,8 @@ export const MessageResponse = Schema.Struct({
   thread_id: Schema.String,
   run_id: Schema.String,
   message_id: Schema.String,
-  assistant_id: Schema.NullOr(Schema.String),
+  /** The thread's assistant; `asst_default` when none was named. */
+  assistant_id: Schema.String,
   status: RunStatus,
   tool_calls: Schema.optionalKey(Schema.Array(ToolCall)),
   model_provider: Schema.optionalKey(Schema.String),
@@ -41,6 +43,7 @@ export const MessageResponse = Schema.Struct({
   output_tokens: Schema.optionalKey(Schema.Number),
   total_tokens: Schema.optionalKey(Schema.Number),
   attachments: Schema.Array(Media),
+  warnings: Schema.Array(Warning),
   messages: Schema.Array(TurnMessage)
 })
 export type MessageResponse = typeof MessageResponse.Type

@@ -15,6 +15,9 @@
  * @since 0.1.0
  */
 import { Cause, Effect, Exit, Fiber, Layer, ManagedRuntime, Stream } from "effect"
+import * as Assistants from "./Assistants.ts"
+import type { Assistant, AssistantFields } from "./AssistantStore.ts"
+import { AssistantStore } from "./AssistantStore.ts"
 import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
 import { isDocumentId, MediaStore } from "./MediaStore.ts"
@@ -25,7 +28,10 @@ import type { PipelineEvent } from "./PipelineEvent.ts"
 import * as Run from "./Run.ts"
 import type { PatchbayProvider } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
+import type { RunRecord } from "./RunStore.ts"
 import { defaultSettings, PipelineSettings, type PipelineSettingsShape } from "./Settings.ts"
+import * as Stores from "./Stores.ts"
+import { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
 import { type Thread, ThreadStore } from "./ThreadStore.ts"
 import type { ToolDefinition, ToolOutput } from "./Tools.ts"
 
@@ -41,9 +47,16 @@ export interface PatchbayOptions {
     readonly secret?: string | undefined
     readonly ttlSeconds?: number | undefined
   } | undefined
+  /**
+   * Where threads, assistants, runs, memories and keys live: `sqlite({ filename })` or
+   * `postgres({ url })` from `@patchbay/sql`; absent, in memory (gone on restart).
+   */
+  readonly stores?: Stores.StoresLayer | undefined
+  /** The tenant this instance serves unless a program provides `CurrentTenant` (default `"default"`). */
+  readonly tenantId?: string | undefined
   /** Pipeline tunables, e.g. `{ ttsConcurrency: 3, timeouts: { llm: 10_000 } }`; nested values merge with the defaults. */
   readonly settings?: {
-    readonly [K in keyof Omit<PipelineSettingsShape, "defaultLlm">]?: K extends "retry" | "timeouts" | "chunking"
+    readonly [K in keyof Omit<PipelineSettingsShape, "defaultLlm">]?: K extends "retry" | "timeouts" | "chunking" | "runs"
       ? Partial<PipelineSettingsShape[K]>
       : PipelineSettingsShape[K]
   } | undefined
@@ -52,6 +65,8 @@ export interface PatchbayOptions {
 /** The options of one message, as the seed's TypeScript SDK names them. */
 export interface AddMessageParams {
   readonly threadId?: string | undefined
+  /** The assistant of the new thread (default `asst_default`); with `threadId`, it must be the thread's. */
+  readonly assistantId?: string | undefined
   readonly content?: string | undefined
   readonly audioFile?: AudioSource | undefined
   /** The wire `voice` object, snake_case inside, exactly as the seed writes it. */
@@ -73,7 +88,9 @@ export interface AddMessageParams {
 
 /** The facade. */
 export interface Patchbay {
+  /** Creates a thread of an assistant (default `asst_default`) with its own defaults. */
   readonly createThread: (options?: {
+    readonly assistantId?: string | undefined
     readonly systemPrompt?: string | undefined
     readonly llmProvider?: string | undefined
     readonly modelName?: string | undefined
@@ -96,8 +113,40 @@ export interface Patchbay {
     (runId: string, outputs: ReadonlyArray<ToolOutput>, options: { readonly stream: true; readonly signal?: AbortSignal | undefined }): Promise<AsyncIterable<PipelineEvent>>
     (runId: string, outputs: ReadonlyArray<ToolOutput>, options?: { readonly stream?: false | undefined; readonly signal?: AbortSignal | undefined }): Promise<MessageResponse>
   }
-  /** Ends a run in flight with status "cancelled", keeping its partial content. */
+  /**
+   * Ends a run in flight with status "cancelled", keeping its partial content, or cancels a run
+   * paused for tool outputs.
+   */
   readonly cancel: (runId: string) => Promise<void>
+  /** Assistants, by Backboard's wire field names; `asst_default` always exists and cannot be deleted. */
+  readonly assistants: {
+    readonly create: (fields: AssistantFields) => Promise<Assistant>
+    readonly get: (assistantId: string) => Promise<Assistant>
+    /** Changes the given fields; a field given as `undefined` is removed. */
+    readonly update: (assistantId: string, fields: Partial<AssistantFields>) => Promise<Assistant>
+    /** Deletes the assistant with its threads, runs, memories and media. */
+    readonly delete: (assistantId: string) => Promise<void>
+    readonly list: (page?: { readonly skip?: number | undefined; readonly limit?: number | undefined }) => Promise<ReadonlyArray<Assistant>>
+  }
+  readonly threads: {
+    /** The threads, newest first, optionally of one assistant. */
+    readonly list: (options?: {
+      readonly skip?: number | undefined
+      readonly limit?: number | undefined
+      readonly assistantId?: string | undefined
+    }) => Promise<ReadonlyArray<Thread>>
+    /** A thread with its last `limit` (100) messages before `before`, oldest first, media URLs freshly signed. */
+    readonly get: (
+      threadId: string,
+      page?: { readonly limit?: number | undefined; readonly before?: string | undefined }
+    ) => Promise<Assistants.ThreadWithMessages>
+    /** Deletes the thread with its messages, runs and media. */
+    readonly delete: (threadId: string) => Promise<void>
+  }
+  readonly runs: {
+    /** A run: its status, reason, pending tool calls and expiry, usage and warnings. */
+    readonly get: (runId: string) => Promise<RunRecord>
+  }
   readonly media: {
     /** A stored document's bytes, by `document_id` or by a signed URL. */
     readonly get: (documentIdOrUrl: string) => Promise<{ readonly bytes: Uint8Array; readonly media_type: string }>
@@ -115,6 +164,7 @@ const toWire = (params: AddMessageParams): Record<string, unknown> => {
     if (value !== undefined) wire[key] = value
   }
   set("thread_id", params.threadId)
+  set("assistant_id", params.assistantId)
   set("content", params.content)
   set("voice", params.voice)
   set("send_to_llm", params.sendToLlm)
@@ -187,9 +237,10 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(options.providers),
     media.dir === undefined ? MediaStore.layerMemory(mediaOptions) : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir }),
-    ThreadStore.layerMemory,
+    options.stores ?? Stores.layerMemory,
     Pipeline.Runs.layer
   )
+  const tenant = options.tenantId ?? DEFAULT_TENANT
   const runtime = ManagedRuntime.make(layer)
   const settings: PipelineSettingsShape = {
     ...defaultSettings,
@@ -197,15 +248,18 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     retry: { ...defaultSettings.retry, ...options.settings?.retry },
     timeouts: { ...defaultSettings.timeouts, ...options.settings?.timeouts },
     chunking: { ...defaultSettings.chunking, ...options.settings?.chunking },
+    runs: { ...defaultSettings.runs, ...options.settings?.runs },
     ...(media.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: media.ttlSeconds }),
     defaultLlm: options.defaults?.llm
   }
-  type Services = ProviderRegistry | MediaStore | ThreadStore | Pipeline.Runs
+  type Services = ProviderRegistry | MediaStore | Stores.StoreServices | Pipeline.Runs
+  const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    effect.pipe(Effect.provideService(PipelineSettings, settings), Effect.provideService(CurrentTenant, tenant))
 
   /** Runs a program for a facade method called at `site` (see {@link callSite}). */
   const run = async <A, E>(effect: Effect.Effect<A, E, Services>, site: string, signal?: AbortSignal): Promise<A> => {
     const exit = await runtime.runPromiseExit(
-      Effect.provideService(effect, PipelineSettings, settings),
+      provide(effect),
       signal === undefined ? undefined : { signal }
     )
     if (Exit.isSuccess(exit)) return exit.value
@@ -242,7 +296,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
             : Effect.callback<void>((resume) => void (room = () => resume(Effect.void)))
         })
       const fiber = runtime.runFork(
-        Stream.runForEach(Pipeline.execute(prepared, outputs), offer).pipe(Effect.provideService(PipelineSettings, settings))
+        provide(Stream.runForEach(Pipeline.execute(prepared, outputs), offer))
       )
       fiber.addObserver((exit) => {
         settled = Exit.isSuccess(exit) ? {} : { error: atCallSite(rejection(exit.cause, prepared.run_id), site) }
@@ -330,6 +384,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   function createThread(thread: Parameters<Patchbay["createThread"]>[0] = {}) {
     return run(
       Pipeline.createThread({
+        ...(thread.assistantId === undefined ? {} : { assistant_id: thread.assistantId }),
         ...(thread.systemPrompt === undefined ? {} : { system_prompt: thread.systemPrompt }),
         ...(thread.llmProvider === undefined ? {} : { llm_provider: thread.llmProvider }),
         ...(thread.modelName === undefined ? {} : { model_name: thread.modelName }),
@@ -353,12 +408,44 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     )
   }
 
+  /** A facade method over one program, its errors pointing at the caller. */
+  const method = <Args extends ReadonlyArray<unknown>, A, E>(
+    program: (...args: Args) => Effect.Effect<A, E, Services>
+  ) =>
+    function call(...args: Args): Promise<A> {
+      return run(program(...args), callSite(call))
+    }
+  const page = (options: { readonly skip?: number | undefined; readonly limit?: number | undefined } = {}) => ({
+    ...(options.skip === undefined ? {} : { skip: options.skip }),
+    ...(options.limit === undefined ? {} : { limit: options.limit })
+  })
+
   return {
     createThread,
     addMessage,
     sendMessage,
     submitToolOutputs,
     cancel,
+    assistants: {
+      create: method((fields: AssistantFields) => Assistants.createAssistant(fields)),
+      get: method((assistantId: string) => AssistantStore.use((assistants) => assistants.get(assistantId))),
+      update: method((assistantId: string, fields: Partial<AssistantFields>) => Assistants.updateAssistant(assistantId, fields)),
+      delete: method((assistantId: string) => Assistants.deleteAssistant(assistantId)),
+      list: method((options?: { readonly skip?: number | undefined; readonly limit?: number | undefined }) =>
+        AssistantStore.use((assistants) => assistants.list(page(options))))
+    },
+    threads: {
+      list: method((options: Parameters<Patchbay["threads"]["list"]>[0] = {}) =>
+        ThreadStore.use((threads) =>
+          threads.list({ ...page(options), ...(options.assistantId === undefined ? {} : { assistant_id: options.assistantId }) }))),
+      get: method((threadId: string, options?: { readonly limit?: number | undefined; readonly before?: string | undefined }) =>
+        Assistants.getThread(threadId, {
+          ...(options?.limit === undefined ? {} : { limit: options.limit }),
+          ...(options?.before === undefined ? {} : { before: options.before })
+        })),
+      delete: method((threadId: string) => Assistants.deleteThread(threadId))
+    },
+    runs: { get: method((runId: string) => Assistants.getRun(runId)) },
     media: {
       get,
       handler: async (request) => {

@@ -5,68 +5,45 @@
  * wrong; then the turn runs as one stream of events, and the non-streaming `MessageResponse` is
  * the fold of that same stream.
  *
- * Reading order follows a request: {@link prepare} (decode, validate, find or create the
- * thread) → {@link execute} (STT → the LLM and its tool loop, speaking the reply as it streams
- * → persist → `run_ended`) → {@link fold}. The stages live in `Stages`; the turn stored and the
- * turn returned are built by one reducer over the run's events (`internal/turn.ts`); the run
- * registry behind `cancel` and tool outputs is `Runs`.
+ * Reading order follows a request: {@link prepare} (decode, find the thread and its assistant,
+ * validate, record the run) → {@link execute} (STT → the LLM and its tool loop, speaking the
+ * reply as it streams → persist → `run_ended`) → {@link fold}. The stages live in `Stages`; the
+ * turn stored and the turn returned are built by one reducer over the run's events
+ * (`internal/turn.ts`); threads, assistants and runs live in their stores, read and written
+ * through `internal/runState.ts`, so a run paused in one runtime resumes in another; `Runs`
+ * only holds the cancel signals of the runs in flight here.
  *
  * @since 0.1.0
  */
 import { type Cause, Clock, Deferred, Effect, Fiber, Queue, Stream } from "effect"
+import type { Assistant } from "./AssistantStore.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
-import { InvalidRequest, type ProviderError } from "./Errors.ts"
+import type { ProviderError } from "./Errors.ts"
+import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
 import type { MediaStore } from "./MediaStore.ts"
 import type { MessageResponse, RunStatus } from "./MessageResponse.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import type { LlmMessage } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
+import { MAX_LIMIT } from "./Paging.ts"
 import * as Run from "./Run.ts"
-import { Runs, takePaused } from "./Runs.ts"
+import { Runs } from "./Runs.ts"
 import { PipelineSettings } from "./Settings.ts"
 import * as Stages from "./Stages.ts"
+import type { StoreServices } from "./Stores.ts"
 import { type StoredMessage, type Thread, ThreadStore } from "./ThreadStore.ts"
-import type { ToolDefinition, ToolOutput } from "./Tools.ts"
+import type { ToolOutput } from "./Tools.ts"
 import { combineUsage, type Usage } from "./Usage.ts"
 import * as Validation from "./Validation.ts"
+import type { Warning } from "./Warning.ts"
 
 export { cancel, Runs } from "./Runs.ts"
-export type { PausedRun, RunsShape } from "./Runs.ts"
+export type { RunsShape } from "./Runs.ts"
+export { createThread, RunOwner } from "./internal/runState.ts"
+export type { CreateThread } from "./internal/runState.ts"
 export { generateImageTool } from "./Stages.ts"
-
-// ---------------------------------------------------------------------------------------------
-// Threads
-// ---------------------------------------------------------------------------------------------
-
-/** What a thread remembers for its messages. */
-export interface CreateThread {
-  readonly system_prompt?: string | undefined
-  readonly llm_provider?: string | undefined
-  readonly model_name?: string | undefined
-  readonly tools?: ReadonlyArray<ToolDefinition> | undefined
-}
-
-/** Creates a thread; its LLM, if named, is validated against the registry. */
-export const createThread = Effect.fn("Pipeline.createThread")(function*(options: CreateThread = {}) {
-  const registry = yield* ProviderRegistry
-  const threads = yield* ThreadStore
-  if ((options.llm_provider === undefined) !== (options.model_name === undefined)) {
-    return yield* new InvalidRequest({
-      field: options.llm_provider === undefined ? "llm_provider" : "model_name",
-      reason: "llm_provider and model_name go together"
-    })
-  }
-  if (options.llm_provider !== undefined && options.model_name !== undefined) {
-    yield* Validation.validateModel(registry, "llm", options.llm_provider, options.model_name, {
-      provider: "llm_provider",
-      model: "model_name"
-    }, undefined)
-  }
-  const thread: Thread = { thread_id: Run.makeId("thr"), created_at: yield* Clock.currentTimeMillis, ...options }
-  return yield* threads.create(thread)
-})
 
 // ---------------------------------------------------------------------------------------------
 // Prepare: decode, validate, find the thread
@@ -81,6 +58,7 @@ export interface AddMessageOptions {
 /** A validated message, ready to run. */
 export interface PreparedRun {
   readonly thread: Thread
+  readonly assistant: Assistant
   readonly history: ReadonlyArray<StoredMessage>
   readonly run_id: string
   readonly user_message_id: string
@@ -88,46 +66,52 @@ export interface PreparedRun {
   readonly message_id: string
   readonly assistant_message_id: string
   readonly valid: Validation.ValidMessage
+  /** The run's warnings so far. */
+  readonly warnings: ReadonlyArray<Warning>
   readonly audio: AudioInput | undefined
   /** Set when the run resumes after tool outputs: the conversation to continue. */
   readonly continuation?: ReadonlyArray<LlmMessage> | undefined
 }
 
 /**
- * Step 1: decodes the wire request, reads what is known of the audio (size, container) without
- * reading it, validates every stage and fallback against the registry, checks the keys of the
- * providers it calls first, and finds or creates the thread. Fails before any vendor call.
+ * Step 1: decodes the wire request, finds its thread and assistant and applies their defaults,
+ * reads what is known of the audio (size, container) without reading it, validates every stage
+ * and fallback against the registry, checks the keys of the providers it calls first, creates
+ * the thread when none was named, and records the run as `in_progress` — `ThreadBusy` when the
+ * thread has an active run. Fails before any vendor call. A prepared run is meant to be
+ * executed: one that never is ends `failed` (`owner lost`) once its lease lapses.
  */
 export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown, options: AddMessageOptions = {}) {
   const decoded = yield* Validation.decodeMessageRequest(request)
   const registry = yield* ProviderRegistry
   const threads = yield* ThreadStore
   const settings = yield* PipelineSettings
-  const existing = decoded.thread_id === undefined ? undefined : yield* threads.get(decoded.thread_id)
   const source = options.audio
+  const resolved = yield* RunState.resolve(decoded, source !== undefined)
   const audio = source === undefined ? undefined : AudioInputs.isAudioInput(source) ? source : yield* AudioInputs.fromSource(source)
-  const threadLlm = existing?.llm_provider !== undefined && existing.model_name !== undefined
-    ? { provider: existing.llm_provider, model: existing.model_name }
-    : undefined
   const valid = yield* Validation.validateMessage(
     registry,
-    decoded,
+    resolved.request,
     audio === undefined ? undefined : { size: audio.size, container: audio.container },
-    { thread: threadLlm, instance: settings.defaultLlm }
+    { thread: resolved.llm, instance: settings.defaultLlm }
   )
   yield* Validation.checkCredentials(valid)
-  const thread = existing ?? (yield* threads.create({ thread_id: Run.makeId("thr"), created_at: yield* Clock.currentTimeMillis }))
-  const history = existing === undefined ? [] : yield* threads.messages(thread.thread_id)
+  const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
+  const run_id = Run.makeId("run")
+  yield* RunState.start({ run_id, thread_id: thread.thread_id, assistant_id: thread.assistant_id })
+  const history = resolved.thread === undefined ? [] : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT })
   const user_message_id = Run.makeId("msg")
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
     thread,
+    assistant: resolved.assistant,
     history,
-    run_id: Run.makeId("run"),
+    run_id,
     user_message_id,
     assistant_message_id,
     message_id: valid.sendToLlm ? assistant_message_id : user_message_id,
     valid,
+    warnings: RunState.warningsOf(valid),
     audio
   }
   return prepared
@@ -137,17 +121,8 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
 // Execute: the turn as a stream of events
 // ---------------------------------------------------------------------------------------------
 
-const historyToMessages = (history: ReadonlyArray<StoredMessage>): Array<LlmMessage> =>
-  history.filter((m) => m.status !== "failed").map((m): LlmMessage =>
-    m.role === "tool"
-      ? { role: "tool", tool_call_id: m.tool_call_id ?? "", content: m.content }
-      : m.role === "assistant"
-      ? { role: "assistant", content: m.content, ...(m.tool_calls === undefined ? {} : { tool_calls: m.tool_calls }) }
-      : { role: "user", content: m.content }
-  )
-
 /** The stages in order, emitting into the run: STT, then the LLM with TTS speaking its reply as it streams. */
-const stages = (prepared: PreparedRun, progress: Stages.Progress) =>
+const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused?: RunState.Paused }) =>
   Effect.gen(function*() {
     const { valid } = prepared
     const request = valid.request
@@ -165,7 +140,7 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress) =>
     const system = request.system_prompt ?? prepared.thread.system_prompt
     const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [
       ...(system === undefined ? [] : [{ role: "system" as const, content: system }]),
-      ...historyToMessages(prepared.history),
+      ...Turn.toLlm(prepared.history),
       { role: "user", content: text }
     ]
     const spoken = yield* Queue.unbounded<string, Cause.Done>()
@@ -176,21 +151,28 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress) =>
       { onText: speaking === undefined ? undefined : (delta) => void Queue.offerUnsafe(spoken, delta), image: valid.image, thread_id, progress }
     ).pipe(Effect.onError(() => (speaking === undefined ? Effect.void : Fiber.interrupt(speaking))))
     if (reply.status === "requires_action") {
-      yield* Runs.use((runs) => runs.pause(prepared.run_id, { prepared, messages: reply.messages, pending: reply.pending }))
+      hold.paused = { request, user_message_id: prepared.user_message_id, messages: reply.messages, pending: reply.pending }
     }
     yield* Queue.end(spoken)
     if (speaking !== undefined) yield* Fiber.join(speaking)
     return reply.status
   })
 
-/** Writes the turn's messages to the thread. */
-const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<ToolOutput>, status: RunStatus) =>
+/** Writes the turn's messages to the thread, then the run's end (or pause) to its record. */
+const persist = (
+  prepared: PreparedRun,
+  turn: Turn.Turn,
+  outputs: ReadonlyArray<ToolOutput>,
+  ending: RunState.Ending,
+  paused: RunState.Paused | undefined
+) =>
   Effect.gen(function*() {
-    const at = yield* Clock.currentTimeMillis
+    const at = new Date(yield* Clock.currentTimeMillis).toISOString()
     const ids = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: at }
-    const messages = Turn.stored(shapeOf(prepared), turn, status, ids, outputs.map((output) => ({ ...output, message_id: Run.makeId("msg") })))
-    yield* ThreadStore.use((threads) => threads.save(messages)).pipe(Effect.orDie)
-  })
+    const messages = Turn.stored(shapeOf(prepared), turn, ending.status, ids, outputs.map((output) => ({ ...output, message_id: Run.makeId("msg") })))
+    yield* ThreadStore.use((threads) => threads.save(messages))
+    yield* RunState.record({ ...ids, assistant_id: prepared.thread.assistant_id }, prepared.valid, ending, paused)
+  }).pipe(Effect.orDie)
 
 const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
   content: prepared.valid.request.content,
@@ -212,37 +194,44 @@ const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
 export const execute = (
   prepared: PreparedRun,
   outputs: ReadonlyArray<ToolOutput> = []
-): Stream.Stream<PipelineEvent, ProviderError, MediaStore | ThreadStore | Runs> =>
+): Stream.Stream<PipelineEvent, ProviderError, MediaStore | StoreServices | Runs> =>
   Run.toStream(
     { thread_id: prepared.thread.thread_id, run_id: prepared.run_id },
     Effect.suspend(() => {
       // The turn as its events tell it (what is stored), and what only the stages know: usage and the LLM that served.
       const turn = Turn.empty()
       const progress: Stages.Progress = { usage: {}, llm: undefined }
-      const ended = (status: RunStatus) =>
-        Run.emit({
-          type: "run_ended",
-          status,
-          usage: [turn.stt?.usage, turn.tts?.usage].reduce((a: Usage, b) => (b === undefined ? a : combineUsage(a, b)), progress.usage),
-          ...(progress.llm === undefined ? {} : { model_provider: progress.llm.provider, model_name: progress.llm.model })
+      const hold: { paused?: RunState.Paused } = {}
+      const ending = (status: RunStatus, reason: string | null): RunState.Ending => ({
+        status,
+        reason,
+        usage: [turn.stt?.usage, turn.tts?.usage].reduce((a: Usage, b) => (b === undefined ? a : combineUsage(a, b)), progress.usage),
+        warnings: prepared.warnings
+      })
+      const end = (status: RunStatus, reason: string | null, error?: ProviderError) =>
+        Effect.gen(function*() {
+          const ended = ending(status, reason)
+          yield* persist(prepared, turn, outputs, ended, hold.paused)
+          if (error !== undefined) yield* Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })
+          yield* Run.emit({
+            type: "run_ended",
+            ...ended,
+            message_id: prepared.message_id,
+            ...(progress.llm === undefined ? {} : { model_provider: progress.llm.provider, model_name: progress.llm.model })
+          })
         })
       return Effect.scoped(Effect.gen(function*() {
         const cancelled = yield* Deferred.make<void>()
         yield* Runs.use((runs) => runs.register(prepared.run_id, cancelled))
-        yield* Run.emit({ type: "run_started" })
-        const outcome = yield* Effect.raceFirst(stages(prepared, progress), Effect.as(Deferred.await(cancelled), "cancelled" as const)).pipe(
-          Effect.onInterrupt(() => persist(prepared, turn, outputs, "cancelled")),
+        yield* RunState.holdLease(prepared.run_id)
+        yield* Run.emit({ type: "run_started", assistant_id: prepared.thread.assistant_id, message_id: prepared.message_id })
+        const outcome = yield* Effect.raceFirst(stages(prepared, progress, hold), Effect.as(Deferred.await(cancelled), "cancelled" as const)).pipe(
+          Effect.onInterrupt(() => persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)),
           Effect.catch((error: ProviderError) =>
-            Effect.gen(function*() {
-              yield* persist(prepared, turn, outputs, "failed")
-              yield* Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })
-              yield* ended("failed")
-              return yield* Effect.fail(error)
-            })
+            Effect.andThen(end("failed", RunState.failedReason(error), error), Effect.fail(error))
           )
         )
-        yield* persist(prepared, turn, outputs, outcome)
-        yield* ended(outcome)
+        yield* end(outcome, outcome === "cancelled" ? RunState.cancelledReason : null)
       })).pipe(Run.observe((event) => Turn.add(turn, event)))
     })
   )
@@ -251,7 +240,7 @@ export const execute = (
 export const addMessage = (
   request: unknown,
   options: AddMessageOptions = {}
-): Stream.Stream<PipelineEvent, ProviderError, ProviderRegistry | ThreadStore | MediaStore | Runs> =>
+): Stream.Stream<PipelineEvent, ProviderError, ProviderRegistry | StoreServices | MediaStore | Runs> =>
   Stream.unwrap(Effect.map(prepare(request, options), execute))
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +262,7 @@ export const fold = (prepared: PreparedRun, events: Iterable<PipelineEvent>): Me
     thread_id: prepared.thread.thread_id,
     run_id: prepared.run_id,
     message_id: prepared.message_id,
-    assistant_id: null,
+    assistant_id: prepared.thread.assistant_id,
     status,
     ...(turn.pending === undefined ? {} : { tool_calls: turn.pending }),
     ...(llm === undefined || !valid.sendToLlm ? {} : { model_provider: llm.provider, model_name: llm.model }),
@@ -282,6 +271,7 @@ export const fold = (prepared: PreparedRun, events: Iterable<PipelineEvent>): Me
     ...(usage.output_tokens === undefined ? {} : { output_tokens: usage.output_tokens }),
     ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
     attachments: turn.attachments,
+    warnings: prepared.warnings,
     messages
   }
 }
@@ -300,19 +290,29 @@ export const addMessageResponse = Effect.fn("Pipeline.addMessageResponse")(funct
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Takes a run paused for tool outputs, with exactly one output for each pending call (see
- * `Runs.takePaused`). The run resumes under the same run id with a new assistant message.
+ * Takes a run paused for tool outputs from the `RunStore` — in this runtime or any other over
+ * the same stores — with exactly one output for each pending call; a run that is not paused is
+ * `InvalidRequest` (field `run_id`). The stored request is validated again against this
+ * runtime's registry before the run is claimed; the run resumes under the same run id with a
+ * new assistant message.
  */
 export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
-  const { paused, outputs: decoded } = yield* takePaused(runId, outputs)
+  const { assistant, outputs: decoded, run, thread, valid } = yield* RunState.resume(runId, outputs)
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
-    ...paused.prepared,
+    thread,
+    assistant,
+    history: [],
+    run_id: runId,
+    user_message_id: run.paused.user_message_id,
     assistant_message_id,
     message_id: assistant_message_id,
+    valid,
+    warnings: run.warnings,
+    audio: undefined,
     continuation: [
-      ...paused.messages,
-      ...paused.pending.map((call): LlmMessage => ({
+      ...run.paused.messages,
+      ...run.paused.pending.map((call): LlmMessage => ({
         role: "tool",
         tool_call_id: call.id,
         content: decoded.find((o) => o.tool_call_id === call.id)!.output
@@ -326,7 +326,7 @@ export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId
 export const submitToolOutputs = (
   runId: string,
   outputs: ReadonlyArray<ToolOutput>
-): Stream.Stream<PipelineEvent, ProviderError, MediaStore | ThreadStore | Runs> =>
+): Stream.Stream<PipelineEvent, ProviderError, ProviderRegistry | MediaStore | StoreServices | Runs> =>
   Stream.unwrap(Effect.map(prepareResume(runId, outputs), ({ prepared, outputs }) => execute(prepared, outputs)))
 
 /** Resumes a paused run and returns its `MessageResponse`, the fold of the resumed stream. */

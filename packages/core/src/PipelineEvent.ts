@@ -11,6 +11,7 @@ import { RunStatus } from "./MessageResponse.ts"
 import { ToolCall } from "./Tools.ts"
 import { Usage } from "./Usage.ts"
 import { SttRecord, TtsRecord } from "./VoiceRecords.ts"
+import { Warning } from "./Warning.ts"
 
 const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
   Schema.Struct({
@@ -21,7 +22,8 @@ const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: T
     ...fields
   })
 
-export const RunStarted = event("run_started", {})
+/** `message_id` is the turn's last message: the assistant's, or the user's when the LLM is skipped. */
+export const RunStarted = event("run_started", { assistant_id: Schema.String, message_id: Schema.String })
 export const SttStreamStart = event("stt_stream_start", { provider: Schema.String, model: Schema.String })
 export const SttTextDelta = event("stt_text_delta", { delta: Schema.String })
 export const SttStreamEnd = event("stt_stream_end", { transcript: Schema.String, record: SttRecord })
@@ -44,10 +46,16 @@ export const TtsStreamEnd = event("tts_stream_end", {
   duration_seconds: Schema.NullOr(Schema.Number),
   record: TtsRecord
 })
-/** `model_provider`/`model_name` name the LLM that served, after any fallback. */
+/**
+ * `reason` is null, or why the run was cancelled or failed; `model_provider`/`model_name` name
+ * the LLM that served, after any fallback.
+ */
 export const RunEnded = event("run_ended", {
   status: RunStatus,
+  reason: Schema.NullOr(Schema.String),
   usage: Usage,
+  warnings: Schema.Array(Warning),
+  message_id: Schema.String,
   model_provider: Schema.optionalKey(Schema.String),
   model_name: Schema.optionalKey(Schema.String)
 })

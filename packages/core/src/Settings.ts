@@ -32,6 +32,14 @@ export interface StageTimeouts {
   readonly image?: number | undefined
 }
 
+/** How long runs hold their state (see `RunStore`). */
+export interface RunSettings {
+  /** How long a running run's owner lease lasts; the owner renews it while the run goes on. */
+  readonly leaseMs: number
+  /** How long a run paused for tool outputs can be resumed before it is cancelled as `expired`. */
+  readonly pausedTtlMs: number
+}
+
 /** @category models */
 export interface PipelineSettingsShape {
   /** Synthesis requests in flight at once per response (vendors such as ElevenLabs limit concurrency). */
@@ -44,7 +52,8 @@ export interface PipelineSettingsShape {
   readonly timeouts: StageTimeouts
   /** How many LLM round trips one turn may take through built-in tools (the image tool). */
   readonly maxToolRounds: number
-  /** The LLM used when neither the request nor the thread names one. */
+  readonly runs: RunSettings
+  /** The LLM used when neither the request, the thread nor its assistant names one. */
   readonly defaultLlm?: { readonly provider: string; readonly model: string } | undefined
 }
 
@@ -55,7 +64,8 @@ export const defaultSettings: PipelineSettingsShape = {
   mediaUrlTtlSeconds: 3600,
   retry: { times: 3, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 },
   timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000 },
-  maxToolRounds: 8
+  maxToolRounds: 8,
+  runs: { leaseMs: 30_000, pausedTtlMs: 24 * 60 * 60 * 1000 }
 }
 
 /** @category services */

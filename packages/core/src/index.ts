@@ -61,9 +61,36 @@ export type {
 // Services
 export { ProviderRegistry } from "./ProviderRegistry.ts"
 export type { ProviderRegistryShape, Resolved } from "./ProviderRegistry.ts"
-export { MediaStore } from "./MediaStore.ts"
+export { fileSystemBackend, MediaStore, memoryBackend, StoredMedia } from "./MediaStore.ts"
+export type { MediaBackend, MediaFilter, MediaStoreShape, PutMedia } from "./MediaStore.ts"
+export { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
 export { ThreadStore } from "./ThreadStore.ts"
-export type { StoredMessage, Thread, ThreadStoreShape } from "./ThreadStore.ts"
+export type { StoredMessage, Thread, ThreadFilter, ThreadStoreShape } from "./ThreadStore.ts"
+export { applyUpdate, AssistantStore, DEFAULT_ASSISTANT_ID, defaultAssistant, defaultNotDeletable, makeAssistant } from "./AssistantStore.ts"
+export type { Assistant, AssistantFields, AssistantStoreShape, MemoryMode } from "./AssistantStore.ts"
+export { isActive, notPaused, RunReason, RunStore, toRecord } from "./RunStore.ts"
+export type { FinishRun, PausedState, PauseRun, RunRecord, RunStoreShape, StartRun, StoredRun, StoredRunStatus, Swept } from "./RunStore.ts"
+export { MemoryStore } from "./MemoryStore.ts"
+export type {
+  ChangeBy,
+  Memory,
+  MemoryEvent,
+  MemoryFilter,
+  MemoryHistory,
+  MemoryOperation,
+  MemoryOperationStatus,
+  MemoryStoreShape,
+  StoredMemoryOperation
+} from "./MemoryStore.ts"
+export { create as createKey, hashKey, KeyStore, makeKey, toApiKey } from "./KeyStore.ts"
+export type { ApiKey, CreatedKey, KeyStoreShape, StoredKey } from "./KeyStore.ts"
+export * as Stores from "./Stores.ts"
+export * as Assistants from "./Assistants.ts"
+export type { ReadMessage, ThreadWithMessages } from "./Assistants.ts"
+export type { StoreServices, StoresLayer } from "./Stores.ts"
+export * as Paging from "./Paging.ts"
+export type { MemoryPage, MemoryPageResult, MessagePage, Page } from "./Paging.ts"
+export { Warning } from "./Warning.ts"
 
 // Errors
 export {
@@ -85,7 +112,9 @@ export {
   ProviderUnavailable,
   QuotaExceeded,
   RateLimited,
+  StoreUnavailable,
   TEXT_INPUT,
+  ThreadBusy,
   UnknownModel,
   unanswerableRequest,
   UnknownProvider,

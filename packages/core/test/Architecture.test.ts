@@ -19,6 +19,7 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   "@patchbay/ai-sdk": ["@patchbay/core"],
   "@patchbay/openrouter": ["@patchbay/core", "@patchbay/ai-sdk"],
   "@patchbay/conformance": ["@patchbay/core"],
+  "@patchbay/sql": ["@patchbay/core"],
   "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local"]
 }
 

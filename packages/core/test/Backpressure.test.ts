@@ -7,7 +7,7 @@ import { expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { describe, it as vitest } from "vitest"
-import { createPatchbay, MediaStore, Pipeline, ProviderRegistry, Run, ThreadStore } from "../src/index.ts"
+import { createPatchbay, MediaStore, Pipeline, ProviderRegistry, Run, Stores } from "../src/index.ts"
 import { FakeLlm, fakeProvider } from "../src/testing/index.ts"
 import { llm } from "./support/pipeline.ts"
 
@@ -62,7 +62,7 @@ describe("backpressure", () => {
     const layer = Layer.mergeAll(
       ProviderRegistry.layer([fakeProvider({ id: "fake", llm: counting.llm })]),
       MediaStore.layerMemory({ secret: "backpressure-test-secret" }),
-      ThreadStore.layerMemory,
+      Stores.layerMemory,
       Pipeline.Runs.layer
     )
     return Effect.gen(function*() {

@@ -6,7 +6,7 @@
 import { expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
-import { MediaStore, MissingApiKey, Pipeline, ProviderRegistry, ThreadStore } from "../src/index.ts"
+import { MediaStore, MissingApiKey, Pipeline, ProviderRegistry, Stores } from "../src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts } from "../src/testing/index.ts"
 
 const speechMp3 = new Uint8Array(readFileSync(new URL("./fixtures/audio/speech.mp3", import.meta.url)))
@@ -26,7 +26,7 @@ const makeVendors = () => {
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(providers),
     MediaStore.layerMemory({ secret: "credentials-test-secret" }),
-    ThreadStore.layerMemory,
+    Stores.layerMemory,
     Pipeline.Runs.layer
   )
   const vendorCalls = () => Object.values(fakes).reduce((n, fake) => n + fake.log.requests.length, 0)

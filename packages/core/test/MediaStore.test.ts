@@ -136,6 +136,7 @@ for (const kind of kinds) {
           expect(stored.document_id).toMatch(ID)
           expect(stored).toEqual({
             document_id: stored.document_id,
+            tenant_id: "default",
             media_type: "audio/mpeg",
             size: 4,
             thread_id: "thread_1",
@@ -150,6 +151,7 @@ for (const kind of kinds) {
           const plain = yield* store.put({ bytes: new Uint8Array(0), media_type: "image/png" })
           expect(plain).toEqual({
             document_id: plain.document_id,
+            tenant_id: "default",
             media_type: "image/png",
             size: 0,
             created_at: "1970-01-01T00:01:30.000Z"

@@ -190,7 +190,7 @@ it.effect("the non-streaming response is the fold of the stream", () => {
       thread_id: prepared.thread.thread_id,
       run_id: prepared.run_id,
       message_id: prepared.assistant_message_id,
-      assistant_id: null,
+      assistant_id: "asst_default",
       status: "completed",
       model_provider: "fake",
       model_name: "fake-llm",
@@ -198,6 +198,7 @@ it.effect("the non-streaming response is the fold of the stream", () => {
       input_tokens: 10,
       output_tokens: 5,
       attachments: [{ url: tts_.audio_url, document_id: tts_.document_id, media_type: "audio/mpeg" }],
+      warnings: [],
       messages: [
         { message_id: prepared.user_message_id, role: "user", content: "Note:\n\nHello.", status: "completed" },
         {

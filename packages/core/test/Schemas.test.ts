@@ -90,7 +90,7 @@ it.effect("a request that does not decode fails as InvalidRequest naming the fie
 it("every pipeline event decodes with its common fields", () => {
   const common = { thread_id: "thr_1", run_id: "run_1" }
   const events = [
-    { type: "run_started", ...common, seq: 0 },
+    { type: "run_started", ...common, seq: 0, assistant_id: "asst_default", message_id: "msg_2" },
     { type: "stt_stream_start", ...common, seq: 1, provider: "openai", model: "whisper-1" },
     { type: "stt_text_delta", ...common, seq: 2, delta: "Hello" },
     { type: "content_streaming", ...common, seq: 3, content: "Hi" },
@@ -98,27 +98,39 @@ it("every pipeline event decodes with its common fields", () => {
     { type: "media_generated", ...common, seq: 5, media: { url: "/media/doc_aaaaaaaaaaaaaaaaaaaa?exp=1&sig=x", document_id: "doc_aaaaaaaaaaaaaaaaaaaa", media_type: "image/png" } },
     { type: "tts_stream_start", ...common, seq: 6, provider: "openai", model: "tts-1", voice: "alloy", output_format: "mp3" },
     { type: "tts_audio_chunk", ...common, seq: 7, data: "AAAA", index: 0 },
-    { type: "run_ended", ...common, seq: 8, status: "completed", usage: { input_tokens: 3 } },
+    {
+      type: "run_ended",
+      ...common,
+      seq: 8,
+      status: "completed",
+      reason: null,
+      usage: { input_tokens: 3 },
+      warnings: [{ code: "option_ignored", message: "provider_options.x is ignored" }],
+      message_id: "msg_2"
+    },
     { type: "error", ...common, seq: 9, code: "RateLimited", message: "Rate limited", retryable: true }
   ]
   for (const event of events) expect(Schema.decodeUnknownSync(PipelineEvent)(event)).toEqual(event)
-  expect(() => Schema.decodeUnknownSync(PipelineEvent)({ type: "run_started", ...common })).toThrow(/seq/)
+  expect(() => Schema.decodeUnknownSync(PipelineEvent)({ type: "run_started", ...common, assistant_id: "asst_default", message_id: "msg_2" })).toThrow(/seq/)
+  expect(() => Schema.decodeUnknownSync(PipelineEvent)({ type: "run_started", ...common, seq: 0 })).toThrow(/assistant_id/)
 })
 
-it("a message response decodes with null assistant_id and the turn's messages", () => {
+it("a message response decodes with the thread's assistant_id, its warnings and the turn's messages", () => {
   const response = {
     content: "Hello!",
     thread_id: "thr_1",
     run_id: "run_1",
     message_id: "msg_2",
-    assistant_id: null,
+    assistant_id: "asst_default",
     status: "completed",
     usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 },
     attachments: [],
+    warnings: [],
     messages: [
       { message_id: "msg_1", role: "user", content: "Hi", status: "completed" },
       { message_id: "msg_2", role: "assistant", content: "Hello!", status: "completed" }
     ]
   }
   expect(Schema.decodeUnknownSync(MessageResponse)(response)).toEqual(response)
+  expect(() => Schema.decodeUnknownSync(MessageResponse)({ ...response, assistant_id: null })).toThrow(/assistant_id/)
 })

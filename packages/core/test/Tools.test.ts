@@ -152,9 +152,12 @@ it.effect("a user tool pauses the run; submitToolOutputs resumes it (not streami
     expect(done.content).toBe("It is sunny in Oslo.")
     expect(done.messages.map((m) => m.role)).toEqual(["assistant"])
     expect(lastOf(s.fakes.llm.log.requests[1]!)).toEqual({ role: "tool", tool_call_id: "call_w", content: "{\"sky\":\"clear\"}" })
+    // the run is completed now, no longer paused: outputs for it are refused, naming the run
     expect(yield* Effect.flip(Pipeline.submitToolOutputsResponse(paused.run_id, [{ tool_call_id: "call_w", output: "again" }]))).toMatchObject({
-      _tag: "NotFound",
-      kind: "run"
+      _tag: "InvalidRequest",
+      field: "run_id",
+      value: paused.run_id,
+      reason: "the run is completed, not requires_action: only a run paused for tool outputs takes them"
     })
     const stored = yield* (yield* ThreadStore).messages(done.thread_id)
     expect(stored.map((m) => [m.role, m.status])).toEqual([
@@ -191,9 +194,10 @@ it.effect("cancelling a run paused for tool outputs abandons it", () => {
     expect(paused.status).toBe("requires_action")
     yield* Pipeline.cancel(paused.run_id)
     expect(yield* Effect.flip(Pipeline.submitToolOutputsResponse(paused.run_id, [{ tool_call_id: "call_w", output: "x" }]))).toMatchObject({
-      _tag: "NotFound",
-      kind: "run",
-      id: paused.run_id
+      _tag: "InvalidRequest",
+      field: "run_id",
+      value: paused.run_id,
+      reason: "the run is cancelled, not requires_action: only a run paused for tool outputs takes them"
     })
     expect(yield* Effect.flip(Pipeline.cancel(paused.run_id))).toMatchObject({ _tag: "NotFound", kind: "run" })
   }).pipe(Effect.provide(s.layer))

@@ -7,6 +7,7 @@
 import type { Media } from "../Media.ts"
 import type { RunStatus, TurnMessage } from "../MessageResponse.ts"
 import { mediaTypeOfOutputFormat } from "../ModelInfo.ts"
+import type { LlmMessage } from "../Provider.ts"
 import type { EventBody } from "../Run.ts"
 import type { StoredMessage } from "../ThreadStore.ts"
 import type { ToolCall, ToolOutput } from "../Tools.ts"
@@ -72,6 +73,16 @@ export const reduce = (events: Iterable<EventBody>): Turn => {
   return turn
 }
 
+/** A thread's history as the LLM reads it; failed turns are left out. */
+export const toLlm = (history: ReadonlyArray<StoredMessage>): Array<LlmMessage> =>
+  history.filter((m) => m.status !== "failed").map((m): LlmMessage =>
+    m.role === "tool"
+      ? { role: "tool", tool_call_id: m.tool_call_id ?? "", content: m.content }
+      : m.role === "assistant"
+      ? { role: "assistant", content: m.content, ...(m.tool_calls === undefined ? {} : { tool_calls: m.tool_calls }) }
+      : { role: "user", content: m.content }
+  )
+
 /** The user's message: the content, then the transcript. */
 export const userText = (content: string | undefined, transcript: string | undefined) =>
   [content, transcript].filter((t): t is string => t !== undefined && t !== "").join("\n\n")
@@ -118,7 +129,7 @@ export const stored = (
   shape: TurnShape,
   turn: Turn,
   status: RunStatus,
-  ids: { readonly thread_id: string; readonly run_id: string; readonly created_at: number },
+  ids: { readonly thread_id: string; readonly run_id: string; readonly created_at: string },
   outputs: ReadonlyArray<ToolOutput & { readonly message_id: string }>
 ): Array<StoredMessage> => {
   const all = messages(shape, turn, status).map(({ attachments, ...message }): StoredMessage => ({

@@ -3,7 +3,7 @@
  * mix them, a memory media store with a known secret, a memory thread store.
  */
 import { Effect, Layer, Stream } from "effect"
-import { MediaStore, Pipeline, type PipelineEvent, ProviderRegistry, ThreadStore } from "../../src/index.ts"
+import { MediaStore, Pipeline, type PipelineEvent, ProviderRegistry, Stores } from "../../src/index.ts"
 import {
   FakeImage,
   type FakeImageOptions,
@@ -41,7 +41,7 @@ export const makeScenario = (scenario: Scenario = {}) => {
   const layer = Layer.mergeAll(
     ProviderRegistry.layer([fake, other]),
     MediaStore.layerMemory({ secret: "pipeline-test-secret" }),
-    ThreadStore.layerMemory,
+    Stores.layerMemory,
     Pipeline.Runs.layer
   )
   const vendorCalls = () =>

@@ -1,0 +1,292 @@
+/**
+ * The pipeline's state in the stores: which thread and assistant a message belongs to and what
+ * it inherits from them, and the run's record in the `RunStore` — started (one active run per
+ * thread), its owner lease renewed while it runs, paused with everything a resume needs, and
+ * finished. Nothing here lives in the process: a run paused by one runtime resumes in another
+ * over the same stores.
+ */
+import { Clock, Context, Effect, Schema } from "effect"
+import { type Assistant, AssistantStore, DEFAULT_ASSISTANT_ID } from "../AssistantStore.ts"
+import { InvalidRequest, NotFound } from "../Errors.ts"
+import { MessageRequest } from "../MessageRequest.ts"
+import type { RunStatus } from "../MessageResponse.ts"
+import type { LlmMessage } from "../Provider.ts"
+import { makeId } from "../Run.ts"
+import { notPaused, RunReason, RunStore, type StoredRun } from "../RunStore.ts"
+import { PipelineSettings } from "../Settings.ts"
+import { type Thread, ThreadStore } from "../ThreadStore.ts"
+import { ProviderRegistry } from "../ProviderRegistry.ts"
+import { type ToolCall, type ToolDefinition, ToolOutput } from "../Tools.ts"
+import type { Usage } from "../Usage.ts"
+import type { ValidMessage } from "../Validation.ts"
+import { checkCredentials, decodeMessageRequest, decodeWith, validateMessage, validateModel } from "../Validation.ts"
+import type { Warning } from "../Warning.ts"
+
+/** One owner id per process: the runs it works on hold leases under it. */
+const processOwner = makeId("own")
+
+/** The owner of the runs this runtime works on; one per process unless provided. */
+export const RunOwner = Context.Reference<string>("@patchbay/core/RunOwner", { defaultValue: () => processOwner })
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+// ---------------------------------------------------------------------------------------------
+// The thread, its assistant, and what the message inherits
+// ---------------------------------------------------------------------------------------------
+
+const llmOf = (source: { readonly llm_provider?: string | undefined; readonly model_name?: string | undefined } | undefined) =>
+  source?.llm_provider !== undefined && source.model_name !== undefined
+    ? { provider: source.llm_provider, model: source.model_name }
+    : undefined
+
+/**
+ * The message with what it does not say taken from its thread, then from the thread's
+ * assistant, for this interaction only: `system_prompt`, `tools` and each stage of `voice`
+ * (the assistant's `voice.stt` only when audio was sent).
+ */
+const inherit = (request: MessageRequest, thread: Thread | undefined, assistant: Assistant, hasAudio: boolean): MessageRequest => {
+  const system_prompt = request.system_prompt ?? thread?.system_prompt ?? assistant.system_prompt
+  const tools = request.tools ?? thread?.tools ?? assistant.tools
+  const stt = request.voice?.stt ?? (hasAudio ? assistant.voice?.stt : undefined)
+  const tts = request.voice?.tts ?? assistant.voice?.tts
+  return {
+    ...request,
+    ...(system_prompt === undefined ? {} : { system_prompt }),
+    ...(tools === undefined ? {} : { tools }),
+    ...(stt === undefined && tts === undefined ? {} : { voice: { ...(stt === undefined ? {} : { stt }), ...(tts === undefined ? {} : { tts }) } })
+  }
+}
+
+/**
+ * Finds the message's thread (`NotFound` for an unknown one, or another tenant's) and its
+ * assistant — the request's for a new thread, else `asst_default` — and applies their defaults.
+ * The LLM they name is returned apart: it comes after the request's and before the instance's.
+ */
+export const resolve = Effect.fnUntraced(function*(decoded: MessageRequest, hasAudio: boolean) {
+  const threads = yield* ThreadStore
+  const assistants = yield* AssistantStore
+  const thread = decoded.thread_id === undefined ? undefined : yield* threads.get(decoded.thread_id)
+  if (thread !== undefined && decoded.assistant_id !== undefined && decoded.assistant_id !== thread.assistant_id) {
+    return yield* new InvalidRequest({
+      field: "assistant_id",
+      value: decoded.assistant_id,
+      reason: `thread ${thread.thread_id} belongs to assistant ${thread.assistant_id}`
+    })
+  }
+  const assistant = yield* assistants.get(thread?.assistant_id ?? decoded.assistant_id ?? DEFAULT_ASSISTANT_ID)
+  return { thread, assistant, request: inherit(decoded, thread, assistant, hasAudio), llm: llmOf(thread) ?? llmOf(assistant) }
+})
+
+/** Creates a thread of the assistant. */
+export const newThread = Effect.fnUntraced(function*(
+  assistantId: string,
+  defaults: Pick<Thread, "system_prompt" | "llm_provider" | "model_name" | "tools"> = {}
+) {
+  yield* AssistantStore.use((assistants) => assistants.get(assistantId))
+  const at = iso(yield* Clock.currentTimeMillis)
+  const thread: Thread = { ...defaults, thread_id: makeId("thr"), assistant_id: assistantId, created_at: at, updated_at: at }
+  return yield* ThreadStore.use((threads) => threads.create(thread))
+})
+
+/** What a thread remembers for its messages, and its assistant. */
+export interface CreateThread {
+  /** Default `asst_default`. */
+  readonly assistant_id?: string | undefined
+  readonly system_prompt?: string | undefined
+  readonly llm_provider?: string | undefined
+  readonly model_name?: string | undefined
+  readonly tools?: ReadonlyArray<ToolDefinition> | undefined
+}
+
+/** Creates a thread of an assistant (`NotFound` for an unknown one); its LLM, if named, is validated against the registry. */
+export const createThread = Effect.fn("Pipeline.createThread")(function*(options: CreateThread = {}) {
+  const registry = yield* ProviderRegistry
+  const { assistant_id, ...defaults } = options
+  if ((options.llm_provider === undefined) !== (options.model_name === undefined)) {
+    return yield* new InvalidRequest({
+      field: options.llm_provider === undefined ? "llm_provider" : "model_name",
+      reason: "llm_provider and model_name go together"
+    })
+  }
+  if (options.llm_provider !== undefined && options.model_name !== undefined) {
+    yield* validateModel(registry, "llm", options.llm_provider, options.model_name, { provider: "llm_provider", model: "model_name" }, undefined)
+  }
+  return yield* newThread(assistant_id ?? DEFAULT_ASSISTANT_ID, defaults)
+})
+
+/** The run's warnings: options of other vendors, ignored. */
+export const warningsOf = (valid: ValidMessage): Array<Warning> => valid.warnings.map((message) => ({ code: "option_ignored", message }))
+
+// ---------------------------------------------------------------------------------------------
+// The run's record
+// ---------------------------------------------------------------------------------------------
+
+/** The ids a run is recorded under. */
+export interface RunIds {
+  readonly run_id: string
+  readonly thread_id: string
+  readonly assistant_id: string
+}
+
+const leaseUntil = Effect.gen(function*() {
+  const settings = yield* PipelineSettings
+  return iso((yield* Clock.currentTimeMillis) + settings.runs.leaseMs)
+})
+
+/** Records the run as `in_progress` under this runtime's lease; `ThreadBusy` when its thread has an active run. */
+export const start = Effect.fnUntraced(function*(ids: RunIds) {
+  const runs = yield* RunStore
+  return yield* runs.start({ ...ids, owner: yield* RunOwner, lease_until: yield* leaseUntil })
+})
+
+/** Renews the run's lease for as long as the scope is open (a third of the lease apart). */
+export const holdLease = (runId: string) =>
+  Effect.gen(function*() {
+    const settings = yield* PipelineSettings
+    const runs = yield* RunStore
+    const owner = yield* RunOwner
+    const renew = Effect.flatMap(leaseUntil, (until) => runs.renew(runId, owner, until))
+    const every = Math.max(1, Math.floor(settings.runs.leaseMs / 3))
+    // A renewal the store refuses once is tried again at the next tick.
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(every), Effect.ignore(renew))))
+  })
+
+/** How a run ended, as its record keeps it. */
+export interface Ending {
+  readonly status: RunStatus
+  readonly reason: string | null
+  readonly usage: Usage
+  readonly warnings: ReadonlyArray<Warning>
+}
+
+/** What the run paused with: the conversation so far and the calls waiting for outputs. */
+export interface Paused {
+  readonly request: MessageRequest
+  readonly user_message_id: string
+  readonly messages: ReadonlyArray<LlmMessage>
+  readonly pending: ReadonlyArray<ToolCall>
+}
+
+const encodeRequest = Schema.encodeUnknownEffect(MessageRequest)
+
+/**
+ * The request a resume validates again: the one that ran, with the thread, the LLM that was
+ * chosen and a content always set, and without `voice.stt` (the audio was transcribed already).
+ */
+const resumable = (paused: Paused, ids: RunIds, valid: ValidMessage) =>
+  Effect.gen(function*() {
+    const { voice, ...rest } = paused.request
+    const first = valid.llm?.[0]
+    const request: MessageRequest = {
+      ...rest,
+      thread_id: ids.thread_id,
+      content: rest.content ?? "",
+      ...(voice?.tts === undefined ? {} : { voice: { tts: voice.tts } }),
+      ...(rest.llm_provider === undefined && first !== undefined ? { llm_provider: first.provider.id, model_name: first.modelId } : {})
+    }
+    return (yield* Effect.orDie(encodeRequest(request))) as Record<string, unknown>
+  })
+
+/** Writes the end of a run: paused with what a resume needs, or finished. */
+export const record = Effect.fnUntraced(function*(ids: RunIds, valid: ValidMessage, ending: Ending, paused: Paused | undefined) {
+  const runs = yield* RunStore
+  const owner = yield* RunOwner
+  if (ending.status === "requires_action" && paused !== undefined) {
+    const settings = yield* PipelineSettings
+    yield* runs.pause(ids.run_id, {
+      owner,
+      tool_calls: paused.pending,
+      expires_at: iso((yield* Clock.currentTimeMillis) + settings.runs.pausedTtlMs),
+      paused: { request: yield* resumable(paused, ids, valid), messages: paused.messages, pending: paused.pending, user_message_id: paused.user_message_id },
+      usage: ending.usage,
+      warnings: ending.warnings
+    })
+    return
+  }
+  const status = ending.status === "requires_action" ? "failed" : ending.status
+  yield* runs.finish(ids.run_id, { owner, status, reason: ending.reason, usage: ending.usage, warnings: ending.warnings })
+})
+
+/** The reason a run that failed with `error` keeps. */
+export const failedReason = (error: { readonly _tag: string; readonly message: string }): string => `${error._tag}: ${error.message}`
+
+/** The reason of a run cancelled by the caller, or whose client went away. */
+export const cancelledReason: string = RunReason.cancelled
+
+// ---------------------------------------------------------------------------------------------
+// Resuming a paused run
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Checks tool outputs against a paused run: exactly one for each pending call. A run that is not
+ * paused is `InvalidRequest` (field `run_id`); refused outputs leave it paused.
+ */
+export const checkOutputs = Effect.fnUntraced(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
+  const run = yield* RunStore.use((runs) => runs.get(runId))
+  if (run.status !== "requires_action" || run.paused === undefined) return yield* notPaused(run)
+  const decoded = yield* decodeWith(Schema.Array(ToolOutput), "tool_outputs")(outputs)
+  const pendingIds = run.paused.pending.map((call) => call.id)
+  for (const [i, output] of decoded.entries()) {
+    if (!pendingIds.includes(output.tool_call_id)) {
+      return yield* new InvalidRequest({
+        field: `tool_outputs[${i}].tool_call_id`,
+        value: output.tool_call_id,
+        allowed: pendingIds,
+        reason: "no pending tool call has this id"
+      })
+    }
+    if (decoded.findIndex((o) => o.tool_call_id === output.tool_call_id) !== i) {
+      return yield* new InvalidRequest({ field: `tool_outputs[${i}].tool_call_id`, value: output.tool_call_id, reason: "given twice" })
+    }
+  }
+  const missing = pendingIds.filter((id) => !decoded.some((o) => o.tool_call_id === id))
+  if (missing.length > 0) {
+    return yield* new InvalidRequest({ field: "tool_outputs", value: missing, reason: `no output for ${missing.join(", ")}` })
+  }
+  return { run: run as StoredRun & { readonly paused: NonNullable<StoredRun["paused"]> }, outputs: decoded }
+})
+
+/**
+ * Takes a paused run to resume it: the outputs checked ({@link checkOutputs}), the stored
+ * request decoded and validated again against this runtime's registry, its thread and assistant
+ * read, then the run claimed for this runtime (`requires_action` → `in_progress`, atomically).
+ */
+export const resume = Effect.fnUntraced(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
+  const checked = yield* checkOutputs(runId, outputs)
+  const { run } = checked
+  const settings = yield* PipelineSettings
+  const request = yield* decodeMessageRequest(run.paused.request)
+  const thread = yield* ThreadStore.use((threads) => threads.get(run.thread_id))
+  const assistant = yield* AssistantStore.use((assistants) => assistants.get(run.assistant_id))
+  const valid = yield* validateMessage(yield* ProviderRegistry, request, undefined, { instance: settings.defaultLlm })
+  yield* checkCredentials(valid)
+  const runs = yield* RunStore
+  yield* runs.claim(runId, yield* RunOwner, yield* leaseUntil)
+  return { ...checked, thread, assistant, valid }
+})
+
+// ---------------------------------------------------------------------------------------------
+// Cancelling
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Cancels a run of the current tenant: one running in this process through its signal (`signal`
+ * answers whether it did), one paused in the store. Any other run — finished, or running
+ * elsewhere — is `NotFound` (kind run), as is another tenant's.
+ */
+export const cancel = Effect.fnUntraced(function*(runId: string, signal: (runId: string) => Effect.Effect<boolean>) {
+  const runs = yield* RunStore
+  const run = yield* runs.get(runId)
+  if (run.status === "in_progress" && (yield* signal(runId))) return
+  if (run.status === "requires_action") {
+    yield* runs.cancel(runId)
+    return
+  }
+  return yield* new NotFound({
+    kind: "run",
+    id: runId,
+    detail: run.status === "in_progress"
+      ? "the run is not running in this process"
+      : `the run is ${run.status}: only a running or paused run can be cancelled`
+  })
+})

@@ -1,0 +1,37 @@
+/**
+ * Builds every store on one opened database: migrate first (refusing a newer schema), then hand
+ * the same client to each store. Used by `sqlite(...)` and `postgres(...)`.
+ */
+import { AssistantStore, KeyStore, MemoryStore, RunStore, type StoresLayer, ThreadStore } from "@patchbay/core"
+import { Context, Effect, Layer, type Scope } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
+import { type Dialect, migrate } from "../Migrations.ts"
+import * as assistants from "./assistants.ts"
+import { type Db, unavailable } from "./db.ts"
+import * as keys from "./keys.ts"
+import * as memories from "./memories.ts"
+import * as runs from "./runs.ts"
+import * as threads from "./threads.ts"
+
+/** Every store of `db`, as a context. */
+export const storesOf = (db: Db) =>
+  Context.make(ThreadStore, threads.make(db)).pipe(
+    Context.add(AssistantStore, assistants.make(db)),
+    Context.add(RunStore, runs.make(db)),
+    Context.add(MemoryStore, memories.make(db)),
+    Context.add(KeyStore, keys.make(db))
+  )
+
+/** Opens a client with `open`, migrates it, and provides every store on it. */
+export const makeLayer = (
+  dialect: Dialect,
+  name: string,
+  open: Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope>
+): StoresLayer =>
+  Layer.effectContext(
+    Effect.gen(function*() {
+      const sql = yield* open
+      yield* migrate(dialect).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+      return storesOf({ sql, dialect, name })
+    }).pipe(Effect.mapError((error) => unavailable({ dialect, name }, error)))
+  )

@@ -1,0 +1,103 @@
+/**
+ * Migrations: applied once even when two processes start together on one database, and a
+ * database of a newer schema is refused naming both versions — on SQLite and PostgreSQL.
+ */
+import { expect, it } from "@effect/vitest"
+import { PgClient } from "@effect/sql-pg"
+import { ThreadStore } from "@patchbay/core"
+import { Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { execFile } from "node:child_process"
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { describe, inject } from "vitest"
+import { latestVersion, migrate } from "../src/Migrations.ts"
+import { postgres, sqlite } from "../src/index.ts"
+import * as SqliteClient from "../src/SqliteClient.ts"
+import { freshPostgresDatabase, postgresSkipReason } from "./support/postgres.ts"
+
+const dir = mkdtempSync(join(tmpdir(), "patchbay-migrations-"))
+const run = promisify(execFile)
+
+/** Builds the stores layer and reports how it failed, or "opened". */
+const openResult = (layer: Layer.Layer<ThreadStore, unknown>) =>
+  Effect.match(Effect.scoped(Layer.build(layer)), { onFailure: (error) => error, onSuccess: () => "opened" as const })
+
+describe("SQLite migrations", () => {
+  it.live("two processes starting together on one new file apply the schema once", () =>
+    Effect.promise(async () => {
+      const filename = join(dir, "together.db")
+      const go = join(dir, "together.go")
+      const child = join(import.meta.dirname, "support", "migrateChild.ts")
+      const both = Promise.all([run(process.execPath, [child, filename, go]), run(process.execPath, [child, filename, go])])
+      // Both children loaded, then both go.
+      while (readdirSync(dir).filter((name) => name.startsWith("together.go.")).length < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      writeFileSync(go, "")
+      const outputs = (await both).map((r) => JSON.parse(r.stdout) as Array<number>)
+      expect(outputs.map((o) => o.length).sort()).toEqual([0, 1])
+      expect(outputs.flat()).toEqual([latestVersion])
+    }), 60_000)
+
+  it.live("a second open of a migrated file applies nothing", () =>
+    Effect.gen(function*() {
+      const filename = join(dir, "twice.db")
+      const twice = Effect.all([migrate("sqlite"), migrate("sqlite")])
+      expect(yield* Effect.provide(twice, SqliteClient.layer({ filename }))).toEqual([[latestVersion], []])
+    }))
+
+  it.live("a file of a newer schema is refused, naming both versions", () =>
+    Effect.gen(function*() {
+      const filename = join(dir, "newer.db")
+      yield* Effect.provide(
+        Effect.gen(function*() {
+          yield* migrate("sqlite")
+          const sql = yield* SqlClient.SqlClient
+          yield* sql`INSERT INTO patchbay_schema (version, name, applied_at) VALUES (${latestVersion + 7}, 'future', 'later')`
+        }),
+        SqliteClient.layer({ filename })
+      )
+      const error = yield* openResult(sqlite({ filename }))
+      expect(error).toMatchObject({ _tag: "StoreUnavailable", store: filename, retryable: false })
+      expect((error as Error).message).toBe(
+        `Store unavailable (${filename}): the database has schema version ${latestVersion + 7}, newer than version ${latestVersion} ` +
+          `this code supports: upgrade @patchbay/sql, or point it at another database`
+      )
+    }))
+})
+
+const skip = postgresSkipReason()
+describe.skipIf(skip !== undefined)(`PostgreSQL migrations${skip === undefined ? "" : ` (skipped: ${skip})`}`, () => {
+  const client = (url: string) => PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })
+
+  it.live("two clients starting together apply the schema once (advisory lock)", () =>
+    Effect.gen(function*() {
+      const url = yield* Effect.promise(() => freshPostgresDatabase(inject("databaseUrl")))
+      const results = yield* Effect.all(
+        [Effect.provide(migrate("pg"), client(url)), Effect.provide(migrate("pg"), client(url))],
+        { concurrency: 2 }
+      )
+      expect(results.map((r) => r.length).sort()).toEqual([0, 1])
+    }), 30_000)
+
+  it.live("a database of a newer schema is refused, naming both versions", () =>
+    Effect.gen(function*() {
+      const url = yield* Effect.promise(() => freshPostgresDatabase(inject("databaseUrl")))
+      yield* Effect.provide(
+        Effect.gen(function*() {
+          yield* migrate("pg")
+          const sql = yield* SqlClient.SqlClient
+          yield* sql`INSERT INTO patchbay_schema (version, name, applied_at) VALUES (${latestVersion + 1}, 'future', 'later')`
+        }),
+        client(url)
+      )
+      const error = yield* openResult(postgres({ url }))
+      expect(error).toMatchObject({ _tag: "StoreUnavailable", retryable: false })
+      expect((error as Error).message).toContain(
+        `the database has schema version ${latestVersion + 1}, newer than version ${latestVersion} this code supports`
+      )
+    }), 30_000)
+})
