@@ -20,6 +20,7 @@ import type { Assistant } from "./AssistantStore.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import type { ProviderError } from "./Errors.ts"
+import * as Context from "./internal/context.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
 import type { MediaStore } from "./MediaStore.ts"
@@ -122,7 +123,7 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
 // ---------------------------------------------------------------------------------------------
 
 /** The stages in order, emitting into the run: STT, then the LLM with TTS speaking its reply as it streams. */
-const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused?: RunState.Paused }) =>
+const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: RunState.Held) =>
   Effect.gen(function*() {
     const { valid } = prepared
     const request = valid.request
@@ -138,11 +139,14 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused
     }
 
     const system = request.system_prompt ?? prepared.thread.system_prompt
-    const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [
-      ...(system === undefined ? [] : [{ role: "system" as const, content: system }]),
-      ...Turn.toLlm(prepared.history),
-      { role: "user", content: text }
-    ]
+    const user: LlmMessage = { role: "user", content: text }
+    const head: ReadonlyArray<LlmMessage> = system === undefined ? [] : [{ role: "system", content: system }]
+    // The history fitted to the context window, oldest turns out first (only a new message reads it).
+    const fitted = prepared.continuation === undefined
+      ? Context.fitHistory([...head, user], Turn.toLlm(prepared.history), Context.windowOf(valid.llm))
+      : undefined
+    if (fitted?.warning !== undefined) hold.warnings = [fitted.warning]
+    const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [...head, ...(fitted?.history ?? []), user]
     const spoken = yield* Queue.unbounded<string, Cause.Done>()
     const speaking = valid.tts === undefined ? undefined : yield* Effect.forkChild(Stages.speakValidated(valid.tts, Stream.fromQueue(spoken), speech))
     const reply = yield* Stages.respondValidated(
@@ -201,12 +205,12 @@ export const execute = (
       // The turn as its events tell it (what is stored), and what only the stages know: usage and the LLM that served.
       const turn = Turn.empty()
       const progress: Stages.Progress = { usage: {}, llm: undefined }
-      const hold: { paused?: RunState.Paused } = {}
+      const hold: RunState.Held = {}
       const ending = (status: RunStatus, reason: string | null): RunState.Ending => ({
         status,
         reason,
         usage: [turn.stt?.usage, turn.tts?.usage].reduce((a: Usage, b) => (b === undefined ? a : combineUsage(a, b)), progress.usage),
-        warnings: prepared.warnings
+        warnings: [...prepared.warnings, ...(hold.warnings ?? [])]
       })
       const end = (status: RunStatus, reason: string | null, error?: ProviderError) =>
         Effect.gen(function*() {
@@ -271,7 +275,7 @@ export const fold = (prepared: PreparedRun, events: Iterable<PipelineEvent>): Me
     ...(usage.output_tokens === undefined ? {} : { output_tokens: usage.output_tokens }),
     ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
     attachments: turn.attachments,
-    warnings: prepared.warnings,
+    warnings: turn.ended?.warnings ?? prepared.warnings,
     messages
   }
 }

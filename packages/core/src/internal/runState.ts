@@ -159,6 +159,12 @@ export interface Ending {
   readonly warnings: ReadonlyArray<Warning>
 }
 
+/** What the stages learn for the run's record as it goes: the pause, and warnings of their own. */
+export interface Held {
+  paused?: Paused
+  warnings?: ReadonlyArray<Warning>
+}
+
 /** What the run paused with: the conversation so far and the calls waiting for outputs. */
 export interface Paused {
   readonly request: MessageRequest
