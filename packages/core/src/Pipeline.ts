@@ -98,9 +98,9 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
   )
   yield* Validation.checkCredentials(valid)
   const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
+  const history = resolved.thread === undefined ? [] : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT })
   const run_id = Run.makeId("run")
   yield* RunState.start({ run_id, thread_id: thread.thread_id, assistant_id: thread.assistant_id })
-  const history = resolved.thread === undefined ? [] : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT })
   const user_message_id = Run.makeId("msg")
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
@@ -230,7 +230,12 @@ export const execute = (
         yield* RunState.holdLease(prepared.run_id)
         yield* Run.emit({ type: "run_started", assistant_id: prepared.thread.assistant_id, message_id: prepared.message_id })
         const outcome = yield* Effect.raceFirst(stages(prepared, progress, hold), Effect.as(Deferred.await(cancelled), "cancelled" as const)).pipe(
-          Effect.onInterrupt(() => persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)),
+          // A client gone after the pause leaves the run paused; before it, the run is cancelled.
+          Effect.onInterrupt(() =>
+            hold.paused === undefined
+              ? persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)
+              : persist(prepared, turn, outputs, ending("requires_action", null), hold.paused)
+          ),
           Effect.catch((error: ProviderError) =>
             Effect.andThen(end("failed", RunState.failedReason(error), error), Effect.fail(error))
           )

@@ -212,3 +212,28 @@ describe("assistants", () => {
     await pb.dispose()
   })
 })
+
+describe("a streaming client that leaves after tool_submit_required", () => {
+  it("leaves the run paused, to be resumed later", async () => {
+    const pb = createPatchbay({
+      providers: [fakeProvider({
+        id: "fake",
+        llm: FakeLlm({
+          reply: (request) =>
+            request.messages.at(-1)?.role === "tool"
+              ? "Done."
+              : [{ type: "tool_call", tool_call: { id: "call_1", type: "function", function: { name: "t", arguments: "{}" } } }]
+        })
+      })]
+    })
+    let runId = ""
+    for await (const event of await pb.addMessage({ content: "x", llmProvider: "fake", modelName: "fake-llm", tools: [tool("t")], stream: true })) {
+      runId = event.run_id
+      if (event.type === "tool_submit_required") break
+    }
+    expect(await pb.runs.get(runId)).toMatchObject({ status: "requires_action", tool_calls: [{ id: "call_1" }] })
+    const done = await pb.submitToolOutputs(runId, [{ tool_call_id: "call_1", output: "ok" }])
+    expect([done.status, done.content]).toEqual(["completed", "Done."])
+    await pb.dispose()
+  })
+})
