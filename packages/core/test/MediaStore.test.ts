@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Effect, Layer, Logger, Redacted } from "effect"
+import { Cause, ConfigProvider, Effect, Layer, Logger, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { createHmac } from "node:crypto"
 import * as Fs from "node:fs"
@@ -10,6 +10,8 @@ import { inspect, promisify } from "node:util"
 import { InvalidRequest, NotFound } from "../src/Errors.ts"
 import { isDocumentId, MediaStore, type MediaStoreOptions, type MediaStoreShape } from "../src/MediaStore.ts"
 import { CurrentTenant } from "../src/Tenant.ts"
+import * as KeyStores from "../src/KeyStore.ts"
+import { KeyStore } from "../src/KeyStore.ts"
 
 const SECRET = "known-test-secret-7f3a9c1e5b2d4086"
 const ID = /^doc_[A-Za-z0-9_-]{24}$/
@@ -487,6 +489,18 @@ for (const kind of kinds) {
             const { document_id: id } = yield* store.put({ bytes: bytesOf(1), media_type: "audio/mpeg" })
             expect(yield* store.url(id)).toBe(`/media/${id}?exp=3600&sig=${hmac("from-env-secret", id, 3600)}`)
           }), config).pipe(Effect.provide(logs.layer))
+        expect(logs.lines).toEqual([])
+      }))
+
+    it.effect("without PATCHBAY_MEDIA_SECRET, the secret a durable KeyStore keeps signs URLs, without a warning", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const keys = Layer.succeed(KeyStore, { ...KeyStores.makeMemory(), signingSecret: Effect.succeed(Option.some(Redacted.make("stored-secret"))) })
+        yield* withStore(kind, {}, (store) =>
+          Effect.gen(function*() {
+            const { document_id: id } = yield* store.put({ bytes: bytesOf(1), media_type: "audio/mpeg" })
+            expect(yield* store.url(id)).toBe(`/media/${id}?exp=3600&sig=${hmac("stored-secret", id, 3600)}`)
+          }), Layer.merge(emptyConfig, keys)).pipe(Effect.provide(logs.layer))
         expect(logs.lines).toEqual([])
       }))
 
