@@ -236,3 +236,16 @@ it.effect("options ignored are warnings [{ code, message }] on run_ended, the re
     expect((yield* (yield* RunStore).get(response.run_id)).warnings).toEqual([warning])
   }).pipe(Effect.provide(s.layer))
 })
+
+it.effect("no LLM named by the request, the thread, its assistant or the instance is InvalidRequest (llm_provider), and no run is recorded", () => {
+  const s = makeScenario()
+  return Effect.gen(function*() {
+    const thread = yield* Pipeline.createThread()
+    expect(yield* Effect.flip(Pipeline.addMessageResponse({ thread_id: thread.thread_id, content: "x" }))).toMatchObject({
+      _tag: "InvalidRequest",
+      field: "llm_provider",
+      reason: "no LLM is named by the request, the thread, its assistant or createPatchbay({ defaults: { llm } })"
+    })
+    expect(yield* (yield* RunStore).listByThread(thread.thread_id)).toEqual([])
+  }).pipe(Effect.provide(s.layer))
+})
