@@ -98,16 +98,18 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
   )
   yield* Validation.checkCredentials(valid)
   const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
-  const history = resolved.thread === undefined ? [] : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT })
-  const run_id = Run.makeId("run")
-  yield* RunState.start({ run_id, thread_id: thread.thread_id, assistant_id: thread.assistant_id })
+  const ids = { run_id: Run.makeId("run"), thread_id: thread.thread_id, assistant_id: thread.assistant_id }
+  yield* RunState.start(ids) // before the history is read: a run that ends meanwhile has stored its turn
+  const history = resolved.thread === undefined
+    ? []
+    : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT }).pipe(Effect.tapError((error) => RunState.abandon(ids, error)))
   const user_message_id = Run.makeId("msg")
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
     thread,
     assistant: resolved.assistant,
     history,
-    run_id,
+    run_id: ids.run_id,
     user_message_id,
     assistant_message_id,
     message_id: valid.sendToLlm ? assistant_message_id : user_message_id,
@@ -163,13 +165,7 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: RunState
   })
 
 /** Writes the turn's messages to the thread, then the run's end (or pause) to its record. */
-const persist = (
-  prepared: PreparedRun,
-  turn: Turn.Turn,
-  outputs: ReadonlyArray<ToolOutput>,
-  ending: RunState.Ending,
-  paused: RunState.Paused | undefined
-) =>
+const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<ToolOutput>, ending: RunState.Ending, paused?: RunState.Paused) =>
   Effect.gen(function*() {
     const at = new Date(yield* Clock.currentTimeMillis).toISOString()
     const ids = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: at }
