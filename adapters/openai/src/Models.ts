@@ -238,14 +238,15 @@ export type LlmModel =
 /** The syntax of OpenAI chat model ids: `gpt-…`, `o1…`/`o3…`/`o4…`, `chatgpt-…`, fine-tunes `ft:…`. */
 export const LLM_MODEL_PATTERN = /^(?:gpt-[A-Za-z0-9._-]+|o\d[A-Za-z0-9._-]*|chatgpt-[A-Za-z0-9._-]+|ft:[A-Za-z0-9._:-]+)$/
 
-const llm = (id: LlmModel, display_name: string, image_input: boolean): ModelInfo => ({
+const llm = (id: LlmModel, display_name: string, image_input: boolean, context_window: number): ModelInfo => ({
   id,
   provider: PROVIDER,
   capability: "llm",
   display_name,
   streaming: true,
   tools: true,
-  image_input
+  image_input,
+  context_window
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -285,13 +286,13 @@ export const models: ReadonlyArray<ModelInfo> = [
   tts("tts-1-hd", "TTS-1 HD"),
   tts("gpt-4o-mini-tts", "GPT-4o mini TTS"),
   tts("gpt-4o-mini-tts-2025-12-15", "GPT-4o mini TTS (2025-12-15)"),
-  llm("gpt-4.1", "GPT-4.1", true),
-  llm("gpt-4.1-mini", "GPT-4.1 mini", true),
-  llm("gpt-4.1-nano", "GPT-4.1 nano", true),
-  llm("gpt-4o", "GPT-4o", true),
-  llm("gpt-4o-mini", "GPT-4o mini", true),
-  llm("o3", "o3", true),
-  llm("o4-mini", "o4-mini", true),
+  llm("gpt-4.1", "GPT-4.1", true, 1_047_576),
+  llm("gpt-4.1-mini", "GPT-4.1 mini", true, 1_047_576),
+  llm("gpt-4.1-nano", "GPT-4.1 nano", true, 1_047_576),
+  llm("gpt-4o", "GPT-4o", true, 128_000),
+  llm("gpt-4o-mini", "GPT-4o mini", true, 128_000),
+  llm("o3", "o3", true, 200_000),
+  llm("o4-mini", "o4-mini", true, 200_000),
   image("gpt-image-1", "GPT Image 1"),
   image("gpt-image-1-mini", "GPT Image 1 mini"),
   image("gpt-image-1.5", "GPT Image 1.5")

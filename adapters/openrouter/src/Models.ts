@@ -35,10 +35,10 @@ export type ModelId<Known extends string> = Known | (string & {})
 
 /** The listed entries of the open catalogues. */
 export const catalogue: ReadonlyArray<ModelDetails> = [
-  { id: "openai/gpt-4.1", capability: "llm", display_name: "OpenAI GPT-4.1 (via OpenRouter)", streaming: true, tools: true, image_input: true },
-  { id: "openai/gpt-4o-mini", capability: "llm", display_name: "OpenAI GPT-4o mini (via OpenRouter)", streaming: true, tools: true, image_input: true },
-  { id: "anthropic/claude-sonnet-4.5", capability: "llm", display_name: "Claude Sonnet 4.5 (via OpenRouter)", streaming: true, tools: true, image_input: true },
-  { id: "google/gemini-2.5-flash", capability: "llm", display_name: "Gemini 2.5 Flash (via OpenRouter)", streaming: true, tools: true, image_input: true },
+  { id: "openai/gpt-4.1", capability: "llm", display_name: "OpenAI GPT-4.1 (via OpenRouter)", streaming: true, tools: true, image_input: true, context_window: 1_047_576 },
+  { id: "openai/gpt-4o-mini", capability: "llm", display_name: "OpenAI GPT-4o mini (via OpenRouter)", streaming: true, tools: true, image_input: true, context_window: 128_000 },
+  { id: "anthropic/claude-sonnet-4.5", capability: "llm", display_name: "Claude Sonnet 4.5 (via OpenRouter)", streaming: true, tools: true, image_input: true, context_window: 200_000 },
+  { id: "google/gemini-2.5-flash", capability: "llm", display_name: "Gemini 2.5 Flash (via OpenRouter)", streaming: true, tools: true, image_input: true, context_window: 1_048_576 },
   { id: "google/gemini-3.1-flash-image-preview", capability: "image", display_name: "Gemini 3.1 Flash Image Preview (via OpenRouter)", image_input: true },
   { id: "google/gemini-2.5-flash-image", capability: "image", display_name: "Gemini 2.5 Flash Image (via OpenRouter)", image_input: true }
 ]

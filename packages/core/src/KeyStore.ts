@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer, Option, type Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { NotFound, type StoreUnavailable } from "./Errors.ts"
 import { type Page, slice } from "./Paging.ts"
@@ -79,6 +79,12 @@ export interface KeyStoreShape {
   readonly list: (page?: Page) => Effect.Effect<ReadonlyArray<ApiKey>, StoreUnavailable>
   /** Revokes a key; revoking a revoked key changes nothing. */
   readonly revoke: (keyId: string) => Effect.Effect<ApiKey, NotFound | StoreUnavailable>
+  /**
+   * The secret media URLs are signed with when neither the options nor `PATCHBAY_MEDIA_SECRET`
+   * give one: generated once and kept by a store that survives restarts (so stored messages'
+   * URLs still verify after one); none for a store that does not. Unscoped: one per database.
+   */
+  readonly signingSecret: Effect.Effect<Option.Option<Redacted.Redacted<string>>, StoreUnavailable>
 }
 
 /**
@@ -123,7 +129,9 @@ export const makeMemory = (): KeyStoreShape => {
         const revoked = { ...key, revoked_at: new Date(yield* Clock.currentTimeMillis).toISOString() }
         keys.set(keyId, revoked)
         return toApiKey(revoked)
-      })
+      }),
+    // Memory does not survive a restart: the media store's per-process secret is as good.
+    signingSecret: Effect.succeed(Option.none())
   }
 }
 

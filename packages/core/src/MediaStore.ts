@@ -10,8 +10,9 @@
  *
  * Two stores ship: in memory ({@link MediaStore.layerMemory}) and on the local file system
  * ({@link MediaStore.layerFileSystem}). URLs are signed with HMAC-SHA256 under a secret given in
- * the options, else `PATCHBAY_MEDIA_SECRET`, else a random per-process secret (with a warning:
- * such links do not survive a restart). The secret never appears in an error or a log.
+ * the options, else `PATCHBAY_MEDIA_SECRET`, else the one a durable `KeyStore` in context keeps
+ * (`signingSecret`), else a random per-process secret (with a warning: such links do not survive
+ * a restart). The secret never appears in an error or a log.
  *
  * @since 0.1.0
  */
@@ -20,6 +21,7 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "no
 import * as Fs from "node:fs/promises"
 import * as NodePath from "node:path"
 import { InvalidRequest, NotFound } from "./Errors.ts"
+import { KeyStore } from "./KeyStore.ts"
 import { type Page, slice } from "./Paging.ts"
 import { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
 
@@ -319,6 +321,12 @@ const resolveSecret = (secret: MediaStoreOptions["secret"]): Effect.Effect<KeyOb
     const fromConfig = yield* Config.option(Config.Redacted("PATCHBAY_MEDIA_SECRET"))
     if (Option.isSome(fromConfig) && Redacted.value(fromConfig.value) !== "") {
       return createSecretKey(Buffer.from(Redacted.value(fromConfig.value), "utf8"))
+    }
+    // A store that survives restarts keeps a secret of its own, so links survive them too.
+    const keys = yield* Effect.serviceOption(KeyStore)
+    const stored = Option.isNone(keys) ? Option.none() : yield* Effect.orDie(keys.value.signingSecret)
+    if (Option.isSome(stored) && Redacted.value(stored.value) !== "") {
+      return createSecretKey(Buffer.from(Redacted.value(stored.value), "utf8"))
     }
     if (!warnedNoSecret()) {
       // A library diagnostic: on stderr through the default logger (never mixed into the program's

@@ -74,6 +74,8 @@ export const ModelInfo = Schema.Struct({
   max_input_characters: Schema.optionalKey(Schema.Number),
   /** LLM: function tools. */
   tools: Schema.optionalKey(Schema.Boolean),
+  /** LLM: the most tokens one request may hold, the prompt and the reply together. */
+  context_window: Schema.optionalKey(Schema.Number),
   /** LLM and image: images accepted as input. */
   image_input: Schema.optionalKey(Schema.Boolean)
 })

@@ -234,10 +234,11 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds }),
     ...(hooks.makeDocumentId === undefined ? {} : { makeDocumentId: hooks.makeDocumentId })
   }
+  const mediaLayer = media.dir === undefined ? MediaStore.layerMemory(mediaOptions) : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir })
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(options.providers),
-    media.dir === undefined ? MediaStore.layerMemory(mediaOptions) : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir }),
-    options.stores ?? Stores.layerMemory,
+    // the media store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
+    Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
     Pipeline.Runs.layer
   )
   const tenant = options.tenantId ?? DEFAULT_TENANT

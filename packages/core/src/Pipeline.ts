@@ -20,6 +20,7 @@ import type { Assistant } from "./AssistantStore.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import type { ProviderError } from "./Errors.ts"
+import * as Context from "./internal/context.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
 import type { MediaStore } from "./MediaStore.ts"
@@ -97,16 +98,18 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
   )
   yield* Validation.checkCredentials(valid)
   const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
-  const run_id = Run.makeId("run")
-  yield* RunState.start({ run_id, thread_id: thread.thread_id, assistant_id: thread.assistant_id })
-  const history = resolved.thread === undefined ? [] : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT })
+  const ids = { run_id: Run.makeId("run"), thread_id: thread.thread_id, assistant_id: thread.assistant_id }
+  yield* RunState.start(ids) // before the history is read: a run that ends meanwhile has stored its turn
+  const history = resolved.thread === undefined
+    ? []
+    : yield* threads.messages(thread.thread_id, { limit: MAX_LIMIT }).pipe(Effect.tapError((error) => RunState.abandon(ids, error)))
   const user_message_id = Run.makeId("msg")
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
     thread,
     assistant: resolved.assistant,
     history,
-    run_id,
+    run_id: ids.run_id,
     user_message_id,
     assistant_message_id,
     message_id: valid.sendToLlm ? assistant_message_id : user_message_id,
@@ -122,7 +125,7 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
 // ---------------------------------------------------------------------------------------------
 
 /** The stages in order, emitting into the run: STT, then the LLM with TTS speaking its reply as it streams. */
-const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused?: RunState.Paused }) =>
+const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: RunState.Held) =>
   Effect.gen(function*() {
     const { valid } = prepared
     const request = valid.request
@@ -138,11 +141,14 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused
     }
 
     const system = request.system_prompt ?? prepared.thread.system_prompt
-    const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [
-      ...(system === undefined ? [] : [{ role: "system" as const, content: system }]),
-      ...Turn.toLlm(prepared.history),
-      { role: "user", content: text }
-    ]
+    const user: LlmMessage = { role: "user", content: text }
+    const head: ReadonlyArray<LlmMessage> = system === undefined ? [] : [{ role: "system", content: system }]
+    // The history fitted to the context window, oldest turns out first (only a new message reads it).
+    const fitted = prepared.continuation === undefined
+      ? Context.fitHistory([...head, user], Turn.toLlm(prepared.history), Context.windowOf(valid.llm))
+      : undefined
+    if (fitted?.warning !== undefined) hold.warnings = [fitted.warning]
+    const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [...head, ...(fitted?.history ?? []), user]
     const spoken = yield* Queue.unbounded<string, Cause.Done>()
     const speaking = valid.tts === undefined ? undefined : yield* Effect.forkChild(Stages.speakValidated(valid.tts, Stream.fromQueue(spoken), speech))
     const reply = yield* Stages.respondValidated(
@@ -159,13 +165,7 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: { paused
   })
 
 /** Writes the turn's messages to the thread, then the run's end (or pause) to its record. */
-const persist = (
-  prepared: PreparedRun,
-  turn: Turn.Turn,
-  outputs: ReadonlyArray<ToolOutput>,
-  ending: RunState.Ending,
-  paused: RunState.Paused | undefined
-) =>
+const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<ToolOutput>, ending: RunState.Ending, paused?: RunState.Paused) =>
   Effect.gen(function*() {
     const at = new Date(yield* Clock.currentTimeMillis).toISOString()
     const ids = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: at }
@@ -201,12 +201,12 @@ export const execute = (
       // The turn as its events tell it (what is stored), and what only the stages know: usage and the LLM that served.
       const turn = Turn.empty()
       const progress: Stages.Progress = { usage: {}, llm: undefined }
-      const hold: { paused?: RunState.Paused } = {}
+      const hold: RunState.Held = {}
       const ending = (status: RunStatus, reason: string | null): RunState.Ending => ({
         status,
         reason,
         usage: [turn.stt?.usage, turn.tts?.usage].reduce((a: Usage, b) => (b === undefined ? a : combineUsage(a, b)), progress.usage),
-        warnings: prepared.warnings
+        warnings: [...prepared.warnings, ...(hold.warnings ?? [])]
       })
       const end = (status: RunStatus, reason: string | null, error?: ProviderError) =>
         Effect.gen(function*() {
@@ -226,7 +226,12 @@ export const execute = (
         yield* RunState.holdLease(prepared.run_id)
         yield* Run.emit({ type: "run_started", assistant_id: prepared.thread.assistant_id, message_id: prepared.message_id })
         const outcome = yield* Effect.raceFirst(stages(prepared, progress, hold), Effect.as(Deferred.await(cancelled), "cancelled" as const)).pipe(
-          Effect.onInterrupt(() => persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)),
+          // A client gone after the pause leaves the run paused; before it, the run is cancelled.
+          Effect.onInterrupt(() =>
+            hold.paused === undefined
+              ? persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)
+              : persist(prepared, turn, outputs, ending("requires_action", null), hold.paused)
+          ),
           Effect.catch((error: ProviderError) =>
             Effect.andThen(end("failed", RunState.failedReason(error), error), Effect.fail(error))
           )
@@ -271,7 +276,7 @@ export const fold = (prepared: PreparedRun, events: Iterable<PipelineEvent>): Me
     ...(usage.output_tokens === undefined ? {} : { output_tokens: usage.output_tokens }),
     ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
     attachments: turn.attachments,
-    warnings: prepared.warnings,
+    warnings: turn.ended?.warnings ?? prepared.warnings,
     messages
   }
 }

@@ -254,7 +254,7 @@ export const validateModel = <C extends "llm" | "image">(
 
 /** Where the LLM of a message comes from when the request does not name one. */
 export interface LlmDefaults {
-  /** The thread's default (set when the thread was created). */
+  /** The thread's default (set when the thread was created), else its assistant's. */
   readonly thread?: { readonly provider: string; readonly model: string } | undefined
   /** `createPatchbay({ defaults: { llm } })`. */
   readonly instance?: { readonly provider: string; readonly model: string } | undefined
@@ -310,7 +310,7 @@ export const validateMessage = (
       if (choice === undefined) {
         return yield* new InvalidRequest({
           field: "llm_provider",
-          reason: "no LLM is named by the request, the thread or createPatchbay({ defaults: { llm } })"
+          reason: "no LLM is named by the request, the thread, its assistant or createPatchbay({ defaults: { llm } })"
         })
       }
       const chain = [

@@ -186,6 +186,7 @@ describe("assistants", () => {
     const stores = Stores.makeMemory()
     const weather = tool("get_weather")
     const first = createPatchbay({
+      media: { secret: "assistants-test-secret" },
       providers: [fakeProvider({ id: "fake", llm: FakeLlm({ reply: [{ type: "tool_call", tool_call: { id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } } }] }) })],
       stores
     })
@@ -193,7 +194,7 @@ describe("assistants", () => {
     expect(paused.status).toBe("requires_action")
     await first.dispose()
 
-    const second = createPatchbay({ providers: [fakeProvider({ id: "fake", llm: FakeLlm({ reply: "Sunny." }) })], stores })
+    const second = createPatchbay({ providers: [fakeProvider({ id: "fake", llm: FakeLlm({ reply: "Sunny." }) })], stores, media: { secret: "assistants-test-secret" } })
     expect(await second.runs.get(paused.run_id)).toMatchObject({ status: "requires_action", tool_calls: paused.tool_calls, expires_at: expect.any(String) })
     const done = await second.submitToolOutputs(paused.run_id, [{ tool_call_id: "call_1", output: "sunny" }])
     expect([done.status, done.content, done.run_id]).toEqual(["completed", "Sunny.", paused.run_id])
@@ -203,12 +204,39 @@ describe("assistants", () => {
 
   it("runs: { pausedTtlMs } reaches the stored runs: with 0, a paused run expires at once", async () => {
     const pb = createPatchbay({
+      media: { secret: "assistants-test-secret" },
       providers: [fakeProvider({ id: "fake", llm: FakeLlm({ reply: [{ type: "tool_call", tool_call: { id: "c", type: "function", function: { name: "t", arguments: "{}" } } }] }) })],
       settings: { runs: { pausedTtlMs: 0 } }
     })
     const paused = await pb.addMessage({ content: "x", llmProvider: "fake", modelName: "fake-llm", tools: [tool("t")] })
     expect(paused.status).toBe("requires_action")
     expect(await pb.runs.get(paused.run_id)).toMatchObject({ status: "cancelled", reason: "expired" })
+    await pb.dispose()
+  })
+})
+
+describe("a streaming client that leaves after tool_submit_required", () => {
+  it("leaves the run paused, to be resumed later", async () => {
+    const pb = createPatchbay({
+      media: { secret: "assistants-test-secret" },
+      providers: [fakeProvider({
+        id: "fake",
+        llm: FakeLlm({
+          reply: (request) =>
+            request.messages.at(-1)?.role === "tool"
+              ? "Done."
+              : [{ type: "tool_call", tool_call: { id: "call_1", type: "function", function: { name: "t", arguments: "{}" } } }]
+        })
+      })]
+    })
+    let runId = ""
+    for await (const event of await pb.addMessage({ content: "x", llmProvider: "fake", modelName: "fake-llm", tools: [tool("t")], stream: true })) {
+      runId = event.run_id
+      if (event.type === "tool_submit_required") break
+    }
+    expect(await pb.runs.get(runId)).toMatchObject({ status: "requires_action", tool_calls: [{ id: "call_1" }] })
+    const done = await pb.submitToolOutputs(runId, [{ tool_call_id: "call_1", output: "ok" }])
+    expect([done.status, done.content]).toEqual(["completed", "Done."])
     await pb.dispose()
   })
 })

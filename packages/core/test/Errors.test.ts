@@ -19,6 +19,8 @@ import {
   RateLimited,
   redactSecrets,
   rememberSecret,
+  StoreUnavailable,
+  ThreadBusy,
   unanswerableRequest,
   UnknownModel,
   UnknownProvider,
@@ -140,6 +142,19 @@ it("error messages say what to do", () => {
   expect(new UnknownProvider({ provider: "acme", field: "voice.stt.provider", registered: ["openai", "elevenlabs"], capability: "stt" }).message).toBe(
     "Unknown stt provider \"acme\" at voice.stt.provider; registered: \"openai\", \"elevenlabs\". Register it in createPatchbay({ providers }) or ProviderRegistry."
   )
+})
+
+it("the stores' errors say what to do, and keep their tag through the ProviderError schema", () => {
+  const busy = new ThreadBusy({ threadId: "thr_1", runId: "run_1" })
+  expect([busy.retryable, busy.message]).toEqual([
+    false,
+    "Thread \"thr_1\" has an active run \"run_1\": wait for it to end (or submit its tool outputs), or cancel it, before sending another message"
+  ])
+  const down = new StoreUnavailable({ store: "sqlite ./out/patchbay.db", detail: "the file is locked by another program; retry shortly", retryable: true })
+  expect([down.retryable, down.message]).toEqual([true, "Store unavailable (sqlite ./out/patchbay.db): the file is locked by another program; retry shortly"])
+  expect(isProviderError(busy) && isProviderError(down)).toBe(true)
+  expect(new NotFound({ kind: "assistant", id: "asst_x" }).message).toBe("No assistant with id \"asst_x\"")
+  for (const kind of ["memory", "operation", "key"] as const) expect(new NotFound({ kind, id: "x" })._tag).toBe("NotFound")
 })
 
 it("fromRequestFailure: a request without a response is ProviderUnavailable (retryable), unless a test transport refused it", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Effect, Layer, Logger, Redacted } from "effect"
+import { Cause, ConfigProvider, Effect, Layer, Logger, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { createHmac } from "node:crypto"
 import * as Fs from "node:fs"
@@ -9,6 +9,9 @@ import { execFile } from "node:child_process"
 import { inspect, promisify } from "node:util"
 import { InvalidRequest, NotFound } from "../src/Errors.ts"
 import { isDocumentId, MediaStore, type MediaStoreOptions, type MediaStoreShape } from "../src/MediaStore.ts"
+import { CurrentTenant } from "../src/Tenant.ts"
+import * as KeyStores from "../src/KeyStore.ts"
+import { KeyStore } from "../src/KeyStore.ts"
 
 const SECRET = "known-test-secret-7f3a9c1e5b2d4086"
 const ID = /^doc_[A-Za-z0-9_-]{24}$/
@@ -160,6 +163,34 @@ for (const kind of kinds) {
           const gotPlain = yield* store.get(plain.document_id)
           expect(gotPlain).toEqual({ bytes: new Uint8Array(0), media_type: "image/png" })
           expect("thread_id" in gotPlain).toBe(false)
+        })))
+
+    it.effect("documents belong to the tenant that stored them: reads, lists and deletes are scoped; a signed URL serves anyway", () =>
+      withStore(kind, opts, (store) =>
+        Effect.gen(function*() {
+          const asTenant = (tenant: string) => Effect.provideService(CurrentTenant, tenant)
+          const a1 = yield* store.put({ bytes: bytesOf(1), media_type: "audio/mpeg", thread_id: "thr_1" }).pipe(asTenant("a"))
+          yield* TestClock.adjust("1 second")
+          const a2 = yield* store.put({ bytes: bytesOf(2), media_type: "image/png", thread_id: "thr_2", assistant_id: "asst_x" }).pipe(asTenant("a"))
+          const b1 = yield* store.put({ bytes: bytesOf(3), media_type: "image/png", thread_id: "thr_1" }).pipe(asTenant("b"))
+          expect([a1.tenant_id, a2.tenant_id, b1.tenant_id]).toEqual(["a", "a", "b"])
+          expect((yield* store.list().pipe(asTenant("a"))).map((m) => m.document_id)).toEqual([a1.document_id, a2.document_id])
+          expect((yield* store.list({ thread_id: "thr_1" }).pipe(asTenant("a"))).map((m) => m.document_id)).toEqual([a1.document_id])
+          expect((yield* store.list({ assistant_id: "asst_x" }).pipe(asTenant("a"))).map((m) => m.document_id)).toEqual([a2.document_id])
+          expect((yield* store.list({ skip: 1 }).pipe(asTenant("a"))).map((m) => m.document_id)).toEqual([a2.document_id])
+          expect(yield* Effect.flip(store.get(a1.document_id).pipe(asTenant("b")))).toMatchObject({ _tag: "NotFound", kind: "document" })
+          expect(yield* Effect.flip(store.head(a1.document_id).pipe(asTenant("b")))).toMatchObject({ _tag: "NotFound", kind: "document" })
+          expect(yield* Effect.flip(store.url(a1.document_id).pipe(asTenant("b")))).toMatchObject({ _tag: "NotFound", kind: "document" })
+          yield* store.remove(a1.document_id).pipe(asTenant("b"))
+          yield* store.removeByThread("thr_1").pipe(asTenant("b"))
+          expect((yield* store.get(a1.document_id).pipe(asTenant("a"))).bytes).toEqual(bytesOf(1))
+          expect(yield* Effect.flip(store.get(b1.document_id).pipe(asTenant("b")))).toMatchObject({ _tag: "NotFound" })
+
+          const url = yield* store.url(a2.document_id).pipe(asTenant("a"))
+          const served = yield* Effect.promise(() => store.handler(new Request(`http://localhost${url}`)))
+          expect(served.status).toBe(200)
+          yield* store.removeByAssistant("asst_x").pipe(asTenant("a"))
+          expect((yield* store.list().pipe(asTenant("a"))).map((m) => m.document_id)).toEqual([a1.document_id])
         })))
 
     it.effect("put refuses a media type that is not header-safe", () =>
@@ -458,6 +489,18 @@ for (const kind of kinds) {
             const { document_id: id } = yield* store.put({ bytes: bytesOf(1), media_type: "audio/mpeg" })
             expect(yield* store.url(id)).toBe(`/media/${id}?exp=3600&sig=${hmac("from-env-secret", id, 3600)}`)
           }), config).pipe(Effect.provide(logs.layer))
+        expect(logs.lines).toEqual([])
+      }))
+
+    it.effect("without PATCHBAY_MEDIA_SECRET, the secret a durable KeyStore keeps signs URLs, without a warning", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const keys = Layer.succeed(KeyStore, { ...KeyStores.makeMemory(), signingSecret: Effect.succeed(Option.some(Redacted.make("stored-secret"))) })
+        yield* withStore(kind, {}, (store) =>
+          Effect.gen(function*() {
+            const { document_id: id } = yield* store.put({ bytes: bytesOf(1), media_type: "audio/mpeg" })
+            expect(yield* store.url(id)).toBe(`/media/${id}?exp=3600&sig=${hmac("stored-secret", id, 3600)}`)
+          }), Layer.merge(emptyConfig, keys)).pipe(Effect.provide(logs.layer))
         expect(logs.lines).toEqual([])
       }))
 

@@ -226,3 +226,26 @@ it.effect("a run paused in one runtime is resumed by a new runtime over the same
     ])
     expect([stored.run.status, stored.run.paused, stored.run.owner]).toEqual(["completed", undefined, null])
   }))
+
+it.effect("options ignored are warnings [{ code, message }] on run_ended, the response and the stored run", () => {
+  const s = makeScenario({ llm: { reply: "Hi." } })
+  return Effect.gen(function*() {
+    const response = yield* Pipeline.addMessageResponse({ content: "Hi", ...llm, provider_options: { nobody: { x: 1 } } })
+    const warning = { code: "option_ignored", message: "provider_options.nobody is ignored: no stage of this message is served by nobody" }
+    expect(response.warnings).toEqual([warning])
+    expect((yield* (yield* RunStore).get(response.run_id)).warnings).toEqual([warning])
+  }).pipe(Effect.provide(s.layer))
+})
+
+it.effect("no LLM named by the request, the thread, its assistant or the instance is InvalidRequest (llm_provider), and no run is recorded", () => {
+  const s = makeScenario()
+  return Effect.gen(function*() {
+    const thread = yield* Pipeline.createThread()
+    expect(yield* Effect.flip(Pipeline.addMessageResponse({ thread_id: thread.thread_id, content: "x" }))).toMatchObject({
+      _tag: "InvalidRequest",
+      field: "llm_provider",
+      reason: "no LLM is named by the request, the thread, its assistant or createPatchbay({ defaults: { llm } })"
+    })
+    expect(yield* (yield* RunStore).listByThread(thread.thread_id)).toEqual([])
+  }).pipe(Effect.provide(s.layer))
+})

@@ -159,6 +159,12 @@ export interface Ending {
   readonly warnings: ReadonlyArray<Warning>
 }
 
+/** What the stages learn for the run's record as it goes: the pause, and warnings of their own. */
+export interface Held {
+  paused?: Paused
+  warnings?: ReadonlyArray<Warning>
+}
+
 /** What the run paused with: the conversation so far and the calls waiting for outputs. */
 export interface Paused {
   readonly request: MessageRequest
@@ -206,6 +212,13 @@ export const record = Effect.fnUntraced(function*(ids: RunIds, valid: ValidMessa
   const status = ending.status === "requires_action" ? "failed" : ending.status
   yield* runs.finish(ids.run_id, { owner, status, reason: ending.reason, usage: ending.usage, warnings: ending.warnings })
 })
+
+/** Ends a run that failed before it could execute (its store failed), as far as the store lets it. */
+export const abandon = (ids: RunIds, error: { readonly _tag: string; readonly message: string }) =>
+  Effect.gen(function*() {
+    const runs = yield* RunStore
+    yield* runs.finish(ids.run_id, { owner: yield* RunOwner, status: "failed", reason: failedReason(error), usage: {}, warnings: [] })
+  }).pipe(Effect.ignore)
 
 /** The reason a run that failed with `error` keeps. */
 export const failedReason = (error: { readonly _tag: string; readonly message: string }): string => `${error._tag}: ${error.message}`

@@ -12,6 +12,7 @@ import type { EventBody } from "../Run.ts"
 import type { StoredMessage } from "../ThreadStore.ts"
 import type { ToolCall, ToolOutput } from "../Tools.ts"
 import type { Usage } from "../Usage.ts"
+import type { Warning } from "../Warning.ts"
 import type { SttRecord, TtsRecord, VoiceRecords } from "../VoiceRecords.ts"
 
 /** What a turn's events say so far. */
@@ -28,6 +29,7 @@ export interface Turn {
   ended: {
     readonly status: RunStatus
     readonly usage: Usage
+    readonly warnings: ReadonlyArray<Warning>
     readonly llm: { readonly provider: string; readonly model: string } | undefined
   } | undefined
 }
@@ -58,6 +60,7 @@ export const add = (turn: Turn, event: EventBody): void => {
       turn.ended = {
         status: event.status,
         usage: event.usage,
+        warnings: event.warnings,
         llm: event.model_provider !== undefined && event.model_name !== undefined
           ? { provider: event.model_provider, model: event.model_name }
           : undefined
