@@ -132,6 +132,7 @@ const streamingOperation = (subject: Subject, loaded: LoadedCassette): boolean =
     case "llm":
       return true
     case "image":
+    case "embedding":
       return false
   }
 }
