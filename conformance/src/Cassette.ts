@@ -172,7 +172,7 @@ export const ScenarioCase = Schema.Literals([
 export type ScenarioCase = typeof ScenarioCase.Type
 
 /** The provider operation a scenario calls. @category schemas */
-export const Operation = Schema.Literals(["transcribe", "transcribeStream", "synthesize", "stream", "generate"])
+export const Operation = Schema.Literals(["transcribe", "transcribeStream", "synthesize", "stream", "generate", "embed"])
 export type Operation = typeof Operation.Type
 
 /** A message of an LLM scenario (text only; images as input belong to a later format version). */
@@ -207,7 +207,10 @@ export const ScenarioRequest = Schema.Struct({
   tools: Schema.optionalKey(Schema.Array(ToolDefinition)),
   /** Image */
   prompt: Schema.optionalKey(Schema.String),
-  size: Schema.optionalKey(Schema.String)
+  size: Schema.optionalKey(Schema.String),
+  /** Embedding: the texts, and the vector length asked for. */
+  texts: Schema.optionalKey(Schema.Array(Schema.String)),
+  dimensions: Schema.optionalKey(Schema.Int)
 })
 export type ScenarioRequest = typeof ScenarioRequest.Type
 
@@ -245,6 +248,8 @@ export const Expectation = Schema.Struct({
   finish_reason: Schema.optionalKey(Schema.String),
   /** Image: how many images. */
   images: Schema.optionalKey(Size),
+  /** Embedding: the length of every vector the vendor gave. */
+  dimensions: Schema.optionalKey(Size),
   /** Error cases: the tagged error (default: the case's usual tag). */
   error: Schema.optionalKey(ExpectedError),
   /** Fields that must be on the wire (body, multipart or query), when they differ from `provider_options`. */
@@ -256,7 +261,7 @@ export type Expectation = typeof Expectation.Type
 export const Scenario = Schema.Struct({
   capability: Capability,
   case: ScenarioCase,
-  /** Defaults: stt → transcribe, tts → synthesize, llm → stream, image → generate. */
+  /** Defaults: stt → transcribe, tts → synthesize, llm → stream, image → generate, embedding → embed. */
   operation: Schema.optionalKey(Operation),
   description: Schema.optionalKey(Schema.String),
   request: ScenarioRequest,
@@ -442,7 +447,9 @@ export const operationOf = (scenario: Scenario): Operation =>
       ? "synthesize"
       : scenario.capability === "llm"
       ? "stream"
-      : "generate")
+      : scenario.capability === "image"
+      ? "generate"
+      : "embed")
 
 /** Resolves a path written in a cassette (a fixture, a binary `file` chunk) against its directory. */
 export const resolveIn = (cassette: Pick<LoadedCassette, "dir">, relative: string): string => path.resolve(cassette.dir, relative)

@@ -14,6 +14,7 @@
  */
 import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
+import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/checks/embedding.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
@@ -67,6 +68,13 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("image"),
   ...httpChecks("image"),
   secretsCheck("image"),
+  validateCheck("embedding"),
+  ...refusalChecks("embedding"),
+  ...embeddingValidateChecks,
+  ...embeddingBehaviourChecks,
+  wireCheck("embedding"),
+  ...httpChecks("embedding"),
+  secretsCheck("embedding"),
   ...processChecks
 ]
 

@@ -20,7 +20,7 @@ export { RESULTS_VARIABLE } from "./Results.ts"
 /** Which test files the report runs: vitest's file filter. */
 export const TEST_FILTER = "conformance.test"
 
-const groupOrder: ReadonlyArray<CheckGroup> = ["stt", "tts", "llm", "image", "process"]
+const groupOrder: ReadonlyArray<CheckGroup> = ["stt", "tts", "llm", "image", "embedding", "process"]
 
 const escape = (text: string) => text.replace(/\|/g, "\\|").replace(/\n+/g, " ")
 

@@ -90,7 +90,7 @@ export const makeSubject = (options: ConformanceOptions): Subject => ({
 
 /** The capabilities a provider declares, in the battery's order. */
 export const capabilitiesOf = (provider: PatchbayProvider): ReadonlyArray<Capability> =>
-  (["stt", "tts", "llm", "image"] as const).filter((c) => provider[c] !== undefined)
+  (["stt", "tts", "llm", "image", "embedding"] as const).filter((c) => provider[c] !== undefined)
 
 /** The subject's cassettes for a capability and case, in file order. */
 export const cassettesFor = (

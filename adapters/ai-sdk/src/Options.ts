@@ -6,6 +6,8 @@
  * @since 0.1.0
  */
 import type {
+  EmbeddingModelV4,
+  EmbeddingModelV4CallOptions,
   ImageModelV4,
   JSONObject,
   SharedV4ProviderOptions,
@@ -19,6 +21,7 @@ import type {
 } from "@ai-sdk/provider"
 import {
   type Capability,
+  type EmbeddingSpec,
   type HttpFailure,
   type ImageSpec,
   InvalidRequest,
@@ -48,6 +51,8 @@ export type TranscriptionModel = Lenient<TranscriptionModelV4>
 export type SpeechModel = Lenient<SpeechModelV4>
 /** An image model (specification V4). */
 export type ImageModel = Lenient<ImageModelV4>
+/** An AI SDK embedding model (`openai.embedding("text-embedding-3-small")`, `cohere.embedding(…)`, …). */
+export type EmbeddingModel = Lenient<EmbeddingModelV4>
 
 /** A model, or an Effect that makes it on first use (e.g. after reading an API key lazily). */
 export type Lazy<M> = M | Effect.Effect<M, ProviderError>
@@ -77,6 +82,12 @@ export interface AiSdkModels {
   /** Models that implement the experimental streaming-speech `doStream` stream audio; others give one chunk. */
   readonly tts?: ModelSource<SpeechModel> | undefined
   readonly image?: ModelSource<ImageCapableModel> | undefined
+  /**
+   * Embedding models. A model's `maxEmbeddingsPerCall`, when it states a number, becomes the
+   * catalogue's `max_texts_per_call` (so `Stages.embed` splits batches); one stated as a promise
+   * is read at call time and the call split there.
+   */
+  readonly embedding?: ModelSource<EmbeddingModel> | undefined
 }
 
 /** A catalogue entry without the provider id, which `fromAiSdk` fills in. */
@@ -94,6 +105,9 @@ export type TtsCallSettings = Partial<Omit<SpeechModelV4CallOptions, "text" | "a
  * unsupported warnings unless the hook moves them into `providerOptions`.
  */
 export type ImageCallSettings = Partial<Pick<ImageModelV4CallOptions, "providerOptions" | "n" | "size" | "aspectRatio" | "seed" | "headers">>
+
+/** What the embedding call's settings may set (the texts and `dimensions` are the request's own). */
+export type EmbeddingCallSettings = Partial<Pick<EmbeddingModelV4CallOptions, "providerOptions" | "headers">>
 
 /** What a settings hook knows besides the spec: the key the AI SDK model reads its options under. */
 export interface SettingsContext {
@@ -116,6 +130,7 @@ export interface AiSdkSettings {
   readonly stt?: SettingsHook<SttSpec, SttCallSettings> | undefined
   readonly tts?: SettingsHook<TtsSpec, TtsCallSettings> | undefined
   readonly image?: SettingsHook<ImageSpec, ImageCallSettings> | undefined
+  readonly embedding?: SettingsHook<EmbeddingSpec, EmbeddingCallSettings> | undefined
 }
 
 /** What a usage hook sees at the end of a call, to add what the standard usage lacks (e.g. cost). */

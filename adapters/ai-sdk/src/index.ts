@@ -1,8 +1,8 @@
 /**
  * @patchbay/ai-sdk — the bridge: any Vercel AI SDK model (provider specification V4) becomes
  * a Patchbay capability, so every vendor the AI SDK supports works in the pipeline unchanged.
- * Language models serve the LLM, transcription models STT, speech models TTS, and image models
- * (or language models that answer with images) the image tool. Models are called through
+ * Language models serve the LLM, transcription models STT, speech models TTS, image models
+ * (or language models that answer with images) the image tool, and embedding models embeddings. Models are called through
  * their own `do*` methods — never the `ai` helpers, which retry — with the caller's abort
  * signal, and their errors, warnings and usage become Patchbay's.
  *
@@ -22,9 +22,10 @@
 import { type InvalidRequest, type PatchbayProvider, ProviderRegistry } from "@patchbay/core"
 import type { Layer } from "effect"
 import * as Chat from "./Chat.ts"
+import * as Embedding from "./Embedding.ts"
 import * as Image from "./Image.ts"
 import { makeModels } from "./internal/Models.ts"
-import type { AiSdkOptions, ImageCapableModel, ImageModel, LanguageModel, SpeechModel, TranscriptionModel } from "./Options.ts"
+import type { AiSdkOptions, EmbeddingModel, ImageCapableModel, ImageModel, LanguageModel, SpeechModel, TranscriptionModel } from "./Options.ts"
 import * as Speech from "./Speech.ts"
 import * as Transcription from "./Transcription.ts"
 
@@ -32,6 +33,8 @@ export type {
   AiSdkModels,
   AiSdkOptions,
   AiSdkSettings,
+  EmbeddingCallSettings,
+  EmbeddingModel,
   ImageCallSettings,
   ImageCapableModel,
   ImageModel,
@@ -71,7 +74,7 @@ export * as Wire from "./Wire.ts"
  * @category constructors
  */
 export const fromAiSdk = (options: AiSdkOptions): PatchbayProvider => {
-  const { llm, stt, tts, image } = options.models
+  const { llm, stt, tts, image, embedding } = options.models
   const llmModels = llm === undefined
     ? undefined
     : makeModels<LanguageModel>(options, "llm", llm, () => ({ streaming: true }))
@@ -89,18 +92,26 @@ export const fromAiSdk = (options: AiSdkOptions): PatchbayProvider => {
         : typeof (model as ImageModel).supportsFileInputs === "boolean"
         ? { image_input: (model as ImageModel).supportsFileInputs as boolean }
         : {})
+  const embeddingModels = embedding === undefined
+    ? undefined
+    : makeModels<EmbeddingModel>(options, "embedding", embedding, (model) => {
+      const limit = Embedding.statedLimit(model)
+      return limit === undefined ? {} : { max_texts_per_call: limit }
+    })
   return {
     id: options.id,
     models: [
       ...(sttModels?.entries ?? []),
       ...(ttsModels?.entries ?? []),
       ...(llmModels?.entries ?? []),
-      ...(imageModels?.entries ?? [])
+      ...(imageModels?.entries ?? []),
+      ...(embeddingModels?.entries ?? [])
     ],
     ...(sttModels === undefined ? {} : { stt: Transcription.make(options, sttModels) }),
     ...(ttsModels === undefined ? {} : { tts: Speech.make(options, ttsModels) }),
     ...(llmModels === undefined ? {} : { llm: Chat.make(options, llmModels) }),
-    ...(imageModels === undefined ? {} : { image: Image.make(options, imageModels) })
+    ...(imageModels === undefined ? {} : { image: Image.make(options, imageModels) }),
+    ...(embeddingModels === undefined ? {} : { embedding: Embedding.make(options, embeddingModels) })
   }
 }
 
@@ -117,4 +128,4 @@ export const fromAiSdk = (options: AiSdkOptions): PatchbayProvider => {
 export const layer = (options: AiSdkOptions): Layer.Layer<never, InvalidRequest, ProviderRegistry> =>
   ProviderRegistry.register(fromAiSdk(options))
 
-export { Chat, Image, Speech, Transcription }
+export { Chat, Embedding, Image, Speech, Transcription }

@@ -7,6 +7,7 @@ import * as AiSdk from "../src/index.ts"
 it("exports the bridge, its layer, the default settings hooks and the capability modules", () => {
   expect(Object.keys(AiSdk).sort()).toEqual([
     "Chat",
+    "Embedding",
     "Image",
     "Speech",
     "Transcription",

@@ -6,7 +6,7 @@
  * 404 `model_not_found` becomes `UnknownModel`.
  *
  * Sources: the OpenAI OpenAPI spec (`CreateTranscriptionRequest`, `AudioResponseFormat`,
- * `CreateSpeechRequest`, `VoiceIdsShared`, `CreateImageRequest`) and, where the spec is silent,
+ * `CreateSpeechRequest`, `VoiceIdsShared`, `CreateImageRequest`, `CreateEmbeddingRequest`) and, where the spec is silent,
  * OpenAI's guides (the 26,214,400-byte upload limit, 24 kHz speech, the voices of `tts-1`).
  *
  * @since 0.1.0
@@ -271,6 +271,35 @@ const image = (id: ImageModel, display_name: string): ModelInfo => ({
 })
 
 // ---------------------------------------------------------------------------------------------
+// Embeddings
+// ---------------------------------------------------------------------------------------------
+
+/** The embedding models. */
+export type EmbeddingModel = "text-embedding-3-small" | "text-embedding-3-large" | "text-embedding-ada-002"
+
+/** The most texts one `POST /embeddings` takes (the spec's `maxItems`). */
+export const MAX_EMBEDDING_INPUTS = 2048
+
+/** The longest text, in tokens, every embedding model takes (the spec's `input`). */
+export const MAX_EMBEDDING_TOKENS = 8192
+
+/**
+ * An embedding model: its default length, and whether `dimensions` may shorten it (the
+ * `text-embedding-3` models; `ada-002` gives only its own). The per-text limit is in tokens,
+ * which only OpenAI counts: no character limit is claimed, and OpenAI's 400 is the refusal.
+ */
+const embedding = (id: EmbeddingModel, display_name: string, dimensions: number, shortens: boolean): ModelInfo => ({
+  id,
+  provider: PROVIDER,
+  capability: "embedding",
+  display_name,
+  dimensions,
+  ...(shortens ? { min_dimensions: 1, max_dimensions: dimensions } : {}),
+  max_texts_per_call: MAX_EMBEDDING_INPUTS,
+  max_input_tokens: MAX_EMBEDDING_TOKENS
+})
+
+// ---------------------------------------------------------------------------------------------
 // The catalogue
 // ---------------------------------------------------------------------------------------------
 
@@ -295,7 +324,10 @@ export const models: ReadonlyArray<ModelInfo> = [
   llm("o4-mini", "o4-mini", true, 200_000),
   image("gpt-image-1", "GPT Image 1"),
   image("gpt-image-1-mini", "GPT Image 1 mini"),
-  image("gpt-image-1.5", "GPT Image 1.5")
+  image("gpt-image-1.5", "GPT Image 1.5"),
+  embedding("text-embedding-3-small", "Text Embedding 3 small", 1536, true),
+  embedding("text-embedding-3-large", "Text Embedding 3 large", 3072, true),
+  embedding("text-embedding-ada-002", "Text Embedding Ada 002", 1536, false)
 ]
 
 /** The catalogue entries of one capability. */

@@ -148,3 +148,16 @@ export const ImageOptions = Schema.Struct({
   user: Schema.optionalKey(Text)
 })
 export type ImageOptions = typeof ImageOptions.Type
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Embedding options (`POST /embeddings`). The texts and `dimensions` are the request's own;
+ * `encoding_format` is always `base64` (the adapter decodes the floats).
+ */
+export const EmbeddingOptions = Schema.Struct({
+  user: Schema.optionalKey(Text)
+})
+export type EmbeddingOptions = typeof EmbeddingOptions.Type

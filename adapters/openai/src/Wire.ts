@@ -222,3 +222,19 @@ export const ImagesResponse = Schema.Struct({
   usage: optional(ImageUsage)
 })
 export type ImagesResponse = typeof ImagesResponse.Type
+
+/**
+ * `CreateEmbeddingResponse` of `POST /embeddings`. With `encoding_format: "base64"` each
+ * `embedding` is a base64 string of little-endian float32s; a float list is accepted too.
+ */
+export const EmbeddingsResponse = Schema.Struct({
+  object: Schema.String,
+  model: Schema.String,
+  data: Schema.Array(Schema.Struct({
+    object: Schema.String,
+    index: Schema.Number,
+    embedding: Schema.Union([Schema.String, Schema.Array(Schema.Number)])
+  })),
+  usage: Schema.Struct({ prompt_tokens: Schema.Number, total_tokens: Schema.Number })
+})
+export type EmbeddingsResponse = typeof EmbeddingsResponse.Type

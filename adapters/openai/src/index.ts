@@ -1,8 +1,8 @@
 /**
  * `@patchbay/openai` — OpenAI behind Patchbay, on the official `openai` SDK: speech to text
  * (`whisper-1`, the gpt-4o transcribe models, diarization), text to speech (`tts-1`, `tts-1-hd`,
- * `gpt-4o-mini-tts`), chat completions with tools, and images (`gpt-image-1`), each streaming
- * where OpenAI streams.
+ * `gpt-4o-mini-tts`), chat completions with tools, images (`gpt-image-1`) and embeddings
+ * (`text-embedding-3-small`/`-large`, `ada-002`), each streaming where OpenAI streams.
  *
  * @example
  * ```ts
@@ -22,6 +22,7 @@
 import { type InvalidRequest, type PatchbayProvider, ProviderRegistry } from "@patchbay/core"
 import type { Layer } from "effect"
 import * as Chat from "./Chat.ts"
+import * as Embedding from "./Embedding.ts"
 import * as Image from "./Image.ts"
 import { makeClient, type OpenAIOptions } from "./internal/Client.ts"
 import { models, PROVIDER } from "./Models.ts"
@@ -35,6 +36,8 @@ export {
   IMAGE_SIZES,
   INPUT_FORMATS,
   LLM_MODEL_PATTERN,
+  MAX_EMBEDDING_INPUTS,
+  MAX_EMBEDDING_TOKENS,
   MAX_SPEECH_CHARACTERS,
   MAX_UPLOAD_BYTES,
   models,
@@ -44,11 +47,12 @@ export {
   ttsFeatures,
   VOICES
 } from "./Models.ts"
-export type { ImageModel, LlmModel, OutputFormatId, SttFeatures, SttModel, TranscriptionFormat, TtsFeatures, TtsModel, Voice } from "./Models.ts"
-export { ImageOptions, LlmOptions, SttOptions, TtsOptions } from "./Options.ts"
+export type { EmbeddingModel, ImageModel, LlmModel, OutputFormatId, SttFeatures, SttModel, TranscriptionFormat, TtsFeatures, TtsModel, Voice } from "./Models.ts"
+export { decodeVector } from "./Embedding.ts"
+export { EmbeddingOptions, ImageOptions, LlmOptions, SttOptions, TtsOptions } from "./Options.ts"
 
 /**
- * Builds the OpenAI provider (id `"openai"`): STT, TTS, LLM and image. Never throws: without
+ * Builds the OpenAI provider (id `"openai"`): STT, TTS, LLM, image and embedding. Never throws: without
  * `apiKey`, the key is read from `OPENAI_API_KEY` on first use, and a missing one fails that
  * call with `MissingApiKey` before any request. The SDK client is created on first use, with
  * `maxRetries: 0` (retries belong to the pipeline).
@@ -69,6 +73,7 @@ export const openai = (options: OpenAIOptions = {}): PatchbayProvider => {
     tts: Speech.make(client),
     llm: Chat.make(client),
     image: Image.make(client),
+    embedding: Embedding.make(client),
     credentials: client.credentials
   }
 }

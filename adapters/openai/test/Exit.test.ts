@@ -1,6 +1,6 @@
 /**
  * Nothing outlives a request: a program that made a successful, a failed (no network) and a
- * cancelled request of each capability exits by itself, without `process.exit` — no timer,
+ * cancelled request of each capability (embeddings too) exits by itself, without `process.exit` — no timer,
  * socket or stream of the SDK's stays behind.
  */
 import { type Loopback, serveLoopback, closedPort, EXIT_GUARD_MS, runToExit as runScriptToExit } from "@patchbay/conformance"
@@ -37,16 +37,16 @@ afterAll(async () => {
 })
 
 describe("a program using the OpenAI adapter exits by itself after", () => {
-  it("a successful transcription, chat and speech", async () => {
-    expect(await runToExit(["ok", fake.url])).toEqual({ exited: true, code: 0, stdout: "ok ok ok\n", stderr: "" })
+  it("a successful transcription, chat, speech and embedding", async () => {
+    expect(await runToExit(["ok", fake.url])).toEqual({ exited: true, code: 0, stdout: "ok ok ok ok\n", stderr: "" })
   }, GUARD_MS + 5_000)
 
-  it("a transcription, chat and speech that failed for lack of network", async () => {
+  it("a transcription, chat, speech and embedding that failed for lack of network", async () => {
     const url = `http://127.0.0.1:${await closedPort()}`
-    expect(await runToExit(["fail", url])).toEqual({ exited: true, code: 0, stdout: "ProviderUnavailable ProviderUnavailable ProviderUnavailable\n", stderr: "" })
+    expect(await runToExit(["fail", url])).toEqual({ exited: true, code: 0, stdout: "ProviderUnavailable ProviderUnavailable ProviderUnavailable ProviderUnavailable\n", stderr: "" })
   }, GUARD_MS + 5_000)
 
-  it("a transcription, chat and speech cancelled while waiting for the answer", async () => {
-    expect(await runToExit(["cancel", silent.url])).toEqual({ exited: true, code: 0, stdout: "cancelled cancelled cancelled\n", stderr: "" })
+  it("a transcription, chat, speech and embedding cancelled while waiting for the answer", async () => {
+    expect(await runToExit(["cancel", silent.url])).toEqual({ exited: true, code: 0, stdout: "cancelled cancelled cancelled cancelled\n", stderr: "" })
   }, GUARD_MS + 5_000)
 })

@@ -86,12 +86,15 @@ describe("the catalogue", () => {
 it("the package's public names (a change here is a change of the public API)", () => {
   expect(Object.keys(OpenAI).sort()).toEqual([
     "CUSTOM_VOICE",
+    "EmbeddingOptions",
     "IMAGE_SIZES",
     "INPUT_FORMATS",
     "ImageOptions",
     "KEY_VARIABLE",
     "LLM_MODEL_PATTERN",
     "LlmOptions",
+    "MAX_EMBEDDING_INPUTS",
+    "MAX_EMBEDDING_TOKENS",
     "MAX_SPEECH_CHARACTERS",
     "MAX_UPLOAD_BYTES",
     "OUTPUT_FORMATS",
@@ -99,6 +102,7 @@ it("the package's public names (a change here is a change of the public API)", (
     "SttOptions",
     "TtsOptions",
     "VOICES",
+    "decodeVector",
     "layer",
     "models",
     "openai",

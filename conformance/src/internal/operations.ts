@@ -5,6 +5,7 @@
  */
 import {
   AudioInput,
+  type EmbeddingSpec,
   type ImageSpec,
   type LlmMessage,
   type LlmSpec,
@@ -75,6 +76,8 @@ export interface SpecTweak {
   readonly audio_size?: number | undefined
   readonly container?: string | undefined
   readonly output_format?: string | undefined
+  readonly texts?: ReadonlyArray<string> | undefined
+  readonly dimensions?: number | undefined
 }
 
 /** The spec `validate` sees for the scenario (for STT with the fixture's size and container). */
@@ -114,12 +117,22 @@ export const validateScenario = (
         const spec: ImageSpec = { model: r.model, size: r.size, provider_options: options }
         return yield* provider.image.validate(spec)
       }
+      case "embedding": {
+        if (provider.embedding === undefined) return yield* missing(provider, scenario)
+        const spec: EmbeddingSpec = {
+          model: r.model,
+          texts: tweak.texts ?? r.texts ?? [],
+          dimensions: "dimensions" in tweak ? tweak.dimensions : r.dimensions,
+          provider_options: options
+        }
+        return yield* provider.embedding.validate(spec)
+      }
     }
   })
 
 /**
  * The provider call of a scenario, as a stream of its outputs: STT deltas and the transcript,
- * TTS chunks and the summary, LLM events, or the image result. `audio` replaces the fixture.
+ * TTS chunks and the summary, LLM events, the image result, or the embedding result. `audio` replaces the fixture.
  */
 export const outputsOf = (
   provider: PatchbayProvider,
@@ -166,6 +179,10 @@ export const outputsOf = (
     case "image": {
       if (provider.image === undefined) return Stream.fail(missing(provider, scenario))
       return Stream.fromEffect(provider.image.generate({ model: r.model, size: r.size, provider_options: options, prompt: r.prompt ?? "" }))
+    }
+    case "embedding": {
+      if (provider.embedding === undefined) return Stream.fail(missing(provider, scenario))
+      return Stream.fromEffect(provider.embedding.embed({ model: r.model, texts: r.texts ?? [], dimensions: r.dimensions, provider_options: options }))
     }
   }
 }

@@ -44,6 +44,8 @@ const exampleOf = (flag: string): string => {
       return defaults.llm
     case "--image":
       return defaults.image
+    case "--model":
+      return defaults.embedding
     default:
       return "openai/whisper-1"
   }
@@ -54,7 +56,8 @@ export const defaults = {
   stt: "openai/whisper-1",
   tts: "openai/gpt-4o-mini-tts",
   llm: "openai/gpt-4.1",
-  image: "openrouter/google/gemini-3.1-flash-image-preview"
+  image: "openrouter/google/gemini-3.1-flash-image-preview",
+  embedding: "openai/text-embedding-3-small"
 } as const
 
 /** The generic output formats, and the file extensions that name them. */

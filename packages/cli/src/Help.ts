@@ -20,6 +20,7 @@ Commands:
   say "<text>"        text in, speech out                             --tts --voice -o
   talk <file>         audio in, audio out: one voice turn             --stt --llm --tts --voice -o
   image "<prompt>"    the language model draws with the image tool    --llm --image -o
+  embed "<text>"      text in, its embedding vector out               --model --dimensions
   providers           providers, models and capabilities; local programs
   demo                the seed's modes, streaming and image flow, offline from cassettes
 

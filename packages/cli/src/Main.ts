@@ -17,6 +17,7 @@ import * as path from "node:path"
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util"
 import { type Context, type Io, openPatchbay } from "./Context.ts"
 import * as Demo from "./Demo.ts"
+import * as Embed from "./Embed.ts"
 import { usage, version } from "./Help.ts"
 import * as Image from "./Image.ts"
 import { describeError, errorLine, makeOutput, type Output, usageError } from "./Output.ts"
@@ -50,6 +51,7 @@ const commandOptions = {
   say: { ...common, ...speech, tts: { type: "string" } },
   talk: { ...common, ...speech, stt: { type: "string" }, llm: { type: "string" }, tts: { type: "string" }, system: { type: "string" } },
   image: { ...common, llm: { type: "string" }, image: { type: "string" }, output: { type: "string", short: "o" } },
+  embed: { ...common, model: { type: "string" }, dimensions: { type: "string" } },
   providers: { ...common },
   demo: { ...common, out: { type: "string" } }
 } as const satisfies Record<string, ParseArgsOptionsConfig>
@@ -61,6 +63,7 @@ const usages: Record<CommandName, string> = {
   say: Say.usage,
   talk: Talk.usage,
   image: Image.usage,
+  embed: Embed.usage,
   providers: ProvidersTable.usage,
   demo: Demo.usage
 }
@@ -75,6 +78,7 @@ const flagOf = (field: string): string | undefined => {
   if (field.startsWith("voice.tts") || field.startsWith("tts.")) return "--tts"
   if (field === "llm_provider" || field === "model_name" || field.startsWith("llm")) return "--llm"
   if (field.startsWith("image_model")) return "--image"
+  if (field === "provider" || field === "model" || field === "dimensions") return field === "dimensions" ? "--dimensions" : "--model"
   return undefined
 }
 
@@ -93,7 +97,8 @@ const modelFlags: Readonly<Record<Exclude<CommandName, "demo" | "providers">, Re
   transcribe: [["stt", "stt", "voice.stt.provider", defaults.stt]],
   say: [["tts", "tts", "voice.tts.provider", defaults.tts]],
   talk: [["stt", "stt", "voice.stt.provider", defaults.stt], ["llm", "llm", "llm_provider", defaults.llm], ["tts", "tts", "voice.tts.provider", defaults.tts]],
-  image: [["llm", "llm", "llm_provider", defaults.llm], ["image", "image", "image_model_provider", defaults.image]]
+  image: [["llm", "llm", "llm_provider", defaults.llm], ["image", "image", "image_model_provider", defaults.image]],
+  embed: [["model", "embedding", "provider", defaults.embedding]]
 }
 
 /**
@@ -233,6 +238,8 @@ const runCommand = async (
         })
       case "image":
         return await Image.run(ctx, { positionals, llm: str(v["llm"]), image: str(v["image"]), output: str(v["output"]) })
+      case "embed":
+        return await Embed.run(ctx, { positionals, model: str(v["model"]), dimensions: str(v["dimensions"]) })
       case "providers":
         return await ProvidersTable.run(ctx, { positionals })
     }

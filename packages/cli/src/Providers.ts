@@ -272,7 +272,7 @@ export interface ProviderSet {
  * seconds; a command loads only those it names). A test keeps this in step with the adapters.
  */
 export const knownCapabilities: Readonly<Record<string, ReadonlyArray<Capability>>> = {
-  openai: ["stt", "tts", "llm", "image"],
+  openai: ["stt", "tts", "llm", "image", "embedding"],
   elevenlabs: ["stt", "tts"],
   openrouter: ["llm", "image"],
   local: ["stt", "tts"]

@@ -71,6 +71,12 @@ export const details = (model: ModelInfo, provider: PatchbayProvider): string =>
     case "image":
       if (model.image_input === true) parts.push("edits (image input)")
       break
+    case "embedding":
+      if (model.dimensions !== undefined) parts.push(`${model.dimensions} dimensions`)
+      if (model.max_dimensions !== undefined) parts.push(`shortens to ${model.min_dimensions ?? 1}–${model.max_dimensions}`)
+      if (model.max_texts_per_call !== undefined) parts.push(`${model.max_texts_per_call} texts per call`)
+      if (model.max_input_tokens !== undefined) parts.push(`${model.max_input_tokens} tokens per text`)
+      break
   }
   if (model.languages !== undefined && model.languages.length > 0) parts.push(`languages: ${some(model.languages, 4)}`)
   const capability = provider[model.capability]
@@ -131,7 +137,7 @@ export const run = async (ctx: Context, options: ProvidersOptions): Promise<numb
       .map((p) => ({
         id: p.id,
         // A listing's catalogue-only providers declare what their models offer.
-        capabilities: (["stt", "tts", "llm", "image"] as const).filter((c) =>
+        capabilities: (["stt", "tts", "llm", "image", "embedding"] as const).filter((c) =>
           p[c] !== undefined || (ctx.set.listing && p.models.some((m) => m.capability === c))),
         models: p.models
       }))

@@ -123,10 +123,10 @@ describe("the providers the CLI knows without loading them", () => {
     for (const [id, factory] of factories) {
       if (factory instanceof Error) throw factory
       const provider = factory({ apiKey: "x" })
-      actual[id] = (["stt", "tts", "llm", "image"] as const).filter((c) => provider[c] !== undefined)
+      actual[id] = (["stt", "tts", "llm", "image", "embedding"] as const).filter((c) => provider[c] !== undefined)
     }
     if (local instanceof Error) throw local
-    actual["local"] = (["stt", "tts", "llm", "image"] as const).filter((c) => local.provider[c] !== undefined)
+    actual["local"] = (["stt", "tts", "llm", "image", "embedding"] as const).filter((c) => local.provider[c] !== undefined)
     expect(actual).toEqual(knownCapabilities)
   })
 

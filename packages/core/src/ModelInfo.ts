@@ -8,8 +8,8 @@
 import { Container } from "@patchbay/audio"
 import { Schema } from "effect"
 
-/** The four things a provider can do. */
-export const Capability = Schema.Literals(["stt", "tts", "llm", "image"])
+/** The five things a provider can do. */
+export const Capability = Schema.Literals(["stt", "tts", "llm", "image", "embedding"])
 export type Capability = typeof Capability.Type
 
 /**
@@ -70,8 +70,20 @@ export const ModelInfo = Schema.Struct({
   default_output_format: Schema.optionalKey(Schema.String),
   /** TTS: accepted voices. */
   voices: Schema.optionalKey(VoiceCatalogue),
-  /** TTS: the longest text one request takes, in characters. */
+  /** TTS: the longest text one request takes, in characters; embedding: the longest single text. */
   max_input_characters: Schema.optionalKey(Schema.Number),
+  /** Embedding: the length of the vectors it gives when a request names no `dimensions`. */
+  dimensions: Schema.optionalKey(Schema.Int),
+  /**
+   * Embedding: the shortest and longest vectors a request may ask for with `dimensions`. Absent,
+   * the model gives only its default length (`dimensions`).
+   */
+  min_dimensions: Schema.optionalKey(Schema.Int),
+  max_dimensions: Schema.optionalKey(Schema.Int),
+  /** Embedding: the most texts one vendor call takes; `Stages.embed` splits larger batches. */
+  max_texts_per_call: Schema.optionalKey(Schema.Int),
+  /** Embedding: the longest single text, in the vendor's tokens (the vendor counts them; its refusal maps to a typed error). */
+  max_input_tokens: Schema.optionalKey(Schema.Int),
   /** LLM: function tools. */
   tools: Schema.optionalKey(Schema.Boolean),
   /** LLM: the most tokens one request may hold, the prompt and the reply together. */
@@ -104,6 +116,24 @@ export const outputFormatNames = (model: ModelInfo): ReadonlyArray<string> => {
   const generic = [...new Set(formats.map((f) => f.format))].filter((g) => !formats.some((f) => f.id === g))
   return [...generic, ...formats.map((f) => f.id)]
 }
+
+/**
+ * Whether an embedding model gives vectors of this length: within its `min_dimensions` and
+ * `max_dimensions` when it has them, else only its default length.
+ */
+export const acceptsDimensions = (model: ModelInfo, dimensions: number): boolean => {
+  if (!Number.isInteger(dimensions) || dimensions < 1) return false
+  if (model.min_dimensions !== undefined || model.max_dimensions !== undefined) {
+    return dimensions >= (model.min_dimensions ?? 1) && dimensions <= (model.max_dimensions ?? Number.POSITIVE_INFINITY)
+  }
+  return model.dimensions === undefined || dimensions === model.dimensions
+}
+
+/** The `dimensions` an embedding model accepts, in words, for errors and listings. */
+export const dimensionsAllowed = (model: ModelInfo): ReadonlyArray<string> =>
+  model.min_dimensions !== undefined || model.max_dimensions !== undefined
+    ? [`${model.min_dimensions ?? 1}–${model.max_dimensions ?? "any"}`]
+    : model.dimensions === undefined ? [] : [String(model.dimensions)]
 
 /** Whether a voice id is accepted by the model's voice catalogue. */
 export const acceptsVoice = (voices: VoiceCatalogue | undefined, voice: string): boolean => {

@@ -1,6 +1,6 @@
 /**
  * The provider contracts: what an adapter implements to put a vendor behind Patchbay. A
- * `PatchbayProvider` bundles up to four capabilities (STT, TTS, LLM, image) and its model
+ * `PatchbayProvider` bundles up to five capabilities (STT, TTS, LLM, image, embedding) and its model
  * catalogue. Each capability has a pure `validate` hook, called before any network call by
  * the pipeline and by the conformance battery, and effectful operations that stream where the
  * vendor streams; the provider may expose `credentials`, which checks its key without a call.
@@ -222,6 +222,53 @@ export interface ImageProvider extends CapabilityBase {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Embeddings
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An embedding request: what `validate` sees is the whole request (the texts are small and
+ * their emptiness and length are what it checks).
+ *
+ * @category models
+ */
+export interface EmbeddingSpec {
+  readonly model: string
+  /** The texts to embed, in order; one vector comes back per text. */
+  readonly texts: ReadonlyArray<string>
+  /** The vector length asked for; absent, the model's default (`ModelInfo.dimensions`). */
+  readonly dimensions?: number | undefined
+  readonly provider_options?: Readonly<Record<string, unknown>> | undefined
+}
+
+/** @category models */
+export type EmbeddingRequest = EmbeddingSpec
+
+/** The vectors of one vendor call, in the order of its texts. @category models */
+export interface EmbeddingResult {
+  /** One vector per text, exactly as the vendor gave its floats. */
+  readonly vectors: ReadonlyArray<Float32Array>
+  /** Tokens read (`input_tokens`), as the vendor reported them. */
+  readonly usage: Usage
+  readonly request_id?: string | undefined
+  readonly warnings?: ReadonlyArray<string> | undefined
+  /** The vendor's wire response body, snake_case, its vectors replaced by a note of their size. */
+  readonly provider_output: unknown
+}
+
+/**
+ * An embedding model. `validate` refuses an empty text, a single text over the model's limit,
+ * and `dimensions` the model cannot give; a batch larger than one call takes is not the hook's
+ * business (`Stages.embed` splits it by `ModelInfo.max_texts_per_call`). `embed` is one vendor
+ * call.
+ *
+ * @category models
+ */
+export interface EmbeddingProvider extends CapabilityBase {
+  readonly validate: (spec: EmbeddingSpec) => Effect.Effect<void, ValidationError>
+  readonly embed: (request: EmbeddingRequest) => Effect.Effect<EmbeddingResult, ProviderError>
+}
+
+// ---------------------------------------------------------------------------------------------
 // The provider
 // ---------------------------------------------------------------------------------------------
 
@@ -242,6 +289,7 @@ export interface PatchbayProvider {
   readonly tts?: TtsProvider | undefined
   readonly llm?: LlmProvider | undefined
   readonly image?: ImageProvider | undefined
+  readonly embedding?: EmbeddingProvider | undefined
   /**
    * Succeeds when the provider has what it needs to call its vendor (its API key); makes no
    * network call. The pipeline runs it for every provider a request calls first, before any
@@ -257,4 +305,5 @@ export interface Capabilities {
   readonly tts: TtsProvider
   readonly llm: LlmProvider
   readonly image: ImageProvider
+  readonly embedding: EmbeddingProvider
 }

@@ -30,6 +30,7 @@ export interface StageTimeouts {
   readonly llm?: number | undefined
   readonly tts?: number | undefined
   readonly image?: number | undefined
+  readonly embedding?: number | undefined
 }
 
 /** How long runs hold their state (see `RunStore`). */
@@ -63,7 +64,7 @@ export const defaultSettings: PipelineSettingsShape = {
   chunking: {},
   mediaUrlTtlSeconds: 3600,
   retry: { times: 3, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 },
-  timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000 },
+  timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000, embedding: 60_000 },
   maxToolRounds: 8,
   runs: { leaseMs: 30_000, pausedTtlMs: 24 * 60 * 60 * 1000 }
 }

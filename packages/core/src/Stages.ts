@@ -1,6 +1,6 @@
 /**
  * The stages a message passes through — transcribe, respond, speak, store — as public,
- * composable Effects. `Pipeline.addMessage` is built from them; a user can assemble their own
+ * composable Effects, and `embed` for the vectors memory retrieval and user flows need. `Pipeline.addMessage` is built from them; a user can assemble their own
  * flow from the same pieces (STT only; TTS of text they already have; STT → a translating LLM
  * → TTS in another language) and get the same events and the same records. Each stage emits
  * into the `Run` in context; `Run.toStream` turns a program of stages into an event stream.
@@ -15,6 +15,7 @@
 import { Effect, Stream } from "effect"
 import * as AudioInputs from "./AudioInput.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
+import { embedValidated } from "./internal/stages/embed.ts"
 import { type Prompt, respondValidated } from "./internal/stages/respond.ts"
 import { speakValidated } from "./internal/stages/speak.ts"
 import { transcribeValidated } from "./internal/stages/transcribe.ts"
@@ -26,6 +27,8 @@ export { chunkSentences } from "./internal/sentences.ts"
 export type { ChunkingOptions } from "./internal/sentences.ts"
 export { generateImageTool, respondValidated } from "./internal/stages/respond.ts"
 export type { Progress, Prompt, Reply, ReplyStatus, RespondOptions } from "./internal/stages/respond.ts"
+export { embedValidated } from "./internal/stages/embed.ts"
+export type { Embedded } from "./internal/stages/embed.ts"
 export { speakValidated } from "./internal/stages/speak.ts"
 export { transcribeValidated } from "./internal/stages/transcribe.ts"
 
@@ -105,4 +108,24 @@ export const speak = <E = never, R = never>(input: {
     const valid = yield* Validation.validateTts(registry, input.tts, "tts")
     const text = typeof input.text === "string" ? Stream.succeed(input.text) : input.text
     return yield* speakValidated(valid, text, { thread_id: input.thread_id })
+  })
+
+/**
+ * Embeds texts: validates the provider, the model, the texts (none empty, none over the model's
+ * limit) and `dimensions` against the registry and the adapter's hook — no vendor is called when
+ * any is refused — then runs {@link embedValidated}: a batch larger than the model's
+ * `max_texts_per_call` becomes several calls, joined in order. Returns the vectors (one
+ * `Float32Array` per text), the summed usage and the record. Needs no `Run`: it emits no events.
+ *
+ * @example
+ * ```ts
+ * const { vectors } = yield* Stages.embed({ provider: "openai", model: "text-embedding-3-small", texts: ["a fox"], dimensions: 256 })
+ * ```
+ * @category stages
+ */
+export const embed = (input: Validation.EmbeddingConfig) =>
+  Effect.gen(function*() {
+    const registry = yield* ProviderRegistry
+    const valid = yield* Validation.validateEmbedding(registry, input)
+    return yield* embedValidated(valid, input)
   })

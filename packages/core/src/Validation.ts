@@ -21,8 +21,17 @@ import {
 } from "./Errors.ts"
 import { iso6391Codes, isIso6391 } from "./Language.ts"
 import { MessageRequest } from "./MessageRequest.ts"
-import { acceptsVoice, type Capability, type ModelInfo, type OutputFormat, outputFormatNames, resolveOutputFormat } from "./ModelInfo.ts"
-import type { AudioFacts } from "./Provider.ts"
+import {
+  acceptsDimensions,
+  acceptsVoice,
+  type Capability,
+  dimensionsAllowed,
+  type ModelInfo,
+  type OutputFormat,
+  outputFormatNames,
+  resolveOutputFormat
+} from "./ModelInfo.ts"
+import type { AudioFacts, EmbeddingSpec } from "./Provider.ts"
 import type { ProviderRegistryShape, Resolved } from "./ProviderRegistry.ts"
 import type { FallbackEntry, ProviderOptions, SttConfig, TtsConfig } from "./VoiceConfig.ts"
 
@@ -118,6 +127,97 @@ export const checkAudio = (model: ModelInfo | undefined, audio: AudioFacts | und
       return Effect.fail(new InputTooLarge({ provider: model.provider, model: model.id, field, limit: model.max_input_bytes, size: audio.size }))
     }
     return Effect.void
+  })
+
+/** A text's length as embedding limits count it: in characters (Unicode code points). */
+export const characterCount = (text: string): number => {
+  let n = 0
+  for (const _ of text) n++
+  return n
+}
+
+/**
+ * Checks embedding texts and `dimensions` against the model's catalogue entry: at least one
+ * text, no empty text, none longer than `max_input_characters`, and `dimensions` the model can
+ * give. A batch over `max_texts_per_call` is not refused (`Stages.embed` splits it). Pure.
+ */
+export const checkEmbeddingInput = (
+  model: ModelInfo | undefined,
+  spec: Pick<EmbeddingSpec, "texts" | "dimensions">,
+  base = ""
+): Effect.Effect<void, InvalidRequest | InputTooLarge> =>
+  Effect.suspend((): Effect.Effect<void, InvalidRequest | InputTooLarge> => {
+    const at = (field: string) => (base === "" ? field : `${base}.${field}`)
+    const provider = model === undefined ? {} : { provider: model.provider }
+    if (spec.texts.length === 0) {
+      return Effect.fail(new InvalidRequest({ ...provider, field: at("texts"), value: [], reason: "give at least one text to embed" }))
+    }
+    for (const [i, text] of spec.texts.entries()) {
+      if (text.length === 0) {
+        return Effect.fail(new InvalidRequest({ ...provider, field: at(`texts[${i}]`), value: "", reason: "an empty text has no embedding" }))
+      }
+      const limit = model?.max_input_characters
+      if (limit !== undefined) {
+        const size = characterCount(text)
+        if (size > limit) {
+          return Effect.fail(new InputTooLarge({ provider: model!.provider, model: model!.id, field: at(`texts[${i}]`), limit, size }))
+        }
+      }
+    }
+    const dimensions = spec.dimensions
+    if (dimensions !== undefined && model !== undefined && !acceptsDimensions(model, dimensions)) {
+      return Effect.fail(
+        new InvalidRequest({
+          provider: model.provider,
+          field: at("dimensions"),
+          value: dimensions,
+          allowed: dimensionsAllowed(model),
+          reason: model.min_dimensions === undefined && model.max_dimensions === undefined
+            ? `${model.id} gives only vectors of its own length`
+            : `${model.id} cannot give vectors of this length`
+        })
+      )
+    }
+    if (dimensions !== undefined && (!Number.isInteger(dimensions) || dimensions < 1)) {
+      return Effect.fail(new InvalidRequest({ ...provider, field: at("dimensions"), value: dimensions, reason: "expected a whole number of at least 1" }))
+    }
+    return Effect.void
+  })
+
+/** What {@link validateEmbedding} checks: the embedding model, the texts and the options. */
+export interface EmbeddingConfig {
+  readonly provider: string
+  readonly model: string
+  readonly texts: ReadonlyArray<string>
+  readonly dimensions?: number | undefined
+  /** Options by vendor key, as in a `MessageRequest`; only the serving vendor's are used. */
+  readonly provider_options?: ProviderOptions | undefined
+}
+
+/** An embedding request that passed validation. */
+export interface ValidEmbedding {
+  readonly resolved: Resolved<"embedding">
+  readonly options: Readonly<Record<string, unknown>> | undefined
+  /** Options under other vendors' keys, ignored. */
+  readonly warnings: ReadonlyArray<string>
+}
+
+/**
+ * Validates an embedding request against the registry: provider, model, the texts and
+ * `dimensions` against the catalogue (see {@link checkEmbeddingInput}), then the adapter's hook.
+ */
+export const validateEmbedding = (
+  registry: ProviderRegistryShape,
+  config: EmbeddingConfig,
+  base = ""
+): Effect.Effect<ValidEmbedding, RequestError> =>
+  Effect.gen(function*() {
+    const at = (field: string) => (base === "" ? field : `${base}.${field}`)
+    const resolved = yield* registry.resolve("embedding", config.provider, config.model, { provider: at("provider"), model: at("model") })
+    yield* checkEmbeddingInput(resolved.model, config, base)
+    const { options, warnings } = optionsFor(config.provider_options, config.provider, at("provider_options"))
+    yield* resolved.capability.validate({ model: config.model, texts: config.texts, dimensions: config.dimensions, provider_options: options })
+    return { resolved, options, warnings }
   })
 
 /** An STT stage that passed validation. */

@@ -15,10 +15,13 @@ export { PipelineEvent } from "./PipelineEvent.ts"
 export type { PipelineEventType } from "./PipelineEvent.ts"
 export { ToolCall, ToolDefinition, ToolOutput } from "./Tools.ts"
 export { combineUsage, Usage } from "./Usage.ts"
+export { EmbeddingRecord } from "./EmbeddingRecord.ts"
 export { DocumentId, Media } from "./Media.ts"
 export {
+  acceptsDimensions,
   acceptsVoice,
   Capability,
+  dimensionsAllowed,
   GenericOutputFormat,
   mediaTypeOfOutputFormat,
   ModelInfo,
@@ -35,6 +38,10 @@ export type {
   AudioFacts,
   Capabilities,
   CapabilityBase,
+  EmbeddingProvider,
+  EmbeddingRequest,
+  EmbeddingResult,
+  EmbeddingSpec,
   ImageData,
   ImageProvider,
   ImageRequest,

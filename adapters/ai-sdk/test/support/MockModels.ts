@@ -5,9 +5,11 @@
  */
 import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from "@ai-sdk/provider"
 import type { PatchbayProvider } from "@patchbay/core"
+import { fakeVector } from "@patchbay/core/testing"
 import {
   convertArrayToReadableStream,
   Experimental_MockStreamingSpeechModelV4,
+  MockEmbeddingModelV4,
   MockImageModelV4,
   MockLanguageModelV4,
   MockSpeechModelV4,
@@ -195,7 +197,20 @@ export const chatImageModel = () =>
     })
   })
 
-/** The bridge over every mock: two chat models, two transcription, two speech and two image models. */
+/** An embedding model: core's deterministic vector per text, 4 texts per call, one token per word. */
+export const embeddingModel = () =>
+  new MockEmbeddingModelV4({
+    provider: "mock.embedding",
+    modelId: "mock-embed",
+    maxEmbeddingsPerCall: 4,
+    doEmbed: async (options) => ({
+      embeddings: options.values.map((text) => Array.from(fakeVector(text, options.dimensions ?? 16))),
+      usage: { tokens: options.values.reduce((n, text) => n + text.split(" ").length, 0) },
+      warnings: []
+    })
+  })
+
+/** The bridge over every mock: two chat models, two transcription, two speech, two image models and an embedding model. */
 export const mockProvider = (): PatchbayProvider =>
   fromAiSdk({
     id: "mock",
@@ -203,7 +218,8 @@ export const mockProvider = (): PatchbayProvider =>
       llm: { "mock-chat": chatModel(), "mock-tools": toolModel() },
       stt: { "mock-listen": transcriptionModel(), "mock-listen-live": liveTranscriptionModel() },
       tts: { "mock-speak": speechModel(), "mock-speak-live": liveSpeechModel() },
-      image: { "mock-draw": imageModel(), "mock-chat-image": chatImageModel() }
+      image: { "mock-draw": imageModel(), "mock-chat-image": chatImageModel() },
+      embedding: { "mock-embed": embeddingModel() }
     },
     catalogue: [
       { id: "mock-listen", capability: "stt", input_formats: ["mp3", "wav"], max_input_bytes: 1_000_000, word_timestamps: true },
@@ -221,6 +237,7 @@ export const mockProvider = (): PatchbayProvider =>
         output_formats: [{ id: "pcm_16000", format: "pcm", sample_rate: 16000, channels: 1 }],
         default_output_format: "pcm_16000",
         voices: { catalogue: "closed", ids: ["alloy"] }
-      }
+      },
+      { id: "mock-embed", capability: "embedding", dimensions: 16, min_dimensions: 1, max_dimensions: 16, max_input_characters: 2048 }
     ]
   })

@@ -22,12 +22,12 @@ import {
 import { describeCause as describe, streamFailure } from "@patchbay/core/adapter"
 import { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai"
 import { MAX_UPLOAD_BYTES, PROVIDER } from "../Models.ts"
-import { ImageOptions, LlmOptions, SttOptions, TtsOptions } from "../Options.ts"
+import { EmbeddingOptions, ImageOptions, LlmOptions, SttOptions, TtsOptions } from "../Options.ts"
 import type { ErrorBody } from "../Wire.ts"
 
 /** Which call failed: enough to name the request field at fault and fill the error's data. */
 export interface FailureContext {
-  readonly capability: "stt" | "tts" | "llm" | "image"
+  readonly capability: "stt" | "tts" | "llm" | "image" | "embedding"
   readonly model: string
   /** The upload's size in bytes, when known (for a 413). */
   readonly size?: number | undefined
@@ -61,6 +61,11 @@ const layout = {
     base: "",
     options: Object.keys(ImageOptions.fields),
     fields: { model: "image_model_name", prompt: "prompt", size: "size", image: "input_images", "image[]": "input_images" } as Record<string, string>
+  },
+  embedding: {
+    base: "",
+    options: Object.keys(EmbeddingOptions.fields),
+    fields: { model: "model", input: "texts", dimensions: "dimensions" } as Record<string, string>
   }
 } as const
 

@@ -13,6 +13,7 @@ import {
   choice,
   chunk,
   type CompletionUsage,
+  embeddingsFor,
   errorEvent,
   fail,
   headers,
@@ -522,6 +523,39 @@ imageError("image-quota-exceeded", "The images endpoint answers an exhausted bil
   { error: { _tag: "QuotaExceeded", status: 400 } })
 imageError("image-unavailable", "500 server_error.", "unavailable", fail(500, "req_img_500", serverError))
 
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings (vectors from core's deterministic fakeVector, base64 float32s as encoding_format asks)
+// ---------------------------------------------------------------------------------------------
+const TEXTS = ["The fox jumps over the lazy dog.", "Patchbay turns speech into text and back again."]
+const embeddingScenario = (kase: string, request: Json, expect?: Json): Json => ({ capability: "embedding", case: kase, request: { texts: TEXTS, ...request }, ...(expect ? { expect } : {}) })
+const embeddingRequest = (fields: Json) => json("/embeddings", { input: TEXTS, encoding_format: "base64", ...fields })
+const EMBED_USAGE = { input_tokens: 15, total_tokens: 15 }
+
+write("embedding-success-small-256",
+  "text-embedding-3-small shortened to 256 dimensions, two texts in one call, with the end-user id: one base64 vector per text (CreateEmbeddingResponse). The vectors are synthesized by a deterministic generator, not a model's.",
+  embeddingScenario("success", { model: "text-embedding-3-small", dimensions: 256, provider_options: { openai: { user: "user-1234" } } }, { dimensions: 256, usage: EMBED_USAGE }),
+  [{ request: embeddingRequest({ model: "text-embedding-3-small", dimensions: 256, user: "user-1234" }), response: ok("req_emb_0001", embeddingsFor("text-embedding-3-small", TEXTS, 256)) }])
+write("embedding-success-large",
+  "text-embedding-3-large at its default length (3072): no dimensions sent. Synthesized vectors.",
+  embeddingScenario("success", { model: "text-embedding-3-large" }, { dimensions: 3072, usage: EMBED_USAGE }),
+  [{ request: embeddingRequest({ model: "text-embedding-3-large" }), response: ok("req_emb_0002", embeddingsFor("text-embedding-3-large", TEXTS, undefined)) }])
+write("embedding-success-ada",
+  "text-embedding-ada-002, which takes no dimensions: 1536 floats per text. Synthesized vectors.",
+  embeddingScenario("success", { model: "text-embedding-ada-002" }, { dimensions: 1536, usage: EMBED_USAGE }),
+  [{ request: embeddingRequest({ model: "text-embedding-ada-002" }), response: ok("req_emb_0003", embeddingsFor("text-embedding-ada-002", TEXTS, undefined)) }])
+const embeddingError = (name: string, description: string, kase: string, response: Response, expect?: Json) =>
+  write(name, description, embeddingScenario(kase, { model: "text-embedding-3-small" }, expect),
+    [{ request: embeddingRequest({ model: "text-embedding-3-small" }), response }])
+embeddingError("embedding-unauthorized", "401 invalid_api_key.", "unauthorized", fail(401, "req_emb_401", unauthorized))
+write("embedding-unknown-model", "text-embedding-4 is not among the embedding models this adapter serves: refused before any request.",
+  embeddingScenario("unknown_model", { model: "text-embedding-4" }), [])
+embeddingError("embedding-invalid-request", "400 for a text over the model's 8192 tokens: OpenAI counts the tokens, so its refusal is the check (InvalidRequest with its message).", "invalid_request",
+  fail(400, "req_emb_400", { message: "This model's maximum context length is 8192 tokens, however you requested 9120 tokens (9120 in your prompt; 0 for the completion). Please reduce your prompt; or completion length.", type: "invalid_request_error", param: null, code: null }))
+embeddingError("embedding-rate-limited", "429 on tokens per minute, retry-after: 2.", "rate_limited",
+  fail(429, "req_emb_429", { message: "Rate limit reached for text-embedding-3-small in organization org-patchbay on tokens per min (TPM): Limit 1000000, Used 999990, Requested 15.", type: "tokens", code: "rate_limit_exceeded" }, rateHeaders(3000)))
+embeddingError("embedding-quota-exceeded", "429 insufficient_quota: QuotaExceeded, not RateLimited.", "quota_exceeded", fail(429, "req_emb_quota", quota))
+embeddingError("embedding-unavailable", "503 server_error.", "unavailable", fail(503, "req_emb_503", serverError))
 
 // ---------------------------------------------------------------------------------------------
 // The seed's examples through the pipeline (no battery scenario; several interactions each)

@@ -9,13 +9,15 @@
  *   read (`obfuscation`, `seek`, …) pass through unchanged, in the order written, so cassettes stay
  *   byte-for-byte what they were.
  * - Interactions: the same bodies as cassette requests and responses (`request.json`, `ok`, `sse`).
- * - Routes: {@link routes} answers `POST /v1/audio/transcriptions`, `/v1/audio/speech` and
- *   `/v1/chat/completions` from a {@link Script} (what an upload says, how a text sounds, what the
- *   model answers) with paced streams; {@link serve} puts them on a loopback server for the SDK.
+ * - Routes: {@link routes} answers `POST /v1/audio/transcriptions`, `/v1/audio/speech`,
+ *   `/v1/chat/completions` and `/v1/embeddings` from a {@link Script} (what an upload says, how a
+ *   text sounds, what the model answers; vectors from core's deterministic `fakeVector`) with paced
+ *   streams; {@link serve} puts them on a loopback server for the SDK.
  *
  * @since 0.1.0
  */
 import { type Cassette, type Loopback, type Pace, pacedBody, piecesOf, serveLoopback, sleepUntil } from "@patchbay/conformance"
+import { fakeVector } from "@patchbay/core/testing"
 import { Schema } from "effect"
 import * as Wire from "../../src/Wire.ts"
 
@@ -64,6 +66,37 @@ export const chatChunk = checked(Wire.ChatCompletionChunk)
 export const completionUsage = checked(Wire.CompletionUsage)
 /** `ImagesResponse`. */
 export const imagesResponse = checked(Wire.ImagesResponse)
+/** `CreateEmbeddingResponse`; build each base64 `embedding` with {@link vectorBase64}. */
+export const embeddingsResponse = checked(Wire.EmbeddingsResponse)
+
+/** A vector as OpenAI's `encoding_format: "base64"` sends it: its float32s, little-endian. */
+export const vectorBase64 = (vector: Float32Array): string => {
+  const bytes = new Uint8Array(vector.length * 4)
+  const view = new DataView(bytes.buffer)
+  vector.forEach((value, i) => view.setFloat32(i * 4, value, true))
+  return Buffer.from(bytes).toString("base64")
+}
+
+/** The default length of each embedding model, for a request without `dimensions`. */
+const defaultDimensions = (model: string): number => (model === "text-embedding-3-large" ? 3072 : 1536)
+
+/**
+ * An embeddings answer for texts: one deterministic vector per text (`fakeVector`), base64 or a
+ * float list as `encoding_format` asks, and a token count of one per word.
+ */
+export const embeddingsFor = (model: string, texts: ReadonlyArray<string>, dimensions: number | undefined, format: "base64" | "float" = "base64") =>
+  embeddingsResponse({
+    object: "list",
+    model,
+    data: texts.map((text, index) => {
+      const vector = fakeVector(text, dimensions ?? defaultDimensions(model))
+      return { object: "embedding", index, embedding: format === "base64" ? vectorBase64(vector) : Array.from(vector) }
+    }),
+    usage: (() => {
+      const tokens = texts.reduce((n, text) => n + (text.match(/\S+/g)?.length ?? 0), 0)
+      return { prompt_tokens: tokens, total_tokens: tokens }
+    })()
+  })
 
 /** Base64 of bytes. */
 export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64")
@@ -291,6 +324,15 @@ const speech = async (script: Script, request: Request): Promise<Response> => {
   return new Response(pacedBody(piecesOf(spoken.bytes, parts), pace, start), { status: 200, headers: { "content-type": speechMediaType(format), ...extra } })
 }
 
+const embeddings = async (script: Script, request: Request): Promise<Response> => {
+  const body = (await request.json()) as Record<string, unknown>
+  const input = body["input"]
+  const texts = Array.isArray(input) ? input.map(String) : [String(input ?? "")]
+  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : undefined
+  const format = body["encoding_format"] === "base64" ? "base64" : "float"
+  return json(200, embeddingsFor(String(body["model"] ?? "text-embedding-3-small"), texts, dimensions, format), { "x-request-id": script.id("req_synth_emb_") })
+}
+
 const chat = async (script: Script, request: Request): Promise<Response> => {
   const body = (await request.json()) as Record<string, unknown>
   const start = performance.now()
@@ -365,6 +407,8 @@ export const routes = (script: Script) => (request: Request): Promise<Response> 
       return speech(script, request)
     case "/v1/chat/completions":
       return chat(script, request)
+    case "/v1/embeddings":
+      return embeddings(script, request)
     default:
       return undefined
   }

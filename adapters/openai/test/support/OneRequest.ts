@@ -4,7 +4,7 @@
  * simply returns — the process must exit by itself, so nothing the adapter started (a timer, a
  * socket, a child process) may outlive a request.
  *
- * - `ok`: a transcription, a chat stream and a speech stream against the fake upstream at `baseUrl`;
+ * - `ok`: a transcription, a chat stream, a speech stream and an embedding against the fake upstream at `baseUrl`;
  * - `fail`: the same against a closed port (no network);
  * - `cancel`: the same against an upstream that never answers, interrupted once the request is sent.
  */
@@ -26,6 +26,7 @@ const provider = openai({ apiKey: "test-key-not-secret", baseURL: `${baseUrl}/v1
 const transcribe = provider.stt!.transcribe({ model: "gpt-4o-mini-transcribe", audio: AudioInput.fromBytes(silentMp3({ seconds: 1, sampleRate: 16000, bitrateKbps: 32 }), "q.mp3") })
 const chat = Stream.runDrain(provider.llm!.stream({ model: "gpt-4.1", messages: [{ role: "user", content: "Where is the station?" }] }))
 const speak = Stream.runDrain(provider.tts!.synthesize({ model: "tts-1", voice: "alloy", text: "Walk north." }))
+const embed = provider.embedding!.embed({ model: "text-embedding-3-small", texts: ["Where is the station?"], dimensions: 8 })
 
 /** Runs a request; when cancelling, interrupts it once its request went out. */
 const run = async (request: Effect.Effect<unknown, { readonly _tag: string }>): Promise<string> => {
@@ -40,4 +41,4 @@ const run = async (request: Effect.Effect<unknown, { readonly _tag: string }>): 
   return Exit.hasInterrupts(exit) ? "cancelled" : "not cancelled"
 }
 
-process.stdout.write(`${await run(transcribe)} ${await run(chat)} ${await run(speak)}\n`)
+process.stdout.write(`${await run(transcribe)} ${await run(chat)} ${await run(speak)} ${await run(embed)}\n`)

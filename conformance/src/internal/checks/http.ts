@@ -132,6 +132,7 @@ const streamingOperation = (subject: Subject, loaded: LoadedCassette): boolean =
     case "llm":
       return true
     case "image":
+    case "embedding":
       return false
   }
 }
@@ -172,6 +173,7 @@ const streamErrorCheck = (capability: Capability): Check =>
     "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id",
     (subject) => {
       if (capability === "image") return skip("image generation does not stream")
+      if (capability === "embedding") return skip("embeddings do not stream")
       if (capability === "stt" && subject.provider.stt?.transcribeStream === undefined) return skip("the provider does not stream transcripts")
       const planned = httpPlan(capability, "stream_error")(subject)
       if (planned._tag === "Skip" || subject.mode === "in-process") return planned

@@ -8,8 +8,8 @@
 import { Effect } from "effect"
 import { type InputTooLarge, InvalidRequest, UnknownModel, UnsupportedFormat } from "../Errors.ts"
 import { acceptsVoice, type Capability, type ModelInfo, type OutputFormat, outputFormatNames, resolveOutputFormat } from "../ModelInfo.ts"
-import type { SttSpec, TtsSpec } from "../Provider.ts"
-import { checkAudio } from "../Validation.ts"
+import type { EmbeddingSpec, SttSpec, TtsSpec } from "../Provider.ts"
+import { checkAudio, checkEmbeddingInput } from "../Validation.ts"
 
 /** The model of a closed catalogue, or `UnknownModel` listing the capability's models. */
 export const closedModel = (
@@ -75,3 +75,15 @@ export const checkTtsSpec = (
     yield* checkVoice(model, spec.voice)
     return { model, format: yield* outputFormatOf(model, spec.output_format) }
   })
+
+/**
+ * What an embedding `validate` hook checks against a closed catalogue: the model, then the texts
+ * (none empty, none over `max_input_characters`) and `dimensions` against its entry. Returns the
+ * model. A batch over `max_texts_per_call` passes: `Stages.embed` splits it.
+ */
+export const checkEmbeddingSpec = (
+  models: ReadonlyArray<ModelInfo>,
+  spec: EmbeddingSpec,
+  field = "embedding.model"
+): Effect.Effect<ModelInfo, UnknownModel | InvalidRequest | InputTooLarge> =>
+  Effect.tap(closedModel(models, "embedding", spec.model, field), (model) => checkEmbeddingInput(model, spec))

@@ -6,7 +6,7 @@
  *   redaction), `clientOnFirstUse` (a vendor SDK client made once the key is known).
  * - Options: `decodeProviderOptions`, `optionsDecoder`, `optionsSchema`, `optionsField` (unknown
  *   keys refused, `InvalidRequest` naming the path).
- * - Catalogue checks for `validate` hooks: `checkSttSpec`, `checkTtsSpec`, `closedModel`,
+ * - Catalogue checks for `validate` hooks: `checkSttSpec`, `checkTtsSpec`, `checkEmbeddingSpec`, `closedModel`,
  *   `openModel`, `checkVoice`, `outputFormatOf`.
  * - Calls: `abortable`, `abortableScoped` (interrupting a call aborts its request), `describeCause`.
  * - Answers: `httpFailure`, `failedResponse` (a failed answer → the tagged error),
@@ -23,7 +23,7 @@
  */
 export { clientOnFirstUse, loadApiKey } from "./ApiKey.ts"
 export type { ApiKeySource } from "./ApiKey.ts"
-export { checkSttSpec, checkTtsSpec, checkVoice, closedModel, openModel, outputFormatOf } from "./Catalogue.ts"
+export { checkEmbeddingSpec, checkSttSpec, checkTtsSpec, checkVoice, closedModel, openModel, outputFormatOf } from "./Catalogue.ts"
 export { abortable, abortableScoped, describeCause } from "./Call.ts"
 export { makeHttpClient } from "./HttpClient.ts"
 export type { Answered, HttpAdapterOptions, HttpClient, HttpClientConfig } from "./HttpClient.ts"

@@ -11,6 +11,8 @@ import { type MissingApiKey, type ProviderError, ProviderUnavailable } from "../
 import { mediaTypeOfOutputFormat, type ModelInfo, type OutputFormat } from "../ModelInfo.ts"
 import type {
   AudioChunk,
+  EmbeddingProvider,
+  EmbeddingRequest,
   ImageProvider,
   ImageRequest,
   LlmEvent,
@@ -375,6 +377,56 @@ export const FakeImage = (options: FakeImageOptions = {}): FakeImage => {
   }
 }
 
+/** Options of {@link FakeEmbedding}. */
+export interface FakeEmbeddingOptions {
+  readonly latency?: Duration.Input
+  /** The vector length when a request names none (default 8). */
+  readonly dimensions?: number
+  /** What successive calls fail with (`undefined`: that call succeeds); later calls succeed. */
+  readonly failures?: ReadonlyArray<ProviderError | undefined>
+}
+
+/** A fake embedding capability with its call log. */
+export interface FakeEmbedding extends EmbeddingProvider {
+  readonly log: CallLog<EmbeddingRequest>
+}
+
+/**
+ * A deterministic vector for a text: the same text and length always give the same floats
+ * (a small xorshift generator seeded by the text), each in [-1, 1).
+ */
+export const fakeVector = (text: string, dimensions: number): Float32Array => {
+  let seed = 2166136261
+  for (let i = 0; i < text.length; i++) seed = Math.imul(seed ^ text.charCodeAt(i), 16777619) >>> 0
+  const out = new Float32Array(dimensions)
+  for (let i = 0; i < dimensions; i++) {
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    seed >>>= 0
+    out[i] = seed / 2147483648 - 1
+  }
+  return out
+}
+
+/** A scripted embedding model: {@link fakeVector} per text; usage counts one token per word. */
+export const FakeEmbedding = (options: FakeEmbeddingOptions = {}): FakeEmbedding => {
+  const log = makeLog<EmbeddingRequest>()
+  const failures = [...(options.failures ?? [])]
+  return {
+    catalogue: "closed",
+    validate: () => Effect.void,
+    embed: (request) =>
+      logged(log, request, failures, Effect.map(sleep(options.latency), () => ({
+        vectors: request.texts.map((text) => fakeVector(text, request.dimensions ?? options.dimensions ?? 8)),
+        usage: { input_tokens: request.texts.reduce((n, text) => n + text.split(/\s+/).filter((w) => w !== "").length, 0) },
+        request_id: `fake_embedding_${log.requests.length}`,
+        provider_output: { object: "list", data: request.texts.map((_, index) => ({ object: "embedding", index })) }
+      }))),
+    log
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // A whole provider
 // ---------------------------------------------------------------------------------------------
@@ -386,7 +438,12 @@ export interface FakeProviderOptions {
   readonly tts?: FakeTts
   readonly llm?: FakeLlm
   readonly image?: FakeImage
-  /** Catalogue overrides; by default one model per capability: `fake-stt`, `fake-tts`, `fake-llm`, `fake-image`. */
+  readonly embedding?: FakeEmbedding
+  /**
+   * Catalogue overrides; by default one model per capability: `fake-stt`, `fake-tts`, `fake-llm`,
+   * `fake-image`, `fake-embedding` (8 dimensions by default, 1 to 8 allowed, 4 texts per call,
+   * texts of at most 1000 characters).
+   */
   readonly models?: ReadonlyArray<ModelInfo>
   /** The provider's `credentials` check, e.g. `Effect.fail(new MissingApiKey(…))` for a vendor without a key; absent, none. */
   readonly credentials?: Effect.Effect<void, MissingApiKey>
@@ -414,7 +471,17 @@ export const fakeProvider = (options: FakeProviderOptions): PatchbayProvider => 
       voices: { catalogue: "closed" as const, ids: ["ada", "grace"] }
     }]),
     ...(options.llm === undefined ? [] : [{ id: "fake-llm", provider: id, capability: "llm" as const, streaming: true, tools: true }]),
-    ...(options.image === undefined ? [] : [{ id: "fake-image", provider: id, capability: "image" as const, image_input: true }])
+    ...(options.image === undefined ? [] : [{ id: "fake-image", provider: id, capability: "image" as const, image_input: true }]),
+    ...(options.embedding === undefined ? [] : [{
+      id: "fake-embedding",
+      provider: id,
+      capability: "embedding" as const,
+      dimensions: 8,
+      min_dimensions: 1,
+      max_dimensions: 8,
+      max_texts_per_call: 4,
+      max_input_characters: 1000
+    }])
   ]
   return {
     id,
@@ -423,6 +490,7 @@ export const fakeProvider = (options: FakeProviderOptions): PatchbayProvider => 
     tts: options.tts,
     llm: options.llm,
     image: options.image,
+    ...(options.embedding === undefined ? {} : { embedding: options.embedding }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials })
   }
 }
