@@ -24,6 +24,7 @@ import { SqlClient, type SqlError } from "effect/sql"
 import { mkdir } from "node:fs/promises"
 import { resolve } from "node:path"
 import { type Db, redactUrl, unavailable } from "./internal/db.ts"
+import { storedSecret } from "./internal/keys.ts"
 import { type Dialect, migrate } from "./Migrations.ts"
 import type { PostgresOptions } from "./Postgres.ts"
 import * as SqliteClient from "./SqliteClient.ts"
@@ -41,22 +42,13 @@ export interface SqlMediaOptions extends Omit<MediaStoreOptions, "makeDocumentId
   readonly dir?: string | undefined
 }
 
-/** The name of the settings row holding the generated media secret. */
-const secretSetting = "media_secret"
-
-/** The signing secret: the given one, else `PATCHBAY_MEDIA_SECRET`, else the database's own. */
 const resolveSecret = (db: Db, given: MediaStoreOptions["secret"]) =>
   Effect.gen(function*() {
     const value = typeof given === "string" ? given : given === undefined ? "" : Redacted.value(given)
     if (value !== "") return value
     const fromEnv = yield* Config.option(Config.Redacted("PATCHBAY_MEDIA_SECRET"))
     if (Option.isSome(fromEnv) && Redacted.value(fromEnv.value) !== "") return Redacted.value(fromEnv.value)
-    const { sql } = db
-    const generated = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")
-    // Insert-if-absent then read: two processes starting at once agree on one secret.
-    yield* sql`INSERT INTO settings (tenant_id, name, value) VALUES ('*', ${secretSetting}, ${generated}) ON CONFLICT (tenant_id, name) DO NOTHING`
-    const rows = yield* sql<{ readonly value: string }>`SELECT value FROM settings WHERE tenant_id = '*' AND name = ${secretSetting}`
-    return rows[0]?.value ?? generated
+    return yield* storedSecret(db)
   })
 
 /** Metadata in the `media` table, bytes in `bytes`. SQL failures are defects here (the backend's errors are `never`). */

@@ -4,10 +4,26 @@
  * the current tenant.
  */
 import { CurrentTenant, hashKey, type KeyStoreShape, NotFound, Paging, type StoredKey, toApiKey } from "@patchbay/core"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import { type Db, parse, run, transaction } from "./db.ts"
 
 type Shape = KeyStoreShape
+
+/** The name of the settings row holding the generated signing secret. */
+const secretSetting = "media_secret"
+
+/**
+ * The database's own signing secret, generated once: insert-if-absent then read, so two
+ * processes starting at once agree on one secret.
+ */
+export const storedSecret = (db: Db) =>
+  Effect.gen(function*() {
+    const { sql } = db
+    const generated = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")
+    yield* sql`INSERT INTO settings (tenant_id, name, value) VALUES ('*', ${secretSetting}, ${generated}) ON CONFLICT (tenant_id, name) DO NOTHING`
+    const rows = yield* sql<{ readonly value: string }>`SELECT value FROM settings WHERE tenant_id = '*' AND name = ${secretSetting}`
+    return rows[0]?.value ?? generated
+  })
 
 export const make = (db: Db): Shape => {
   const { sql } = db
@@ -74,6 +90,7 @@ export const make = (db: Db): Shape => {
             yield* sql`UPDATE api_keys SET record = ${JSON.stringify(revoked)}, revoked_at = ${revoked.revoked_at} WHERE tenant_id = ${tenant} AND key_id = ${keyId}`
             return toApiKey(revoked)
           })
-        ))
+        )),
+    signingSecret: run(db, Effect.map(storedSecret(db), (secret) => Option.some(Redacted.make(secret))))
   }
 }
