@@ -290,3 +290,39 @@ export const dropsSegmentSpeakers: MakeProvider = (options) => {
     }
   }
 }
+
+const pick = (options: Readonly<Record<string, unknown>> | undefined, keys: ReadonlyArray<string>) =>
+  options === undefined ? undefined : Object.fromEntries(Object.entries(options).filter(([k]) => keys.includes(k)))
+
+/**
+ * Validates every option, then builds the body from a list of the options it was tested with
+ * (those the success cassettes set): `stability`, `max_tokens` and `seed` never reach the vendor.
+ */
+export const forwardsOnlyTestedOptions: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  const tts = p.tts!
+  const llm = p.llm!
+  const image = p.image!
+  return {
+    ...p,
+    stt: { ...stt, transcribe: (r) => stt.transcribe({ ...r, provider_options: pick(r.provider_options, ["diarize", "timestamp_granularities"]) }) },
+    tts: { ...tts, synthesize: (r) => tts.synthesize({ ...r, provider_options: pick(r.provider_options, ["speed"]) }) },
+    llm: { ...llm, stream: (r) => Stream.unwrap(Effect.as(llm.validate(r), llm.stream({ ...r, provider_options: pick(r.provider_options, ["temperature"]) }))) },
+    image: { ...image, generate: (r) => Effect.andThen(image.validate(r), image.generate({ ...r, provider_options: pick(r.provider_options, ["style"]) })) }
+  }
+}
+
+/** Sends the language its tests used, English, whatever the request asks for. */
+export const sendsFixedLanguage: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return { ...p, stt: { ...stt, transcribe: (r) => stt.transcribe({ ...r, language: "en" }) } }
+}
+
+/** Looks the model's features up on the family's flagship: the lite model is taken to diarize too. */
+export const diarizesOnEveryModel: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return { ...p, stt: { ...stt, validate: (r) => stt.validate(r.model === "acme-listen-1-lite" ? { ...r, model: "acme-listen-1" } : r) } }
+}
