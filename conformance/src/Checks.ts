@@ -21,6 +21,7 @@ import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { refusesModelOptions } from "./internal/checks/model-options.ts"
 import { optionsCoverageCheck, requestFieldsCheck } from "./internal/checks/options.ts"
 import { processChecks } from "./internal/checks/process.ts"
+import { recordSecretsCheck } from "./internal/checks/record-secrets.ts"
 import { secretsCheck } from "./internal/checks/secrets.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
 import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from "./internal/checks/tts.ts"
@@ -48,6 +49,7 @@ export const checks: ReadonlyArray<Check> = [
   sttUnsupported,
   ...httpChecks("stt"),
   secretsCheck("stt"),
+  recordSecretsCheck("stt"),
   validateCheck("tts"),
   ...refusalChecks("tts"),
   refusesModelOptions("tts"),
@@ -61,6 +63,7 @@ export const checks: ReadonlyArray<Check> = [
   requestFieldsCheck("tts"),
   ...httpChecks("tts"),
   secretsCheck("tts"),
+  recordSecretsCheck("tts"),
   validateCheck("llm"),
   ...refusalChecks("llm"),
   refusesModelOptions("llm"),
@@ -71,6 +74,7 @@ export const checks: ReadonlyArray<Check> = [
   optionsCoverageCheck("llm"),
   ...httpChecks("llm"),
   secretsCheck("llm"),
+  recordSecretsCheck("llm"),
   validateCheck("image"),
   ...refusalChecks("image"),
   refusesModelOptions("image"),
@@ -80,6 +84,7 @@ export const checks: ReadonlyArray<Check> = [
   optionsCoverageCheck("image"),
   ...httpChecks("image"),
   secretsCheck("image"),
+  recordSecretsCheck("image"),
   ...processChecks
 ]
 

@@ -29,7 +29,8 @@ import {
   maps429ToGeneric,
   padsRetryAfter,
   retriesItself,
-  sendsFixedLanguage
+  sendsFixedLanguage,
+  sendsKeyInOwnHeader
 } from "./support/Broken.ts"
 import { acmeOptions } from "./support/AcmeOptions.ts"
 
@@ -46,7 +47,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(84)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(88)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
@@ -186,9 +187,10 @@ const cases: ReadonlyArray<{
     bug: "keeps the request's headers in an error's cause",
     make: leaksKeyInCause,
     check: "stt.secrets",
+    // A recorded run keeps the same error.
     message:
       "stt-invalid-request.json: the API key appears in the error's cause's message: request failed; init: {\"method\":\"POST\",\"headers\":{\"authorization\":\"Bearer <KEY>\"}} (never put the key, headers or the request's init in an error; pass vendor text through core's redactSecrets and register the key with rememberSecret)",
-    failing: inEvery("secrets")
+    failing: ["stt.secrets", "stt.record_secrets", "tts.secrets", "tts.record_secrets", "llm.secrets", "llm.record_secrets", "image.secrets", "image.record_secrets"]
   },
   {
     bug: "ignores the abort signal on one path only (ulaw)",
@@ -243,6 +245,14 @@ const cases: ReadonlyArray<{
     message:
       "stt-success.json: validate accepted provider_options.acme-voice.diarize = true on acme-listen-1-lite, which that model does not support; it must refuse it with InvalidRequest before any request (check the model's own rules in the hook)",
     failing: ["stt.validate_model_options"]
+  },
+  {
+    bug: "sends the key base64-encoded in a header of its own",
+    make: sendsKeyInOwnHeader,
+    check: "stt.record_secrets",
+    message:
+      "stt-invalid-request.json: the key in base64 appears in recorded interaction 0: …//api.acme-voice.test/v1/transcriptions\",\"headers\":{\"x-acme-signature\":\"YWNtZTpj<KEY>\"},\"body\":{\"type\":\"m… (send the key only in the vendor's auth header or a known key parameter, which the recorder drops; never in a header, field or body of your own, encoded or not)",
+    failing: inEvery("record_secrets")
   },
   {
     bug: "retries by itself",

@@ -326,3 +326,17 @@ export const diarizesOnEveryModel: MakeProvider = (options) => {
   const stt = p.stt!
   return { ...p, stt: { ...stt, validate: (r) => stt.validate(r.model === "acme-listen-1-lite" ? { ...r, model: "acme-listen-1" } : r) } }
 }
+
+/**
+ * Signs every request with a header of its own carrying the key base64-encoded, beside the
+ * bearer token: the recorder does not know the header, so a recorded cassette would keep it.
+ */
+export const sendsKeyInOwnHeader: MakeProvider = ({ fetch, apiKey }) =>
+  acmeVoice({
+    apiKey,
+    fetch: (input, init) => {
+      const headers = new Headers(init?.headers)
+      headers.set("x-acme-signature", Buffer.from(`acme:${apiKey}`).toString("base64"))
+      return fetch(input, { ...init, headers })
+    }
+  })
