@@ -11,9 +11,11 @@ import {
   acceptsEverything,
   acceptsOversizeUpload,
   acceptsUnknownModel,
+  billsMeasuredSeconds,
   claimsMp3ReturnsWav,
   coercesOptionTypes,
   countsCharacters,
+  countsOutputTokens,
   diarizesOnEveryModel,
   dropsProviderOptions,
   dropsSegmentSpeakers,
@@ -253,6 +255,21 @@ const cases: ReadonlyArray<{
     message:
       "stt-invalid-request.json: the key in base64 appears in recorded interaction 0: …//api.acme-voice.test/v1/transcriptions\",\"headers\":{\"x-acme-signature\":\"YWNtZTpj<KEY>\"},\"body\":{\"type\":\"m… (send the key only in the vendor's auth header or a known key parameter, which the recorder drops; never in a header, field or body of your own, encoded or not)",
     failing: inEvery("record_secrets")
+  },
+  {
+    bug: "bills the measured duration instead of the billed seconds",
+    make: billsMeasuredSeconds,
+    check: "stt.usage",
+    message: "stt-success.json: usage is {\"audio_seconds\":2.664}; the vendor reported {\"audio_seconds\":3} (usage is never guessed nor dropped)",
+    failing: ["stt.usage"]
+  },
+  {
+    bug: "counts output tokens instead of reading the billed ones",
+    make: countsOutputTokens,
+    check: "llm.usage",
+    message:
+      "llm-success-text.json: the combined usage is {\"input_tokens\":12,\"output_tokens\":5,\"total_tokens\":17}; the vendor reported {\"input_tokens\":12,\"output_tokens\":6,\"total_tokens\":18} (usage is never guessed nor dropped)",
+    failing: ["llm.usage"]
   },
   {
     bug: "retries by itself",

@@ -340,3 +340,36 @@ export const sendsKeyInOwnHeader: MakeProvider = ({ fetch, apiKey }) =>
       return fetch(input, { ...init, headers })
     }
   })
+
+/** Bills the duration the vendor measured instead of the seconds it billed. */
+export const billsMeasuredSeconds: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return {
+    ...p,
+    stt: {
+      ...stt,
+      transcribe: (r) =>
+        Effect.map(stt.transcribe(r), (t) => (t.duration_seconds === undefined ? t : { ...t, usage: { ...t.usage, audio_seconds: t.duration_seconds } }))
+    }
+  }
+}
+
+/** Counts one output token per text delta instead of reading the tokens the vendor billed. */
+export const countsOutputTokens: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const llm = p.llm!
+  return {
+    ...p,
+    llm: {
+      ...llm,
+      stream: (r) =>
+        Stream.mapAccum(llm.stream(r), () => 0, (deltas, e) =>
+          e.type === "text_delta"
+            ? [deltas + 1, [e]]
+            : e.type === "usage"
+            ? [deltas, [{ ...e, usage: { ...e.usage, output_tokens: deltas, total_tokens: (e.usage.input_tokens ?? 0) + deltas } }]]
+            : [deltas, [e]])
+    }
+  }
+}
