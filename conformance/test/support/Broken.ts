@@ -4,6 +4,7 @@
  */
 import {
   InvalidRequest,
+  type LlmEvent,
   ProviderUnavailable,
   RateLimited,
   type PatchbayProvider,
@@ -364,11 +365,11 @@ export const countsOutputTokens: MakeProvider = (options) => {
     llm: {
       ...llm,
       stream: (r) =>
-        Stream.mapAccum(llm.stream(r), () => 0, (deltas, e) =>
+        Stream.mapAccum(llm.stream(r), () => 0, (deltas, e): readonly [number, ReadonlyArray<LlmEvent>] =>
           e.type === "text_delta"
             ? [deltas + 1, [e]]
             : e.type === "usage"
-            ? [deltas, [{ ...e, usage: { ...e.usage, output_tokens: deltas, total_tokens: (e.usage.input_tokens ?? 0) + deltas } }]]
+            ? [deltas, [{ type: "usage", usage: { ...e.usage, output_tokens: deltas, total_tokens: (e.usage.input_tokens ?? 0) + deltas } }]]
             : [deltas, [e]])
     }
   }
