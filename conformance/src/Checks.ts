@@ -7,8 +7,9 @@
  * directly, which is how the battery's own self-tests prove that every check can fail.
  *
  * This module lists the checks in report order; they live in `internal/checks/`, one module per
- * capability (`stt`, `tts`, `llm`, `image`) or concern (`validate`, `wire` for options on the
- * wire, `http` for status mapping, streams, aborts and retries, `process` for local programs).
+ * capability (`stt`, `tts`, `llm`, `image`) or concern (`validate` and `model-options` for
+ * refusals, `wire` and `options` for what reaches the wire, `http` for status mapping, streams,
+ * aborts and retries, `secrets`, `process` for local programs).
  *
  * @since 0.1.0
  */
@@ -18,7 +19,10 @@ import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/ch
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
+import { refusesModelOptions } from "./internal/checks/model-options.ts"
+import { optionsCoverageCheck, requestFieldsCheck } from "./internal/checks/options.ts"
 import { processChecks } from "./internal/checks/process.ts"
+import { recordSecretsCheck } from "./internal/checks/record-secrets.ts"
 import { secretsCheck } from "./internal/checks/secrets.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
 import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from "./internal/checks/tts.ts"
@@ -33,41 +37,55 @@ export type { Check, CheckGroup, CheckResult, CheckStatus, Plan } from "./intern
 export const checks: ReadonlyArray<Check> = [
   validateCheck("stt"),
   ...refusalChecks("stt"),
+  refusesModelOptions("stt"),
   sttText,
   sttLanguage,
   sttDuration,
   sttTimestamps,
   sttUsage,
   wireCheck("stt"),
+  optionsCoverageCheck("stt"),
+  requestFieldsCheck("stt"),
   sttTooLarge,
   sttUnsupported,
   ...httpChecks("stt"),
   secretsCheck("stt"),
+  recordSecretsCheck("stt"),
   validateCheck("tts"),
   ...refusalChecks("tts"),
+  refusesModelOptions("tts"),
   ttsStreaming,
   ttsFormat,
   ttsDuration,
   ttsCharacters,
   ttsUsage,
   wireCheck("tts"),
+  optionsCoverageCheck("tts"),
+  requestFieldsCheck("tts"),
   ...httpChecks("tts"),
   secretsCheck("tts"),
+  recordSecretsCheck("tts"),
   validateCheck("llm"),
   ...refusalChecks("llm"),
+  refusesModelOptions("llm"),
   llmText,
   llmToolCalls,
   llmUsage,
   wireCheck("llm"),
+  optionsCoverageCheck("llm"),
   ...httpChecks("llm"),
   secretsCheck("llm"),
+  recordSecretsCheck("llm"),
   validateCheck("image"),
   ...refusalChecks("image"),
+  refusesModelOptions("image"),
   imageBytes,
   imageUsage,
   wireCheck("image"),
+  optionsCoverageCheck("image"),
   ...httpChecks("image"),
   secretsCheck("image"),
+  recordSecretsCheck("image"),
   validateCheck("embedding"),
   ...refusalChecks("embedding"),
   ...embeddingValidateChecks,

@@ -6,8 +6,10 @@
  * @since 0.1.0
  */
 import type { Capability, PatchbayProvider } from "@patchbay/core"
+import type { Schema } from "effect"
 import * as Cassette from "./Cassette.ts"
 import type { ProcessHarness } from "./Process.ts"
+import type { TransportLogEntry } from "./Replay.ts"
 
 /** What an adapter factory is given by the battery: the replay `fetch` and a placeholder key. */
 export interface MakeOptions {
@@ -24,6 +26,39 @@ export interface RecordSettings {
   readonly apiKeyVariable: string
   /** The `fetch` that reaches the vendor; the global `fetch` by default. Tests pass a fake. */
   readonly upstream?: typeof fetch | undefined
+}
+
+/**
+ * A sample for one option, when the value the battery generates from the schema does not suit:
+ * the value, the model it is valid for and the other options it needs, and how it shows on the
+ * wire when not as `name: value` in the body or the query (an endpoint it selects, a header).
+ */
+export interface OptionSample {
+  readonly value: unknown
+  readonly model?: string | undefined
+  readonly with?: Readonly<Record<string, unknown>> | undefined
+  readonly onWire?: ((request: TransportLogEntry) => boolean) | undefined
+}
+
+/** An option one model of the catalogue does not support: `validate` must refuse it there. */
+export interface UnsupportedOption {
+  readonly model: string
+  readonly option: string
+  readonly value: unknown
+  /** Other options the request needs to be otherwise valid. */
+  readonly with?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * What the battery knows of a capability's `provider_options`: its schema (every field of it
+ * must reach the wire, each proven by a request of its own), samples for options whose value
+ * cannot be generated, and the options some models do not support.
+ */
+export interface OptionsCoverage {
+  /** The options schema, a `Schema.Struct` (its `fields` are walked). */
+  readonly schema: { readonly fields: Readonly<Record<string, Schema.Top>> }
+  readonly samples?: Readonly<Record<string, OptionSample>> | undefined
+  readonly unsupported?: ReadonlyArray<UnsupportedOption> | undefined
 }
 
 /** The options of `runConformance`. @category models */
@@ -50,6 +85,12 @@ export interface ConformanceOptions {
    * skipped with this reason. An adapter with an options schema leaves it out.
    */
   readonly openOptions?: string | undefined
+  /**
+   * Per capability, the provider-options schema and its samples: the `options_coverage` check
+   * proves every option of the schema reaches the wire, and `validate_model_options` that options
+   * a model does not support are refused. Without it those checks are skipped.
+   */
+  readonly options?: Partial<Record<Capability, OptionsCoverage>> | undefined
 }
 
 /** The battery's view of an adapter. @category models */
@@ -65,6 +106,8 @@ export interface Subject {
   readonly timeoutMs: number
   /** See {@link ConformanceOptions.openOptions}. */
   readonly openOptions: string | undefined
+  /** See {@link ConformanceOptions.options}. */
+  readonly options: Partial<Record<Capability, OptionsCoverage>>
 }
 
 /** A `fetch` for providers that must not talk HTTP here; every call rejects. */
@@ -85,7 +128,8 @@ export const makeSubject = (options: ConformanceOptions): Subject => ({
   process: options.process,
   record: options.record,
   timeoutMs: options.timeoutMs ?? 30_000,
-  openOptions: options.openOptions
+  openOptions: options.openOptions,
+  options: options.options ?? {}
 })
 
 /** The capabilities a provider declares, in the battery's order. */

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest"
 import { acmeVoice } from "../examples/acme-voice/src/index.ts"
 import { type ConformanceOptions, registerBattery, type ResultsFile, type TestApi } from "../src/index.ts"
 import { claimsMp3ReturnsWav } from "./support/Broken.ts"
+import { acmeOptions } from "./support/AcmeOptions.ts"
 import { fakeAcme } from "./support/FakeAcme.ts"
 
 interface Registered {
@@ -50,8 +51,8 @@ const outcome = async (body: () => unknown) => {
 
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
-    const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes })
-    expect(tests).toHaveLength(77)
+    const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes, options: acmeOptions })
+    expect(tests).toHaveLength(88)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
@@ -59,6 +60,9 @@ describe("registerBattery", () => {
     ])
     expect(skipped).toEqual([
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
+      "conformance: acme-voice > tts > validate_model_options: skipped: no option is declared unsupported by a model (options.tts.unsupported)",
+      "conformance: acme-voice > llm > validate_model_options: skipped: no option is declared unsupported by a model (options.llm.unsupported)",
+      "conformance: acme-voice > image > validate_model_options: skipped: no option is declared unsupported by a model (options.image.unsupported)",
       "conformance: acme-voice > image > too_large: skipped: no image cassette with case \"too_large\"",
       "conformance: acme-voice > image > stream_error: skipped: image generation does not stream",
       "conformance: acme-voice > process > missing_program: skipped: HTTP adapter: process checks apply to adapters that run local programs",
@@ -69,7 +73,7 @@ describe("registerBattery", () => {
 
   it("fails the test of a failing check with its message, and writes every row for the report, skipped ones with their reason", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "results-"))
-    const { tests, after } = register({ name: "acme-broken", make: claimsMp3ReturnsWav, cassettes }, { PATCHBAY_CONFORMANCE_RESULTS: dir })
+    const { tests, after } = register({ name: "acme-broken", make: claimsMp3ReturnsWav, cassettes, options: acmeOptions }, { PATCHBAY_CONFORMANCE_RESULTS: dir })
     const format = tests.find((t) => t.name === "conformance: acme-broken > tts > format: the bytes are the declared format")
     expect(tests.find((t) => t.name.startsWith("conformance: acme-broken > stt > stream_error"))).toBeUndefined()
     expect(await outcome(format?.body ?? (() => {}))).toBe("tts.format: tts-success-mp3.json: declared mp3 (mp3_16000, audio/mpeg) but the bytes are wav")
@@ -83,6 +87,9 @@ describe("registerBattery", () => {
       mode: "http",
       results: [
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
+        ...["tts", "llm", "image"].map((group) =>
+          skippedRow(group, "validate_model_options", "validate refuses an option the model does not support, with no request", `no option is declared unsupported by a model (options.${group}.unsupported)`)
+        ),
         skippedRow("image", "too_large", "an over-limit input → InputTooLarge", "no image cassette with case \"too_large\""),
         skippedRow("image", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "image generation does not stream"),
         skippedRow("process", "missing_program", "a missing program fails with a typed error", http),

@@ -11,11 +11,15 @@ import {
   acceptsEverything,
   acceptsOversizeUpload,
   acceptsUnknownModel,
+  billsMeasuredSeconds,
   claimsMp3ReturnsWav,
   coercesOptionTypes,
   countsCharacters,
+  countsOutputTokens,
+  diarizesOnEveryModel,
   dropsProviderOptions,
   dropsSegmentSpeakers,
+  forwardsOnlyTestedOptions,
   good,
   guessesDuration,
   ignoresAbortOnUlaw,
@@ -26,11 +30,14 @@ import {
   leaksKeyInCause,
   maps429ToGeneric,
   padsRetryAfter,
-  retriesItself
+  retriesItself,
+  sendsFixedLanguage,
+  sendsKeyInOwnHeader
 } from "./support/Broken.ts"
+import { acmeOptions } from "./support/AcmeOptions.ts"
 
 const cassettes = new URL("../examples/acme-voice/cassettes/", import.meta.url)
-const subject = (name: string, make: MakeProvider) => makeSubject({ name, make, cassettes })
+const subject = (name: string, make: MakeProvider) => makeSubject({ name, make, cassettes, options: acmeOptions })
 const inEvery = (check: string) => ["stt", "tts", "llm", "image"].map((c) => `${c}.${check}`)
 
 const failing = async (name: string, make: MakeProvider) => {
@@ -42,9 +49,12 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(77)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(88)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
+      "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
+      "llm.validate_model_options: no option is declared unsupported by a model (options.llm.unsupported)",
+      "image.validate_model_options: no option is declared unsupported by a model (options.image.unsupported)",
       "image.too_large: no image cassette with case \"too_large\"",
       "image.stream_error: image generation does not stream",
       "process.missing_program: HTTP adapter: process checks apply to adapters that run local programs",
@@ -70,10 +80,10 @@ const cases: ReadonlyArray<{
     // Without its options the request matches no recorded interaction, so every check playing
     // an optioned success cassette fails too, each naming the missing field.
     failing: [
-      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.abort",
-      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.abort",
-      "llm.text", "llm.usage", "llm.provider_options", "llm.abort",
-      "image.bytes", "image.usage", "image.provider_options", "image.abort"
+      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.abort",
+      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.abort",
+      "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.abort",
+      "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.abort"
     ]
   },
   {
@@ -128,7 +138,7 @@ const cases: ReadonlyArray<{
     check: "stt.validate_unknown_model",
     message: "stt-success.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
     failing: [
-      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options",
+      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options", "stt.validate_model_options",
       "tts.validate_unknown_model", "tts.validate_format", "tts.validate_options",
       "llm.validate_unknown_model", "llm.validate_options",
       "image.validate_unknown_model", "image.validate_options"
@@ -162,9 +172,10 @@ const cases: ReadonlyArray<{
     bug: "accepts any provider option in validate",
     make: acceptsAnyOptions,
     check: "llm.validate_options",
+    // It drops the options before the model's own rules see them, too.
     message:
       "llm-success-text.json: validate accepted the unknown option provider_options.acme-voice.conformance_no_such_option; it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
-    failing: inEvery("validate_options")
+    failing: ["stt.validate_options", "stt.validate_model_options", "tts.validate_options", "llm.validate_options", "image.validate_options"]
   },
   {
     bug: "coerces option values from strings in validate",
@@ -178,9 +189,10 @@ const cases: ReadonlyArray<{
     bug: "keeps the request's headers in an error's cause",
     make: leaksKeyInCause,
     check: "stt.secrets",
+    // A recorded run keeps the same error.
     message:
       "stt-invalid-request.json: the API key appears in the error's cause's message: request failed; init: {\"method\":\"POST\",\"headers\":{\"authorization\":\"Bearer <KEY>\"}} (never put the key, headers or the request's init in an error; pass vendor text through core's redactSecrets and register the key with rememberSecret)",
-    failing: inEvery("secrets")
+    failing: ["stt.secrets", "stt.record_secrets", "tts.secrets", "tts.record_secrets", "llm.secrets", "llm.record_secrets", "image.secrets", "image.record_secrets"]
   },
   {
     bug: "ignores the abort signal on one path only (ulaw)",
@@ -211,6 +223,54 @@ const cases: ReadonlyArray<{
     check: "stt.timestamps",
     message: "stt-success.json: segments[0] carries no speaker, but the vendor diarized (1 speaker(s)): keep each segment's speaker",
     failing: ["stt.timestamps"]
+  },
+  {
+    bug: "forwards only the options its tests set",
+    make: forwardsOnlyTestedOptions,
+    check: "llm.options_coverage",
+    message:
+      "provider_options.acme-voice.max_tokens = 1 (model acme-think-1) is not in the request (POST /v1/chat; body fields: model, messages, stream; query: none)\n(every option validate accepts must reach the vendor under its wire name; an option that shows otherwise, such as an endpoint it selects, declares how with options.llm.samples.<name>.onWire)",
+    failing: ["tts.options_coverage", "llm.options_coverage", "image.options_coverage"]
+  },
+  {
+    bug: "sends a fixed language",
+    make: sendsFixedLanguage,
+    check: "stt.request_fields",
+    message:
+      "stt-success.json: the language \"de\" is not in the request (POST /v1/transcriptions; body fields: model, file, language, diarize, timestamp_granularities[]; query: none)\n(send the request's own language, voice and output format as given: never a fixed or default value)",
+    failing: ["stt.request_fields"]
+  },
+  {
+    bug: "takes every model of a family to diarize",
+    make: diarizesOnEveryModel,
+    check: "stt.validate_model_options",
+    message:
+      "stt-success.json: validate accepted provider_options.acme-voice.diarize = true on acme-listen-1-lite, which that model does not support; it must refuse it with InvalidRequest before any request (check the model's own rules in the hook)",
+    failing: ["stt.validate_model_options"]
+  },
+  {
+    bug: "sends the key base64-encoded in a header of its own",
+    make: sendsKeyInOwnHeader,
+    check: "stt.record_secrets",
+    message:
+      "stt-invalid-request.json: the key in base64 appears in recorded interaction 0: …//api.acme-voice.test/v1/transcriptions\",\"headers\":{\"x-acme-signature\":\"YWNtZTpj<KEY>\"},\"body\":{\"type\":\"m… (send the key only in the vendor's auth header or a known key parameter, which the recorder drops; never in a header, field or body of your own, encoded or not)",
+    failing: inEvery("record_secrets")
+  },
+  {
+    bug: "bills the measured duration instead of the billed seconds",
+    make: billsMeasuredSeconds,
+    check: "stt.usage",
+    message: "stt-success.json: usage is {\"audio_seconds\":2.664}; the vendor reported {\"audio_seconds\":3} (usage is never guessed nor dropped)",
+    // stt.duration compares usage.audio_seconds with the billed figure too.
+    failing: ["stt.duration", "stt.usage"]
+  },
+  {
+    bug: "counts output tokens instead of reading the billed ones",
+    make: countsOutputTokens,
+    check: "llm.usage",
+    message:
+      "llm-success-text.json: the combined usage is {\"input_tokens\":12,\"output_tokens\":5,\"total_tokens\":17}; the vendor reported {\"input_tokens\":12,\"output_tokens\":6,\"total_tokens\":18} (usage is never guessed nor dropped)",
+    failing: ["llm.usage"]
   },
   {
     bug: "retries by itself",

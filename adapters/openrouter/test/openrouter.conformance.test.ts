@@ -5,10 +5,15 @@
  */
 import { runConformance } from "@patchbay/conformance"
 import { openrouter } from "../src/index.ts"
+import { ImageOptions, LlmOptions } from "../src/Options.ts"
 
 runConformance({
   name: "openrouter",
   make: ({ fetch, apiKey }) => openrouter({ fetch, apiKey }),
   cassettes: new URL("./cassettes/", import.meta.url),
-  record: { apiKeyVariable: "OPENROUTER_API_KEY" }
+  record: { apiKeyVariable: "OPENROUTER_API_KEY" },
+  options: {
+    llm: { schema: LlmOptions },
+    image: { schema: ImageOptions }
+  }
 })

@@ -1,6 +1,7 @@
 /**
  * Whether a value the caller asked for reached the wire: an option by its vendor (snake_case)
- * name anywhere in the JSON body, as a multipart or form field (bracketed names included), or
+ * name anywhere in the JSON body, as a multipart or form field (`name[]` lists and `name[key]`
+ * objects included), or
  * as a query parameter; or a plain value (a model id, a voice) anywhere in the URL or body.
  */
 import type { MultipartValue, RequestBody } from "../Cassette.ts"
@@ -43,6 +44,13 @@ const fieldValues = (fields: Readonly<Record<string, MultipartValue | ReadonlyAr
     const value = fields[key]
     if (value !== undefined) out.push(Array.isArray(value) && value.length === 1 ? value[0] : value)
   }
+  // An object sent as bracketed fields: `chunking_strategy[type]=server_vad`, `…[threshold]=0.5`.
+  const nested: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    const inner = key.startsWith(`${name}[`) && key.endsWith("]") ? key.slice(name.length + 1, -1) : undefined
+    if (inner !== undefined && inner !== "" && !inner.includes("[")) nested[inner] = Array.isArray(value) && value.length === 1 ? value[0] : value
+  }
+  if (Object.keys(nested).length > 0) out.push(nested)
   return out
 }
 

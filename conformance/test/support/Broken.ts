@@ -4,6 +4,7 @@
  */
 import {
   InvalidRequest,
+  type LlmEvent,
   ProviderUnavailable,
   RateLimited,
   type PatchbayProvider,
@@ -287,6 +288,89 @@ export const dropsSegmentSpeakers: MakeProvider = (options) => {
       ...stt,
       transcribe: (r) =>
         Effect.map(stt.transcribe(r), (t) => ({ ...t, segments: t.segments?.map(({ speaker: _speaker, ...segment }) => segment) }))
+    }
+  }
+}
+
+const pick = (options: Readonly<Record<string, unknown>> | undefined, keys: ReadonlyArray<string>) =>
+  options === undefined ? undefined : Object.fromEntries(Object.entries(options).filter(([k]) => keys.includes(k)))
+
+/**
+ * Validates every option, then builds the body from a list of the options it was tested with
+ * (those the success cassettes set): `stability`, `max_tokens` and `seed` never reach the vendor.
+ */
+export const forwardsOnlyTestedOptions: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  const tts = p.tts!
+  const llm = p.llm!
+  const image = p.image!
+  return {
+    ...p,
+    stt: { ...stt, transcribe: (r) => stt.transcribe({ ...r, provider_options: pick(r.provider_options, ["diarize", "timestamp_granularities"]) }) },
+    tts: { ...tts, synthesize: (r) => tts.synthesize({ ...r, provider_options: pick(r.provider_options, ["speed"]) }) },
+    llm: { ...llm, stream: (r) => Stream.unwrap(Effect.as(llm.validate(r), llm.stream({ ...r, provider_options: pick(r.provider_options, ["temperature"]) }))) },
+    image: { ...image, generate: (r) => Effect.andThen(image.validate(r), image.generate({ ...r, provider_options: pick(r.provider_options, ["style"]) })) }
+  }
+}
+
+/** Sends the language its tests used, English, whatever the request asks for. */
+export const sendsFixedLanguage: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return { ...p, stt: { ...stt, transcribe: (r) => stt.transcribe({ ...r, language: "en" }) } }
+}
+
+/** Looks the model's features up on the family's flagship: the lite model is taken to diarize too. */
+export const diarizesOnEveryModel: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return { ...p, stt: { ...stt, validate: (r) => stt.validate(r.model === "acme-listen-1-lite" ? { ...r, model: "acme-listen-1" } : r) } }
+}
+
+/**
+ * Signs every request with a header of its own carrying the key base64-encoded, beside the
+ * bearer token: the recorder does not know the header, so a recorded cassette would keep it.
+ */
+export const sendsKeyInOwnHeader: MakeProvider = ({ fetch, apiKey }) =>
+  acmeVoice({
+    apiKey,
+    fetch: (input, init) => {
+      const headers = new Headers(init?.headers)
+      headers.set("x-acme-signature", Buffer.from(`acme:${apiKey}`).toString("base64"))
+      return fetch(input, { ...init, headers })
+    }
+  })
+
+/** Bills the duration the vendor measured instead of the seconds it billed. */
+export const billsMeasuredSeconds: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return {
+    ...p,
+    stt: {
+      ...stt,
+      transcribe: (r) =>
+        Effect.map(stt.transcribe(r), (t) => (t.duration_seconds === undefined ? t : { ...t, usage: { ...t.usage, audio_seconds: t.duration_seconds } }))
+    }
+  }
+}
+
+/** Counts one output token per text delta instead of reading the tokens the vendor billed. */
+export const countsOutputTokens: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const llm = p.llm!
+  return {
+    ...p,
+    llm: {
+      ...llm,
+      stream: (r) =>
+        Stream.mapAccum(llm.stream(r), () => 0, (deltas, e): readonly [number, ReadonlyArray<LlmEvent>] =>
+          e.type === "text_delta"
+            ? [deltas + 1, [e]]
+            : e.type === "usage"
+            ? [deltas, [{ type: "usage", usage: { ...e.usage, output_tokens: deltas, total_tokens: (e.usage.input_tokens ?? 0) + deltas } }]]
+            : [deltas, [e]])
     }
   }
 }

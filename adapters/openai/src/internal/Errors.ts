@@ -161,7 +161,20 @@ export const toProviderError = (cause: unknown, context: FailureContext, now: nu
 
 /**
  * Maps an error reported inside a stream that had started (an event with an `error` key): the
- * HTTP status was 200, so only the code (or, without one, the type) says what happened.
+ * HTTP status was 200, so only the code (or, without one, the type) says what happened. An
+ * `invalid_request_error` is what a 400 carries, and maps as the 400 would: a final
+ * `InvalidRequest` naming the parameter, not a retryable outage.
  */
-export const fromStreamError = (error: ErrorBody["error"], requestId: string | undefined): ProviderError =>
-  streamFailure(PROVIDER, { code: typeof error.code === "string" ? error.code : error.type ?? undefined, message: error.message ?? undefined }, requestId)
+export const fromStreamError = (error: ErrorBody["error"], requestId: string | undefined): ProviderError => {
+  const code = typeof error.code === "string" ? error.code : error.type ?? undefined
+  const mapped = streamFailure(PROVIDER, { code, message: error.message ?? undefined }, requestId)
+  if (mapped._tag !== "ProviderUnavailable" || error.type !== "invalid_request_error") return mapped
+  return fromHttpFailure({
+    provider: PROVIDER,
+    status: 400,
+    code,
+    message: error.message ?? undefined,
+    requestId,
+    field: typeof error.param === "string" ? error.param : "request"
+  })
+}

@@ -9,7 +9,7 @@ import type { ModelInfo } from "@patchbay/core"
 export const PROVIDER = "acme-voice"
 
 /** The speech-to-text models. */
-export type SttModel = "acme-listen-1"
+export type SttModel = "acme-listen-1" | "acme-listen-1-lite"
 /** The text-to-speech models. */
 export type TtsModel = "acme-speak-1"
 /** The voices of `acme-speak-1`. */
@@ -25,6 +25,10 @@ export const models: ReadonlyArray<ModelInfo> = [
   {
     id: "acme-listen-1", provider: PROVIDER, capability: "stt", display_name: "Acme Listen 1",
     input_formats: ["wav", "mp3", "ogg", "webm", "mp4"], max_input_bytes: MAX_UPLOAD_BYTES, word_timestamps: true, diarization: true
+  },
+  {
+    id: "acme-listen-1-lite", provider: PROVIDER, capability: "stt", display_name: "Acme Listen 1 Lite",
+    input_formats: ["wav", "mp3"], max_input_bytes: MAX_UPLOAD_BYTES, word_timestamps: true, diarization: false
   },
   {
     id: "acme-speak-1", provider: PROVIDER, capability: "tts", display_name: "Acme Speak 1", streaming: true,

@@ -3,15 +3,22 @@
  * goes up as a `Blob` (a file is never buffered); one of unknown length is counted as it is
  * read and refused with `InputTooLarge` when it passes the limit.
  */
-import { AudioInput, Language, type SttProvider, type SttRequest, type SttSpec, type Transcript } from "@patchbay/core"
+import { AudioInput, InvalidRequest, Language, type SttProvider, type SttRequest, type SttSpec, type Transcript } from "@patchbay/core"
 import { checkSttSpec, type HttpClient, multipartBody, uploadBlob, withoutUndefined } from "@patchbay/core/adapter"
 import { Effect } from "effect"
 import { MAX_UPLOAD_BYTES, models, PROVIDER } from "./Models.ts"
 import { decodeOptions, SttOptions } from "./Options.ts"
 import { Transcription } from "./Wire.ts"
 
-/** The pure hook: model, audio container and size, options. */
-export const validate = (spec: SttSpec) => Effect.andThen(checkSttSpec(models, spec), decodeOptions(SttOptions, spec.provider_options, "voice.stt"))
+/** The pure hook: model, audio container and size, options; `diarize` only on a model that labels speakers. */
+export const validate = (spec: SttSpec) =>
+  Effect.andThen(checkSttSpec(models, spec), decodeOptions(SttOptions, spec.provider_options, "voice.stt")).pipe(
+    Effect.tap((options) =>
+      options.diarize === true && models.find((m) => m.id === spec.model)?.diarization !== true
+        ? new InvalidRequest({ provider: PROVIDER, field: "voice.stt.provider_options.acme-voice.diarize", value: true, reason: `${spec.model} does not label speakers` })
+        : Effect.void
+    )
+  )
 
 const toTranscript = (body: unknown, wire: Transcription, requestId: string | undefined): Transcript => ({
   type: "transcript", text: wire.text, language: Language.toIso6391(wire.language),

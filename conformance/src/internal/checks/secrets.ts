@@ -18,7 +18,7 @@ import { arrange, type Check, define, eachCassette, ensure, run, scenarioIn, ski
 export const SECRET_API_KEY = "conformance-secret-7f3a9c2e41b8d650"
 
 /** JSON of anything, bytes shown by their length, cycles cut. */
-const jsonOf = (value: unknown): string => {
+export const jsonOf = (value: unknown): string => {
   const seen = new WeakSet<object>()
   try {
     return JSON.stringify(value, (_key, v: unknown) => {
@@ -35,7 +35,7 @@ const jsonOf = (value: unknown): string => {
 }
 
 /** Every text an error shows: message, string form, JSON and those of its `cause` chain. */
-const errorTexts = (error: unknown): ReadonlyArray<readonly [string, string]> => {
+export const errorTexts = (error: unknown): ReadonlyArray<readonly [string, string]> => {
   const out: Array<readonly [string, string]> = []
   let current: unknown = error
   for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
