@@ -16,6 +16,7 @@ import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
+import { nothingOutlivesCheck } from "./internal/checks/lifetime.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { processChecks } from "./internal/checks/process.ts"
 import { secretsCheck } from "./internal/checks/secrets.ts"
@@ -42,6 +43,7 @@ export const checks: ReadonlyArray<Check> = [
   sttUnsupported,
   ...httpChecks("stt"),
   secretsCheck("stt"),
+  nothingOutlivesCheck("stt"),
   validateCheck("tts"),
   ...refusalChecks("tts"),
   ttsStreaming,
@@ -52,6 +54,7 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("tts"),
   ...httpChecks("tts"),
   secretsCheck("tts"),
+  nothingOutlivesCheck("tts"),
   validateCheck("llm"),
   ...refusalChecks("llm"),
   llmText,
@@ -60,6 +63,7 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("llm"),
   ...httpChecks("llm"),
   secretsCheck("llm"),
+  nothingOutlivesCheck("llm"),
   validateCheck("image"),
   ...refusalChecks("image"),
   imageBytes,
@@ -67,6 +71,7 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("image"),
   ...httpChecks("image"),
   secretsCheck("image"),
+  nothingOutlivesCheck("image"),
   ...processChecks
 ]
 
