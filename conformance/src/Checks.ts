@@ -16,6 +16,7 @@ import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
+import { latencyChecks } from "./internal/checks/latency.ts"
 import { nothingOutlivesCheck } from "./internal/checks/lifetime.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { processChecks } from "./internal/checks/process.ts"
@@ -39,6 +40,7 @@ export const checks: ReadonlyArray<Check> = [
   sttTimestamps,
   sttUsage,
   wireCheck("stt"),
+  latencyChecks.stt,
   sttTooLarge,
   sttUnsupported,
   ...httpChecks("stt"),
@@ -52,6 +54,7 @@ export const checks: ReadonlyArray<Check> = [
   ttsCharacters,
   ttsUsage,
   wireCheck("tts"),
+  latencyChecks.tts,
   ...httpChecks("tts"),
   secretsCheck("tts"),
   nothingOutlivesCheck("tts"),

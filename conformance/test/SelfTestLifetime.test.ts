@@ -1,12 +1,12 @@
 /**
- * The battery's `nothing_outlives` checks can fail: an adapter that leaves a timer running after
- * a cancelled request fails `stt.nothing_outlives`, and no other check, while the good adapter
- * passes it.
+ * The battery's checks about time can fail: an adapter that leaves a timer running after a
+ * cancelled request fails `stt.nothing_outlives`, one that adds a wait of its own fails
+ * `stt.latency` — each that check only — while the good adapter passes them.
  */
 import { afterAll, describe, expect, it } from "vitest"
 import { Checks, makeSubject, type MakeProvider } from "../src/index.ts"
 import { good } from "./support/Broken.ts"
-import { dispose, keepsDeadlineTimer } from "./support/BrokenLifetime.ts"
+import { dispose, keepsDeadlineTimer, waitsAfterTranscript } from "./support/BrokenLifetime.ts"
 
 const cassettes = new URL("../examples/acme-voice/cassettes/", import.meta.url)
 const subject = (name: string, make: MakeProvider) => makeSubject({ name, make, cassettes })
@@ -26,6 +26,20 @@ describe("nothing outlives a request", () => {
     dispose()
     for (const capability of ["stt", "tts", "llm", "image"]) {
       expect(await Checks.runCheck(Checks.byId(`${capability}.nothing_outlives`), subject("acme-voice", good))).toMatchObject({ status: "pass" })
+    }
+  }, 60_000)
+})
+
+describe("latency in the records", () => {
+  it("an adapter that waits after the vendor's transcript fails stt.latency only", async () => {
+    const results = await Checks.runChecks(subject("acme-waits", waitsAfterTranscript))
+    const failed = results.filter((r) => r.status === "fail")
+    expect(failed.map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
+      "stt.latency: stt-success.json: the first output (stt_stream_start) came out at 140 ms, but the vendor delivered at 40 ms: " +
+        "output comes from what the vendor delivered, when it delivered it — the adapter adds a wait of its own (a sleep, a poll interval, a timer) or outputs something the vendor did not send"
+    ])
+    for (const capability of ["stt", "tts"]) {
+      expect(await Checks.runCheck(Checks.byId(`${capability}.latency`), subject("acme-voice", good))).toMatchObject({ status: "pass" })
     }
   }, 60_000)
 })

@@ -1,7 +1,9 @@
 /**
- * Broken variants of the example adapter whose bugs only show after the call: something of
- * theirs outlives the request. `dispose()` clears what they left, so the test run itself ends.
+ * Broken variants of the example adapter whose bugs only show in time: something of theirs
+ * outlives the request, or they add time of their own. `dispose()` clears the timers they left,
+ * so the test run itself ends.
  */
+import { Effect } from "effect"
 import type { MakeProvider } from "../../src/index.ts"
 import { acmeVoice } from "../../examples/acme-voice/src/index.ts"
 
@@ -32,3 +34,13 @@ export const keepsDeadlineTimer: MakeProvider = ({ fetch, apiKey }) =>
       return response
     }
   })
+
+/**
+ * Waits 100 ms after the vendor's transcript before handing it over ("to smooth bursts"): time of
+ * its own in every record's latency, which nothing but the latency check can see.
+ */
+export const waitsAfterTranscript: MakeProvider = (options) => {
+  const provider = acmeVoice(options)
+  const stt = provider.stt!
+  return { ...provider, stt: { ...stt, transcribe: (request) => Effect.tap(stt.transcribe(request), () => Effect.sleep("100 millis")) } }
+}
