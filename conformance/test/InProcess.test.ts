@@ -24,6 +24,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.characters: pass",
       "tts.usage: pass",
       "tts.provider_options: skipped (in-process provider: nothing goes over a wire)",
+      "tts.latency: skipped (in-process provider: no transport whose delays the clock could play)",
       "tts.unauthorized: skipped (in-process provider: no HTTP)",
       "tts.unknown_model: skipped (in-process provider: no HTTP)",
       "tts.too_large: skipped (in-process provider: no HTTP)",
@@ -35,6 +36,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.abort: skipped (in-process provider: no HTTP request to abort)",
       "tts.no_retry: skipped (in-process provider: no HTTP)",
       "tts.secrets: skipped (in-process provider: it talks to no vendor, so it holds no key)",
+      "tts.nothing_outlives: pass",
       "process.missing_program: pass",
       "process.killed_process: pass",
       "process.interrupt_kills: pass"
