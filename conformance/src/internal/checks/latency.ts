@@ -35,7 +35,7 @@ export const HEADERS_DELAY_MS = 40
 export const CHUNK_DELAY_MS = 25
 
 /** How long the program may sit with nothing to deliver before the check moves the clock on (a wait of the adapter's own). */
-const STUCK_MS = 1_000
+const STUCK_MS = 2_000
 /** How far the clock may go before the check gives up. */
 const VIRTUAL_CAP_MS = 60_000
 
@@ -147,8 +147,12 @@ const latencyCheck = (capability: "stt" | "tts"): Check =>
           )
           const fiber = yield* Effect.forkChild(program)
           /** A signature of everything that can move without the clock. */
-          const progress = () => `${timeline.events.length} ${timeline.pending.length} ${transport.log.map((e) => `${e.chunkTimes.length}${e.completedAt ?? ""}`).join(",")}`
+          const progress = () =>
+            `${timeline.events.length} ${timeline.pending.length} ${
+              transport.log.map((e) => `${e.body === undefined ? "-" : "b"}${e.respondedAt === undefined ? "-" : "r"}${e.chunkTimes.length}${e.completedAt === undefined ? "" : "c"}`).join(",")
+            }`
           let stuckSince = performance.now()
+          let last = progress()
           while (fiber.pollUnsafe() === undefined && timeline.now <= VIRTUAL_CAP_MS) {
             // Let the program do all it can without the clock: the same state over three turns.
             let quiet = 0
@@ -160,6 +164,10 @@ const latencyCheck = (capability: "stt" | "tts"): Check =>
               seen = next
             }
             if (fiber.pollUnsafe() !== undefined) break
+            if (seen !== last) {
+              last = seen
+              stuckSince = performance.now()
+            }
             timeline.pending.sort((a, b) => a.due - b.due)
             const due = timeline.pending[0]
             if (due !== undefined) {
