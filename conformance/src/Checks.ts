@@ -18,6 +18,8 @@ import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/che
 import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/checks/embedding.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
+import { latencyChecks } from "./internal/checks/latency.ts"
+import { nothingOutlivesCheck } from "./internal/checks/lifetime.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { refusesModelOptions } from "./internal/checks/model-options.ts"
 import { optionsCoverageCheck, requestFieldsCheck } from "./internal/checks/options.ts"
@@ -46,11 +48,13 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("stt"),
   optionsCoverageCheck("stt"),
   requestFieldsCheck("stt"),
+  latencyChecks.stt,
   sttTooLarge,
   sttUnsupported,
   ...httpChecks("stt"),
   secretsCheck("stt"),
   recordSecretsCheck("stt"),
+  nothingOutlivesCheck("stt"),
   validateCheck("tts"),
   ...refusalChecks("tts"),
   refusesModelOptions("tts"),
@@ -62,9 +66,11 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("tts"),
   optionsCoverageCheck("tts"),
   requestFieldsCheck("tts"),
+  latencyChecks.tts,
   ...httpChecks("tts"),
   secretsCheck("tts"),
   recordSecretsCheck("tts"),
+  nothingOutlivesCheck("tts"),
   validateCheck("llm"),
   ...refusalChecks("llm"),
   refusesModelOptions("llm"),
@@ -76,6 +82,7 @@ export const checks: ReadonlyArray<Check> = [
   ...httpChecks("llm"),
   secretsCheck("llm"),
   recordSecretsCheck("llm"),
+  nothingOutlivesCheck("llm"),
   validateCheck("image"),
   ...refusalChecks("image"),
   refusesModelOptions("image"),
@@ -86,6 +93,7 @@ export const checks: ReadonlyArray<Check> = [
   ...httpChecks("image"),
   secretsCheck("image"),
   recordSecretsCheck("image"),
+  nothingOutlivesCheck("image"),
   validateCheck("embedding"),
   ...refusalChecks("embedding"),
   ...embeddingValidateChecks,

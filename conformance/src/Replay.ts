@@ -77,6 +77,12 @@ export interface ReplayOptions {
   readonly stall?: "headers" | { readonly afterChunks: number } | undefined
   /** Multiplies every recorded delay (0 replays as fast as possible). Default 1. */
   readonly delayScale?: number | undefined
+  /**
+   * Waits out a recorded delay (after `delayScale`): by default a real timer. A test that plays a
+   * cassette on a virtual clock (effect's `TestClock`) passes its own, so recorded delays take
+   * virtual time and what is measured is exact.
+   */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined
 }
 
 /** A `fetch` answering from a cassette, with what it saw. */
@@ -158,7 +164,10 @@ export const replayFetch = (
       }
       signal?.addEventListener("abort", onAbort, { once: true })
       if (ms === "forever") releases.add(release)
-      else timer = setTimeout(() => finish(resolve), ms * scale)
+      else if (options.sleep !== undefined) {
+        releases.add(release)
+        options.sleep(ms * scale).then(() => finish(resolve), (error: unknown) => finish(() => reject(error)))
+      } else timer = setTimeout(() => finish(resolve), ms * scale)
     })
 
   const respond = (entry: MutableEntry, interaction: Interaction, url: URL, signal: AbortSignal | undefined): Response => {

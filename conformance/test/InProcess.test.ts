@@ -27,6 +27,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.provider_options: skipped (in-process provider: nothing goes over a wire)",
       "tts.options_coverage: skipped (in-process provider: nothing goes over a wire)",
       "tts.request_fields: skipped (in-process provider: nothing goes over a wire)",
+      "tts.latency: skipped (in-process provider: no transport whose delays the clock could play)",
       "tts.unauthorized: skipped (in-process provider: no HTTP)",
       "tts.unknown_model: skipped (in-process provider: no HTTP)",
       "tts.too_large: skipped (in-process provider: no HTTP)",
@@ -39,6 +40,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.no_retry: skipped (in-process provider: no HTTP)",
       "tts.secrets: skipped (in-process provider: it talks to no vendor, so it holds no key)",
       "tts.record_secrets: skipped (in-process provider: it talks to no vendor, so nothing is recorded)",
+      "tts.nothing_outlives: pass",
       "process.missing_program: pass",
       "process.killed_process: pass",
       "process.interrupt_kills: pass"

@@ -293,3 +293,32 @@ describe("abort and cancel", () => {
     expect(((await pending.catch((e: unknown) => e)) as Error).message).toBe("the replay transport was disposed")
   })
 })
+
+describe("a clock of the caller's", () => {
+  it("waits every recorded delay out with the given sleep, scaled, in order", async () => {
+    const asked: Array<number> = []
+    const release: Array<() => void> = []
+    const fetch = replayFetch([{
+      request: { method: "GET", url: "https://api.vendor.test/v1/audio" },
+      response: { status: 200, delay_ms: 40, body: { type: "binary", chunks: [{ base64: "AAE=", delay_ms: 25 }, { base64: "AgM=", delay_ms: 30 }] } }
+    }], {
+      delayScale: 2,
+      sleep: (ms) => new Promise<void>((resolve) => {
+        asked.push(ms)
+        release.push(resolve)
+      })
+    })
+    const pending = fetch("https://api.vendor.test/v1/audio")
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(asked).toEqual([80]) // the headers wait for the caller's clock, not a timer
+    release.shift()?.()
+    const response = await pending
+    const reading = response.arrayBuffer()
+    for (let i = 0; i < 2; i++) {
+      await new Promise((resolve) => setImmediate(resolve))
+      release.shift()?.()
+    }
+    expect([...new Uint8Array(await reading)]).toEqual([0, 1, 2, 3])
+    expect(asked).toEqual([80, 50, 60])
+  })
+})

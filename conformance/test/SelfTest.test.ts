@@ -49,7 +49,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(88)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(94)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
@@ -80,8 +80,8 @@ const cases: ReadonlyArray<{
     // Without its options the request matches no recorded interaction, so every check playing
     // an optioned success cassette fails too, each naming the missing field.
     failing: [
-      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.abort",
-      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.abort",
+      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.abort",
+      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.abort",
       "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.abort",
       "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.abort"
     ]

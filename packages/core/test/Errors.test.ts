@@ -45,7 +45,12 @@ it("fromHttpFailure maps statuses and vendor codes to the tagged errors, retryab
     [{ ...base, status: 404, model: "whisper-9" }, "UnknownModel", false],
     [{ ...base, status: 400, code: "model_not_found", model: "gpt-9" }, "UnknownModel", false],
     [{ ...base, status: 413, size: 30_000_000, limit: 26_214_400 }, "InputTooLarge", false],
-    [{ ...base, status: 422, field: "voice" }, "InvalidRequest", false]
+    [{ ...base, status: 422, field: "voice" }, "InvalidRequest", false],
+    // Codes in upper case (as some vendors send them) are the same codes.
+    [{ ...base, status: 429, code: "INSUFFICIENT_QUOTA" }, "QuotaExceeded", false],
+    [{ ...base, status: 400, code: "MODEL_NOT_FOUND", model: "nova-9" }, "UnknownModel", false],
+    [{ ...base, status: 429, code: "TOO_MANY_REQUESTS" }, "RateLimited", true],
+    [{ ...base, status: 400, code: "BAD_REQUEST" }, "InvalidRequest", false]
   ]
   for (const [failure, tag, retryable] of cases) {
     const error = fromHttpFailure(failure)
@@ -55,6 +60,10 @@ it("fromHttpFailure maps statuses and vendor codes to the tagged errors, retryab
   }
   const limited = fromHttpFailure({ ...base, status: 429, retryAfter: 3 })
   expect(limited).toMatchObject({ _tag: "RateLimited", provider: "openai", status: 429, requestId: "req_1", retryAfter: 3 })
+  // A 429 without retry-after: RateLimited with no retryAfter at all.
+  const bare = fromHttpFailure({ ...base, status: 429 })
+  expect(bare._tag).toBe("RateLimited")
+  expect("retryAfter" in bare && bare.retryAfter !== undefined).toBe(false)
   const model = fromHttpFailure({ ...base, status: 404, model: "whisper-9" })
   expect(model).toMatchObject({ _tag: "UnknownModel", model: "whisper-9", field: "model" })
 })
