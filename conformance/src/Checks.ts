@@ -14,6 +14,7 @@
  */
 import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
+import { detailsCheck } from "./internal/checks/details.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
@@ -41,6 +42,7 @@ export const checks: ReadonlyArray<Check> = [
   sttTooLarge,
   sttUnsupported,
   ...httpChecks("stt"),
+  detailsCheck("stt"),
   secretsCheck("stt"),
   validateCheck("tts"),
   ...refusalChecks("tts"),
@@ -51,6 +53,7 @@ export const checks: ReadonlyArray<Check> = [
   ttsUsage,
   wireCheck("tts"),
   ...httpChecks("tts"),
+  detailsCheck("tts"),
   secretsCheck("tts"),
   validateCheck("llm"),
   ...refusalChecks("llm"),
@@ -59,6 +62,7 @@ export const checks: ReadonlyArray<Check> = [
   llmUsage,
   wireCheck("llm"),
   ...httpChecks("llm"),
+  detailsCheck("llm"),
   secretsCheck("llm"),
   validateCheck("image"),
   ...refusalChecks("image"),
@@ -66,6 +70,7 @@ export const checks: ReadonlyArray<Check> = [
   imageUsage,
   wireCheck("image"),
   ...httpChecks("image"),
+  detailsCheck("image"),
   secretsCheck("image"),
   ...processChecks
 ]

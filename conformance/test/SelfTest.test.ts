@@ -16,6 +16,7 @@ import {
   countsCharacters,
   dropsProviderOptions,
   dropsSegmentSpeakers,
+  dropsVendorMessage,
   good,
   guessesDuration,
   ignoresAbortOnUlaw,
@@ -42,7 +43,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(77)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(81)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "image.too_large: no image cassette with case \"too_large\"",
@@ -104,8 +105,18 @@ const cases: ReadonlyArray<{
     check: "stt.rate_limited",
     message:
       "stt-rate-limited.json: the call failed with InvalidRequest (Invalid request (acme-voice) at request: rejected by acme-voice (HTTP 429)); expected RateLimited",
-    // Its mapping catches the in-band rate limit of a stream too.
-    failing: ["stt.rate_limited", "tts.rate_limited", "llm.rate_limited", "llm.stream_error", "image.rate_limited"]
+    // Its mapping catches the in-band rate limit of a stream too, and its error drops the vendor's message.
+    failing: [
+      "stt.rate_limited",
+      "stt.error_details",
+      "tts.rate_limited",
+      "tts.error_details",
+      "llm.rate_limited",
+      "llm.stream_error",
+      "llm.error_details",
+      "image.rate_limited",
+      "image.error_details"
+    ]
   },
   {
     bug: "ignores the abort signal",
@@ -211,6 +222,14 @@ const cases: ReadonlyArray<{
     check: "stt.timestamps",
     message: "stt-success.json: segments[0] carries no speaker, but the vendor diarized (1 speaker(s)): keep each segment's speaker",
     failing: ["stt.timestamps"]
+  },
+  {
+    bug: "keeps the status of a failed response but not the vendor's message",
+    make: dropsVendorMessage,
+    check: "stt.error_details",
+    message:
+      "stt-unauthorized.json: AuthenticationFailed.detail is (absent); the vendor said \"Invalid API key provided.\": keep the vendor's message as the error's detail (core's fromHttpFailure does)",
+    failing: ["stt.error_details", "image.error_details"]
   },
   {
     bug: "retries by itself",
