@@ -243,7 +243,7 @@ export const Expectation = Schema.Struct({
   /** LLM: the tool calls, arguments parsed. */
   tool_calls: Schema.optionalKey(Schema.Array(Schema.Struct({ name: Schema.String, arguments: Schema.Unknown }))),
   finish_reason: Schema.optionalKey(Schema.String),
-  /** Image: how many images. */
+  /** Image: how many images; LLM: how many images the stream carries (media events). */
   images: Schema.optionalKey(Size),
   /** Error cases: the tagged error (default: the case's usual tag). */
   error: Schema.optionalKey(ExpectedError),

@@ -18,6 +18,7 @@ import { detailsCheck } from "./internal/checks/details.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
+import { llmMedia } from "./internal/checks/media.ts"
 import { processChecks } from "./internal/checks/process.ts"
 import { secretsCheck } from "./internal/checks/secrets.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
@@ -59,6 +60,7 @@ export const checks: ReadonlyArray<Check> = [
   ...refusalChecks("llm"),
   llmText,
   llmToolCalls,
+  llmMedia,
   llmUsage,
   wireCheck("llm"),
   ...httpChecks("llm"),
