@@ -15,9 +15,9 @@
  *   pnpm mutation openai --concurrency 1           one adapter, one test runner
  *   pnpm mutation --sample 200 --seed 7            another sample
  *   pnpm mutation --all                            every mutant of the files (hours)
- *   pnpm mutation --only reports/mutation/survivors.json
- *                                                  only the mutants listed (as in a summary's `survivors`)
- *   pnpm mutation --from-report                    no run: the figures of the last run's JSON reports again
+ *   pnpm mutation openai --only reports/mutation/openai.summary.json
+ *                                                  only the mutants listed (a summary: its survivors)
+ *   pnpm mutation --from-report                    no new Stryker run: the last run's JSON reports again
  *
  * A sampled mutant is given to Stryker as its exact source range; mutants nested inside that
  * range (a sampled block statement holds its lines' mutants) are run too but left out of the
@@ -35,6 +35,7 @@
  */
 import { Stryker } from "@stryker-mutator/core"
 import { Instrumenter } from "@stryker-mutator/instrumenter"
+import { spawnSync } from "node:child_process"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -77,9 +78,11 @@ interface Listed {
 }
 
 /** Mutants to run again, from a file written by an earlier run (`survivors` of its summary). */
-const onlyList: ReadonlyArray<Listed> | undefined = only === undefined
-  ? undefined
-  : (JSON.parse(readFileSync(only, "utf8")) as ReadonlyArray<Listed>)
+const onlyList: ReadonlyArray<Listed> | undefined = only === undefined ? undefined : (() => {
+  // A list of mutants, or a summary (`reports/mutation/<name>.summary.json`) whose survivors to run.
+  const read = JSON.parse(readFileSync(only, "utf8")) as ReadonlyArray<Listed> | { readonly survivors: ReadonlyArray<Listed> }
+  return "survivors" in read ? read.survivors : read
+})()
 const keyOf = (m: Listed) => `${m.file}:${m.line}:${m.column}:${m.mutator}:${m.replacement}`
 
 interface Located {
@@ -216,6 +219,47 @@ const readReport = (name: string) => {
   return Object.entries(report.files).flatMap(([fileName, file]) => file.mutants.map((m) => ({ ...m, fileName })))
 }
 
+type Result = Pick<MutantResult, "fileName" | "mutatorName" | "replacement" | "location" | "status" | "static">
+
+/** The offset of a 1-based line and column in a text. */
+const offsetOf = (text: string, line: number, column: number): number => {
+  let at = 0
+  for (let l = 1; l < line; l++) at = text.indexOf("\n", at) + 1
+  return at + column - 1
+}
+
+/**
+ * Static mutants (code that runs when a module loads: a constant, a schema, a function
+ * expression bound to a name) need the module loaded again, which Stryker's vitest runner does
+ * not do between mutants: such a mutant "survives" whatever the battery does, and its coverage is
+ * not seen (reported as no coverage). Each static survivor and each mutant without coverage is
+ * therefore run again here the plain way: the mutation written into the file, the battery run by
+ * vitest in a child process, the file restored.
+ */
+const verifyStatic = (name: string, results: ReadonlyArray<Result>): ReadonlyArray<Result> =>
+  results.map((result) => {
+    const suspect = (result.status === "Survived" && result.static === true) || result.status === "NoCoverage"
+    if (!suspect) return result
+    const file = path.resolve(root, result.fileName)
+    const original = readFileSync(file, "utf8")
+    const { start, end } = result.location
+    const mutated = original.slice(0, offsetOf(original, start.line, start.column)) + (result.replacement ?? "")
+      + original.slice(offsetOf(original, end.line, end.column))
+    try {
+      writeFileSync(file, mutated)
+      const run = spawnSync(process.execPath, [vitestBin, "run", `test/${name}.conformance.test.ts`], {
+        cwd: path.join(root, "adapters", name),
+        stdio: "ignore",
+        timeout: 600_000
+      })
+      return { ...result, status: run.status === 0 ? "Survived" : "Killed" }
+    } finally {
+      writeFileSync(file, original)
+    }
+  })
+
+const vitestBin = path.join(root, "node_modules/vitest/vitest.mjs")
+
 const summaries: Array<Summary> = []
 process.chdir(root)
 for (const name of adapters) {
@@ -224,10 +268,11 @@ for (const name of adapters) {
   const { mutate, measured } = await selectionFor(name)
   if (mutate.length === 0) continue
   // `--from-report`: no run, the figures of the last one again (its JSON report, read as Stryker's results).
-  const all: ReadonlyArray<Pick<MutantResult, "fileName" | "mutatorName" | "replacement" | "location" | "status">> = fromReport
+  const all: ReadonlyArray<Result> = fromReport
     ? readReport(name)
     : await new Stryker(optionsFor(name, mutate)).runMutationTest()
-  const results = measured === undefined ? all : all.filter((r) => measured.has(keyOf(reported(r))))
+  const sampled = measured === undefined ? all : all.filter((r) => measured.has(keyOf(reported(r))))
+  const results = args.includes("--no-static-check") ? sampled : verifyStatic(name, sampled)
   const count = (...statuses: ReadonlyArray<string>) => results.filter((r) => statuses.includes(r.status)).length
   const killed = count("Killed", "Timeout")
   const survivors = results.filter((r) => r.status === "Survived" || r.status === "NoCoverage").map(reported)

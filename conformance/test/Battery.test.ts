@@ -51,7 +51,7 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes })
-    expect(tests).toHaveLength(77)
+    expect(tests).toHaveLength(81)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
@@ -59,6 +59,7 @@ describe("registerBattery", () => {
     ])
     expect(skipped).toEqual([
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
+      "conformance: acme-voice > llm > media: skipped: no llm cassette expects images",
       "conformance: acme-voice > image > too_large: skipped: no image cassette with case \"too_large\"",
       "conformance: acme-voice > image > stream_error: skipped: image generation does not stream",
       "conformance: acme-voice > process > missing_program: skipped: HTTP adapter: process checks apply to adapters that run local programs",
@@ -83,6 +84,7 @@ describe("registerBattery", () => {
       mode: "http",
       results: [
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
+        skippedRow("llm", "media", "images the model streams arrive as media events, each the declared image type", "no llm cassette expects images"),
         skippedRow("image", "too_large", "an over-limit input → InputTooLarge", "no image cassette with case \"too_large\""),
         skippedRow("image", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "image generation does not stream"),
         skippedRow("process", "missing_program", "a missing program fails with a typed error", http),

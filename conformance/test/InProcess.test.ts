@@ -34,6 +34,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.stream_error: skipped (in-process provider: no HTTP)",
       "tts.abort: skipped (in-process provider: no HTTP request to abort)",
       "tts.no_retry: skipped (in-process provider: no HTTP)",
+      "tts.error_details: skipped (in-process provider: no HTTP)",
       "tts.secrets: skipped (in-process provider: it talks to no vendor, so it holds no key)",
       "process.missing_program: pass",
       "process.killed_process: pass",

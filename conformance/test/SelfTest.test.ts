@@ -46,6 +46,7 @@ describe("the good adapter", () => {
     expect(results.filter((r) => r.status === "pass")).toHaveLength(81)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
+      "llm.media: no llm cassette expects images",
       "image.too_large: no image cassette with case \"too_large\"",
       "image.stream_error: image generation does not stream",
       "process.missing_program: HTTP adapter: process checks apply to adapters that run local programs",
