@@ -193,7 +193,7 @@ const optionsFor = (name: string, mutate: ReadonlyArray<string>): PartialStryker
     tsconfigFile: "mutation/no-tsconfig-rewrite.json",
     tempDirName: ".stryker-tmp",
     cleanTempDir: "always",
-    logLevel: "warn"
+    logLevel: "warn" as NonNullable<PartialStrykerOptions["logLevel"]>
   }
 }
 
