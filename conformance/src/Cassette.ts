@@ -246,7 +246,7 @@ export const Expectation = Schema.Struct({
   /** LLM: the tool calls, arguments parsed. */
   tool_calls: Schema.optionalKey(Schema.Array(Schema.Struct({ name: Schema.String, arguments: Schema.Unknown }))),
   finish_reason: Schema.optionalKey(Schema.String),
-  /** Image: how many images. */
+  /** Image: how many images; LLM: how many images the stream carries (media events). */
   images: Schema.optionalKey(Size),
   /** Embedding: the length of every vector the vendor gave. */
   dimensions: Schema.optionalKey(Size),

@@ -16,6 +16,7 @@
 import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/checks/embedding.ts"
+import { detailsCheck } from "./internal/checks/details.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { latencyChecks } from "./internal/checks/latency.ts"
@@ -23,6 +24,7 @@ import { nothingOutlivesCheck } from "./internal/checks/lifetime.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { refusesModelOptions } from "./internal/checks/model-options.ts"
 import { optionsCoverageCheck, requestFieldsCheck } from "./internal/checks/options.ts"
+import { llmMedia } from "./internal/checks/media.ts"
 import { processChecks } from "./internal/checks/process.ts"
 import { recordSecretsCheck } from "./internal/checks/record-secrets.ts"
 import { secretsCheck } from "./internal/checks/secrets.ts"
@@ -52,6 +54,7 @@ export const checks: ReadonlyArray<Check> = [
   sttTooLarge,
   sttUnsupported,
   ...httpChecks("stt"),
+  detailsCheck("stt"),
   secretsCheck("stt"),
   recordSecretsCheck("stt"),
   nothingOutlivesCheck("stt"),
@@ -68,6 +71,7 @@ export const checks: ReadonlyArray<Check> = [
   requestFieldsCheck("tts"),
   latencyChecks.tts,
   ...httpChecks("tts"),
+  detailsCheck("tts"),
   secretsCheck("tts"),
   recordSecretsCheck("tts"),
   nothingOutlivesCheck("tts"),
@@ -76,10 +80,12 @@ export const checks: ReadonlyArray<Check> = [
   refusesModelOptions("llm"),
   llmText,
   llmToolCalls,
+  llmMedia,
   llmUsage,
   wireCheck("llm"),
   optionsCoverageCheck("llm"),
   ...httpChecks("llm"),
+  detailsCheck("llm"),
   secretsCheck("llm"),
   recordSecretsCheck("llm"),
   nothingOutlivesCheck("llm"),
@@ -91,6 +97,7 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("image"),
   optionsCoverageCheck("image"),
   ...httpChecks("image"),
+  detailsCheck("image"),
   secretsCheck("image"),
   recordSecretsCheck("image"),
   nothingOutlivesCheck("image"),

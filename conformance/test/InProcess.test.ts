@@ -38,6 +38,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.stream_error: skipped (in-process provider: no HTTP)",
       "tts.abort: skipped (in-process provider: no HTTP request to abort)",
       "tts.no_retry: skipped (in-process provider: no HTTP)",
+      "tts.error_details: skipped (in-process provider: no HTTP)",
       "tts.secrets: skipped (in-process provider: it talks to no vendor, so it holds no key)",
       "tts.record_secrets: skipped (in-process provider: it talks to no vendor, so nothing is recorded)",
       "tts.nothing_outlives: pass",

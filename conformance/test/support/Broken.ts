@@ -374,3 +374,21 @@ export const countsOutputTokens: MakeProvider = (options) => {
     }
   }
 }
+
+/** Maps a failed response by its status alone: the error keeps the tag but not the vendor's message. */
+export const dropsVendorMessage: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  const image = p.image!
+  const withoutDetail = (e: ProviderError): ProviderError => {
+    if (!("detail" in e) || e.detail === undefined) return e
+    const { detail: _dropped, ...rest } = e
+    const Tagged = e.constructor as new(props: object) => ProviderError
+    return new Tagged(rest)
+  }
+  return {
+    ...p,
+    stt: { ...stt, transcribe: (r) => Effect.mapError(stt.transcribe(r), withoutDetail) },
+    image: { ...image, generate: (r) => Effect.mapError(image.generate(r), withoutDetail) }
+  }
+}
