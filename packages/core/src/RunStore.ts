@@ -121,6 +121,21 @@ export interface Swept {
 }
 
 /** The `InvalidRequest` for tool outputs (or a claim) on a run that is not paused. */
+/** A run as `start` records it: `in_progress`, nothing used nor warned yet, owned by the starter. */
+export const startedRun = (start: StartRun, at: string): StoredRun => ({
+  run_id: start.run_id,
+  thread_id: start.thread_id,
+  assistant_id: start.assistant_id,
+  status: "in_progress",
+  reason: null,
+  usage: {},
+  warnings: [],
+  created_at: at,
+  updated_at: at,
+  owner: start.owner,
+  lease_until: start.lease_until
+})
+
 export const notPaused = (run: RunRecord): InvalidRequest =>
   new InvalidRequest({
     field: "run_id",
@@ -215,19 +230,7 @@ export const makeMemory = (): RunStoreShape => {
             return yield* new ThreadBusy({ threadId: start.thread_id, runId: entry.run.run_id })
           }
         }
-        const run: StoredRun = {
-          run_id: start.run_id,
-          thread_id: start.thread_id,
-          assistant_id: start.assistant_id,
-          status: "in_progress",
-          reason: null,
-          usage: {},
-          warnings: [],
-          created_at: at,
-          updated_at: at,
-          owner: start.owner,
-          lease_until: start.lease_until
-        }
+        const run = startedRun(start, at)
         runs.set(run.run_id, { tenant, run })
         return run
       }),

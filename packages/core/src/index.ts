@@ -75,7 +75,7 @@ export { ThreadStore } from "./ThreadStore.ts"
 export type { StoredMessage, Thread, ThreadFilter, ThreadStoreShape } from "./ThreadStore.ts"
 export { applyUpdate, AssistantStore, DEFAULT_ASSISTANT_ID, defaultAssistant, defaultNotDeletable, makeAssistant } from "./AssistantStore.ts"
 export type { Assistant, AssistantFields, AssistantStoreShape, MemoryMode } from "./AssistantStore.ts"
-export { isActive, notPaused, RunReason, RunStore, toRecord } from "./RunStore.ts"
+export { isActive, notPaused, RunReason, RunStore, startedRun, toRecord } from "./RunStore.ts"
 export type { FinishRun, PausedState, PauseRun, RunRecord, RunStoreShape, StartRun, StoredRun, StoredRunStatus, Swept } from "./RunStore.ts"
 export { MemoryStore } from "./MemoryStore.ts"
 export type {

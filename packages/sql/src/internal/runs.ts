@@ -6,7 +6,7 @@
  * the database and answers `ThreadBusy`. A paused run past its expiry or a running one past its
  * lease is settled when read, and by `sweep`.
  */
-import { CurrentTenant, isActive, NotFound, notPaused, RunReason, type RunStoreShape, type StoredRun, type StoredRunStatus, ThreadBusy } from "@patchbay/core"
+import { CurrentTenant, isActive, NotFound, notPaused, RunReason, type RunStoreShape, startedRun, type StoredRun, type StoredRunStatus, ThreadBusy } from "@patchbay/core"
 import { Clock, Effect } from "effect"
 import type { SqlError } from "effect/sql"
 import { type Db, isUniqueViolation, run as run_, transaction } from "./db.ts"
@@ -97,19 +97,7 @@ export const make = (db: Db): Shape => {
     Effect.gen(function*() {
       const tenant = yield* CurrentTenant
       const at = yield* now
-      const run: StoredRun = {
-        run_id: start.run_id,
-        thread_id: start.thread_id,
-        assistant_id: start.assistant_id,
-        status: "in_progress",
-        reason: null,
-        usage: {},
-        warnings: [],
-        created_at: at,
-        updated_at: at,
-        owner: start.owner,
-        lease_until: start.lease_until
-      }
+      const run = startedRun(start, at)
       const busy = (runId: string) => new ThreadBusy({ threadId: start.thread_id, runId })
       const body = Effect.gen(function*() {
         for (const active of yield* activeOf(tenant, start.thread_id)) {
