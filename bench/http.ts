@@ -1,7 +1,8 @@
 /**
  * The first-audio turn over real HTTP: the real adapters (`@patchbay/openai` for STT and the
  * LLM, `@patchbay/elevenlabs` for TTS) through their official SDKs, against the adapters' fake
- * upstreams served on 127.0.0.1 with the same latency profile as the in-process fakes. Every
+ * upstreams served on 127.0.0.1 with the same latency profile as the in-process fakes. The fakes
+ * run in a worker thread (`bench/http-fakes.ts`), as a vendor's servers run elsewhere. Every
  * request goes to loopback only; the run count is bounded by the caller.
  *
  * The turn is timed at each hand-over so the time beyond the floor can be attributed: undici's
@@ -14,24 +15,14 @@
  */
 import { Effect, Layer, Stream, Tracer } from "effect"
 import diagnostics from "node:diagnostics_channel"
-import { serveLoopback } from "../conformance/src/index.ts"
-import * as ElevenLabsFake from "../adapters/elevenlabs/test/support/FakeUpstream.ts"
-import * as OpenAIFake from "../adapters/openai/test/support/FakeUpstream.ts"
+import { Worker } from "node:worker_threads"
 import { elevenlabs } from "../adapters/elevenlabs/src/index.ts"
 import { openai } from "../adapters/openai/src/index.ts"
 import { MediaStore, Pipeline, ProviderRegistry, Stores } from "../packages/core/src/index.ts"
 import { silentMp3, tokens } from "../packages/core/src/testing/index.ts"
+import { type Fakes, type FromWorker, type Profile, routeOf, startFakes, type ToWorker } from "./http-fakes.ts"
 
-/** The latency profile, as the in-process fakes have it. */
-export interface Profile {
-  readonly transcript: string
-  readonly reply: string
-  readonly sttMs: number
-  readonly firstTokenMs: number
-  readonly tokensPerSecond: number
-  readonly ttsFirstByteMs: number
-  readonly ttsChunkMs: number
-}
+export type { Profile } from "./http-fakes.ts"
 
 /** Named instants of one turn, in ms since the turn started. */
 export type Marks = Record<string, number>
@@ -39,71 +30,68 @@ export type Marks = Record<string, number>
 const VOICE = "JBFqnCBsd6RMkjVDRZzb"
 
 /**
+ * The fakes in a worker thread: their marks arrive as messages; `flush` resolves once every mark
+ * the worker posted before it has been received.
+ */
+const fakesInWorker = async (profile: Profile, mark: (name: string, at: number) => void) => {
+  const worker = new Worker(new URL("./http-fakes.ts", import.meta.url), { workerData: { fakes: profile } })
+  const waiting = new Map<number, () => void>()
+  let closed: (() => void) | undefined
+  let flushes = 0
+  const ready = new Promise<{ openaiUrl: string; elevenlabsUrl: string }>((resolve, reject) => {
+    worker.once("error", reject)
+    worker.on("message", (message: FromWorker) => {
+      if (message.type === "ready") resolve(message)
+      else if (message.type === "mark") mark(message.name, message.at)
+      else if (message.type === "flushed") waiting.get(message.n)?.()
+      else closed?.()
+    })
+  })
+  const { openaiUrl, elevenlabsUrl } = await ready
+  const send = (message: ToWorker) => worker.postMessage(message)
+  return {
+    openaiUrl,
+    elevenlabsUrl,
+    flush: () => new Promise<void>((resolve) => {
+      const n = ++flushes
+      waiting.set(n, () => (waiting.delete(n), resolve()))
+      send({ type: "flush", n })
+    }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        closed = resolve
+        send({ type: "close" })
+      })
+      await worker.terminate()
+    }
+  }
+}
+
+/**
  * Starts the fakes and returns a turn runner; `close` stops the servers, `mark` notes an instant
- * of the running turn. `tracer` records the turn's Effect spans; `around` wraps each turn's
- * program (e.g. to try another scheduler). Both only for diagnostics (`bench/trace.ts`).
+ * of the running turn. The fakes run in a worker thread, or in this thread with
+ * `fakes: "inline"` (then their work shares the pipeline's event loop, as a diagnostic).
+ * `tracer` records the turn's Effect spans; `around` wraps each turn's program (e.g. to try
+ * another scheduler). Both only for diagnostics (`bench/trace.ts`).
  */
 export const httpTurn = async (
   profile: Profile,
-  options: { readonly tracer?: Tracer.Tracer | undefined; readonly around?: (<A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>) | undefined } = {}
+  options: {
+    readonly fakes?: "worker" | "inline" | undefined
+    readonly tracer?: Tracer.Tracer | undefined
+    readonly around?: (<A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>) | undefined
+  } = {}
 ) => {
   let started = 0
   let marks: Marks = {}
-  const mark = (name: string) => {
-    if (marks[name] === undefined) marks[name] = performance.now() - started
+  /** Notes an instant; `at` on the shared wall clock (a worker's), else now. */
+  const markAt = (name: string, at: number) => {
+    if (marks[name] === undefined) marks[name] = at - performance.timeOrigin - started
   }
-  const ids = new Map<string, number>()
-  const id = (prefix: string) => {
-    const n = (ids.get(prefix) ?? 0) + 1
-    ids.set(prefix, n)
-    return `${prefix}${String(n).padStart(4, "0")}`
-  }
-  const interval = 1000 / profile.tokensPerSecond
-  const routeOf = (url: string) => (url.includes("/audio/transcriptions") ? "stt" : url.includes("/chat/completions") ? "llm" : "tts")
-  /** A body that notes when each of its first pieces is handed to the socket. */
-  const tapped = (response: Response, route: string): Response => {
-    if (response.body === null) return response
-    let n = 0
-    const tap = new TransformStream<Uint8Array, Uint8Array>({
-      transform: (chunk, controller) => {
-        mark(`${route}.server.piece${n++}`)
-        controller.enqueue(chunk)
-      }
-    })
-    return new Response(response.body.pipeThrough(tap), { status: response.status, headers: response.headers })
-  }
-  /** The fake's routes on loopback, noting when each request arrives (before its body is read). */
-  const serve = (handle: (request: Request) => Promise<Response> | undefined) =>
-    serveLoopback(async (request) => {
-      const route = routeOf(request.url)
-      mark(`${route}.server.arrived`)
-      const response = await (handle(request) ?? Promise.resolve(new Response("not found", { status: 404 })))
-      return tapped(response, route)
-    })
-  const openaiServer = await serve(OpenAIFake.routes({
-    heard: async () => (mark("stt.server.received"), { text: profile.transcript, duration: 3 }),
-    timings: () => [],
-    speak: () => Promise.reject(new Error("the bench speaks with ElevenLabs")),
-    answer: () => (mark("llm.server.received"), { text: profile.reply }),
-    id,
-    created: 1795651200,
-    // The role chunk goes first; the first token follows one interval later, at `firstTokenMs`.
-    pace: (route) =>
-      route === "transcription"
-        ? { firstMs: profile.sttMs, intervalMs: 0 }
-        : { firstMs: profile.firstTokenMs - interval, intervalMs: interval }
-  }))
-  const elevenlabsServer = await serve(ElevenLabsFake.routes({
-    heard: () => Promise.reject(new Error("the bench transcribes with OpenAI")),
-    timings: () => [],
-    speak: async (text) => {
-      mark("tts.server.received")
-      return { bytes: silentMp3({ seconds: Math.max(0.2, text.length * 0.06), sampleRate: 22050, bitrateKbps: 32 }), duration: 0 }
-    },
-    id,
-    pace: () => ({ firstMs: profile.ttsFirstByteMs, intervalMs: profile.ttsChunkMs }),
-    speechParts: 3
-  }))
+  const mark = (name: string) => markAt(name, performance.timeOrigin + performance.now())
+  const fakes: Fakes & { readonly flush?: () => Promise<void> } = options.fakes === "inline"
+    ? await startFakes(profile, markAt)
+    : await fakesInWorker(profile, markAt)
 
   // Client-side instants, from undici's diagnostics channels (the global fetch both SDKs use by
   // default), so nothing is inserted into the data path: each request created, its headers back.
@@ -119,8 +107,8 @@ export const httpTurn = async (
   diagnostics.subscribe("undici:request:headers", headers)
 
   const providers = [
-    openai({ apiKey: "bench-key-not-secret", baseURL: `${openaiServer.url}/v1` }),
-    elevenlabs({ apiKey: "bench-key-not-secret", baseUrl: elevenlabsServer.url })
+    openai({ apiKey: "bench-key-not-secret", baseURL: `${fakes.openaiUrl}/v1` }),
+    elevenlabs({ apiKey: "bench-key-not-secret", baseUrl: fakes.elevenlabsUrl })
   ]
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(providers),
@@ -159,13 +147,14 @@ export const httpTurn = async (
         (effect) => (options.around === undefined ? effect : options.around(effect))
       )
     )
+    await fakes.flush?.() // every mark the worker noted during the turn
     return { firstAudio: marks["tts.firstAudio.event"] ?? Number.NaN, marks }
   }
 
   const close = async () => {
     diagnostics.unsubscribe("undici:request:create", created)
     diagnostics.unsubscribe("undici:request:headers", headers)
-    await Promise.all([openaiServer.close(), elevenlabsServer.close()])
+    await fakes.close()
   }
   return { run, close, mark }
 }

@@ -7,7 +7,8 @@
  * Run: `node bench/trace.ts [runs]` (default 9); add `--cpu-prof` to node for a CPU profile.
  * `TRACE_FIRST=1` prints the process's first turn; `TRACE_SPANS=0` leaves spans out;
  * `TRACE_OUT=file` writes every turn's marks (with its start on the profile's clock);
- * `TRACE_SCHEDULER=sync` hands fibers over through microtasks instead of `setImmediate`.
+ * `TRACE_SCHEDULER=sync` hands fibers over through microtasks instead of `setImmediate`;
+ * `FAKES=inline` runs the fake vendors in the pipeline's own thread instead of a worker.
  */
 import { Effect, Scheduler, Tracer } from "effect"
 import { httpTurn, type Marks } from "./http.ts"
@@ -41,7 +42,7 @@ const tracer = Tracer.make({
 const around = process.env.TRACE_SCHEDULER === "sync"
   ? <A, E>(effect: Effect.Effect<A, E>) => Effect.provideService(effect, Scheduler.Scheduler, new Scheduler.MixedScheduler("sync"))
   : undefined
-const http = await httpTurn(profile, { tracer: process.env.TRACE_SPANS === "0" ? undefined : tracer, around })
+const http = await httpTurn(profile, { fakes: process.env.FAKES === "inline" ? "inline" : "worker", tracer: process.env.TRACE_SPANS === "0" ? undefined : tracer, around })
 const seen = new Map<string, number>()
 record = (name) => {
   // several spans of one name: number them

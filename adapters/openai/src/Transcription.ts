@@ -408,8 +408,8 @@ export const make = (client: Client): SttProvider => {
         ? new InputTooLarge({ provider: PROVIDER, model: request.model, field: "audio_file", limit: MAX_UPLOAD_BYTES, size: state.bytes })
         : error
 
-  const transcribe = Effect.fn("OpenAI.transcribe")(function*(request: SttRequest) {
-    const valid = yield* validate({ ...request, audio: { size: request.audio.size, container: request.audio.container } })
+  /** One request with a validated request, the whole transcript back. */
+  const transcribeValid = Effect.fn("OpenAI.transcribe")(function*(request: SttRequest, valid: ValidTranscription) {
     const upload = uploadOf(request.audio)
     const { response, text } = yield* client.call(context(request), async (sdk, signal) => {
       const response = await send(sdk, request, valid, false, signal, await upload.file())
@@ -417,14 +417,16 @@ export const make = (client: Client): SttProvider => {
     }).pipe(Effect.mapError(overLimit(request, upload.state)))
     return yield* toTranscript(valid.format, text, requestIdOf(response.headers))
   })
+  const validateRequest = (request: SttRequest) => validate({ ...request, audio: { size: request.audio.size, container: request.audio.container } })
+  const transcribe = (request: SttRequest) => Effect.flatMap(validateRequest(request), (valid) => transcribeValid(request, valid))
 
   const transcribeStream = (request: SttRequest): Stream.Stream<SttDelta | Transcript, ProviderError> =>
     Stream.unwrap(Effect.gen(function*() {
-      const valid = yield* validate({ ...request, audio: { size: request.audio.size, container: request.audio.container } })
+      const valid = yield* validateRequest(request)
       const streams = sttFeatures[valid.model].streaming && (valid.format === "json" || valid.format === "diarized_json")
       if (!streams) {
         // whisper-1 ignores `stream`: one request, then the whole text as one delta.
-        return Stream.fromEffect(transcribe(request)).pipe(
+        return Stream.fromEffect(transcribeValid(request, valid)).pipe(
           Stream.flatMap((t) => Stream.make<[SttDelta, Transcript]>({ type: "delta", delta: t.text }, t))
         )
       }

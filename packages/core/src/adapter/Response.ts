@@ -118,15 +118,28 @@ export const decodeJsonResponse = <S extends Schema.Decoder<unknown>>(
 
 const quotaCodes = new Set(["insufficient_quota", "quota_exceeded", "billing_hard_limit_reached"])
 const rateCodes = new Set(["rate_limit_exceeded", "rate_limited", "too_many_requests"])
+const invalidCodes = new Set(["invalid_request_error", "invalid_request", "bad_request", "invalid_argument", "context_length_exceeded"])
 
 /**
  * Maps an error a vendor reports inside a stream that had started (an `error` event): the HTTP
  * status was 200, so only the code says what happened — a spent quota (`QuotaExceeded`), a rate
- * limit (`RateLimited`), or, anything else, the vendor failing (`ProviderUnavailable`). Codes
- * are matched case-insensitively.
+ * limit (`RateLimited`), a request the vendor refuses (`invalid_request_error`, `bad_request`,
+ * `invalid_argument`, `context_length_exceeded`: mapped as its 400 would be, a final
+ * `InvalidRequest` naming `param`, else `request`), or, anything else, the vendor failing
+ * (`ProviderUnavailable`). Codes are matched case-insensitively.
  */
 export const streamFailure = (provider: string, vendor: VendorError, requestId: string | undefined): ProviderError => {
   const code = vendor.code?.toLowerCase()
+  if (code !== undefined && invalidCodes.has(code)) {
+    return fromHttpFailure({
+      provider,
+      status: 400,
+      code: vendor.code,
+      message: vendor.message ?? "the stream reported an invalid request",
+      requestId: requestId ?? vendor.requestId,
+      field: vendor.param ?? "request"
+    })
+  }
   const fields = {
     provider,
     ...(requestId === undefined ? {} : { requestId }),

@@ -167,11 +167,22 @@ it.effect("an error reported mid-stream is mapped by its code, in any case", () 
     expect([
       streamFailure("acme", { code: "Insufficient_Quota", message: "spent" }, "req_4"),
       streamFailure("acme", { code: "rate_limit_exceeded" }, undefined),
-      streamFailure("acme", { code: "overloaded", message: "busy" }, undefined)
+      streamFailure("acme", { code: "overloaded", message: "busy" }, undefined),
+      streamFailure("acme", { code: "INVALID_ARGUMENT", message: "temperature must be at most 2", param: "temperature" }, "req_5"),
+      streamFailure("acme", { code: "context_length_exceeded" }, undefined)
     ]).toEqual([
       new QuotaExceeded({ provider: "acme", requestId: "req_4", detail: "spent" }),
       new RateLimited({ provider: "acme", detail: "the stream reported an error" }),
-      new ProviderUnavailable({ provider: "acme", detail: "busy" })
+      new ProviderUnavailable({ provider: "acme", detail: "busy" }),
+      new InvalidRequest({
+        provider: "acme",
+        status: 400,
+        requestId: "req_5",
+        detail: "temperature must be at most 2",
+        field: "temperature",
+        reason: "rejected by acme (HTTP 400)"
+      }),
+      new InvalidRequest({ provider: "acme", status: 400, detail: "the stream reported an invalid request", field: "request", reason: "rejected by acme (HTTP 400)" })
     ])
   }))
 

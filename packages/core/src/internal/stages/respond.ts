@@ -128,7 +128,7 @@ const ask = (valid: ReadonlyArray<Resolved<"llm">>, prompt: Prompt, onText: (del
     // Deltas are the hot path: each batch the vendor stream yields is emitted in one step, then
     // the stage waits while the client is behind.
     const handle = (events: ReadonlyArray<LlmEvent>) =>
-      Effect.andThen(Effect.sync(() => {
+      Effect.suspend(() => {
         for (const event of events) {
           switch (event.type) {
             case "text_delta":
@@ -153,7 +153,8 @@ const ask = (valid: ReadonlyArray<Resolved<"llm">>, prompt: Prompt, onText: (del
               break
           }
         }
-      }), run.backpressure)
+        return run.backpressure
+      })
     const candidates = valid.map((candidate) => () =>
       retryStream(() => {
         const { options } = Validation.optionsFor(prompt.provider_options, candidate.provider.id, "provider_options")
