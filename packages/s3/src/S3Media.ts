@@ -25,7 +25,7 @@ import {
   S3Client,
   type S3ClientConfig
 } from "@aws-sdk/client-s3"
-import { isDocumentId, type MediaBackend, type MediaBackendSource, StoredMedia, type StoreUnavailable } from "@patchbay/core"
+import { isDocumentId, type MediaBackend, type MediaBackendSource, StoredMedia, StoreUnavailable } from "@patchbay/core"
 import { Effect, Option, Schema } from "effect"
 import { displayEndpoint, unavailable, type Where } from "./internal/errors.ts"
 
@@ -99,9 +99,17 @@ export const s3 = (options: S3MediaOptions): MediaBackendSource =>
       // An endpoint that does not answer fails in seconds, not at the operating system's timeout.
       requestHandler: { connectionTimeout: 5_000 }
     }
-    const client = yield* Effect.acquireRelease(Effect.sync(() => new S3Client(config)), (client) => Effect.sync(() => client.destroy()))
     const secrets = environmentSecrets()
     const fail = (doing: string, cause: unknown) => unavailable(where, doing, cause, secrets)
+    const refuse = (detail: string) => new StoreUnavailable({ store: where.store, detail, retryable: false })
+    if (options.bucket === "") return yield* refuse("no bucket was given: pass `bucket` to s3(...)")
+    if (options.endpoint !== undefined && !URL.canParse(options.endpoint)) {
+      return yield* refuse("`endpoint` is not a URL: pass the server's address, e.g. http://127.0.0.1:9000")
+    }
+    const client = yield* Effect.acquireRelease(
+      Effect.try({ try: () => new S3Client(config), catch: (cause) => fail("create the client", cause) }),
+      (client) => Effect.sync(() => client.destroy())
+    )
     const check = <A>(doing: string, f: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, StoreUnavailable> =>
       Effect.tryPromise({ try: (signal) => f(signal), catch: (cause) => fail(doing, cause) })
 

@@ -36,8 +36,10 @@ beforeAll(async () => {
   // The SDK's default chain reads these; s3rver accepts exactly these.
   process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId
   process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey
-  delete process.env.AWS_SESSION_TOKEN
-  delete process.env.AWS_PROFILE
+  // Nothing of the machine's own AWS set-up takes part.
+  for (const name of ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"]) delete process.env[name]
+  process.env.AWS_CONFIG_FILE = "/nonexistent/patchbay-test/aws-config"
+  process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/patchbay-test/aws-credentials"
   server = await startS3rver([BUCKET], { lenient: true })
   endpoint = server.endpoint
   strict = await startS3rver([BUCKET], { lenient: false })
@@ -344,6 +346,22 @@ describe("failures name what to fix, never a credential", () => {
     )
     expect(allText(error)).not.toContain(S3RVER_CREDENTIALS.secretAccessKey)
     await pb.dispose()
+  })
+
+  it("settings that cannot work: no region, an endpoint that is not a URL, no bucket", async () => {
+    const detailOf = async (options: Partial<S3MediaOptions>) => {
+      const pb = createPatchbay({ providers: [], media: { store: s3({ ...storeOptions(), ...options }), secret: SECRET } })
+      const error = await rejectionOf(pb.media.get("doc_AAAAAAAAAAAAAAAAAAAAAAAA"))
+      await pb.dispose()
+      expect(error).toBeInstanceOf(StoreUnavailable)
+      expect(error).toMatchObject({ retryable: false })
+      return (error as StoreUnavailable).detail
+    }
+    expect(await detailOf({ region: undefined })).toBe("no S3 region is set: pass `region` to s3(...), or set AWS_REGION")
+    expect(await detailOf({ endpoint: "127.0.0.1 port 9000" })).toBe(
+      "`endpoint` is not a URL: pass the server's address, e.g. http://127.0.0.1:9000"
+    )
+    expect(await detailOf({ bucket: "" })).toBe("no bucket was given: pass `bucket` to s3(...)")
   })
 
   it("an endpoint that goes away after opening: reads reject with the same StoreUnavailable, the handler answers 500", async () => {
