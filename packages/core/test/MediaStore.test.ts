@@ -7,8 +7,9 @@ import * as Os from "node:os"
 import * as NodePath from "node:path"
 import { execFile } from "node:child_process"
 import { inspect, promisify } from "node:util"
-import { InvalidRequest, NotFound } from "../src/Errors.ts"
+import { InvalidRequest, NotFound, StoreUnavailable } from "../src/Errors.ts"
 import { isDocumentId, MediaStore, type MediaStoreOptions, type MediaStoreShape, memoryBackend } from "../src/MediaStore.ts"
+import { createPatchbay } from "../src/Patchbay.ts"
 import { CurrentTenant } from "../src/Tenant.ts"
 import * as KeyStores from "../src/KeyStore.ts"
 import { KeyStore } from "../src/KeyStore.ts"
@@ -601,6 +602,57 @@ for (const kind of kinds) {
       }).pipe(Effect.provide(captureLogs().layer)))
   })
 }
+
+describe("MediaStore.layerSource and createPatchbay({ media: { store } })", () => {
+  it.effect("opens the backend when the store is built, closes it when the store is released", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const source = Effect.acquireRelease(
+        Effect.sync(() => (events.push("open"), memoryBackend())),
+        () => Effect.sync(() => void events.push("close"))
+      )
+      const read = yield* MediaStore.use((store) =>
+        Effect.gen(function*() {
+          const { document_id } = yield* store.put({ bytes: bytesOf(4, 5), media_type: "image/png" })
+          expect(events).toEqual(["open"])
+          return yield* store.get(document_id)
+        })
+      ).pipe(Effect.provide(MediaStore.layerSource(source, { secret: SECRET })))
+      expect(read).toEqual({ bytes: bytesOf(4, 5), media_type: "image/png" })
+      expect(events).toEqual(["open", "close"])
+    }))
+
+  it.effect("a backend that cannot open fails the store with its StoreUnavailable", () =>
+    Effect.gen(function*() {
+      const refused = new StoreUnavailable({ store: "s3://media/", detail: "bucket \"media\" does not exist", retryable: false })
+      const error = yield* Effect.flip(MediaStore.use((store) => store.list()).pipe(Effect.provide(MediaStore.layerSource(Effect.fail(refused), { secret: SECRET }))))
+      expect(error).toEqual(refused)
+    }))
+
+  it("createPatchbay serves and reads media from the given backend, and rejects with its StoreUnavailable", async () => {
+    const backend = memoryBackend()
+    const { id, url } = await Effect.runPromise(
+      MediaStore.use((store) =>
+        Effect.gen(function*() {
+          const { document_id } = yield* store.put({ bytes: bytesOf(1, 2, 3), media_type: "audio/mpeg" })
+          return { id: document_id, url: yield* store.url(document_id) }
+        })
+      ).pipe(Effect.provide(MediaStore.layerBackend(backend, { secret: SECRET })))
+    )
+
+    const pb = createPatchbay({ providers: [], media: { store: Effect.succeed(backend), secret: SECRET } })
+    expect(await pb.media.get(id)).toEqual({ bytes: bytesOf(1, 2, 3), media_type: "audio/mpeg" })
+    const ranged = await pb.media.handler(new Request(`http://localhost${url}`, { headers: { range: "bytes=1-" } }))
+    expect(ranged.status).toBe(206)
+    expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(bytesOf(2, 3))
+    await pb.dispose()
+
+    const refused = new StoreUnavailable({ store: "s3://media/", detail: "bucket \"media\" does not exist", retryable: false })
+    const broken = createPatchbay({ providers: [], media: { store: Effect.fail(refused), secret: SECRET } })
+    await expect(broken.media.get(id)).rejects.toEqual(refused)
+    await broken.dispose()
+  })
+})
 
 describe("MediaStore (filesystem specifics)", () => {
   it.effect("writes <dir>/<id> plus a JSON sidecar, leaves no temp files, survives a restart", () =>
