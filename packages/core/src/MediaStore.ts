@@ -18,13 +18,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Config, Context, Effect, Layer, Logger, Option, Redacted, Schema, type Scope } from "effect"
+import { Cause, Clock, Config, Context, Effect, Layer, Logger, Option, Redacted, Schema, type Scope } from "effect"
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto"
 import { createReadStream } from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as NodePath from "node:path"
 import { Readable } from "node:stream"
-import { InvalidRequest, NotFound, type StoreUnavailable } from "./Errors.ts"
+import { InvalidRequest, NotFound, StoreUnavailable } from "./Errors.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { type Page, slice } from "./Paging.ts"
 import { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
@@ -130,7 +130,8 @@ export interface MediaStoreShape {
    * `bytes=a-`, `bytes=-n`), 206 with those bytes and `Content-Range`, or 416 when the range
    * starts past the end; 403 for a missing, malformed or non-matching signature; 410 for an
    * expired (but authentic) link; 404 for a path that is not `…/media/<segment>` or a document
-   * that no longer exists; 405 for other methods.
+   * that no longer exists; 405 for other methods; 503 when the store cannot be reached
+   * (`StoreUnavailable`), 500 for any other failure (both logged).
    */
   readonly handler: (request: Request) => Promise<Response>
 }
@@ -620,7 +621,10 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
     runPromise(
       serve(request).pipe(
         Effect.catchCause((cause) =>
-          Effect.logError("MediaStore.handler failed", cause).pipe(Effect.as(text(500, "Internal Server Error")))
+          Effect.logError("MediaStore.handler failed", cause).pipe(Effect.as(
+            // A store that cannot be reached (a database, a bucket) is a temporary condition, not a bug.
+            Cause.squash(cause) instanceof StoreUnavailable ? text(503, "Service Unavailable") : text(500, "Internal Server Error")
+          ))
         )
       )
     )

@@ -629,6 +629,23 @@ describe("MediaStore.layerSource and createPatchbay({ media: { store } })", () =
       expect(error).toEqual(refused)
     }))
 
+  it.effect("the handler answers 503 when the backend cannot be reached, 500 for any other failure, and logs both", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      const failing = (defect: unknown) => {
+        const backend = memoryBackend()
+        return { ...backend, readMeta: () => Effect.die(defect), read: () => Effect.die(defect), stream: () => Effect.die(defect) }
+      }
+      const unreachable = new StoreUnavailable({ store: "s3://media/", detail: "cannot reach http://127.0.0.1:9", retryable: true })
+      for (const [defect, status] of [[unreachable, 503], [new Error("a bug"), 500]] as const) {
+        // Signed by hand: `url` would ask the failing backend first. The test clock is at 0.
+        const id = "doc_AAAAAAAAAAAAAAAAAAAAAAAA"
+        const response = yield* MediaStore.use((store) => call(store, `/media/${id}?exp=3600&sig=${hmac(SECRET, id, 3600)}`)).pipe(Effect.provide(MediaStore.layerSource(Effect.succeed(failing(defect)), { secret: SECRET })), Effect.provide(logs.layer))
+        expect(response.status).toBe(status)
+      }
+      expect(logs.lines.map((line) => [line.level, line.text.includes("MediaStore.handler failed")])).toEqual([["Error", true], ["Error", true]])
+    }))
+
   it("createPatchbay serves and reads media from the given backend, and rejects with its StoreUnavailable", async () => {
     const backend = memoryBackend()
     const { id, url } = await Effect.runPromise(

@@ -364,7 +364,7 @@ describe("failures name what to fix, never a credential", () => {
     expect(await detailOf({ bucket: "" })).toBe("no bucket was given: pass `bucket` to s3(...)")
   })
 
-  it("an endpoint that goes away after opening: reads reject with the same StoreUnavailable, the handler answers 500", async () => {
+  it("an endpoint that goes away after opening: reads reject with the same StoreUnavailable, the handler answers 503", async () => {
     const proxy = await startRecordingProxy(endpoint)
     const pb = open({ prefix: "away/", endpoint: proxy.endpoint })
     const spoken = await speak(pb)
@@ -375,7 +375,7 @@ describe("failures name what to fix, never a credential", () => {
     expect((error as StoreUnavailable).detail).toMatch(
       new RegExp(`^cannot reach ${proxy.endpoint.replaceAll(".", "\\.")} \\((ECONNREFUSED|ECONNRESET)\\): check \`endpoint\`, that the server is running and reachable, and retry$`)
     )
-    expect((await pb.media.handler(new Request(spoken.url))).status).toBe(500)
+    expect((await pb.media.handler(new Request(spoken.url))).status).toBe(503)
     await pb.dispose()
   })
 })
