@@ -18,7 +18,10 @@ import {
 } from "@patchbay/core"
 import { FakeLlm, fakeProvider, FakeTts } from "@patchbay/core/testing"
 import { Effect, ManagedRuntime } from "effect"
-import { inspect } from "node:util"
+import { execFile } from "node:child_process"
+import { createHash } from "node:crypto"
+import { fileURLToPath } from "node:url"
+import { inspect, promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { s3, type S3MediaOptions } from "../src/index.ts"
 import { closedPort, type Running, S3RVER_CREDENTIALS, startRecordingProxy, startS3rver } from "./support/servers.ts"
@@ -166,6 +169,24 @@ describe("media through the facade", () => {
     expect(await bodyOf(ranged)).toEqual(bytes.slice(10, 20))
     expect((await b.media.get(spoken.documentId)).bytes).toEqual(bytes)
     await Promise.all([a.dispose(), b.dispose()])
+  })
+
+  it("another Node process on the same bucket and media secret serves what this one wrote", async () => {
+    const a = open({ prefix: "processes/" })
+    const spoken = await speak(a)
+    const bytes = (await a.media.get(spoken.documentId)).bytes
+    const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL("./support/processB.ts", import.meta.url))], {
+      env: { ...process.env, B_BUCKET: BUCKET, B_PREFIX: "processes/", B_ENDPOINT: endpoint, B_SECRET: SECRET, B_URL: spoken.url }
+    })
+    expect(JSON.parse(stdout)).toEqual({
+      status: 200,
+      size: bytes.byteLength,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      rangeStatus: 206,
+      contentRange: `bytes 4-11/${bytes.byteLength}`,
+      range: [...bytes.slice(4, 12)]
+    })
+    await a.dispose()
   })
 })
 
