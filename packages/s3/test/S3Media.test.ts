@@ -1,8 +1,8 @@
 /**
  * `s3({ bucket })` as Patchbay's media backend, against an S3-compatible server started from npm
  * on a loopback port for this file (never a remote service): documents written, read, listed,
- * served and deleted through the facade and the `MediaStore` service; a restarted runtime and a
- * second one ("process B") serve what the first wrote; ranges travel as ranged reads; prefixes
+ * served and deleted through the facade and the `MediaStore` service; a restarted runtime, a
+ * second one and another Node process ("process B") serve what the first wrote; ranges travel as ranged reads; prefixes
  * keep stores apart; a missing bucket, refused credentials and an unreachable endpoint are
  * `StoreUnavailable` naming what to fix, with no credential in their text.
  */
