@@ -394,7 +394,7 @@ describe("failures name what to fix, never a credential", () => {
     expect(error).toBeInstanceOf(StoreUnavailable)
     expect(error).toMatchObject({ store: `s3://${BUCKET}/away/`, retryable: true })
     expect((error as StoreUnavailable).detail).toMatch(
-      new RegExp(`^cannot reach ${proxy.endpoint.replaceAll(".", "\\.")} \\((ECONNREFUSED|ECONNRESET)\\): check \`endpoint\`, that the server is running and reachable, and retry$`)
+      new RegExp(`^cannot reach ${proxy.endpoint.replaceAll(".", "\\.")} \\((ECONNREFUSED|ECONNRESET|EPIPE)\\): check \`endpoint\`, that the server is running and reachable, and retry$`)
     )
     expect((await pb.media.handler(new Request(spoken.url))).status).toBe(503)
     await pb.dispose()
