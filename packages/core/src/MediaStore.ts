@@ -9,18 +9,22 @@
  * its own authority: the handler serves it whatever the current tenant.
  *
  * Two stores ship: in memory ({@link MediaStore.layerMemory}) and on the local file system
- * ({@link MediaStore.layerFileSystem}). URLs are signed with HMAC-SHA256 under a secret given in
+ * ({@link MediaStore.layerFileSystem}); any other {@link MediaBackend} plugs in through
+ * {@link MediaStore.layerBackend} or {@link MediaStore.layerSource} (`@patchbay/s3` keeps media in
+ * an S3-compatible bucket). URLs are signed with HMAC-SHA256 under a secret given in
  * the options, else `PATCHBAY_MEDIA_SECRET`, else the one a durable `KeyStore` in context keeps
  * (`signingSecret`), else a random per-process secret (with a warning: such links do not survive
  * a restart). The secret never appears in an error or a log.
  *
  * @since 0.1.0
  */
-import { Clock, Config, Context, Effect, Layer, Logger, Option, Redacted, Schema } from "effect"
+import { Cause, Clock, Config, Context, Effect, Layer, Logger, Option, Redacted, Schema, type Scope } from "effect"
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto"
+import { createReadStream } from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as NodePath from "node:path"
-import { InvalidRequest, NotFound } from "./Errors.ts"
+import { Readable } from "node:stream"
+import { InvalidRequest, NotFound, StoreUnavailable } from "./Errors.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { type Page, slice } from "./Paging.ts"
 import { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
@@ -122,9 +126,12 @@ export interface MediaStoreShape {
   readonly verify: (url: string) => Effect.Effect<string, InvalidRequest>
   /**
    * A web-standard handler serving signed URLs: `GET`/`HEAD` on `…/media/<id>?exp&sig`.
-   * 200 with the bytes; 403 for a missing, malformed or non-matching signature; 410 for an
+   * 200 with the bytes (streamed when the backend can); for a `GET` with one `Range` (`bytes=a-b`,
+   * `bytes=a-`, `bytes=-n`), 206 with those bytes and `Content-Range`, or 416 when the range
+   * starts past the end; 403 for a missing, malformed or non-matching signature; 410 for an
    * expired (but authentic) link; 404 for a path that is not `…/media/<segment>` or a document
-   * that no longer exists; 405 for other methods.
+   * that no longer exists; 405 for other methods; 503 when the store cannot be reached
+   * (`StoreUnavailable`), 500 for any other failure (both logged).
    */
   readonly handler: (request: Request) => Promise<Response>
 }
@@ -185,9 +192,46 @@ export interface MediaBackend {
     filter: { readonly thread_id?: string | undefined; readonly assistant_id?: string | undefined }
   ) => Effect.Effect<ReadonlyArray<StoredMedia>>
   readonly delete: (id: string) => Effect.Effect<void>
+  /**
+   * Streams a document's bytes, all of them or one {@link ByteRange}; `None` when they are gone.
+   * Optional: without it, the handler reads the whole document with `read` and slices it. A
+   * backend whose bytes are remote implements it so a range never loads the whole object.
+   */
+  readonly stream?: (id: string, range?: ByteRange) => Effect.Effect<Option.Option<ReadableStream<Uint8Array>>>
 }
 
+/**
+ * The bytes `start` to `end` of a document, both inclusive and within its size (as in an HTTP
+ * `Range: bytes=start-end`).
+ *
+ * @category models
+ */
+export interface ByteRange {
+  readonly start: number
+  readonly end: number
+}
+
+/**
+ * A media backend to open when the media store starts and to close with it — what
+ * `createPatchbay({ media: { store } })` takes, e.g. `s3({ bucket })` of `@patchbay/s3`. Opening
+ * fails with `StoreUnavailable` naming what to fix when the backend cannot be used.
+ *
+ * @category models
+ */
+export type MediaBackendSource = Effect.Effect<MediaBackend, StoreUnavailable, Scope.Scope>
+
 type Backend = MediaBackend
+
+/** A stream of one chunk: `bytes`, or the `range` of them. */
+const streamOf = (bytes: Uint8Array, range: ByteRange | undefined): ReadableStream<Uint8Array> => {
+  const chunk = range === undefined ? bytes.slice() : bytes.slice(range.start, range.end + 1)
+  return new ReadableStream({
+    start: (controller) => {
+      controller.enqueue(chunk)
+      controller.close()
+    }
+  })
+}
 
 const matches = (
   meta: StoredMedia,
@@ -210,7 +254,12 @@ export const memoryBackend = (): MediaBackend => {
       }),
     readMeta: (id) => Effect.sync(() => Option.fromNullishOr(docs.get(id)?.meta)),
     list: (tenantId, filter) => Effect.sync(() => [...docs.values()].map((doc) => doc.meta).filter((meta) => matches(meta, tenantId, filter))),
-    delete: (id) => Effect.sync(() => void docs.delete(id))
+    delete: (id) => Effect.sync(() => void docs.delete(id)),
+    stream: (id, range) =>
+      Effect.sync(() => {
+        const doc = docs.get(id)
+        return doc === undefined ? Option.none() : Option.some(streamOf(doc.bytes, range))
+      })
   }
 }
 
@@ -291,7 +340,11 @@ export const fileSystemBackend = (dir: string): MediaBackend => {
       io(async () => {
         await Fs.rm(pathOf(id, ".json"), { force: true })
         await Fs.rm(pathOf(id), { force: true })
-      })
+      }),
+    // Opening first: a missing file answers `None` here, not an error in the middle of a response.
+    stream: (id, range) =>
+      Effect.map(orNone(() => Fs.open(pathOf(id))), Option.map((handle) =>
+        Readable.toWeb(createReadStream("", { fd: handle, ...(range === undefined ? {} : range) })) as ReadableStream<Uint8Array>))
   }
 }
 
@@ -349,6 +402,29 @@ const mediaTypePattern = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:[ \t]*;[ \
 
 const urlPathPattern = /\/media\/([^/]*)$/
 
+/**
+ * What a `Range` header asks of `size` bytes (RFC 9110): one range `bytes=a-b`, `bytes=a-` or a
+ * suffix `bytes=-n`, clamped to the size; `"unsatisfiable"` (416) when it starts past the end or
+ * asks for no bytes; `undefined` — serve everything — without a header, or for what a server may
+ * ignore: several ranges, another unit, a malformed or reversed range.
+ */
+const requestedRange = (header: string | null, size: number): ByteRange | "unsatisfiable" | undefined => {
+  if (header === null) return undefined
+  const match = /^bytes=[ \t]*([0-9]{0,15})-([0-9]{0,15})[ \t]*$/i.exec(header.trim())
+  if (match === null) return undefined
+  const first = match[1] ?? ""
+  const last = match[2] ?? ""
+  if (first === "") {
+    if (last === "") return undefined
+    const suffix = Number(last)
+    return suffix === 0 || size === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 }
+  }
+  const start = Number(first)
+  if (last !== "" && Number(last) < start) return undefined
+  if (start >= size) return "unsatisfiable"
+  return { start, end: last === "" ? size - 1 : Math.min(Number(last), size - 1) }
+}
+
 /** Hides the signature when a URL goes into an error. */
 const redactSig = (url: string): string => url.replace(/([?&]sig=)[^&#]*/g, "$1[redacted]")
 
@@ -394,11 +470,11 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
     return meta.value
   })
 
-  /** A document's bytes and metadata, of any tenant when `tenant` is undefined (a verified signed URL). */
-  const read = Effect.fnUntraced(function*(documentId: string, tenant: string | undefined) {
+  /** A document's bytes and metadata, when it belongs to `tenant`. */
+  const read = Effect.fnUntraced(function*(documentId: string, tenant: string) {
     if (!isDocumentId(documentId)) return yield* notFound(documentId)
     const doc = yield* backend.read(documentId)
-    if (Option.isNone(doc) || (tenant !== undefined && doc.value.meta.tenant_id !== tenant)) return yield* notFound(documentId)
+    if (Option.isNone(doc) || doc.value.meta.tenant_id !== tenant) return yield* notFound(documentId)
     const { bytes, meta } = doc.value
     const content: MediaContent = {
       bytes,
@@ -407,6 +483,22 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
     }
     return content
   })
+
+  /**
+   * A document to serve, of any tenant (its signed URL was verified): its metadata and a way to
+   * stream its bytes. A backend without `stream` is read whole and sliced; its `size` is then
+   * the bytes read.
+   */
+  const serving = (id: string) =>
+    backend.stream === undefined
+      ? Effect.map(backend.read(id), Option.map(({ bytes, meta }) => ({
+        meta: { ...meta, size: bytes.byteLength },
+        body: (range: ByteRange | undefined) => Effect.succeed(Option.some(streamOf(bytes, range)))
+      })))
+      : Effect.map(backend.readMeta(id), Option.map((meta) => ({
+        meta,
+        body: (range: ByteRange | undefined) => backend.stream!(id, range)
+      })))
 
   const get = Effect.fn("MediaStore.get")(function*(documentId: string) {
     return yield* read(documentId, yield* CurrentTenant)
@@ -493,17 +585,33 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
       return verified.failure.reason === VerifyReason.expired ? text(410, "Gone") : text(403, "Forbidden")
     }
     const { id, maxAge } = verified.success
-    const doc = yield* Effect.result(read(id, undefined))
-    if (doc._tag === "Failure") return text(404, "Not Found")
-    const { bytes, media_type } = doc.success
-    return new Response(request.method === "HEAD" ? null : new Uint8Array(bytes), {
-      status: 200,
+    const doc = yield* serving(id)
+    if (Option.isNone(doc)) return text(404, "Not Found")
+    const { meta, body } = doc.value
+    const headers = {
+      "content-type": meta.media_type,
+      "accept-ranges": "bytes",
+      "cache-control": `private, max-age=${maxAge}`,
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "sandbox"
+    }
+    if (request.method === "HEAD") {
+      return new Response(null, { status: 200, headers: { ...headers, "content-length": String(meta.size) } })
+    }
+    // Without validators to compare, a conditional range (`If-Range`) gets the whole document.
+    const range = request.headers.has("if-range") ? undefined : requestedRange(request.headers.get("range"), meta.size)
+    if (range === "unsatisfiable") return text(416, "Range Not Satisfiable", { "content-range": `bytes */${meta.size}` })
+    const stream = yield* body(range)
+    if (Option.isNone(stream)) return text(404, "Not Found")
+    if (range === undefined) {
+      return new Response(stream.value, { status: 200, headers: { ...headers, "content-length": String(meta.size) } })
+    }
+    return new Response(stream.value, {
+      status: 206,
       headers: {
-        "content-type": media_type,
-        "content-length": String(bytes.byteLength),
-        "cache-control": `private, max-age=${maxAge}`,
-        "x-content-type-options": "nosniff",
-        "content-security-policy": "sandbox"
+        ...headers,
+        "content-length": String(range.end - range.start + 1),
+        "content-range": `bytes ${range.start}-${range.end}/${meta.size}`
       }
     })
   })
@@ -513,7 +621,10 @@ const make = Effect.fnUntraced(function*(backend: Backend, options: MediaStoreOp
     runPromise(
       serve(request).pipe(
         Effect.catchCause((cause) =>
-          Effect.logError("MediaStore.handler failed", cause).pipe(Effect.as(text(500, "Internal Server Error")))
+          Effect.logError("MediaStore.handler failed", cause).pipe(Effect.as(
+            // A store that cannot be reached (a database, a bucket) is a temporary condition, not a bug.
+            Cause.squash(cause) instanceof StoreUnavailable ? text(503, "Service Unavailable") : text(500, "Internal Server Error")
+          ))
         )
       )
     )
@@ -536,6 +647,17 @@ export class MediaStore extends Context.Service<MediaStore, MediaStoreShape>()("
   /** A store over any {@link MediaBackend} (e.g. metadata in a database, bytes in files). */
   static layerBackend(backend: MediaBackend, options: MediaStoreOptions = {}): Layer.Layer<MediaStore, Config.ConfigError> {
     return Layer.effect(MediaStore, Effect.suspend(() => make(backend, options)))
+  }
+
+  /**
+   * A store over a backend opened when the layer is built and closed when it is released (e.g.
+   * `s3({ bucket })` of `@patchbay/s3`); building fails with the backend's `StoreUnavailable`.
+   */
+  static layerSource(
+    source: MediaBackendSource,
+    options: MediaStoreOptions = {}
+  ): Layer.Layer<MediaStore, StoreUnavailable | Config.ConfigError> {
+    return Layer.effect(MediaStore, Effect.flatMap(source, (backend) => make(backend, options)))
   }
 
   /**

@@ -20,7 +20,7 @@ import type { Assistant, AssistantFields } from "./AssistantStore.ts"
 import { AssistantStore } from "./AssistantStore.ts"
 import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
-import { isDocumentId, MediaStore } from "./MediaStore.ts"
+import { isDocumentId, type MediaBackendSource, MediaStore } from "./MediaStore.ts"
 import type { MessageRequestEncoded } from "./MessageRequest.ts"
 import type { MessageResponse } from "./MessageResponse.ts"
 import * as Pipeline from "./Pipeline.ts"
@@ -40,8 +40,12 @@ export interface PatchbayOptions {
   readonly providers: ReadonlyArray<PatchbayProvider>
   /** Used when neither the request nor its thread names an LLM. */
   readonly defaults?: { readonly llm?: { readonly provider: string; readonly model: string } | undefined } | undefined
-  /** Where produced media lives: a directory (else memory), the URL prefix, the signing secret. */
+  /**
+   * Where produced media lives — a backend such as `s3({ bucket })` of `@patchbay/s3` (`store`),
+   * else a directory (`dir`), else memory — the URL prefix, the signing secret.
+   */
   readonly media?: {
+    readonly store?: MediaBackendSource | undefined
     readonly dir?: string | undefined
     readonly baseUrl?: string | undefined
     readonly secret?: string | undefined
@@ -234,7 +238,11 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds }),
     ...(hooks.makeDocumentId === undefined ? {} : { makeDocumentId: hooks.makeDocumentId })
   }
-  const mediaLayer = media.dir === undefined ? MediaStore.layerMemory(mediaOptions) : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir })
+  const mediaLayer = media.store !== undefined
+    ? MediaStore.layerSource(media.store, mediaOptions)
+    : media.dir === undefined
+    ? MediaStore.layerMemory(mediaOptions)
+    : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir })
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(options.providers),
     // the media store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)

@@ -68,8 +68,8 @@ export type {
 // Services
 export { ProviderRegistry } from "./ProviderRegistry.ts"
 export type { ProviderRegistryShape, Resolved } from "./ProviderRegistry.ts"
-export { fileSystemBackend, MediaStore, memoryBackend, StoredMedia } from "./MediaStore.ts"
-export type { MediaBackend, MediaFilter, MediaStoreShape, PutMedia } from "./MediaStore.ts"
+export { fileSystemBackend, isDocumentId, MediaStore, memoryBackend, StoredMedia } from "./MediaStore.ts"
+export type { ByteRange, MediaBackend, MediaBackendSource, MediaFilter, MediaStoreShape, PutMedia } from "./MediaStore.ts"
 export { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
 export { ThreadStore } from "./ThreadStore.ts"
 export type { StoredMessage, Thread, ThreadFilter, ThreadStoreShape } from "./ThreadStore.ts"

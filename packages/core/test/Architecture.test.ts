@@ -20,6 +20,7 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   "@patchbay/openrouter": ["@patchbay/core", "@patchbay/ai-sdk"],
   "@patchbay/conformance": ["@patchbay/core"],
   "@patchbay/sql": ["@patchbay/core"],
+  "@patchbay/s3": ["@patchbay/core"],
   "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local"]
 }
 
@@ -68,6 +69,20 @@ describe("the import rules of docs/architecture.md", () => {
       expect(forbidden).toEqual([])
     })
   }
+
+  it("only @patchbay/s3 loads the AWS SDK, so core and everything else never pull it in", () => {
+    const importers = packageDirs.flatMap((dir, index) =>
+      sourceFiles(path.join(root, dir, "src"))
+        .filter((file) => /(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)"@aws-sdk\//m.test(readFileSync(file, "utf8")))
+        .map(() => names[index]!)
+    )
+    expect([...new Set(importers)]).toEqual(["@patchbay/s3"])
+    const manifests = packageDirs.flatMap((dir, index) => {
+      const manifest = JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8")) as { readonly dependencies?: Record<string, string> }
+      return Object.keys(manifest.dependencies ?? {}).some((dep) => dep.startsWith("@aws-sdk/")) ? [names[index]!] : []
+    })
+    expect(manifests).toEqual(["@patchbay/s3"])
+  })
 
   it("@patchbay/cli takes only the cassette entry of @patchbay/conformance, which loads no test runner", () => {
     const cli = sourceFiles(path.join(root, "packages/cli/src")).flatMap((file) =>

@@ -7,8 +7,9 @@ import * as Os from "node:os"
 import * as NodePath from "node:path"
 import { execFile } from "node:child_process"
 import { inspect, promisify } from "node:util"
-import { InvalidRequest, NotFound } from "../src/Errors.ts"
-import { isDocumentId, MediaStore, type MediaStoreOptions, type MediaStoreShape } from "../src/MediaStore.ts"
+import { InvalidRequest, NotFound, StoreUnavailable } from "../src/Errors.ts"
+import { isDocumentId, MediaStore, type MediaStoreOptions, type MediaStoreShape, memoryBackend } from "../src/MediaStore.ts"
+import { createPatchbay } from "../src/Patchbay.ts"
 import { CurrentTenant } from "../src/Tenant.ts"
 import * as KeyStores from "../src/KeyStore.ts"
 import { KeyStore } from "../src/KeyStore.ts"
@@ -33,7 +34,15 @@ interface Kind {
 
 const kinds: ReadonlyArray<Kind> = [
   { name: "memory", layer: (_env, options) => MediaStore.layerMemory(options) },
-  { name: "filesystem", layer: (env, options) => MediaStore.layerFileSystem({ dir: env.dir, ...options }) }
+  { name: "filesystem", layer: (env, options) => MediaStore.layerFileSystem({ dir: env.dir, ...options }) },
+  {
+    // Like `@patchbay/sql`'s backend over bytes in memory: no `stream`, so the handler reads whole documents.
+    name: "backend without stream",
+    layer: (_env, options) => {
+      const { stream: _stream, ...backend } = memoryBackend()
+      return MediaStore.layerBackend(backend, options)
+    }
+  }
 ]
 
 const tempRoot = Effect.acquireRelease(
@@ -336,6 +345,77 @@ for (const kind of kinds) {
           expect(later.headers.get("cache-control")).toBe("private, max-age=2600")
         })))
 
+    it.effect("handler serves one Range with 206 and Content-Range, 416 past the end, and ignores what it may", () =>
+      withStore(kind, opts, (store) =>
+        Effect.gen(function*() {
+          const bytes = Uint8Array.from({ length: 10 }, (_, i) => i * 10)
+          const { document_id: id } = yield* store.put({ bytes, media_type: "audio/mpeg" })
+          const url = yield* store.url(id)
+          const ranged = (range: string, headers: Record<string, string> = {}) => call(store, url, { headers: { range, ...headers } })
+          const partial = (range: string, start: number, end: number) =>
+            Effect.gen(function*() {
+              const response = yield* ranged(range)
+              expect([range, response.status]).toEqual([range, 206])
+              expect(response.headers.get("content-range")).toBe(`bytes ${start}-${end}/10`)
+              expect(response.headers.get("content-length")).toBe(String(end - start + 1))
+              expect(response.headers.get("content-type")).toBe("audio/mpeg")
+              expect(response.headers.get("cache-control")).toBe("private, max-age=3600")
+              expect(yield* body(response)).toEqual(bytes.slice(start, end + 1))
+            })
+          yield* partial("bytes=2-4", 2, 4)
+          yield* partial("bytes=0-0", 0, 0)
+          yield* partial("bytes=7-", 7, 9)
+          yield* partial("bytes=5-100", 5, 9)
+          yield* partial("bytes=-3", 7, 9)
+          yield* partial("bytes=-30", 0, 9)
+          yield* partial("BYTES= 9-9", 9, 9)
+
+          for (const range of ["bytes=10-", "bytes=10-20", "bytes=-0"]) {
+            const response = yield* ranged(range)
+            expect([range, response.status]).toEqual([range, 416])
+            expect(response.headers.get("content-range")).toBe("bytes */10")
+          }
+
+          // Several ranges, another unit, malformed or reversed ranges, and conditional ranges: the whole document.
+          for (const range of ["bytes=0-1,3-4", "items=0-1", "bytes=a-b", "bytes=4-2", "bytes=-", "bytes=1234567890123456-"]) {
+            const response = yield* ranged(range)
+            expect([range, response.status]).toEqual([range, 200])
+            expect(response.headers.get("content-length")).toBe("10")
+            expect(yield* body(response)).toEqual(bytes)
+          }
+          const conditional = yield* ranged("bytes=2-4", { "if-range": "\"etag\"" })
+          expect(conditional.status).toBe(200)
+          expect(yield* body(conditional)).toEqual(bytes)
+
+          const whole = yield* call(store, url)
+          expect(whole.headers.get("accept-ranges")).toBe("bytes")
+          expect(whole.headers.get("content-range")).toBeNull()
+          const head = yield* call(store, url, { method: "HEAD", headers: { range: "bytes=2-4" } })
+          expect(head.status).toBe(200)
+          expect(head.headers.get("content-length")).toBe("10")
+          expect(head.headers.get("accept-ranges")).toBe("bytes")
+          expect(head.body).toBeNull()
+
+          const { document_id: empty } = yield* store.put({ bytes: new Uint8Array(0), media_type: "audio/mpeg" })
+          const emptyUrl = yield* store.url(empty)
+          expect((yield* call(store, emptyUrl, { headers: { range: "bytes=0-" } })).status).toBe(416)
+          expect((yield* call(store, emptyUrl, { headers: { range: "bytes=-1" } })).status).toBe(416)
+          const emptyWhole = yield* call(store, emptyUrl)
+          expect(emptyWhole.status).toBe(200)
+          expect(emptyWhole.headers.get("content-length")).toBe("0")
+          expect(yield* body(emptyWhole)).toEqual(new Uint8Array(0))
+        })))
+
+    it.effect("handler answers 404 for a removed document whatever the Range", () =>
+      withStore(kind, opts, (store) =>
+        Effect.gen(function*() {
+          const { document_id: id } = yield* store.put({ bytes: bytesOf(1, 2, 3), media_type: "audio/mpeg" })
+          const url = yield* store.url(id)
+          yield* store.remove(id)
+          expect((yield* call(store, url, { headers: { range: "bytes=0-1" } })).status).toBe(404)
+          expect((yield* call(store, url, { headers: { range: "bytes=9-" } })).status).toBe(404)
+        })))
+
     it.effect("handler refuses tampered (403), expired (410), unknown (404) and other methods (405)", () =>
       withStore(kind, opts, (store) =>
         Effect.gen(function*() {
@@ -522,6 +602,74 @@ for (const kind of kinds) {
       }).pipe(Effect.provide(captureLogs().layer)))
   })
 }
+
+describe("MediaStore.layerSource and createPatchbay({ media: { store } })", () => {
+  it.effect("opens the backend when the store is built, closes it when the store is released", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const source = Effect.acquireRelease(
+        Effect.sync(() => (events.push("open"), memoryBackend())),
+        () => Effect.sync(() => void events.push("close"))
+      )
+      const read = yield* MediaStore.use((store) =>
+        Effect.gen(function*() {
+          const { document_id } = yield* store.put({ bytes: bytesOf(4, 5), media_type: "image/png" })
+          expect(events).toEqual(["open"])
+          return yield* store.get(document_id)
+        })
+      ).pipe(Effect.provide(MediaStore.layerSource(source, { secret: SECRET })))
+      expect(read).toEqual({ bytes: bytesOf(4, 5), media_type: "image/png" })
+      expect(events).toEqual(["open", "close"])
+    }))
+
+  it.effect("a backend that cannot open fails the store with its StoreUnavailable", () =>
+    Effect.gen(function*() {
+      const refused = new StoreUnavailable({ store: "s3://media/", detail: "bucket \"media\" does not exist", retryable: false })
+      const error = yield* Effect.flip(MediaStore.use((store) => store.list()).pipe(Effect.provide(MediaStore.layerSource(Effect.fail(refused), { secret: SECRET }))))
+      expect(error).toEqual(refused)
+    }))
+
+  it.effect("the handler answers 503 when the backend cannot be reached, 500 for any other failure, and logs both", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      const failing = (defect: unknown) => {
+        const backend = memoryBackend()
+        return { ...backend, readMeta: () => Effect.die(defect), read: () => Effect.die(defect), stream: () => Effect.die(defect) }
+      }
+      const unreachable = new StoreUnavailable({ store: "s3://media/", detail: "cannot reach http://127.0.0.1:9", retryable: true })
+      for (const [defect, status] of [[unreachable, 503], [new Error("a bug"), 500]] as const) {
+        // Signed by hand: `url` would ask the failing backend first. The test clock is at 0.
+        const id = "doc_AAAAAAAAAAAAAAAAAAAAAAAA"
+        const response = yield* MediaStore.use((store) => call(store, `/media/${id}?exp=3600&sig=${hmac(SECRET, id, 3600)}`)).pipe(Effect.provide(MediaStore.layerSource(Effect.succeed(failing(defect)), { secret: SECRET })), Effect.provide(logs.layer))
+        expect(response.status).toBe(status)
+      }
+      expect(logs.lines.map((line) => [line.level, line.text.includes("MediaStore.handler failed")])).toEqual([["Error", true], ["Error", true]])
+    }))
+
+  it("createPatchbay serves and reads media from the given backend, and rejects with its StoreUnavailable", async () => {
+    const backend = memoryBackend()
+    const { id, url } = await Effect.runPromise(
+      MediaStore.use((store) =>
+        Effect.gen(function*() {
+          const { document_id } = yield* store.put({ bytes: bytesOf(1, 2, 3), media_type: "audio/mpeg" })
+          return { id: document_id, url: yield* store.url(document_id) }
+        })
+      ).pipe(Effect.provide(MediaStore.layerBackend(backend, { secret: SECRET })))
+    )
+
+    const pb = createPatchbay({ providers: [], media: { store: Effect.succeed(backend), secret: SECRET } })
+    expect(await pb.media.get(id)).toEqual({ bytes: bytesOf(1, 2, 3), media_type: "audio/mpeg" })
+    const ranged = await pb.media.handler(new Request(`http://localhost${url}`, { headers: { range: "bytes=1-" } }))
+    expect(ranged.status).toBe(206)
+    expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(bytesOf(2, 3))
+    await pb.dispose()
+
+    const refused = new StoreUnavailable({ store: "s3://media/", detail: "bucket \"media\" does not exist", retryable: false })
+    const broken = createPatchbay({ providers: [], media: { store: Effect.fail(refused), secret: SECRET } })
+    await expect(broken.media.get(id)).rejects.toEqual(refused)
+    await broken.dispose()
+  })
+})
 
 describe("MediaStore (filesystem specifics)", () => {
   it.effect("writes <dir>/<id> plus a JSON sidecar, leaves no temp files, survives a restart", () =>
