@@ -40,16 +40,23 @@ export interface PatchbayOptions {
   readonly providers: ReadonlyArray<PatchbayProvider>
   /** Used when neither the request nor its thread names an LLM. */
   readonly defaults?: { readonly llm?: { readonly provider: string; readonly model: string } | undefined } | undefined
-  /** Where produced media lives: a directory (else memory), the URL prefix, the signing secret. */
+  /**
+   * Where produced media lives: the bytes in `store` (a media backend, e.g. `s3(...)` from
+   * `@patchbay/s3`), else in the folder `dir`, else in memory; the metadata in the stores when
+   * they keep it (SQLite, PostgreSQL), else beside the bytes. Also the URL prefix and the signing
+   * secret.
+   */
   readonly media?: {
+    readonly store?: Stores.MediaOptions<unknown>["store"]
     readonly dir?: string | undefined
     readonly baseUrl?: string | undefined
     readonly secret?: string | undefined
     readonly ttlSeconds?: number | undefined
   } | undefined
   /**
-   * Where threads, assistants, runs, memories and keys live: `sqlite({ filename })` or
-   * `postgres({ url })` from `@patchbay/sql`; absent, in memory (gone on restart).
+   * Where threads, assistants, runs, memories, keys and media metadata live:
+   * `sqlite({ filename })` or `postgres({ url })` from `@patchbay/sql`; absent, in memory (gone
+   * on restart).
    */
   readonly stores?: Stores.StoresLayer | undefined
   /** The tenant this instance serves unless a program provides `CurrentTenant` (default `"default"`). */
@@ -234,10 +241,15 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds }),
     ...(hooks.makeDocumentId === undefined ? {} : { makeDocumentId: hooks.makeDocumentId })
   }
-  const mediaLayer = media.dir === undefined ? MediaStore.layerMemory(mediaOptions) : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir })
+  const mediaLayer = Stores.layerMedia({
+    ...mediaOptions,
+    ...(media.store === undefined ? {} : { store: media.store }),
+    ...(media.dir === undefined ? {} : { dir: media.dir })
+  })
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(options.providers),
-    // the media store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
+    // media metadata goes to the stores when they keep it (`Stores.MediaMetadata`), and the media
+    // store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
     Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
     Pipeline.Runs.layer
   )

@@ -1,11 +1,13 @@
 /**
- * `createPatchbay({ stores: sqlite({ filename }) })` end to end: a conversation and a run paused
- * for tool outputs outlive the runtime that made them — a new runtime on the same file reads the
- * thread and resumes the run.
+ * `createPatchbay({ stores: sqlite({ filename }) })` end to end: a conversation, a run paused
+ * for tool outputs and the produced media outlive the runtime that made them — a new runtime on
+ * the same file reads the thread, resumes the run and serves the media, to its tenant only.
  */
-import { createPatchbay, type LlmEvent, type LlmRequest } from "@patchbay/core"
-import { FakeLlm, fakeProvider } from "@patchbay/core/testing"
-import { mkdtempSync } from "node:fs"
+import { createPatchbay, CurrentTenant, type LlmEvent, type LlmRequest, type MediaBackend, MediaStore, memoryBackend, Stores } from "@patchbay/core"
+import { FakeLlm, fakeProvider, FakeTts } from "@patchbay/core/testing"
+import { Effect, Layer } from "effect"
+import { mkdtempSync, readdirSync } from "node:fs"
+import { DatabaseSync } from "node:sqlite"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { expect, it } from "vitest"
@@ -47,4 +49,81 @@ it("a thread and a paused run survive the runtime: a new one on the same file re
   expect(resumed.content).toBe("Sunny.")
   expect((await second.runs.get(paused.run_id)).status).toBe("completed")
   await second.dispose()
+}, 30_000)
+
+it("media written through the facade is in the SQLite file with its tenant: listed and served after a restart, NotFound to another tenant", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "patchbay-facade-media-"))
+  const filename = join(dir, "patchbay.db")
+  const mediaDir = join(dir, "media")
+  const openAs = (tenantId: string) =>
+    createPatchbay({
+      providers: [fakeProvider({ id: "fake", llm: FakeLlm({ reply: "Hello there." }), tts: FakeTts() })],
+      defaults: { llm: { provider: "fake", model: "fake-llm" } },
+      stores: sqlite({ filename }),
+      media: { dir: mediaDir },
+      tenantId
+    })
+  const voice = { tts: { provider: "fake", model: "fake-tts", voice: "ada" } }
+
+  const first = openAs("acme")
+  const spoken = await first.sendMessage("Hi", { voice })
+  const tts = spoken.messages.at(-1)?.voice_records?.tts
+  const documentId = tts!.document_id
+  const bytes = (await first.media.get(documentId)).bytes
+  expect(bytes.byteLength).toBeGreaterThan(0)
+  await first.dispose()
+
+  // the metadata is a row of the file, with its tenant and thread (the pipeline stores speech by thread)
+  const db = new DatabaseSync(filename, { readOnly: true })
+  const rows = db.prepare("SELECT tenant_id, document_id, thread_id, assistant_id FROM media").all()
+  db.close()
+  expect(rows).toEqual([{ tenant_id: "acme", document_id: documentId, thread_id: spoken.thread_id, assistant_id: null }])
+  // the bytes are in the media folder
+  expect(readdirSync(mediaDir)).toContain(documentId)
+
+  const second = openAs("acme")
+  const read = await second.threads.get(spoken.thread_id)
+  const url = read.messages.at(-1)?.voice_records?.tts?.audio_url
+  expect(url).toMatch(new RegExp(`^/media/${documentId}\\?exp=\\d+&sig=`))
+  const served = await second.media.handler(new Request(`http://localhost${url}`))
+  expect(served.status).toBe(200)
+  expect(new Uint8Array(await served.arrayBuffer())).toEqual(bytes)
+  expect((await second.media.get(documentId)).bytes).toEqual(bytes)
+  await second.dispose()
+
+  // listed, after the restart, for its tenant only
+  const list = (tenant: string) =>
+    Effect.runPromise(
+      MediaStore.use((media) => media.list({ thread_id: spoken.thread_id })).pipe(
+        Effect.provideService(CurrentTenant, tenant),
+        Effect.provide(Layer.provideMerge(Stores.layerMedia({ dir: mediaDir }), sqlite({ filename })))
+      )
+    )
+  expect((await list("acme")).map((doc) => [doc.document_id, doc.tenant_id, doc.media_type])).toEqual([[documentId, "acme", "audio/mpeg"]])
+  expect(await list("other")).toEqual([])
+
+  const other = openAs("other")
+  await expect(other.media.get(documentId)).rejects.toMatchObject({ _tag: "NotFound", kind: "document", id: documentId })
+  await other.dispose()
+}, 30_000)
+
+it("media.store is the bytes' backend, the metadata stays in the SQLite file", async () => {
+  const filename = join(mkdtempSync(join(tmpdir(), "patchbay-facade-backend-")), "patchbay.db")
+  const inner = memoryBackend()
+  const written: Array<string> = []
+  const bytes: MediaBackend = { ...inner, write: (meta, data) => Effect.andThen(Effect.sync(() => void written.push(meta.document_id)), inner.write(meta, data)) }
+  const pb = createPatchbay({
+    providers: [fakeProvider({ id: "fake", llm: FakeLlm({ reply: "Hello there." }), tts: FakeTts() })],
+    defaults: { llm: { provider: "fake", model: "fake-llm" } },
+    stores: sqlite({ filename }),
+    media: { store: Effect.succeed(bytes) }
+  })
+  const spoken = await pb.sendMessage("Hi", { voice: { tts: { provider: "fake", model: "fake-tts", voice: "ada" } } })
+  const documentId = spoken.messages.at(-1)!.voice_records!.tts!.document_id
+  expect(written).toEqual([documentId])
+  expect((await pb.media.get(documentId)).bytes.byteLength).toBeGreaterThan(0)
+  await pb.dispose()
+  const db = new DatabaseSync(filename, { readOnly: true })
+  expect(db.prepare("SELECT document_id FROM media").all()).toEqual([{ document_id: documentId }])
+  db.close()
 }, 30_000)
