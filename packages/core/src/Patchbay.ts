@@ -44,7 +44,8 @@ export interface PatchbayOptions {
    * Where produced media lives: the bytes in `store` (a media backend, e.g. `s3(...)` from
    * `@patchbay/s3`), else in the folder `dir`, else in memory; the metadata in the stores when
    * they keep it (SQLite, PostgreSQL), else beside the bytes. Also the URL prefix and the signing
-   * secret.
+   * secret (required with PostgreSQL stores: `media.secret` or `PATCHBAY_MEDIA_SECRET`, the same
+   * on every instance; else `MediaSecretRequired`).
    */
   readonly media?: {
     readonly store?: Stores.MediaOptions<unknown>["store"]

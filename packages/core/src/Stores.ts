@@ -14,7 +14,7 @@ import * as NodePath from "node:path"
 import * as Fs from "node:fs/promises"
 import * as Assistants from "./AssistantStore.ts"
 import { AssistantStore } from "./AssistantStore.ts"
-import type { StoreUnavailable } from "./Errors.ts"
+import type { MediaSecretRequired, StoreUnavailable } from "./Errors.ts"
 import * as Keys from "./KeyStore.ts"
 import { KeyStore } from "./KeyStore.ts"
 import * as Memories from "./MemoryStore.ts"
@@ -73,12 +73,13 @@ export interface MediaMetadataShape {
   /** A media backend keeping the metadata in these stores and the bytes in `bytes`. */
   readonly backend: (bytes: MediaBackend) => MediaBackend
   /**
-   * The signing secret: `given` when it is not empty, else `PATCHBAY_MEDIA_SECRET`, else one
-   * the stores generated once and keep.
+   * The signing secret: `given` when it is not empty, else `PATCHBAY_MEDIA_SECRET`, else the
+   * stores' own rule — a secret generated once and kept (SQLite), or `MediaSecretRequired` for
+   * stores that several processes share (PostgreSQL), which must all be given the same one.
    */
   readonly secret: (
     given: Redacted.Redacted<string> | string | undefined
-  ) => Effect.Effect<string, StoreUnavailable | Config.ConfigError>
+  ) => Effect.Effect<string, MediaSecretRequired | StoreUnavailable | Config.ConfigError>
 }
 
 /** Provided by stores that keep media metadata; read by {@link layerMedia}. */
@@ -114,7 +115,7 @@ const inFolder = (dir: string) =>
  */
 export const layerMedia = <E = never>(
   options: MediaOptions<E> = {}
-): Layer.Layer<MediaStore, E | StoreUnavailable | Config.ConfigError> =>
+): Layer.Layer<MediaStore, E | MediaSecretRequired | StoreUnavailable | Config.ConfigError> =>
   Layer.unwrap(Effect.gen(function*() {
     const { dir, store, ...storeOptions } = options
     const given = store === undefined ? undefined : Effect.isEffect(store) ? store : Effect.succeed(store)

@@ -5,13 +5,14 @@
  * thread and assistant) as a row of the `media` table, on the stores' own client, while the
  * bytes stay in whatever backend the media options name (a folder, memory, or another backend).
  *
- * The signing secret: the given secret, else `PATCHBAY_MEDIA_SECRET`, else a secret the database
- * generated once and keeps (a `settings` row), so URLs in stored messages still verify after a
- * restart.
+ * The signing secret follows the database: the given secret, else `PATCHBAY_MEDIA_SECRET`; else
+ * SQLite keeps a secret it generated once (a `settings` row), so URLs in stored messages still
+ * verify after a restart, while PostgreSQL — shared by several instances, each of which must
+ * verify the URLs the others sign — refuses to start without one (`MediaSecretRequired`).
  *
  * @since 0.1.0
  */
-import type { MediaBackend, StoredMedia, Stores } from "@patchbay/core"
+import { type MediaBackend, MediaSecretRequired, type StoredMedia, type Stores } from "@patchbay/core"
 import { Config, Effect, Option, Redacted } from "effect"
 import type { SqlError } from "effect/sql"
 import { type Db, run, unavailable } from "./internal/db.ts"
@@ -24,6 +25,7 @@ const resolveSecret = (db: Db) => (given: Redacted.Redacted<string> | string | u
     if (value !== "") return value
     const fromEnv = yield* Config.option(Config.Redacted("PATCHBAY_MEDIA_SECRET"))
     if (Option.isSome(fromEnv) && Redacted.value(fromEnv.value) !== "") return Redacted.value(fromEnv.value)
+    if (db.dialect === "pg") return yield* new MediaSecretRequired({ store: db.name })
     return yield* run(db, storedSecret(db))
   })
 

@@ -5,13 +5,15 @@
  */
 import { createPatchbay, CurrentTenant, type LlmEvent, type LlmRequest, type MediaBackend, MediaStore, memoryBackend, Stores } from "@patchbay/core"
 import { FakeLlm, fakeProvider, FakeTts } from "@patchbay/core/testing"
-import { Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { createHmac } from "node:crypto"
 import { mkdtempSync, readdirSync } from "node:fs"
 import { DatabaseSync } from "node:sqlite"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { expect, it } from "vitest"
-import { sqlite } from "../src/index.ts"
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest"
+import { postgres, sqlite } from "../src/index.ts"
+import { freshPostgresDatabase, postgresSkipReason } from "./support/postgres.ts"
 
 const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } } as const
 const callWeather: LlmEvent = { type: "tool_call", tool_call: { id: "call_w", type: "function", function: { name: "get_weather", arguments: "{}" } } }
@@ -127,3 +129,79 @@ it("media.store is the bytes' backend, the metadata stays in the SQLite file", a
   expect(db.prepare("SELECT document_id FROM media").all()).toEqual([{ document_id: documentId }])
   db.close()
 }, 30_000)
+
+// Effect reads the environment once per process: these tests give their secret themselves, and
+// this file's worker starts with none in the environment.
+delete process.env["PATCHBAY_MEDIA_SECRET"]
+
+describe("the media secret", () => {
+  const speaker = (stores: Parameters<typeof createPatchbay>[0]["stores"], media: Parameters<typeof createPatchbay>[0]["media"] = {}) =>
+    createPatchbay({
+      providers: [fakeProvider({ id: "fake", llm: FakeLlm({ reply: "Hello there." }), tts: FakeTts() })],
+      defaults: { llm: { provider: "fake", model: "fake-llm" } },
+      stores,
+      media
+    })
+  const speak = async (pb: ReturnType<typeof createPatchbay>) => {
+    const response = await pb.sendMessage("Hi", { voice: { tts: { provider: "fake", model: "fake-tts", voice: "ada" } } })
+    return response.messages.at(-1)!.voice_records!.tts!
+  }
+
+  it("SQLite needs none: it signs with the secret it generated and keeps, so a URL verifies after a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "patchbay-secret-"))
+    const filename = join(dir, "patchbay.db")
+    const first = speaker(sqlite({ filename }), { dir: join(dir, "media") })
+    const tts = await speak(first)
+    await first.dispose()
+
+    const db = new DatabaseSync(filename, { readOnly: true })
+    const [row] = db.prepare("SELECT value FROM settings WHERE tenant_id = '*' AND name = 'media_secret'").all() as Array<{ value: string }>
+    db.close()
+    const url = new URL(tts.audio_url, "http://localhost")
+    const exp = url.searchParams.get("exp")!
+    expect(url.searchParams.get("sig")).toBe(createHmac("sha256", row!.value).update(`${tts.document_id}.${exp}`).digest("base64url"))
+
+    const second = speaker(sqlite({ filename }), { dir: join(dir, "media") })
+    expect((await second.media.handler(new Request(url))).status).toBe(200)
+    await second.dispose()
+  }, 30_000)
+
+  const skip = postgresSkipReason()
+  describe.skipIf(skip !== undefined)(`PostgreSQL${skip === undefined ? "" : ` (skipped: ${skip})`}`, () => {
+    it("without PATCHBAY_MEDIA_SECRET or media.secret the instance refuses to start, saying why and what to set", async () => {
+      const url = await freshPostgresDatabase(inject("databaseUrl"))
+      const pb = speaker(postgres({ url }))
+      const error = await pb.createThread().then(() => undefined, (e: unknown) => e)
+      expect(error).toMatchObject({ _tag: "MediaSecretRequired", retryable: false })
+      const message = (error as Error).message
+      expect(message).toContain("every instance sharing this database must verify the media URLs the others sign")
+      expect(message).toContain("Set PATCHBAY_MEDIA_SECRET (or createPatchbay's media.secret)")
+      const named = new URL(url)
+      if (named.password !== "") named.password = "***"
+      expect(message).toContain(`A media secret is required with PostgreSQL ${named.toString()}: `)
+      await pb.dispose()
+    }, 30_000)
+
+    it("with media.secret, or PATCHBAY_MEDIA_SECRET, one instance serves the URLs another signed", async () => {
+      const url = await freshPostgresDatabase(inject("databaseUrl"))
+      const dir = mkdtempSync(join(tmpdir(), "patchbay-secret-pg-"))
+      const a = speaker(postgres({ url }), { dir, secret: "one secret for every instance" })
+      const tts = await speak(a)
+      const bytes = (await a.media.get(tts.document_id)).bytes
+      await a.dispose()
+
+      // another instance, given the secret in its environment, over the same database and folder
+      const served = await Effect.runPromise(
+        MediaStore.use((media) => Effect.promise(() => media.handler(new Request(new URL(tts.audio_url, "http://localhost"))))).pipe(
+          Effect.provide(
+            Layer.provideMerge(Stores.layerMedia({ dir }), postgres({ url })).pipe(
+              Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ PATCHBAY_MEDIA_SECRET: "one secret for every instance" })))
+            )
+          )
+        )
+      )
+      expect(served.status).toBe(200)
+      expect(new Uint8Array(await served.arrayBuffer())).toEqual(bytes)
+    }, 30_000)
+  })
+})
