@@ -20,7 +20,7 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   "@patchbay/openrouter": ["@patchbay/core", "@patchbay/ai-sdk"],
   "@patchbay/conformance": ["@patchbay/core"],
   "@patchbay/sql": ["@patchbay/core"],
-  "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local"]
+  "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local", "@patchbay/sql"]
 }
 
 const packageDirs = ["packages", "adapters"]
