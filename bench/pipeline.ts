@@ -5,18 +5,24 @@
  *                against the floor (STT + time to the first chunk boundary + one TTS first byte)
  *                and against the sequential approach (whole transcript, whole reply, then speech);
  *                then the same turn over real HTTP (bench/http.ts: the official SDKs against the
- *                adapters' fake upstreams on 127.0.0.1, same profile), with where its extra time goes
+ *                adapters' fake upstreams on 127.0.0.1, same profile), with where its extra time goes;
+ *                then the same turn with SQLite stores (a temporary file) against in-memory stores,
+ *                interleaved, each opened once as a server would
  *   overhead     100,000 content deltas through Pipeline.addMessage to a consumer, against
  *                iterating the same fake LLM stream directly
  *   memory       a 300 MB audio stream into an STT that consumes a stream: peak RSS growth
  *
  * Run: `pnpm bench` (all), or `node bench/pipeline.ts first-audio|overhead|memory`.
  */
-import { Effect, Layer, Stream } from "effect"
+import { type Context, Effect, Exit, Layer, Scope, Stream } from "effect"
 import { spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { MediaStore, Pipeline, ProviderRegistry, Stores } from "../packages/core/src/index.ts"
+import { MediaStore, Pipeline, ProviderRegistry, Stores, type StoreServices } from "../packages/core/src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
+import { sqlite } from "../packages/sql/src/index.ts"
 import type { Marks } from "./http.ts"
 
 const layerOf = (provider: ReturnType<typeof fakeProvider>) =>
@@ -70,6 +76,31 @@ const firstAudio = async () => {
           })
         ),
         Effect.provide(layerOf(fakeProvider({ id: "fake", ...fakes })))
+      )
+    )
+    return firstAudioAt
+  }
+
+  /**
+   * The same turn over stores opened once (as a server keeps them): the media store is the one
+   * `createPatchbay` builds over them, so with SQLite the documents' metadata is written there too.
+   */
+  const overStores = (stores: Context.Context<StoreServices>) => async () => {
+    const fakes = make()
+    const started = performance.now()
+    let firstAudioAt = 0
+    await Effect.runPromise(
+      Pipeline.addMessage(request, { audio }).pipe(
+        Stream.runForEach((event) =>
+          Effect.sync(() => {
+            if (event.type === "tts_audio_chunk" && firstAudioAt === 0) firstAudioAt = performance.now() - started
+          })
+        ),
+        Effect.provide(Layer.mergeAll(
+          ProviderRegistry.layer([fakeProvider({ id: "fake", ...fakes })]),
+          Layer.provideMerge(Stores.layerMedia({ secret: "bench-secret-not-for-production" }), Layer.succeedContext(stores)),
+          Pipeline.Runs.layer
+        ))
       )
     )
     return firstAudioAt
@@ -138,6 +169,28 @@ const firstAudio = async () => {
     await http.close()
   }
   const h = median(overHttp)
+
+  // The same turn with SQLite stores in a temporary file against in-memory stores, interleaved.
+  const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-stores-"))
+  const scope = await Effect.runPromise(Scope.make())
+  const open = (layer: Layer.Layer<StoreServices, unknown>) => Effect.runPromise(Scope.provide(Layer.build(layer), scope))
+  const inMemory: Array<number> = []
+  const inSqlite: Array<number> = []
+  try {
+    const memoryTurn = overStores(await open(Stores.layerMemory))
+    const sqliteTurn = overStores(await open(sqlite({ filename: join(dir, "patchbay.db") })))
+    await memoryTurn() // warm-up
+    await sqliteTurn()
+    for (let i = 0; i < runs; i++) {
+      inMemory.push(await memoryTurn())
+      inSqlite.push(await sqliteTurn())
+    }
+  } finally {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const m = median(inMemory)
+  const l = median(inSqlite)
   const parts = marks.map((m) => breakdown(m, profile))
   const medianParts = (parts[0] ?? []).map(([what], i): [string, number] => [what, median(parts.map((p) => p[i]?.[1] ?? Number.NaN))])
   return [
@@ -147,7 +200,9 @@ const firstAudio = async () => {
     `first-audio  over HTTP median ${h.toFixed(1)} ms = floor + ${(h - floor).toFixed(1)} ms (target: within 10 ms); over HTTP / sequential = ${(h / q).toFixed(3)} (${(q / h).toFixed(1)}x sooner)`,
     `first-audio  over HTTP, the process's first turn (SDK clients created, connections opened): ${cold.toFixed(1)} ms = floor + ${(cold - floor).toFixed(1)} ms`,
     `first-audio  over HTTP, where the median time beyond the floor goes (median of each step over the runs):`,
-    ...medianParts.map(([what, ms]) => `first-audio    ${ms.toFixed(1).padStart(6)} ms  ${what}`)
+    ...medianParts.map(([what, ms]) => `first-audio    ${ms.toFixed(1).padStart(6)} ms  ${what}`),
+    `first-audio  SQLite stores (a temporary file) median ${l.toFixed(1)} ms, in-memory stores median ${m.toFixed(1)} ms: ` +
+    `SQLite ${l - m >= 0 ? "+" : "-"}${Math.abs(l - m).toFixed(1)} ms (target: within 5 ms)`
   ]
 }
 

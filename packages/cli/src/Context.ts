@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { createPatchbay, type PatchbayProvider, type Patchbay, type PipelineEvent } from "@patchbay/core"
+import { createPatchbay, type PatchbayProvider, type Patchbay, type PipelineEvent, type StoresLayer } from "@patchbay/core"
 import { createTestPatchbay } from "@patchbay/core/testing"
 import { randomBytes } from "node:crypto"
 import type { Output, Writer } from "./Output.ts"
@@ -42,10 +42,15 @@ export interface Context {
 /**
  * Opens a Patchbay over a provider set: repeatable media ids while replaying (the test hook of
  * `@patchbay/core/testing`: replayed runs are fixtures; `scope` keeps them apart between the
- * Patchbays of one run, see `repeatableIds`), a per-run signing secret.
+ * Patchbays of one run, see `repeatableIds`), a per-run signing secret, and the given stores
+ * (memory when absent).
  */
-export const openPatchbay = (set: ProviderSet, repeatable = set.replaying, scope = 0): Patchbay => {
-  const options = { providers: set.providers, media: { secret: randomBytes(32).toString("base64url") } }
+export const openPatchbay = (set: ProviderSet, repeatable = set.replaying, scope = 0, stores?: StoresLayer): Patchbay => {
+  const options = {
+    providers: set.providers,
+    media: { secret: randomBytes(32).toString("base64url") },
+    ...(stores === undefined ? {} : { stores })
+  }
   return repeatable ? createTestPatchbay({ ...options, makeDocumentId: repeatableIds(scope) }) : createPatchbay(options)
 }
 

@@ -4,8 +4,10 @@
  * then edit by `document_id`) through the real pipeline and the real adapters, and — when the
  * programs are installed — an offline turn on the local engines. Vendor calls are served from
  * the cassettes shipped in `demo/cassettes/` unless the vendor's key is set (then it runs live)
- * or `--replay <dir>` names other cassettes. It writes the audio and images to `./out/`, prints
- * every `voice_records`, and says which calls were replayed and which ran live.
+ * or `--replay <dir>` names other cassettes. It writes the audio and images to `./out/`, keeps
+ * its threads, messages, runs and media metadata in the SQLite file `./out/patchbay.db` (made
+ * afresh each run; `@patchbay/sql` is loaded only here, so other commands do not pay for it),
+ * prints every `voice_records`, and says which calls were replayed and which ran live.
  *
  * A section whose vendors are not all live is replayed whole: a replayed call only matches its
  * cassette when what it is sent (a transcript, a reply) came from the same cassettes.
@@ -13,8 +15,8 @@
  * @since 0.1.0
  */
 import { Cassette } from "@patchbay/conformance/cassette"
-import { Audio, type MessageResponse, type Patchbay, type PatchbayProvider, type VoiceRecords } from "@patchbay/core"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { Audio, type MessageResponse, type Patchbay, type PatchbayProvider, type StoresLayer, type VoiceRecords } from "@patchbay/core"
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Io } from "./Context.ts"
@@ -394,13 +396,20 @@ export interface SectionResult {
 export interface WrittenFile {
   readonly path: string
   readonly bytes: number
-  /** What sniffing the bytes found: an audio container, `png`, or `unknown`. */
+  /** What sniffing the bytes found: an audio container, `png`, `sqlite`, or `unknown`. */
   readonly kind: string
 }
 
-/** The kind of a written file, from its first bytes (audio containers via `Audio.sniff`, PNG by its signature). */
+/** The name of the demo's database in the output folder. */
+export const DATABASE = "patchbay.db"
+
+/** The first 16 bytes of every SQLite database file. */
+const sqliteHeader = Buffer.from("SQLite format 3\0", "latin1")
+
+/** The kind of a written file, from its first bytes (audio containers via `Audio.sniff`, PNG and SQLite by their signatures). */
 export const sniffKind = (bytes: Uint8Array): string => {
   if (bytes.byteLength > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return "png"
+  if (bytes.byteLength >= 16 && sqliteHeader.equals(bytes.subarray(0, 16))) return "sqlite"
   return Audio.sniff(bytes)?.container ?? "unknown"
 }
 
@@ -422,6 +431,8 @@ export interface RunSectionsOptions {
   readonly only?: ReadonlyArray<string> | undefined
   /** A line after each section saying what it asked the vendors (replayed/live counts). */
   readonly callsOf?: (() => string) | undefined
+  /** Where each section's Patchbay keeps its threads, runs and media metadata; memory when absent. */
+  readonly stores?: StoresLayer | undefined
 }
 
 const localMissing = (local: RunSectionsOptions["local"]): string | undefined => {
@@ -482,7 +493,7 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
     const providers = localProvider === undefined || chosen.providers.some((p) => p.id === localProvider.id)
       ? chosen.providers
       : [...chosen.providers, localProvider]
-    const pb = openPatchbay(injected(providers), true, section.idScope ?? Number(section.id.split("-")[0])) // ids unique across the run
+    const pb = openPatchbay(injected(providers), true, section.idScope ?? Number(section.id.split("-")[0]), options.stores) // ids unique across the run
     const run: SectionRun = {
       pb,
       out,
@@ -539,10 +550,11 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   const unknown = options.positionals.find((p) => !known.includes(p))
   if (unknown !== undefined) throw usageError(`demo: no section ${JSON.stringify(unknown)}`, `the sections are ${sections.map((s) => s.id).join(", ")}`)
   const outDir = path.resolve(io.cwd, options.out ?? "out")
+  const database = path.join(outDir, DATABASE)
   const replayDir = options.replay === undefined ? cassettesDir : path.resolve(io.cwd, options.replay)
   const cassettes = loadCassettes(replayDir)
   const timer = setTimeout(() => out.progress(loadingNotice), 800)
-  const [factories, local] = await Promise.all([loadFactories(), loadLocal()]).finally(() => clearTimeout(timer))
+  const [factories, local, sql] = await Promise.all([loadFactories(), loadLocal(), import("@patchbay/sql")]).finally(() => clearTimeout(timer))
   const replayed = new Map<VendorId, VendorHandle>()
   const live = new Map<VendorId, VendorHandle>()
   const broken = new Map<VendorId, string>()
@@ -587,6 +599,7 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   }
   out.line(`Input: ${displayPath(io.cwd, questionFile)} — espeak-ng asking "${QUESTION}"`)
   out.line(`Output: ${displayPath(io.cwd, outDir)}/`)
+  out.line(`Database: ${displayPath(io.cwd, database)} — SQLite, holding the demo's threads, messages, runs and media metadata (made afresh each run)`)
 
   const counts = () =>
     new Map(vendors.map((v) => {
@@ -638,15 +651,23 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
     return { providers, served: needed.length === 0 ? "offline" : allLive ? "live" : "replay", note }
   }
 
-  const { results, files } = await runSections({
+  // The demo's own database: the previous run's is replaced (its repeatable document ids would clash).
+  mkdirSync(outDir, { recursive: true })
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${database}${suffix}`, { force: true })
+  const ran = await runSections({
     out,
     outDir,
     cwd: io.cwd,
     providersFor,
     local,
     only: options.positionals,
-    callsOf
+    callsOf,
+    stores: sql.sqlite({ filename: database })
   })
+  const { results } = ran
+  const files = existsSync(database)
+    ? [...ran.files, { path: database, bytes: statSync(database).size, kind: sniffKind(readFileSync(database)) }]
+    : ran.files
 
   // The summary.
   const totals = counts()
@@ -682,7 +703,7 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
     )
   }
   out.line(`Files in ${displayPath(io.cwd, outDir)}/ (kind sniffed from the bytes):`)
-  for (const f of files) out.line(`  ${path.basename(f.path).padEnd(28)}  ${f.kind.padEnd(5)}  ${formatBytes(f.bytes)}`)
+  for (const f of files) out.line(`  ${path.basename(f.path).padEnd(28)}  ${f.kind.padEnd(6)}  ${formatBytes(f.bytes)}`)
   const failed = results.filter((r) => r.status === "failed")
   const skipped = results.filter((r) => r.status === "skipped")
   out.line(

@@ -6,13 +6,14 @@
  * today (regenerated and compared).
  */
 import { Cassette } from "@patchbay/conformance/cassette"
-import { Audio } from "@patchbay/core"
+import { Audio, createPatchbay } from "@patchbay/core"
+import { sqlite } from "@patchbay/sql"
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs"
 import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { makeCassettes } from "../demo/make-cassettes.ts"
 import { durationOf, sha256, synthesizer } from "../demo/Synthesizer.ts"
-import { cassettesDir, loadingNotice, QUESTION, questionFile, sections } from "../src/Demo.ts"
+import { cassettesDir, editPrompt, IMAGE_PROMPT, loadingNotice, QUESTION, questionFile, sections } from "../src/Demo.ts"
 import { cli, type Ran, tempDir } from "./support.ts"
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
@@ -64,6 +65,27 @@ describe("patchbay demo, offline", () => {
     expect(ran.stdout).toContain("\"input_image_document_id\":\"doc_patchbayreplay0000000001\"")
     expect(ran.stdout).toContain("edited document_id: doc_patchbayreplay0000000002")
     expect(bytesOf(path.join(ran.cwd, "out/7-image-edited.png"))).not.toEqual(bytesOf(path.join(ran.cwd, "out/7-image.png")))
+  })
+
+  it("keeps its threads in the SQLite file out/patchbay.db, and says so: the image flow's thread is there after the demo", async () => {
+    expect(ran.stdout).toMatch(/^Database: out\/patchbay\.db — SQLite, holding the demo's threads, messages, runs and media metadata \(made afresh each run\)$/m)
+    expect(ran.stdout).toMatch(/^ {2}patchbay\.db +sqlite +[\d.]+ k?B$/m)
+    const filename = path.join(ran.cwd, "out", "patchbay.db")
+    expect(existsSync(filename)).toBe(true)
+    const pb = createPatchbay({ providers: [], stores: sqlite({ filename }) })
+    try {
+      const edit = editPrompt("doc_patchbayreplay0000000001")
+      const threads = await pb.threads.list({ limit: 100 })
+      const read = await Promise.all(threads.map((thread) => pb.threads.get(thread.thread_id)))
+      const image = read.filter((thread) => thread.messages.some((m) => m.role === "user" && m.content === IMAGE_PROMPT))
+      expect(image).toHaveLength(1)
+      expect(image[0]!.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([IMAGE_PROMPT, edit])
+      expect(image[0]!.messages.filter((m) => m.role === "assistant")).toHaveLength(2)
+      // every section's turns are there: one thread per section's conversation at least
+      expect(threads.length).toBeGreaterThanOrEqual(7)
+    } finally {
+      await pb.dispose()
+    }
   })
 
   it("the summary lists every file written, the records' .json too; printed numbers carry no floating-point noise", () => {
@@ -174,7 +196,8 @@ describe("patchbay demo with keys and options", () => {
     expect(doc.calls.openai).toEqual({ replayed: 2, unmatched: 0, live: 0, failed: 0, no_network: 0 })
     expect(doc.files).toEqual([
       { path: path.join(ran.cwd, "voice/2-text-to-audio.mp3"), bytes: expect.any(Number), kind: "mp3" },
-      { path: path.join(ran.cwd, "voice/2-text-to-audio.json"), bytes: expect.any(Number), kind: "json" }
+      { path: path.join(ran.cwd, "voice/2-text-to-audio.json"), bytes: expect.any(Number), kind: "json" },
+      { path: path.join(ran.cwd, "voice/patchbay.db"), bytes: expect.any(Number), kind: "sqlite" }
     ])
   }, 120_000)
 

@@ -40,5 +40,7 @@ describe("the patchbay executable", () => {
     const ran = run("providers", "nosuch")
     expect(ran.code).toBe(2)
     expect(ran.files.some((f) => f.includes("/effect/"))).toBe(true)
+    // only the demo keeps its threads in SQLite: @patchbay/sql (and its PostgreSQL client) is loaded by it alone
+    expect(ran.files.filter((f) => f.includes("/packages/sql/") || f.includes("/@effect/sql-pg/"))).toEqual([])
   })
 })

@@ -384,6 +384,26 @@ export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("St
   }
 }
 
+/**
+ * Stores shared by several processes (PostgreSQL) need one media-signing secret given to every
+ * instance, so each verifies the media URLs the others sign; none was given. `store` names the
+ * database. Not retryable: set `PATCHBAY_MEDIA_SECRET` (or `media.secret`) on every instance.
+ *
+ * @category errors
+ */
+export class MediaSecretRequired extends Schema.TaggedError<MediaSecretRequired>()("MediaSecretRequired", {
+  store: Schema.String
+}) {
+  get retryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `A media secret is required with ${this.store}: every instance sharing this database must verify the media URLs ` +
+      `the others sign, so they all need the same secret. Set PATCHBAY_MEDIA_SECRET (or createPatchbay's media.secret) ` +
+      `to one long random value on every instance`
+  }
+}
+
 /** The union of every tagged error a provider or the pipeline can fail with. */
 export type ProviderError =
   | InvalidRequest

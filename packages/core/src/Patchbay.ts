@@ -20,7 +20,7 @@ import type { Assistant, AssistantFields } from "./AssistantStore.ts"
 import { AssistantStore } from "./AssistantStore.ts"
 import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
-import { isDocumentId, type MediaBackendSource, MediaStore } from "./MediaStore.ts"
+import { isDocumentId, MediaStore } from "./MediaStore.ts"
 import type { MessageRequestEncoded } from "./MessageRequest.ts"
 import type { MessageResponse } from "./MessageResponse.ts"
 import * as Pipeline from "./Pipeline.ts"
@@ -41,19 +41,23 @@ export interface PatchbayOptions {
   /** Used when neither the request nor its thread names an LLM. */
   readonly defaults?: { readonly llm?: { readonly provider: string; readonly model: string } | undefined } | undefined
   /**
-   * Where produced media lives — a backend such as `s3({ bucket })` of `@patchbay/s3` (`store`),
-   * else a directory (`dir`), else memory — the URL prefix, the signing secret.
+   * Where produced media lives: the bytes in `store` (a media backend, e.g. `s3(...)` from
+   * `@patchbay/s3`), else in the folder `dir`, else in memory; the metadata in the stores when
+   * they keep it (SQLite, PostgreSQL), else beside the bytes. Also the URL prefix and the signing
+   * secret (required with PostgreSQL stores: `media.secret` or `PATCHBAY_MEDIA_SECRET`, the same
+   * on every instance; else `MediaSecretRequired`).
    */
   readonly media?: {
-    readonly store?: MediaBackendSource | undefined
+    readonly store?: Stores.MediaOptions<unknown>["store"]
     readonly dir?: string | undefined
     readonly baseUrl?: string | undefined
     readonly secret?: string | undefined
     readonly ttlSeconds?: number | undefined
   } | undefined
   /**
-   * Where threads, assistants, runs, memories and keys live: `sqlite({ filename })` or
-   * `postgres({ url })` from `@patchbay/sql`; absent, in memory (gone on restart).
+   * Where threads, assistants, runs, memories, keys and media metadata live:
+   * `sqlite({ filename })` or `postgres({ url })` from `@patchbay/sql`; absent, in memory (gone
+   * on restart).
    */
   readonly stores?: Stores.StoresLayer | undefined
   /** The tenant this instance serves unless a program provides `CurrentTenant` (default `"default"`). */
@@ -238,14 +242,15 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds }),
     ...(hooks.makeDocumentId === undefined ? {} : { makeDocumentId: hooks.makeDocumentId })
   }
-  const mediaLayer = media.store !== undefined
-    ? MediaStore.layerSource(media.store, mediaOptions)
-    : media.dir === undefined
-    ? MediaStore.layerMemory(mediaOptions)
-    : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir })
+  const mediaLayer = Stores.layerMedia({
+    ...mediaOptions,
+    ...(media.store === undefined ? {} : { store: media.store }),
+    ...(media.dir === undefined ? {} : { dir: media.dir })
+  })
   const layer = Layer.mergeAll(
     ProviderRegistry.layer(options.providers),
-    // the media store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
+    // media metadata goes to the stores when they keep it (`Stores.MediaMetadata`), and the media
+    // store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
     Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
     Pipeline.Runs.layer
   )

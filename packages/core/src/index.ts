@@ -109,6 +109,7 @@ export {
   InputTooLarge,
   InvalidRequest,
   isProviderError,
+  MediaSecretRequired,
   MissingApiKey,
   NotFound,
   NotFoundKind,

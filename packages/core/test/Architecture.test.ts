@@ -21,7 +21,7 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   "@patchbay/conformance": ["@patchbay/core"],
   "@patchbay/sql": ["@patchbay/core"],
   "@patchbay/s3": ["@patchbay/core"],
-  "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local"]
+  "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local", "@patchbay/sql"]
 }
 
 const packageDirs = ["packages", "adapters"]

@@ -3,7 +3,8 @@
  * runtime, the cascade when an assistant is deleted, memories' history, keys, and the pages.
  */
 import { expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer, Option } from "effect"
+import { createHmac } from "node:crypto"
 import { TestClock } from "effect/testing"
 import {
   Assistants,
@@ -13,10 +14,14 @@ import {
   KeyStore,
   type LlmEvent,
   type LlmRequest,
+  type MediaBackend,
   MediaStore,
+  memoryBackend,
   MemoryStore,
   Pipeline,
   RunStore,
+  type StoredMedia,
+  Stores,
   ThreadStore
 } from "../src/index.ts"
 import { llm, makeScenario, tts } from "./support/pipeline.ts"
@@ -231,3 +236,41 @@ it.effect("threads: messages page from the newest back (limit, before), oldest f
     expect((yield* threads.list()).map((t) => t.thread_id)).toEqual(["thr_3"])
     expect(yield* Effect.flip(threads.delete("thr_1"))).toMatchObject({ _tag: "NotFound", kind: "thread" })
   }).pipe(Effect.provide(ThreadStore.layerMemory)))
+
+it.effect("layerMedia: without stores that keep media metadata, a given backend keeps bytes and metadata; with them, only the bytes", () =>
+  Effect.gen(function*() {
+    const written: Array<string> = []
+    const inner = memoryBackend()
+    const backend: MediaBackend = { ...inner, write: (meta, bytes) => Effect.andThen(Effect.sync(() => void written.push(meta.document_id)), inner.write(meta, bytes)) }
+    const put = MediaStore.use((media) => media.put({ bytes: new Uint8Array([1, 2, 3]), media_type: "audio/mpeg", thread_id: "thr_1" }))
+
+    // memory stores: the backend is the whole media store
+    const alone = yield* put.pipe(Effect.provide(Layer.provideMerge(Stores.layerMedia({ store: backend, secret: "s" }), Stores.layerMemory)))
+    expect(written).toEqual([alone.document_id])
+    expect(Option.getOrThrow(yield* inner.readMeta(alone.document_id))).toEqual(alone)
+
+    // stores that keep metadata: they get the metadata, the backend the bytes, and the secret follows their rule
+    const rows = new Map<string, StoredMedia>()
+    const metadata: Stores.MediaMetadataShape = {
+      backend: (bytes) => ({
+        ...bytes,
+        write: (meta, data) => Effect.andThen(bytes.write(meta, data), Effect.sync(() => void rows.set(meta.document_id, meta))),
+        readMeta: (id) => Effect.sync(() => Option.fromNullishOr(rows.get(id)))
+      }),
+      secret: (given) => Effect.succeed(given === undefined ? "the stores' secret" : String(given))
+    }
+    const [kept, url] = yield* Effect.gen(function*() {
+      const kept = yield* put
+      return [kept, yield* MediaStore.use((media) => media.url(kept.document_id))] as const
+    }).pipe(
+      Effect.provide(Layer.provideMerge(
+        Stores.layerMedia({ store: Effect.succeed(backend) }),
+        Layer.merge(Stores.layerMemory, Layer.succeed(Stores.MediaMetadata, metadata))
+      ))
+    )
+    expect(written).toEqual([alone.document_id, kept.document_id])
+    expect(rows.get(kept.document_id)).toEqual(kept)
+    const signed = new URL(url, "http://localhost")
+    const exp = signed.searchParams.get("exp")!
+    expect(signed.searchParams.get("sig")).toBe(createHmac("sha256", "the stores' secret").update(`${kept.document_id}.${exp}`).digest("base64url"))
+  }))

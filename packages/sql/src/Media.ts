@@ -1,54 +1,32 @@
 /**
- * Produced media with its metadata in the SQL database: `sqliteMedia(...)` / `postgresMedia(...)`
- * give a `MediaStore` whose documents' metadata (with `tenant_id`, thread and assistant) are rows
- * of the `media` table, while the bytes stay where a media store keeps them (a folder, or memory).
+ * Media metadata in the SQL database: the stores of `sqlite(...)` and `postgres(...)` also
+ * provide core's `Stores.MediaMetadata`, so the media store that `createPatchbay` (or
+ * `Stores.layerMedia`) builds over them keeps each document's metadata (with `tenant_id`,
+ * thread and assistant) as a row of the `media` table, on the stores' own client, while the
+ * bytes stay in whatever backend the media options name (a folder, memory, or another backend).
  *
- * Media URLs survive restarts: URLs are signed with `secret`, else `PATCHBAY_MEDIA_SECRET`, else a
- * secret the database generated once and keeps (a `settings` row), so URLs in stored messages
- * still verify after a restart — and, on PostgreSQL, on every process sharing the database.
+ * The signing secret follows the database: the given secret, else `PATCHBAY_MEDIA_SECRET`; else
+ * SQLite keeps a secret it generated once (a `settings` row), so URLs in stored messages still
+ * verify after a restart, while PostgreSQL — shared by several instances, each of which must
+ * verify the URLs the others sign — refuses to start without one (`MediaSecretRequired`).
  *
  * @since 0.1.0
  */
-import { PgClient } from "@effect/sql-pg"
-import {
-  fileSystemBackend,
-  type MediaBackend,
-  MediaStore,
-  memoryBackend,
-  type StoredMedia,
-  type StoreUnavailable
-} from "@patchbay/core"
-import { Config, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
-import { Reactivity } from "effect/reactivity"
-import { SqlClient, type SqlError } from "effect/sql"
-import { mkdir } from "node:fs/promises"
-import { resolve } from "node:path"
-import { type Db, redactUrl, unavailable } from "./internal/db.ts"
+import { type MediaBackend, MediaSecretRequired, type StoredMedia, type Stores } from "@patchbay/core"
+import { Config, Effect, Option, Redacted } from "effect"
+import type { SqlError } from "effect/sql"
+import { type Db, run, unavailable } from "./internal/db.ts"
 import { storedSecret } from "./internal/keys.ts"
-import { type Dialect, migrate } from "./Migrations.ts"
-import type { PostgresOptions } from "./Postgres.ts"
-import * as SqliteClient from "./SqliteClient.ts"
 
-/** A media store's options (core's `MediaStoreOptions`). */
-type MediaStoreOptions = NonNullable<Parameters<typeof MediaStore.layerBackend>[1]>
-
-/**
- * Options of {@link sqliteMedia} and {@link postgresMedia} besides the database.
- *
- * @since 0.1.0
- */
-export interface SqlMediaOptions extends Omit<MediaStoreOptions, "makeDocumentId"> {
-  /** The folder for the bytes (created when missing); in memory when absent. */
-  readonly dir?: string | undefined
-}
-
-const resolveSecret = (db: Db, given: MediaStoreOptions["secret"]) =>
+/** The secret the options or the environment give, or the database's rule. */
+const resolveSecret = (db: Db) => (given: Redacted.Redacted<string> | string | undefined) =>
   Effect.gen(function*() {
     const value = typeof given === "string" ? given : given === undefined ? "" : Redacted.value(given)
     if (value !== "") return value
     const fromEnv = yield* Config.option(Config.Redacted("PATCHBAY_MEDIA_SECRET"))
     if (Option.isSome(fromEnv) && Redacted.value(fromEnv.value) !== "") return Redacted.value(fromEnv.value)
-    return yield* storedSecret(db)
+    if (db.dialect === "pg") return yield* new MediaSecretRequired({ store: db.name })
+    return yield* run(db, storedSecret(db))
   })
 
 /** Metadata in the `media` table, bytes in `bytes`. SQL failures are defects here (the backend's errors are `never`). */
@@ -90,60 +68,18 @@ const sqlBackend = (db: Db, bytes: MediaBackend): MediaBackend => {
         } ${filter.assistant_id === undefined ? sql`` : sql`AND assistant_id = ${filter.assistant_id}`} ORDER BY seq`,
         (rows) => rows.map((row) => JSON.parse(row.record) as StoredMedia)
       )),
-    delete: (id) => Effect.andThen(orDie(sql`DELETE FROM media WHERE document_id = ${id}`), bytes.delete(id))
+    delete: (id) => Effect.andThen(orDie(sql`DELETE FROM media WHERE document_id = ${id}`), bytes.delete(id)),
+    // ranges streamed straight from the bytes' backend (a bucket never loads a whole object for one)
+    ...(bytes.stream === undefined ? {} : { stream: bytes.stream })
   }
 }
 
-const makeMediaLayer = (
-  dialect: Dialect,
-  name: string,
-  open: Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope>,
-  options: SqlMediaOptions
-): Layer.Layer<MediaStore, StoreUnavailable | Config.ConfigError> =>
-  Layer.unwrap(
-    Effect.gen(function*() {
-      const sql = yield* open
-      const db: Db = { sql, dialect, name }
-      yield* migrate(dialect).pipe(Effect.provideService(SqlClient.SqlClient, sql))
-      const secret = yield* resolveSecret(db, options.secret)
-      let bytes = memoryBackend()
-      if (options.dir !== undefined) {
-        const dir = resolve(options.dir)
-        yield* Effect.promise(() => mkdir(dir, { recursive: true }))
-        bytes = fileSystemBackend(dir)
-      }
-      const { dir: _dir, ...storeOptions } = options
-      return MediaStore.layerBackend(sqlBackend(db, bytes), { ...storeOptions, secret })
-    }).pipe(Effect.mapError((error) => error._tag === "ConfigError" ? error : unavailable({ dialect, name }, error)))
-  )
-
 /**
- * A `MediaStore` with its metadata in the SQLite file `filename` (the file `sqlite(...)` uses)
- * and the bytes in `dir` (or memory). URLs it signs verify after a restart.
+ * The media metadata of the stores on `db` (core's `Stores.MediaMetadata`), on their client.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const sqliteMedia = (options: SqlMediaOptions & { readonly filename: string }) => {
-  const { filename, ...media } = options
-  return makeMediaLayer("sqlite", filename, Effect.provide(SqliteClient.make({ filename }), Reactivity.layer), media)
-}
-
-/**
- * A `MediaStore` with its metadata in the PostgreSQL database at `url`, the bytes in `dir` (or
- * memory). Every process sharing the database signs with the same secret.
- *
- * @since 0.1.0
- */
-export const postgresMedia = (options: SqlMediaOptions & PostgresOptions) => {
-  const { connectTimeout, maxConnections, url, ...media } = options
-  const plain = typeof url === "string" ? url : Redacted.value(url)
-  return makeMediaLayer(
-    "pg",
-    `PostgreSQL ${redactUrl(plain)}`,
-    Effect.provide(
-      PgClient.make({ url: Redacted.make(plain), maxConnections: maxConnections ?? 2, connectTimeout: connectTimeout ?? Duration.seconds(5) }),
-      Reactivity.layer
-    ),
-    media
-  )
-}
+export const metadata = (db: Db): Stores.MediaMetadataShape => ({
+  backend: (bytes) => sqlBackend(db, bytes),
+  secret: resolveSecret(db)
+})

@@ -13,13 +13,14 @@ import {
   MediaStore,
   MemoryStore,
   RunStore,
+  Stores,
   ThreadStore
 } from "@patchbay/core"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { sqlite, sqliteMedia } from "../src/index.ts"
+import { sqlite } from "../src/index.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "patchbay-restart-"))
 /** No PATCHBAY_MEDIA_SECRET, whatever the environment says. */
@@ -29,7 +30,7 @@ it.live("closing and reopening the SQLite file keeps every store's data and the 
   Effect.gen(function*() {
     const filename = join(dir, "patchbay.db")
     const open = () =>
-      Layer.mergeAll(sqlite({ filename }), sqliteMedia({ filename, dir: join(dir, "media") })).pipe(Layer.provide(noEnvironment))
+      Layer.provideMerge(Stores.layerMedia({ dir: join(dir, "media") }), sqlite({ filename })).pipe(Layer.provide(noEnvironment))
     const key = makeKey("default", "ci", 0)
     const toolCalls = [{ id: "call_1", type: "function" as const, function: { name: "f", arguments: "{}" } }]
 

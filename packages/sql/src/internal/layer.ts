@@ -1,10 +1,11 @@
 /**
  * Builds every store on one opened database: migrate first (refusing a newer schema), then hand
- * the same client to each store. Used by `sqlite(...)` and `postgres(...)`.
+ * the same client to each store and to the media metadata. Used by `sqlite(...)` and `postgres(...)`.
  */
-import { AssistantStore, KeyStore, MemoryStore, RunStore, type StoresLayer, ThreadStore } from "@patchbay/core"
+import { AssistantStore, KeyStore, MemoryStore, RunStore, Stores, type StoresLayer, ThreadStore } from "@patchbay/core"
 import { Context, Effect, Layer, type Scope } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
+import * as media from "../Media.ts"
 import { type Dialect, migrate } from "../Migrations.ts"
 import * as assistants from "./assistants.ts"
 import { type Db, unavailable } from "./db.ts"
@@ -13,13 +14,14 @@ import * as memories from "./memories.ts"
 import * as runs from "./runs.ts"
 import * as threads from "./threads.ts"
 
-/** Every store of `db`, as a context. */
+/** Every store of `db`, and its media metadata, as a context. */
 export const storesOf = (db: Db) =>
   Context.make(ThreadStore, threads.make(db)).pipe(
     Context.add(AssistantStore, assistants.make(db)),
     Context.add(RunStore, runs.make(db)),
     Context.add(MemoryStore, memories.make(db)),
-    Context.add(KeyStore, keys.make(db))
+    Context.add(KeyStore, keys.make(db)),
+    Context.add(Stores.MediaMetadata, media.metadata(db))
   )
 
 /** Opens a client with `open`, migrates it, and provides every store on it. */
