@@ -223,7 +223,7 @@ export const execute = (
       return Effect.scoped(Effect.gen(function*() {
         const cancelled = yield* Deferred.make<void>()
         yield* Runs.use((runs) => runs.register(prepared.run_id, cancelled))
-        yield* RunState.holdLease(prepared.run_id)
+        yield* RunState.holdLease(prepared.run_id, cancelled)
         yield* Run.emit({ type: "run_started", assistant_id: prepared.thread.assistant_id, message_id: prepared.message_id })
         const outcome = yield* Effect.raceFirst(stages(prepared, progress, hold), Effect.as(Deferred.await(cancelled), "cancelled" as const)).pipe(
           // A client gone after the pause leaves the run paused; before it, the run is cancelled.

@@ -5,7 +5,7 @@
  * finished. Nothing here lives in the process: a run paused by one runtime resumes in another
  * over the same stores.
  */
-import { Clock, Context, Effect, Schema } from "effect"
+import { Clock, Context, Deferred, Effect, Schedule, Schema } from "effect"
 import { type Assistant, AssistantStore, DEFAULT_ASSISTANT_ID } from "../AssistantStore.ts"
 import { InvalidRequest, NotFound } from "../Errors.ts"
 import { MessageRequest } from "../MessageRequest.ts"
@@ -139,8 +139,15 @@ export const start = Effect.fnUntraced(function*(ids: RunIds) {
   return yield* runs.start({ ...ids, owner: yield* RunOwner, lease_until: yield* leaseUntil })
 })
 
-/** Renews the run's lease for as long as the scope is open (a third of the lease apart). */
-export const holdLease = (runId: string) =>
+/** How often a run looks for a cancel from another process when `runs.cancelPollMs` is not set. */
+const defaultCancelPollMs = 200
+
+/**
+ * For as long as the scope is open: renews the run's lease (every third of `runs.leaseMs`), and
+ * completes `cancelled` when another process asks to cancel the run (`RunStore.cancelRequested`:
+ * at once on PostgreSQL and in memory, within `runs.cancelPollMs` on SQLite).
+ */
+export const holdLease = (runId: string, cancelled?: Deferred.Deferred<void>) =>
   Effect.gen(function*() {
     const settings = yield* PipelineSettings
     const runs = yield* RunStore
@@ -149,6 +156,12 @@ export const holdLease = (runId: string) =>
     const every = Math.max(1, Math.floor(settings.runs.leaseMs / 3))
     // A renewal the store refuses once is tried again at the next tick.
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(every), Effect.ignore(renew))))
+    if (cancelled !== undefined) {
+      const poll = Math.max(1, settings.runs.cancelPollMs ?? defaultCancelPollMs)
+      // A store that fails meanwhile (gone, locked) is asked again an interval later.
+      const requested = runs.cancelRequested(runId, poll).pipe(Effect.retry(Schedule.spaced(poll)))
+      yield* Effect.forkScoped(Effect.andThen(requested, Deferred.succeed(cancelled, undefined)))
+    }
   })
 
 /** How a run ended, as its record keeps it. */
@@ -284,13 +297,17 @@ export const resume = Effect.fnUntraced(function*(runId: string, outputs: Readon
 
 /**
  * Cancels a run of the current tenant: one running in this process through its signal (`signal`
- * answers whether it did), one paused in the store. Any other run — finished, or running
- * elsewhere — is `NotFound` (kind run), as is another tenant's.
+ * answers whether it did); one running in another process by asking it through the store
+ * (`RunStore.requestCancel`: that process stops the run and stores it `cancelled`); one paused,
+ * in the store. Any other run — finished — is `NotFound` (kind run), as is another tenant's.
  */
 export const cancel = Effect.fnUntraced(function*(runId: string, signal: (runId: string) => Effect.Effect<boolean>) {
   const runs = yield* RunStore
   const run = yield* runs.get(runId)
-  if (run.status === "in_progress" && (yield* signal(runId))) return
+  if (run.status === "in_progress") {
+    if (!(yield* signal(runId))) yield* runs.requestCancel(runId)
+    return
+  }
   if (run.status === "requires_action") {
     yield* runs.cancel(runId)
     return
@@ -298,8 +315,6 @@ export const cancel = Effect.fnUntraced(function*(runId: string, signal: (runId:
   return yield* new NotFound({
     kind: "run",
     id: runId,
-    detail: run.status === "in_progress"
-      ? "the run is not running in this process"
-      : `the run is ${run.status}: only a running or paused run can be cancelled`
+    detail: `the run is ${run.status}: only a running or paused run can be cancelled`
   })
 })
