@@ -6,6 +6,10 @@
  *   then the next process that looks (or its background sweep) marks it `failed` (`owner lost`)
  *   and the thread takes a new message; while the process lived, its lease was renewed.
  *
+ * - Resume anywhere: a run paused for tool outputs in one instance is resumed by another (two
+ *   runtimes on one SQLite file; two processes on one PostgreSQL database), and it streams and
+ *   stores exactly what resuming it where it paused does (ids and times aside).
+ *
  * No assertion depends on how fast the machine is: waits are on events, counts and rows, with
  * generous caps (the tests' timeouts).
  */
@@ -16,10 +20,11 @@ import { DatabaseSync } from "node:sqlite"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
-import { describe, expect, it } from "vitest"
-import { sqlite } from "../src/index.ts"
-import { startInstance } from "./support/child.ts"
-import { fakeLlmProvider } from "./support/instanceLlm.ts"
+import { describe, expect, inject, it } from "vitest"
+import { postgres, sqlite } from "../src/index.ts"
+import { type Instance, startInstance } from "./support/child.ts"
+import { fakeLlmProvider, weather } from "./support/instanceLlm.ts"
+import { freshPostgresDatabase, postgresSkipReason } from "./support/postgres.ts"
 import { serveUpstream, upstreamProvider } from "./support/upstream.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "patchbay-instances-"))
@@ -110,5 +115,96 @@ describe("SQLite: a process that dies mid-run", () => {
     raw.close()
     await pb.dispose()
     await upstream.close()
+  }, 120_000)
+})
+
+/**
+ * Replaces what differs between two runs of one scenario: ids (by order of first appearance),
+ * times, and the fake LLM's request counter.
+ */
+const normalize = (value: unknown): unknown => {
+  const ids = new Map<string, string>()
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v)) return "<time>"
+      if (/^fake_llm_\d+$/.test(v)) return "fake_llm_#"
+      const id = /^([a-z]+)_[A-Za-z0-9_-]{16}$/.exec(v)
+      if (id !== null) {
+        if (!ids.has(v)) ids.set(v, `${id[1]}#${ids.size + 1}`)
+        return ids.get(v)
+      }
+      return v
+    }
+    if (Array.isArray(v)) return v.map(walk)
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+    return v
+  }
+  return walk(value)
+}
+
+/** What a resumed run leaves: its events, its thread's messages, its record. */
+const outcome = async (pb: ReturnType<typeof createPatchbay>, events: ReadonlyArray<PipelineEvent>) => {
+  const { run_id, thread_id } = events[0]!
+  return normalize({ events, thread: await pb.threads.get(thread_id), run: await pb.runs.get(run_id) })
+}
+
+const collect = async (events: AsyncIterable<PipelineEvent>) => {
+  const all: Array<PipelineEvent> = []
+  for await (const event of events) all.push(event)
+  return all
+}
+
+const open = (stores: Parameters<typeof createPatchbay>[0]["stores"]) =>
+  createPatchbay({ providers: [fakeLlmProvider()], defaults: { llm: { provider: "fake", model: "fake-llm" } }, stores })
+
+const outputs = [{ tool_call_id: "call_w", output: "sunny" }]
+
+describe("SQLite: resume anywhere", () => {
+  it("a run paused in runtime A and resumed by runtime B streams and stores what A resuming it does", async () => {
+    const filename = join(dir, `resume-${++n}.db`)
+    const a = open(sqlite({ filename }))
+    const b = open(sqlite({ filename }))
+    const pauseIn = async (pb: typeof a) => {
+      const events = await collect(await pb.sendMessage("Weather?", { stream: true, tools: [weather] }))
+      expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "requires_action" })
+      return events[0]!.run_id
+    }
+    const here = await pauseIn(a)
+    const byA = await outcome(a, await collect(await a.submitToolOutputs(here, outputs, { stream: true })))
+    const there = await pauseIn(a)
+    const byB = await outcome(b, await collect(await b.submitToolOutputs(there, outputs, { stream: true })))
+    expect(byB).toEqual(byA)
+    expect(byA).toMatchObject({ run: { status: "completed" }, thread: { messages: [{ content: "Weather?" }, { content: "" }, {}, { content: "It is sunny today." }] } })
+    // Read from A, B's resume is the same too.
+    expect(await outcome(a, [{ run_id: there, thread_id: (await a.runs.get(there)).thread_id } as PipelineEvent]))
+      .toEqual(await outcome(b, [{ run_id: there, thread_id: (await b.runs.get(there)).thread_id } as PipelineEvent]))
+    await Promise.all([a.dispose(), b.dispose()])
+  }, 60_000)
+})
+
+const skip = postgresSkipReason()
+describe.skipIf(skip !== undefined)(`PostgreSQL: several processes${skip === undefined ? "" : ` (skipped: ${skip})`}`, () => {
+  it("a run paused in process A and resumed by process B streams and stores what A resuming it does", async () => {
+    const url = await freshPostgresDatabase(inject("databaseUrl"))
+    const upstream = await serveUpstream()
+    const child: Instance = await startInstance({ store: "pg", target: url, upstream: upstream.url })
+    const b = open(postgres({ url }))
+    try {
+      const pauseInA = async () => {
+        const events = await child.call({ op: "send", content: "Weather?", tools: [weather] })
+        expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "requires_action" })
+        return events[0]!.run_id
+      }
+      const here = await pauseInA()
+      const byA = await outcome(b, await child.call({ op: "submit", runId: here, outputs }))
+      const there = await pauseInA()
+      const byB = await outcome(b, await collect(await b.submitToolOutputs(there, outputs, { stream: true })))
+      expect(byB).toEqual(byA)
+      expect(byA).toMatchObject({ run: { status: "completed" }, thread: { messages: [{ content: "Weather?" }, { content: "" }, {}, { content: "It is sunny today." }] } })
+    } finally {
+      await child.kill()
+      await b.dispose()
+      await upstream.close()
+    }
   }, 120_000)
 })
