@@ -28,7 +28,6 @@ import type { PipelineEvent } from "./PipelineEvent.ts"
 import * as Run from "./Run.ts"
 import type { PatchbayProvider } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
-import * as Runs from "./Runs.ts"
 import type { RunRecord } from "./RunStore.ts"
 import { defaultSettings, PipelineSettings, type PipelineSettingsShape } from "./Settings.ts"
 import * as Stores from "./Stores.ts"
@@ -242,7 +241,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
     Pipeline.Runs.layer,
     // settles lapsed and expired runs in the background (`runs.sweepIntervalMs`; off by default)
-    Layer.provide(Runs.sweeper(options.settings?.runs?.sweepIntervalMs ?? defaultSettings.runs.sweepIntervalMs ?? 0), options.stores ?? Stores.layerMemory)
+    Layer.provide(Pipeline.sweeper(options.settings?.runs?.sweepIntervalMs ?? defaultSettings.runs.sweepIntervalMs ?? 0), options.stores ?? Stores.layerMemory)
   )
   const tenant = options.tenantId ?? DEFAULT_TENANT
   const runtime = ManagedRuntime.make(layer)

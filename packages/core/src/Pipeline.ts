@@ -40,7 +40,7 @@ import { combineUsage, type Usage } from "./Usage.ts"
 import * as Validation from "./Validation.ts"
 import type { Warning } from "./Warning.ts"
 
-export { cancel, Runs } from "./Runs.ts"
+export { cancel, Runs, sweepEvery, sweeper } from "./Runs.ts"
 export type { RunsShape } from "./Runs.ts"
 export { createThread, RunOwner } from "./internal/runState.ts"
 export type { CreateThread } from "./internal/runState.ts"

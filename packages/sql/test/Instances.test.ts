@@ -10,6 +10,11 @@
  *   runtimes on one SQLite file; two processes on one PostgreSQL database), and it streams and
  *   stores exactly what resuming it where it paused does (ids and times aside).
  *
+ * - Cancel anywhere: `cancel(run_id)` in one instance stops a run another process is executing
+ *   (PostgreSQL: `NOTIFY`; SQLite: the running process looks at its row every
+ *   `runs.cancelPollMs`): the fake vendor sees its request aborted, and the run is stored
+ *   `cancelled` with its partial content.
+ *
  * No assertion depends on how fast the machine is: waits are on events, counts and rows, with
  * generous caps (the tests' timeouts).
  */
@@ -182,6 +187,56 @@ describe("SQLite: resume anywhere", () => {
   }, 60_000)
 })
 
+/**
+ * Process A (a child) streams a never-ending reply from the fake vendor; B (this runtime) cancels
+ * the run once A has streamed its first words: A's vendor request is aborted, and the run is
+ * stored `cancelled` with what A had streamed.
+ */
+const cancelAnywhere = async (store: "sqlite" | "pg", target: string, stores: Parameters<typeof open>[0]) => {
+  const upstream = await serveUpstream({ words: ["One", " two", " three"] })
+  const child = await startInstance({ store, target, upstream: upstream.url, runs: { cancelPollMs: 100 } })
+  const b = open(stores)
+  try {
+    let text = ""
+    let runId = ""
+    let streamed: () => void = () => {}
+    const words = new Promise<void>((resolve) => (streamed = resolve))
+    const run = child.call({ op: "send", content: "Count", llm: "upstream" }, (event) => {
+      runId = event.run_id
+      if (event.type === "content_streaming") text += event.content
+      if (text === "One two three") streamed()
+    })
+    await words
+    expect((await b.runs.get(runId)).status).toBe("in_progress")
+    await b.cancel(runId)
+    await upstream.until(upstream.aborted, 1)
+    const events = await run
+    expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "cancelled" })
+    const stored = await b.runs.get(runId)
+    expect([stored.status, stored.reason]).toEqual(["cancelled", "cancelled by the caller"])
+    const thread = await b.threads.get(stored.thread_id)
+    expect(thread.messages).toMatchObject([
+      { role: "user", content: "Count", status: "completed" },
+      { role: "assistant", content: "One two three", status: "cancelled" }
+    ])
+    expect([upstream.started(), upstream.aborted()]).toEqual([1, 1])
+    // The thread is free again.
+    expect((await b.sendMessage("Again", { threadId: stored.thread_id })).content).toBe("Hello there.")
+  } finally {
+    await child.kill()
+    await b.dispose()
+    await upstream.close()
+  }
+}
+
+describe("SQLite: cancel anywhere", () => {
+  it("cancel(run_id) in one process stops a run another process executes: its vendor request is aborted, the run stored cancelled with its partial content", async () => {
+    const filename = join(dir, `cancel-${++n}.db`)
+    await cancelAnywhere("sqlite", filename, sqlite({ filename }))
+  }, 120_000)
+
+})
+
 const skip = postgresSkipReason()
 describe.skipIf(skip !== undefined)(`PostgreSQL: several processes${skip === undefined ? "" : ` (skipped: ${skip})`}`, () => {
   it("a run paused in process A and resumed by process B streams and stores what A resuming it does", async () => {
@@ -206,5 +261,10 @@ describe.skipIf(skip !== undefined)(`PostgreSQL: several processes${skip === und
       await b.dispose()
       await upstream.close()
     }
+  }, 120_000)
+
+  it("cancel(run_id) in one process stops a run another process executes, through LISTEN/NOTIFY: its vendor request is aborted, the run stored cancelled with its partial content", async () => {
+    const url = await freshPostgresDatabase(inject("databaseUrl"))
+    await cancelAnywhere("pg", url, postgres({ url }))
   }, 120_000)
 })
