@@ -17,13 +17,17 @@ export interface RunsShape {
   readonly register: (runId: string, cancel: Deferred.Deferred<void>) => Effect.Effect<void, never, Scope.Scope>
   /** Signals a run in flight in this process to stop; false when none runs here under that id. */
   readonly signal: (runId: string) => Effect.Effect<boolean>
+  /** Runs `effect` in the background for as long as this runtime lives (e.g. a write waiting for its store to come back). */
+  readonly background: <R>(effect: Effect.Effect<void, never, R>) => Effect.Effect<void, never, R>
 }
 
 /** The cancel signals of the runs in flight in this process. @category services */
 export class Runs extends Context.Service<Runs, RunsShape>()("@patchbay/core/Runs") {
-  static readonly layer: Layer.Layer<Runs> = Layer.sync(Runs, () => {
+  static readonly layer: Layer.Layer<Runs> = Layer.effect(Runs)(Effect.gen(function*() {
+    const scope = yield* Effect.scope
     const running = new Map<string, Deferred.Deferred<void>>()
     return {
+      background: (effect) => Effect.asVoid(Effect.forkIn(effect, scope)),
       register: (runId, cancel) =>
         Effect.acquireRelease(
           Effect.sync(() => void running.set(runId, cancel)),
@@ -35,7 +39,7 @@ export class Runs extends Context.Service<Runs, RunsShape>()("@patchbay/core/Run
           return cancel === undefined ? Effect.succeed(false) : Effect.as(Deferred.succeed(cancel, undefined), true)
         })
     }
-  })
+  }))
 }
 
 /**

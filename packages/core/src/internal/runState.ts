@@ -226,6 +226,19 @@ export const record = Effect.fnUntraced(function*(ids: RunIds, valid: ValidMessa
   yield* runs.finish(ids.run_id, { owner, status, reason: ending.reason, usage: ending.usage, warnings: ending.warnings })
 })
 
+/**
+ * Records that a run failed because its store went away as it ended, once the store is back: the
+ * write is tried again every second, for up to an hour (run it in the background). A run whose
+ * lease lapsed meanwhile has been marked `failed` (`owner lost`) by whoever read it first.
+ */
+export const finishWhenBack = (ids: RunIds, ending: Ending) =>
+  Effect.gen(function*() {
+    const runs = yield* RunStore
+    const owner = yield* RunOwner
+    const finish = runs.finish(ids.run_id, { owner, status: "failed", reason: ending.reason, usage: ending.usage, warnings: ending.warnings })
+    yield* finish.pipe(Effect.retry({ schedule: Schedule.spaced(1000), times: 3600 }), Effect.ignore)
+  })
+
 /** Ends a run that failed before it could execute (its store failed), as far as the store lets it. */
 export const abandon = (ids: RunIds, error: { readonly _tag: string; readonly message: string }) =>
   Effect.gen(function*() {

@@ -2,7 +2,7 @@
  * A fake LLM vendor over loopback HTTP, to see from outside a process that its vendor requests
  * were aborted: the server streams a reply word by word and then holds the response open (a
  * generation that never finishes) or ends it; it counts the requests it got and those whose
- * client went away before the end. `upstreamProvider` is the LLM that calls it, aborting its
+ * client went away before the end. `finish` ends the responses held open. `upstreamProvider` is the LLM that calls it, aborting its
  * request when the stream is stopped.
  */
 import type { LlmEvent, PatchbayProvider } from "@patchbay/core"
@@ -17,6 +17,8 @@ export interface Upstream {
   readonly started: () => number
   /** Requests whose client went away before the response ended. */
   readonly aborted: () => number
+  /** Ends every response held open: the generations finish. */
+  readonly finish: () => void
   /** Resolves once `count()` reaches `n` (counts are checked at every change; no timers). */
   readonly until: (count: () => number, n: number) => Promise<void>
   readonly close: () => Promise<void>
@@ -24,18 +26,20 @@ export interface Upstream {
 
 /**
  * Serves `POST /chat`: writes each of `words`, then holds the response open when `hang` (the
- * default) or ends it.
+ * default; until `finish`) or ends it.
  */
 export const serveUpstream = async (options: { readonly words?: ReadonlyArray<string>; readonly hang?: boolean } = {}): Promise<Upstream> => {
   const words = options.words ?? ["One", " two", " three"]
   const changes = new EventEmitter()
   let started = 0
   let aborted = 0
+  const open = new Set<() => void>()
   const server: Server = createServer((request, response) => {
     started++
     changes.emit("change")
     let ended = false
     response.on("close", () => {
+      open.delete(end)
       if (!ended) {
         aborted++
         changes.emit("change")
@@ -43,10 +47,13 @@ export const serveUpstream = async (options: { readonly words?: ReadonlyArray<st
     })
     response.writeHead(200, { "content-type": "text/plain; charset=utf-8" })
     for (const word of words) response.write(word)
-    if (options.hang === false) {
+    const end = () => {
       ended = true
+      open.delete(end)
       response.end()
     }
+    if (options.hang === false) end()
+    else open.add(end)
     request.resume()
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -56,6 +63,9 @@ export const serveUpstream = async (options: { readonly words?: ReadonlyArray<st
     url: `http://127.0.0.1:${address.port}`,
     started: () => started,
     aborted: () => aborted,
+    finish: () => {
+      for (const end of [...open]) end()
+    },
     until: (count, n) =>
       new Promise<void>((resolve) => {
         const check = () => {
