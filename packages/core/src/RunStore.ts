@@ -1,6 +1,7 @@
 /**
  * `RunStore`: every run, as long as its thread lives. A run is `in_progress` while a process
- * works on it (holding an owner lease it renews), `requires_action` while it waits for the
+ * works on it (holding an owner lease it renews; any process may ask it to stop through the
+ * store — `requestCancel` / `cancelRequested`), `requires_action` while it waits for the
  * caller's tool outputs (with everything needed to resume it from any process, until it
  * expires), then `completed`, `cancelled` or `failed` with a reason. A thread has at most one
  * active run (`in_progress` or `requires_action`): `start` refuses another with `ThreadBusy`,
