@@ -179,6 +179,23 @@ it.effect("a run going on longer than its lease keeps renewing it and never read
   }).pipe(withRuns({ leaseMs: 10_000, pausedTtlMs: 60_000 }), Effect.provide(s.layer))
 })
 
+it.effect("a run no longer its process's to renew (marked failed, owner lost, while the process stalled) is stopped at the next renewal", () => {
+  const s = makeScenario({ llm: { reply: "One two three four five six.", firstToken: "100 millis", tokensPerSecond: 1 } })
+  return Effect.gen(function*() {
+    const prepared = yield* Pipeline.prepare({ content: "Count", ...llm })
+    const fiber = yield* Effect.forkChild(Stream.runCollect(Pipeline.execute(prepared)))
+    const runs = yield* RunStore
+    yield* TestClock.adjust("1 second")
+    // Another process read the run as if its lease had lapsed.
+    expect(yield* runs.sweep(Date.parse((yield* runs.get(prepared.run_id)).lease_until!))).toEqual({ expired: [], lost: [prepared.run_id] })
+    for (let ms = 0; ms < 4000; ms += 100) yield* TestClock.adjust("100 millis")
+    const events = [...(yield* Fiber.join(fiber))]
+    expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "cancelled" })
+    expect(s.fakes.llm.log.outcomes).toEqual(["interrupted"])
+    expect(yield* runs.get(prepared.run_id)).toMatchObject({ status: "failed", reason: "owner lost" })
+  }).pipe(withRuns({ leaseMs: 3000, pausedTtlMs: 60_000 }), Effect.provide(s.layer))
+})
+
 it.effect("a run paused in one runtime is resumed by a new runtime over the same stores, its request validated again", () =>
   Effect.gen(function*() {
     const stores = Stores.makeMemory()

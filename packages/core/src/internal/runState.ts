@@ -145,16 +145,20 @@ const defaultCancelPollMs = 200
 /**
  * For as long as the scope is open: renews the run's lease (every third of `runs.leaseMs`), and
  * completes `cancelled` when another process asks to cancel the run (`RunStore.cancelRequested`:
- * at once on PostgreSQL and in memory, within `runs.cancelPollMs` on SQLite).
+ * at once on PostgreSQL and in memory, within `runs.cancelPollMs` on SQLite) — or when the run
+ * is no longer this process's to renew (its lease lapsed and another process marked it `failed`,
+ * e.g. after this one was stalled): its vendors are stopped rather than left to run for nothing.
  */
 export const holdLease = (runId: string, cancelled?: Deferred.Deferred<void>) =>
   Effect.gen(function*() {
     const settings = yield* PipelineSettings
     const runs = yield* RunStore
     const owner = yield* RunOwner
-    const renew = Effect.flatMap(leaseUntil, (until) => runs.renew(runId, owner, until))
+    const renew = Effect.flatMap(leaseUntil, (until) => runs.renew(runId, owner, until)).pipe(
+      Effect.flatMap((held) => (held || cancelled === undefined ? Effect.void : Deferred.succeed(cancelled, undefined)))
+    )
     const every = Math.max(1, Math.floor(settings.runs.leaseMs / 3))
-    // A renewal the store refuses once is tried again at the next tick.
+    // A renewal the store fails is tried again at the next tick.
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(every), Effect.ignore(renew))))
     if (cancelled !== undefined) {
       const poll = Math.max(1, settings.runs.cancelPollMs ?? defaultCancelPollMs)
