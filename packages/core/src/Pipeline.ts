@@ -192,11 +192,12 @@ const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
 /**
  * Step 2: runs a prepared message as a stream of events. `run_started` comes first and
  * `run_ended` last; a failure after the start emits `error` and `run_ended{status: "failed"}`,
- * then fails the stream with the tagged error; `cancel(run_id)` ends it with status
- * `cancelled` after aborting every vendor request in flight. A run whose LLM calls the caller's
- * tools ends with `tool_submit_required` and status `requires_action`; `submitToolOutputs`
- * resumes it as a new stream under the same run id. The run slows down to the pace of a client
- * that reads slowly (see `Run.toStream`).
+ * then fails the stream with the tagged error (a store gone away as the run ends too: the run is
+ * recorded `failed` once it is back); `cancel(run_id)`, from this process or another over the
+ * same stores, ends it with status `cancelled` after aborting every vendor request in flight. A
+ * run whose LLM calls the caller's tools ends with `tool_submit_required` and status
+ * `requires_action`; `submitToolOutputs` resumes it as a new stream under the same run id. The
+ * run slows down to the pace of a client that reads slowly (see `Run.toStream`).
  */
 export const execute = (
   prepared: PreparedRun,
