@@ -5,6 +5,11 @@
  * active runs makes "one active run per thread" hold across processes: a second start fails in
  * the database and answers `ThreadBusy`. A paused run past its expiry or a running one past its
  * lease is settled when read, and by `sweep`.
+ *
+ * A cancel asked from another process is the `cancel_requested_at` column of the running run.
+ * The process running it learns of it through `LISTEN`/`NOTIFY` on PostgreSQL (one listening
+ * connection per process, see {@link cancelNotices}), and by reading the row every
+ * `runs.cancelPollMs` on SQLite, which has no way to announce it.
  */
 import { CurrentTenant, isActive, NotFound, notPaused, RunReason, type RunStoreShape, startedRun, type StoredRun, type StoredRunStatus, ThreadBusy } from "@patchbay/core"
 import type { PgClient } from "@effect/sql-pg"
