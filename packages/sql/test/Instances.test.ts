@@ -8,7 +8,8 @@
  *
  * - Resume anywhere: a run paused for tool outputs in one instance is resumed by another (two
  *   runtimes on one SQLite file; two processes on one PostgreSQL database), and it streams and
- *   stores exactly what resuming it where it paused does (ids and times aside).
+ *   stores exactly what resuming it where it paused does (ids and times aside); two processes
+ *   resuming one run at once: one does, the other gets `InvalidRequest`.
  *
  * - Cancel anywhere: `cancel(run_id)` in one instance stops a run another process is executing
  *   (PostgreSQL: `NOTIFY`; SQLite: the running process looks at its row every
@@ -256,6 +257,34 @@ describe.skipIf(skip !== undefined)(`PostgreSQL: several processes${skip === und
       const byB = await outcome(b, await collect(await b.submitToolOutputs(there, outputs, { stream: true })))
       expect(byB).toEqual(byA)
       expect(byA).toMatchObject({ run: { status: "completed" }, thread: { messages: [{ content: "Weather?" }, { content: "" }, {}, { content: "It is sunny today." }] } })
+    } finally {
+      await child.kill()
+      await b.dispose()
+      await upstream.close()
+    }
+  }, 120_000)
+
+  it("two processes submitting tool outputs for one paused run at once: one resumes it, the other gets InvalidRequest (run_id)", async () => {
+    const url = await freshPostgresDatabase(inject("databaseUrl"))
+    const upstream = await serveUpstream()
+    const child: Instance = await startInstance({ store: "pg", target: url, upstream: upstream.url })
+    const b = open(postgres({ url }))
+    try {
+      for (let round = 0; round < 3; round++) {
+        const paused = await child.call({ op: "send", content: "Weather?", tools: [weather] })
+        const runId = paused[0]!.run_id
+        const results = await Promise.allSettled([
+          child.call({ op: "submit", runId, outputs }),
+          b.submitToolOutputs(runId, outputs)
+        ])
+        const won = results.filter((r) => r.status === "fulfilled")
+        const lost = results.filter((r) => r.status === "rejected")
+        expect([won.length, lost.length]).toEqual([1, 1])
+        expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ _tag: "InvalidRequest" })
+        const thread = await b.threads.get((await b.runs.get(runId)).thread_id)
+        expect(thread.messages.map((m) => m.content)).toEqual(["Weather?", "", "sunny", "It is sunny today."])
+        expect((await b.runs.get(runId)).status).toBe("completed")
+      }
     } finally {
       await child.kill()
       await b.dispose()
