@@ -338,10 +338,11 @@ export const makeMemory = (): RunStoreShape => {
     cancelRequested: (runId) =>
       Effect.gen(function*() {
         const tenant = yield* CurrentTenant
-        if (runs.get(runId)?.run.cancel_requested_at !== undefined) return
-        const waiter = yield* Deferred.make<void>()
+        const waiter = Deferred.makeUnsafe<void>()
         const set = waiting.get(key(tenant, runId)) ?? new Set()
         waiting.set(key(tenant, runId), set.add(waiter))
+        const entry = runs.get(runId)
+        if (entry?.tenant === tenant && entry.run.cancel_requested_at !== undefined) Deferred.doneUnsafe(waiter, Effect.void)
         yield* Deferred.await(waiter).pipe(
           Effect.ensuring(Effect.sync(() => {
             set.delete(waiter)
