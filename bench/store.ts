@@ -9,6 +9,17 @@
  *
  * Targets: SQLite append p50 under 1 ms, PostgreSQL under 3 ms.
  *
+ * Then, with two instances on one database — A, a Patchbay in a child process, and B, one in
+ * this process (`packages/sql/test/support/instance.ts`, as the tests use):
+ *
+ *   cancel       B's `cancel(run_id)` of a run A executes (streaming from a loopback fake vendor)
+ *                → A's vendor request aborted (seen at the fake vendor), and → A's `run_ended`
+ *                reaching B (through A's stdout): p50, p99, max. PostgreSQL: `NOTIFY`; SQLite:
+ *                A looks at its run's row every `runs.cancelPollMs` (default 200 ms).
+ *   resume       B's `submitToolOutputs` of a run A paused → its first event: p50, p99, max
+ *
+ * Target: cancel under 500 ms on PostgreSQL. `BENCH_STORE_ROUNDS` changes the rounds (default 20).
+ *
  * SQLite uses a file in a temporary folder. PostgreSQL uses `PATCHBAY_TEST_DATABASE_URL`, else a
  * throwaway cluster started here when PostgreSQL's programs are installed, else it is skipped
  * (and says so). `BENCH_STORE_APPENDS` changes the number of timed appends (default 2000).
@@ -17,8 +28,11 @@ import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type StoredMessage, type StoresLayer, ThreadStore } from "../packages/core/src/index.ts"
+import { createPatchbay, type PipelineEvent, type StoredMessage, type StoresLayer, ThreadStore } from "../packages/core/src/index.ts"
 import { postgres, sqlite } from "../packages/sql/src/index.ts"
+import { startInstance } from "../packages/sql/test/support/child.ts"
+import { fakeLlmProvider, weather } from "../packages/sql/test/support/instanceLlm.ts"
+import { serveUpstream } from "../packages/sql/test/support/upstream.ts"
 import { dropPostgresDatabases, durabilitySettings, findPostgresBin, freshPostgresDatabase, startThrowawayPostgres } from "../packages/sql/test/support/throwawayPostgres.ts"
 
 const appends = Number(process.env["BENCH_STORE_APPENDS"] ?? 2000)
@@ -107,11 +121,72 @@ const report = (name: string, f: Figures, target: number) => {
   console.log(`  100 threads, 10 each    ${ms(f.concurrentMs)} total, ${Math.round(f.concurrentRate)} messages/s`)
 }
 
+const rounds = Number(process.env["BENCH_STORE_ROUNDS"] ?? 20)
+
+const spread = (times: Array<number>) => {
+  times.sort((a, b) => a - b)
+  return `p50 ${ms(quantile(times, 0.5))}  p99 ${ms(quantile(times, 0.99))}  max ${ms(times.at(-1) ?? NaN)}`
+}
+
+/** Cancel and resume across two instances: A in a child process on `target`, B here on `stores`. */
+const instances = async (name: string, store: "sqlite" | "pg", target: string, stores: StoresLayer, cancelTarget?: number) => {
+  const upstream = await serveUpstream()
+  const a = await startInstance({ store, target, upstream: upstream.url })
+  const b = createPatchbay({ providers: [fakeLlmProvider()], defaults: { llm: { provider: "fake", model: "fake-llm" } }, stores })
+  try {
+    const aborted: Array<number> = []
+    const ended: Array<number> = []
+    for (let i = 0; i < rounds; i++) {
+      let runId = ""
+      let streaming: () => void = () => {}
+      const started = new Promise<void>((resolve) => (streaming = resolve))
+      const run = a.call({ op: "send", content: "Count", llm: "upstream" }, (event) => {
+        runId = event.run_id
+        if (event.type === "content_streaming") streaming()
+      })
+      await started
+      const start = performance.now()
+      const abort = upstream.until(upstream.aborted, i + 1).then(() => performance.now() - start)
+      await b.cancel(runId)
+      aborted.push(await abort)
+      const events = await run
+      ended.push(performance.now() - start)
+      if (events.at(-1)?.type !== "run_ended") throw new Error("the run did not end")
+    }
+    const resumed: Array<number> = []
+    for (let i = 0; i < rounds; i++) {
+      const paused = await a.call({ op: "send", content: "Weather?", tools: [weather] })
+      const runId = paused[0]!.run_id
+      const start = performance.now()
+      const events = (await b.submitToolOutputs(runId, [{ tool_call_id: "call_w", output: "sunny" }], { stream: true }))[Symbol.asyncIterator]()
+      const first = await events.next()
+      resumed.push(performance.now() - start)
+      if (first.done === true) throw new Error("no event")
+      for (let next: IteratorResult<PipelineEvent> = first; next.done !== true; next = await events.next()) {
+        // drain the resumed run
+      }
+    }
+    const p50 = quantile(aborted, 0.5)
+    console.log(`${name}: two instances, ${rounds} rounds`)
+    console.log(`  cancel → A's vendor request aborted   ${spread(aborted)}${
+      cancelTarget === undefined ? "" : `  (target < ${cancelTarget} ms: ${p50 < cancelTarget && (aborted.at(-1) ?? Infinity) < cancelTarget ? "met" : "MISSED"})`
+    }`)
+    console.log(`  cancel → A's run_ended seen by B      ${spread(ended)}`)
+    console.log(`  resume: submit in B → first event      ${spread(resumed)}`)
+  } finally {
+    await a.kill()
+    await b.dispose()
+    await upstream.close()
+  }
+}
+
 const noStop = () => {}
 
 const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-store-"))
 try {
   report("SQLite (WAL, synchronous=NORMAL)", await Effect.runPromise(measure(sqlite({ filename: join(dir, "bench.db") }))), 1)
+  const shared = join(dir, "instances.db")
+  await instances("SQLite (runs.cancelPollMs 200 ms)", "sqlite", shared, sqlite({ filename: shared }))
 
   let url = process.env["PATCHBAY_TEST_DATABASE_URL"] ?? ""
   let stop = noStop
@@ -134,6 +209,7 @@ try {
       }
       const durability = await durabilitySettings(url)
       report(`PostgreSQL (fsync=${durability.fsync}, synchronous_commit=${durability.synchronous_commit})`, await Effect.runPromise(measure(postgres({ url }))), 3)
+      await instances("PostgreSQL (LISTEN/NOTIFY)", "pg", url, postgres({ url }), 500)
     } finally {
       stop()
     }

@@ -252,7 +252,9 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     // media metadata goes to the stores when they keep it (`Stores.MediaMetadata`), and the media
     // store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
     Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
-    Pipeline.Runs.layer
+    Pipeline.Runs.layer,
+    // settles lapsed and expired runs in the background (`runs.sweepIntervalMs`; off by default)
+    Layer.provide(Pipeline.sweeper(options.settings?.runs?.sweepIntervalMs ?? defaultSettings.runs.sweepIntervalMs ?? 0), options.stores ?? Stores.layerMemory)
   )
   const tenant = options.tenantId ?? DEFAULT_TENANT
   const runtime = ManagedRuntime.make(layer)

@@ -19,7 +19,7 @@ import { type Cause, Clock, Deferred, Effect, Fiber, Queue, Stream } from "effec
 import type { Assistant } from "./AssistantStore.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
-import type { ProviderError } from "./Errors.ts"
+import type { ProviderError, StoreUnavailable } from "./Errors.ts"
 import * as Context from "./internal/context.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
@@ -40,7 +40,7 @@ import { combineUsage, type Usage } from "./Usage.ts"
 import * as Validation from "./Validation.ts"
 import type { Warning } from "./Warning.ts"
 
-export { cancel, Runs } from "./Runs.ts"
+export { cancel, Runs, sweepEvery, sweeper } from "./Runs.ts"
 export type { RunsShape } from "./Runs.ts"
 export { createThread, RunOwner } from "./internal/runState.ts"
 export type { CreateThread } from "./internal/runState.ts"
@@ -172,7 +172,14 @@ const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<
     const messages = Turn.stored(shapeOf(prepared), turn, ending.status, ids, outputs.map((output) => ({ ...output, message_id: Run.makeId("msg") })))
     yield* ThreadStore.use((threads) => threads.save(messages))
     yield* RunState.record({ ...ids, assistant_id: prepared.thread.assistant_id }, prepared.valid, ending, paused)
-  }).pipe(Effect.orDie)
+  }).pipe(Effect.catchTag("NotFound", Effect.die))
+
+/** The run's ids, as its record keeps them. */
+const idsOf = (prepared: PreparedRun): RunState.RunIds => ({
+  run_id: prepared.run_id,
+  thread_id: prepared.thread.thread_id,
+  assistant_id: prepared.thread.assistant_id
+})
 
 const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
   content: prepared.valid.request.content,
@@ -185,11 +192,12 @@ const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
 /**
  * Step 2: runs a prepared message as a stream of events. `run_started` comes first and
  * `run_ended` last; a failure after the start emits `error` and `run_ended{status: "failed"}`,
- * then fails the stream with the tagged error; `cancel(run_id)` ends it with status
- * `cancelled` after aborting every vendor request in flight. A run whose LLM calls the caller's
- * tools ends with `tool_submit_required` and status `requires_action`; `submitToolOutputs`
- * resumes it as a new stream under the same run id. The run slows down to the pace of a client
- * that reads slowly (see `Run.toStream`).
+ * then fails the stream with the tagged error (a store gone away as the run ends too: the run is
+ * recorded `failed` once it is back); `cancel(run_id)`, from this process or another over the
+ * same stores, ends it with status `cancelled` after aborting every vendor request in flight. A
+ * run whose LLM calls the caller's tools ends with `tool_submit_required` and status
+ * `requires_action`; `submitToolOutputs` resumes it as a new stream under the same run id. The
+ * run slows down to the pace of a client that reads slowly (see `Run.toStream`).
  */
 export const execute = (
   prepared: PreparedRun,
@@ -208,10 +216,16 @@ export const execute = (
         usage: [turn.stt?.usage, turn.tts?.usage].reduce((a: Usage, b) => (b === undefined ? a : combineUsage(a, b)), progress.usage),
         warnings: [...prepared.warnings, ...(hold.warnings ?? [])]
       })
-      const end = (status: RunStatus, reason: string | null, error?: ProviderError) =>
+      /** The store went away as the run ended: it fails, and is recorded failed once the store is back. */
+      const storeLost = (lost: StoreUnavailable) =>
+        Effect.as(Runs.use((runs) => runs.background(RunState.finishWhenBack(idsOf(prepared), ending("failed", RunState.failedReason(lost))))), lost)
+      const end = (status: RunStatus, reason: string | null, failure?: ProviderError) =>
         Effect.gen(function*() {
-          const ended = ending(status, reason)
-          yield* persist(prepared, turn, outputs, ended, hold.paused)
+          const lost = yield* persist(prepared, turn, outputs, ending(status, reason), hold.paused).pipe(
+            Effect.matchEffect({ onFailure: storeLost, onSuccess: () => Effect.undefined })
+          )
+          const ended = lost === undefined ? ending(status, reason) : ending("failed", RunState.failedReason(lost))
+          const error = lost ?? failure
           if (error !== undefined) yield* Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })
           yield* Run.emit({
             type: "run_ended",
@@ -219,18 +233,19 @@ export const execute = (
             message_id: prepared.message_id,
             ...(progress.llm === undefined ? {} : { model_provider: progress.llm.provider, model_name: progress.llm.model })
           })
+          if (lost !== undefined) return yield* lost
         })
       return Effect.scoped(Effect.gen(function*() {
         const cancelled = yield* Deferred.make<void>()
         yield* Runs.use((runs) => runs.register(prepared.run_id, cancelled))
-        yield* RunState.holdLease(prepared.run_id)
+        yield* RunState.holdLease(prepared.run_id, cancelled)
         yield* Run.emit({ type: "run_started", assistant_id: prepared.thread.assistant_id, message_id: prepared.message_id })
         const outcome = yield* Effect.raceFirst(stages(prepared, progress, hold), Effect.as(Deferred.await(cancelled), "cancelled" as const)).pipe(
           // A client gone after the pause leaves the run paused; before it, the run is cancelled.
           Effect.onInterrupt(() =>
-            hold.paused === undefined
+            (hold.paused === undefined
               ? persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)
-              : persist(prepared, turn, outputs, ending("requires_action", null), hold.paused)
+              : persist(prepared, turn, outputs, ending("requires_action", null), hold.paused)).pipe(Effect.catch(storeLost), Effect.asVoid)
           ),
           Effect.catch((error: ProviderError) =>
             Effect.andThen(end("failed", RunState.failedReason(error), error), Effect.fail(error))

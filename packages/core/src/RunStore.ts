@@ -1,6 +1,7 @@
 /**
  * `RunStore`: every run, as long as its thread lives. A run is `in_progress` while a process
- * works on it (holding an owner lease it renews), `requires_action` while it waits for the
+ * works on it (holding an owner lease it renews; any process may ask it to stop through the
+ * store — `requestCancel` / `cancelRequested`), `requires_action` while it waits for the
  * caller's tool outputs (with everything needed to resume it from any process, until it
  * expires), then `completed`, `cancelled` or `failed` with a reason. A thread has at most one
  * active run (`in_progress` or `requires_action`): `start` refuses another with `ThreadBusy`,
@@ -14,7 +15,7 @@
  *
  * @since 0.2.0
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Deferred, Effect, Layer } from "effect"
 import { InvalidRequest, NotFound, type StoreUnavailable, ThreadBusy } from "./Errors.ts"
 import type { LlmMessage } from "./Provider.ts"
 import { CurrentTenant } from "./Tenant.ts"
@@ -76,11 +77,13 @@ export interface StoredRun extends RunRecord {
   /** When the owner's lease lapses (ISO 8601), while `in_progress`. */
   readonly lease_until: string | null
   readonly paused?: PausedState | undefined
+  /** When a cancel of the running run was requested from a process other than its owner's. */
+  readonly cancel_requested_at?: string | undefined
 }
 
 /** The wire record of a stored run (without owner, lease and paused state). */
 export const toRecord = (run: StoredRun): RunRecord => {
-  const { lease_until: _lease, owner: _owner, paused: _paused, ...record } = run
+  const { cancel_requested_at: _cancel, lease_until: _lease, owner: _owner, paused: _paused, ...record } = run
   return record
 }
 
@@ -120,7 +123,6 @@ export interface Swept {
   readonly lost: ReadonlyArray<string>
 }
 
-/** The `InvalidRequest` for tool outputs (or a claim) on a run that is not paused. */
 /** A run as `start` records it: `in_progress`, nothing used nor warned yet, owned by the starter. */
 export const startedRun = (start: StartRun, at: string): StoredRun => ({
   run_id: start.run_id,
@@ -136,6 +138,7 @@ export const startedRun = (start: StartRun, at: string): StoredRun => ({
   lease_until: start.lease_until
 })
 
+/** The `InvalidRequest` for tool outputs (or a claim) on a run that is not paused. */
 export const notPaused = (run: RunRecord): InvalidRequest =>
   new InvalidRequest({
     field: "run_id",
@@ -183,6 +186,19 @@ export interface RunStoreShape {
    */
   readonly cancel: (runId: string) => Effect.Effect<StoredRun, NotFound | StoreUnavailable>
   /**
+   * Asks the process running an `in_progress` run to stop it (a cancel from another process):
+   * records `cancel_requested_at` and, where the store can, tells the owner at once (PostgreSQL:
+   * `NOTIFY`). Any other run is returned unchanged. The owner ends the run itself, keeping its
+   * partial content; an owner that died leaves it to its lease.
+   */
+  readonly requestCancel: (runId: string) => Effect.Effect<StoredRun, NotFound | StoreUnavailable>
+  /**
+   * Completes once a cancel of the run was requested ({@link requestCancel}), from any process.
+   * Stores that cannot be told look at the run's row every `pollMs` (SQLite); the memory store
+   * and PostgreSQL (`LISTEN`) are told at once. Interrupt it when the run ends.
+   */
+  readonly cancelRequested: (runId: string, pollMs: number) => Effect.Effect<void, StoreUnavailable>
+  /**
    * For every tenant: paused runs past `expires_at` → `cancelled` (reason `expired`); running
    * runs whose lease lapsed → `failed` (reason `owner lost`). Unscoped: it is housekeeping.
    */
@@ -206,7 +222,8 @@ export const makeMemory = (): RunStoreShape => {
       return true
     }
     if (run.status === "in_progress" && run.lease_until !== null && run.lease_until <= stamp) {
-      entry.run = { ...run, status: "failed", reason: RunReason.ownerLost, owner: null, lease_until: null, updated_at: stamp }
+      const { cancel_requested_at: _cancel, ...running } = run
+      entry.run = { ...running, status: "failed", reason: RunReason.ownerLost, owner: null, lease_until: null, updated_at: stamp }
       return true
     }
     return false
@@ -220,6 +237,9 @@ export const makeMemory = (): RunStoreShape => {
       return entry
     })
   const owned = (run: StoredRun, owner: string) => run.status === "in_progress" && run.owner === owner
+  /** Who waits for a cancel request of each run (tenant and run id). */
+  const waiting = new Map<string, Set<Deferred.Deferred<void>>>()
+  const key = (tenant: string, runId: string) => `${tenant}\u0000${runId}`
   return {
     start: (start) =>
       Effect.gen(function*() {
@@ -254,8 +274,9 @@ export const makeMemory = (): RunStoreShape => {
       Effect.gen(function*() {
         const entry = yield* find(runId)
         if (!owned(entry.run, pause.owner)) return entry.run
+        const { cancel_requested_at: _cancel, ...run } = entry.run
         entry.run = {
-          ...entry.run,
+          ...run,
           status: "requires_action",
           tool_calls: pause.tool_calls,
           expires_at: pause.expires_at,
@@ -276,7 +297,7 @@ export const makeMemory = (): RunStoreShape => {
         if (run.status !== "requires_action" || run.paused === undefined) {
           return yield* notPaused(run)
         }
-        const { expires_at: _expires, paused: _paused, tool_calls: _calls, ...rest } = run
+        const { cancel_requested_at: _cancel, expires_at: _expires, paused: _paused, tool_calls: _calls, ...rest } = run
         entry.run = { ...rest, status: "in_progress", owner, lease_until: leaseUntil, updated_at: at }
         return run
       }),
@@ -284,8 +305,9 @@ export const makeMemory = (): RunStoreShape => {
       Effect.gen(function*() {
         const entry = yield* find(runId)
         if (!owned(entry.run, finish.owner)) return entry.run
+        const { cancel_requested_at: _cancel, ...run } = entry.run
         entry.run = {
-          ...entry.run,
+          ...run,
           status: finish.status,
           reason: finish.reason,
           usage: finish.usage,
@@ -303,6 +325,30 @@ export const makeMemory = (): RunStoreShape => {
         const { expires_at: _expires, paused: _paused, tool_calls: _calls, ...rest } = entry.run
         entry.run = { ...rest, status: "cancelled", reason: RunReason.cancelled, updated_at: yield* now }
         return entry.run
+      }),
+    requestCancel: (runId) =>
+      Effect.gen(function*() {
+        const tenant = yield* CurrentTenant
+        const entry = yield* find(runId)
+        if (entry.run.status !== "in_progress") return entry.run
+        if (entry.run.cancel_requested_at === undefined) entry.run = { ...entry.run, cancel_requested_at: yield* now }
+        for (const waiter of waiting.get(key(tenant, runId)) ?? []) Deferred.doneUnsafe(waiter, Effect.void)
+        return entry.run
+      }),
+    cancelRequested: (runId) =>
+      Effect.gen(function*() {
+        const tenant = yield* CurrentTenant
+        const waiter = Deferred.makeUnsafe<void>()
+        const set = waiting.get(key(tenant, runId)) ?? new Set()
+        waiting.set(key(tenant, runId), set.add(waiter))
+        const entry = runs.get(runId)
+        if (entry?.tenant === tenant && entry.run.cancel_requested_at !== undefined) Deferred.doneUnsafe(waiter, Effect.void)
+        yield* Deferred.await(waiter).pipe(
+          Effect.ensuring(Effect.sync(() => {
+            set.delete(waiter)
+            if (set.size === 0) waiting.delete(key(tenant, runId))
+          }))
+        )
       }),
     sweep: (at) =>
       Effect.sync(() => {

@@ -39,6 +39,18 @@ export interface RunSettings {
   readonly leaseMs: number
   /** How long a run paused for tool outputs can be resumed before it is cancelled as `expired`. */
   readonly pausedTtlMs: number
+  /**
+   * How often the process running a run looks at its stored row for a cancel asked by another
+   * process, on stores that cannot tell it (SQLite; PostgreSQL tells at once through `NOTIFY`).
+   * Default 200 ms.
+   */
+  readonly cancelPollMs?: number | undefined
+  /**
+   * How often `createPatchbay`'s runtime settles every tenant's lapsed and expired runs in the
+   * background (`RunStore.sweep`); 0 (the default) is off — every read settles the runs it
+   * touches anyway.
+   */
+  readonly sweepIntervalMs?: number | undefined
 }
 
 /** @category models */
@@ -66,7 +78,7 @@ export const defaultSettings: PipelineSettingsShape = {
   retry: { times: 3, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 },
   timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000, embedding: 60_000 },
   maxToolRounds: 8,
-  runs: { leaseMs: 30_000, pausedTtlMs: 24 * 60 * 60 * 1000 }
+  runs: { leaseMs: 30_000, pausedTtlMs: 24 * 60 * 60 * 1000, cancelPollMs: 200, sweepIntervalMs: 0 }
 }
 
 /** @category services */

@@ -1,7 +1,8 @@
 /**
  * Runs live in the `RunStore`: one active run per thread (`ThreadBusy`), owner leases renewed
  * while a run goes on and lapsing when its owner is gone, paused runs expiring, and a paused run
- * resumed by a new runtime over the same stores (a restart). Time is the `TestClock`'s.
+ * resumed by a new runtime over the same stores (a restart), a running run cancelled from another
+ * runtime, and the background sweep. Time is the `TestClock`'s.
  */
 import { expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
@@ -178,6 +179,23 @@ it.effect("a run going on longer than its lease keeps renewing it and never read
   }).pipe(withRuns({ leaseMs: 10_000, pausedTtlMs: 60_000 }), Effect.provide(s.layer))
 })
 
+it.effect("a run no longer its process's to renew (marked failed, owner lost, while the process stalled) is stopped at the next renewal", () => {
+  const s = makeScenario({ llm: { reply: "One two three four five six.", firstToken: "100 millis", tokensPerSecond: 1 } })
+  return Effect.gen(function*() {
+    const prepared = yield* Pipeline.prepare({ content: "Count", ...llm })
+    const fiber = yield* Effect.forkChild(Stream.runCollect(Pipeline.execute(prepared)))
+    const runs = yield* RunStore
+    yield* TestClock.adjust("1 second")
+    // Another process read the run as if its lease had lapsed.
+    expect(yield* runs.sweep(Date.parse((yield* runs.get(prepared.run_id)).lease_until!))).toEqual({ expired: [], lost: [prepared.run_id] })
+    for (let ms = 0; ms < 4000; ms += 100) yield* TestClock.adjust("100 millis")
+    const events = [...(yield* Fiber.join(fiber))]
+    expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "cancelled" })
+    expect(s.fakes.llm.log.outcomes).toEqual(["interrupted"])
+    expect(yield* runs.get(prepared.run_id)).toMatchObject({ status: "failed", reason: "owner lost" })
+  }).pipe(withRuns({ leaseMs: 3000, pausedTtlMs: 60_000 }), Effect.provide(s.layer))
+})
+
 it.effect("a run paused in one runtime is resumed by a new runtime over the same stores, its request validated again", () =>
   Effect.gen(function*() {
     const stores = Stores.makeMemory()
@@ -226,6 +244,48 @@ it.effect("a run paused in one runtime is resumed by a new runtime over the same
     ])
     expect([stored.run.status, stored.run.paused, stored.run.owner]).toEqual(["completed", undefined, null])
   }))
+
+it.effect("cancel(run_id) from another runtime over the same stores stops the run: its LLM call is interrupted, the run stored cancelled with its partial content", () =>
+  Effect.gen(function*() {
+    const stores = Stores.makeMemory()
+    const fake = FakeLlm({ reply: "One two three four five six.", firstToken: "100 millis", tokensPerSecond: 10 })
+    const running = Layer.mergeAll(
+      ProviderRegistry.layer([fakeProvider({ id: "fake", llm: fake })]),
+      MediaStore.layerMemory({ secret: "cancel-secret" }),
+      stores,
+      Pipeline.Runs.layer
+    )
+    // Another runtime: its own (empty) signals, the same stores.
+    const elsewhere = Layer.mergeAll(stores, Pipeline.Runs.layer)
+    const prepared = yield* Pipeline.prepare({ content: "Count", ...llm }).pipe(Effect.provide(running))
+    const fiber = yield* Effect.forkChild(Stream.runCollect(Pipeline.execute(prepared)).pipe(Effect.provide(running)))
+    for (let ms = 0; ms < 350; ms += 10) yield* TestClock.adjust("10 millis")
+    yield* Pipeline.cancel(prepared.run_id).pipe(Effect.provide(elsewhere))
+    const events = [...(yield* Fiber.join(fiber))]
+    expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "cancelled" })
+    expect(fake.log.outcomes).toEqual(["interrupted"])
+    const stored = yield* Effect.provide(
+      Effect.gen(function*() {
+        return { messages: yield* (yield* ThreadStore).messages(prepared.thread.thread_id), run: yield* (yield* RunStore).get(prepared.run_id) }
+      }),
+      stores
+    )
+    expect(stored.messages.map((m) => [m.role, m.content, m.status])).toEqual([["user", "Count", "completed"], ["assistant", "One two three", "cancelled"]])
+    expect([stored.run.status, stored.run.reason]).toEqual(["cancelled", "cancelled by the caller"])
+  }))
+
+it.effect("the background sweep settles a run whose owner is gone, every runs.sweepIntervalMs, without anyone reading it", () =>
+  Effect.gen(function*() {
+    const runs = yield* RunStore
+    yield* runs.start({ run_id: "run_gone", thread_id: "thr_1", assistant_id: "asst_default", owner: "own_gone", lease_until: iso(1000) })
+    yield* Effect.forkChild(Pipeline.sweepEvery(5000))
+    yield* TestClock.adjust("4999 millis")
+    expect(yield* runs.sweep(0)).toEqual({ expired: [], lost: [] }) // a sweep at time 0 settles nothing: the store is as it was
+    yield* TestClock.adjust("1 millis")
+    // The background sweep got there first: a sweep now finds nothing left to settle.
+    expect(yield* runs.sweep(10_000)).toEqual({ expired: [], lost: [] })
+    expect(yield* runs.get("run_gone")).toMatchObject({ status: "failed", reason: "owner lost" })
+  }).pipe(Effect.provide(RunStore.layerMemory)))
 
 it.effect("options ignored are warnings [{ code, message }] on run_ended, the response and the stored run", () => {
   const s = makeScenario({ llm: { reply: "Hi." } })

@@ -97,6 +97,12 @@ export const migrations: ReadonlyArray<Migration> = [
       `CREATE INDEX media_by_assistant ON media (tenant_id, assistant_id, seq)`,
       `CREATE INDEX media_by_tenant ON media (tenant_id, seq)`
     ]
+  },
+  {
+    version: 2,
+    name: "run cancel requests",
+    // When another process asked the owner of a running run to cancel it (see `RunStore.requestCancel`).
+    statements: () => [`ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT`]
   }
 ]
 

@@ -1,19 +1,22 @@
 /**
  * Faults answer `StoreUnavailable` naming what to fix — retryable only where a retry helps —
  * and never hang: a corrupt or locked SQLite file, a folder that does not exist, a wrong
- * PostgreSQL URL, a database server that goes away mid-run.
+ * PostgreSQL URL, a database server that goes away mid-run (the run fails, and is recorded
+ * failed once the server is back).
  */
 import { expect, it } from "@effect/vitest"
-import { type StoreUnavailable, ThreadStore } from "@patchbay/core"
+import { createPatchbay, type PipelineEvent, type RunRecord, type StoreUnavailable, ThreadStore } from "@patchbay/core"
 import { Effect, Layer } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { DatabaseSync } from "node:sqlite"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { describe, inject } from "vitest"
 import { postgres, sqlite } from "../src/index.ts"
 import { freshPostgresDatabase, postgresSkipReason } from "./support/postgres.ts"
 import { findPostgresBin, startThrowawayPostgres } from "./support/throwawayPostgres.ts"
+import { serveUpstream, upstreamProvider } from "./support/upstream.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "patchbay-faults-"))
 const thread = (id: string) => ({ thread_id: id, assistant_id: "asst_default", created_at: "2030-01-01T00:00:00.000Z", updated_at: "2030-01-01T00:00:00.000Z" })
@@ -104,4 +107,54 @@ describe.skipIf(skip !== undefined)(`PostgreSQL faults${skip === undefined ? "" 
         expect(error).toMatchObject({ _tag: "StoreUnavailable", retryable: true })
       }).pipe(Effect.provide(postgres({ url, connectTimeout: "2 seconds" })))
     }).pipe(Effect.scoped), 60_000)
+
+  it.live.skipIf(bin === undefined && !inCi)("the server going away mid-run: the run fails with StoreUnavailable, and is recorded failed once the server is back", () =>
+    Effect.promise(async () => {
+      if (bin === undefined) throw new Error("CI runs this test, but initdb and pg_ctl were not found: .ci/run installs Debian's postgresql")
+      const cluster = await startThrowawayPostgres(bin)
+      const upstream = await serveUpstream({ words: ["One", " two"] })
+      const pb = createPatchbay({
+        providers: [upstreamProvider(upstream.url)],
+        stores: postgres({ url: await freshPostgresDatabase(cluster.url), connectTimeout: "2 seconds" })
+      })
+      try {
+        const events: Array<PipelineEvent> = []
+        const stream = (await pb.sendMessage("Count", { stream: true, llmProvider: "upstream", modelName: "fake-llm" }))[Symbol.asyncIterator]()
+        let text = ""
+        while (text !== "One two") {
+          const next = await stream.next()
+          events.push(next.value as PipelineEvent)
+          if (next.value?.type === "content_streaming") text += next.value.content
+        }
+        const runId = events[0]!.run_id
+        cluster.pause()
+        upstream.finish() // the reply ends while the database is away
+        const failure = await (async () => {
+          for (let next = await stream.next(); !next.done; next = await stream.next()) events.push(next.value)
+        })().then(() => undefined, (error: unknown) => error)
+        expect(failure).toMatchObject({ _tag: "StoreUnavailable", retryable: true })
+        expect(events.slice(-2)).toMatchObject([
+          { type: "error", code: "StoreUnavailable", retryable: true },
+          { type: "run_ended", status: "failed" }
+        ])
+
+        cluster.resume()
+        // Read until the store answers again and the background write has landed.
+        let run: RunRecord | undefined
+        while (run?.status !== "failed") {
+          run = await pb.runs.get(runId).catch(() => undefined)
+          await sleep(50)
+        }
+        expect(run.reason).toMatch(/^StoreUnavailable: Store unavailable \(PostgreSQL .*\): cannot reach the database/)
+        // The thread takes a new message.
+        const next = pb.sendMessage("Again", { threadId: run.thread_id, llmProvider: "upstream", modelName: "fake-llm" })
+        await upstream.until(upstream.started, 2)
+        upstream.finish()
+        expect(await next).toMatchObject({ status: "completed", content: "One two" })
+      } finally {
+        await pb.dispose()
+        await upstream.close()
+        cluster.stop()
+      }
+    }), 120_000)
 })

@@ -5,7 +5,7 @@
  * finished. Nothing here lives in the process: a run paused by one runtime resumes in another
  * over the same stores.
  */
-import { Clock, Context, Effect, Schema } from "effect"
+import { Clock, Context, Deferred, Effect, Schedule, Schema } from "effect"
 import { type Assistant, AssistantStore, DEFAULT_ASSISTANT_ID } from "../AssistantStore.ts"
 import { InvalidRequest, NotFound } from "../Errors.ts"
 import { MessageRequest } from "../MessageRequest.ts"
@@ -139,16 +139,33 @@ export const start = Effect.fnUntraced(function*(ids: RunIds) {
   return yield* runs.start({ ...ids, owner: yield* RunOwner, lease_until: yield* leaseUntil })
 })
 
-/** Renews the run's lease for as long as the scope is open (a third of the lease apart). */
-export const holdLease = (runId: string) =>
+/** How often a run looks for a cancel from another process when `runs.cancelPollMs` is not set. */
+const defaultCancelPollMs = 200
+
+/**
+ * For as long as the scope is open: renews the run's lease (every third of `runs.leaseMs`), and
+ * completes `cancelled` when another process asks to cancel the run (`RunStore.cancelRequested`:
+ * at once on PostgreSQL and in memory, within `runs.cancelPollMs` on SQLite) — or when the run
+ * is no longer this process's to renew (its lease lapsed and another process marked it `failed`,
+ * e.g. after this one was stalled): its vendors are stopped rather than left to run for nothing.
+ */
+export const holdLease = (runId: string, cancelled?: Deferred.Deferred<void>) =>
   Effect.gen(function*() {
     const settings = yield* PipelineSettings
     const runs = yield* RunStore
     const owner = yield* RunOwner
-    const renew = Effect.flatMap(leaseUntil, (until) => runs.renew(runId, owner, until))
+    const renew = Effect.flatMap(leaseUntil, (until) => runs.renew(runId, owner, until)).pipe(
+      Effect.flatMap((held) => (held || cancelled === undefined ? Effect.void : Deferred.succeed(cancelled, undefined)))
+    )
     const every = Math.max(1, Math.floor(settings.runs.leaseMs / 3))
-    // A renewal the store refuses once is tried again at the next tick.
+    // A renewal the store fails is tried again at the next tick.
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(every), Effect.ignore(renew))))
+    if (cancelled !== undefined) {
+      const poll = Math.max(1, settings.runs.cancelPollMs ?? defaultCancelPollMs)
+      // A store that fails meanwhile (gone, locked) is asked again an interval later.
+      const requested = runs.cancelRequested(runId, poll).pipe(Effect.retry(Schedule.spaced(poll)))
+      yield* Effect.forkScoped(Effect.andThen(requested, Deferred.succeed(cancelled, undefined)))
+    }
   })
 
 /** How a run ended, as its record keeps it. */
@@ -212,6 +229,19 @@ export const record = Effect.fnUntraced(function*(ids: RunIds, valid: ValidMessa
   const status = ending.status === "requires_action" ? "failed" : ending.status
   yield* runs.finish(ids.run_id, { owner, status, reason: ending.reason, usage: ending.usage, warnings: ending.warnings })
 })
+
+/**
+ * Records that a run failed because its store went away as it ended, once the store is back: the
+ * write is tried again every second, for up to an hour (run it in the background). A run whose
+ * lease lapsed meanwhile has been marked `failed` (`owner lost`) by whoever read it first.
+ */
+export const finishWhenBack = (ids: RunIds, ending: Ending) =>
+  Effect.gen(function*() {
+    const runs = yield* RunStore
+    const owner = yield* RunOwner
+    const finish = runs.finish(ids.run_id, { owner, status: "failed", reason: ending.reason, usage: ending.usage, warnings: ending.warnings })
+    yield* finish.pipe(Effect.retry({ schedule: Schedule.spaced(1000), times: 3600 }), Effect.ignore)
+  })
 
 /** Ends a run that failed before it could execute (its store failed), as far as the store lets it. */
 export const abandon = (ids: RunIds, error: { readonly _tag: string; readonly message: string }) =>
@@ -284,13 +314,17 @@ export const resume = Effect.fnUntraced(function*(runId: string, outputs: Readon
 
 /**
  * Cancels a run of the current tenant: one running in this process through its signal (`signal`
- * answers whether it did), one paused in the store. Any other run — finished, or running
- * elsewhere — is `NotFound` (kind run), as is another tenant's.
+ * answers whether it did); one running in another process by asking it through the store
+ * (`RunStore.requestCancel`: that process stops the run and stores it `cancelled`); one paused,
+ * in the store. Any other run — finished — is `NotFound` (kind run), as is another tenant's.
  */
 export const cancel = Effect.fnUntraced(function*(runId: string, signal: (runId: string) => Effect.Effect<boolean>) {
   const runs = yield* RunStore
   const run = yield* runs.get(runId)
-  if (run.status === "in_progress" && (yield* signal(runId))) return
+  if (run.status === "in_progress") {
+    if (!(yield* signal(runId))) yield* runs.requestCancel(runId)
+    return
+  }
   if (run.status === "requires_action") {
     yield* runs.cancel(runId)
     return
@@ -298,8 +332,6 @@ export const cancel = Effect.fnUntraced(function*(runId: string, signal: (runId:
   return yield* new NotFound({
     kind: "run",
     id: runId,
-    detail: run.status === "in_progress"
-      ? "the run is not running in this process"
-      : `the run is ${run.status}: only a running or paused run can be cancelled`
+    detail: `the run is ${run.status}: only a running or paused run can be cancelled`
   })
 })

@@ -14,11 +14,11 @@ import * as memories from "./memories.ts"
 import * as runs from "./runs.ts"
 import * as threads from "./threads.ts"
 
-/** Every store of `db`, and its media metadata, as a context. */
-export const storesOf = (db: Db) =>
+/** Every store of `db`, and its media metadata, as a context; `notices` tells running runs of cancels (PostgreSQL). */
+export const storesOf = (db: Db, notices?: runs.CancelNotices) =>
   Context.make(ThreadStore, threads.make(db)).pipe(
     Context.add(AssistantStore, assistants.make(db)),
-    Context.add(RunStore, runs.make(db)),
+    Context.add(RunStore, runs.make(db, notices)),
     Context.add(MemoryStore, memories.make(db)),
     Context.add(KeyStore, keys.make(db)),
     Context.add(Stores.MediaMetadata, media.metadata(db))
@@ -34,6 +34,7 @@ export const makeLayer = (
     Effect.gen(function*() {
       const sql = yield* open
       yield* migrate(dialect).pipe(Effect.provideService(SqlClient.SqlClient, sql))
-      return storesOf({ sql, dialect, name })
+      const db = { sql, dialect, name }
+      return storesOf(db, dialect === "pg" ? yield* runs.cancelNotices(db) : undefined)
     }).pipe(Effect.mapError((error) => unavailable({ dialect, name }, error)))
   )

@@ -5,9 +5,15 @@
  * active runs makes "one active run per thread" hold across processes: a second start fails in
  * the database and answers `ThreadBusy`. A paused run past its expiry or a running one past its
  * lease is settled when read, and by `sweep`.
+ *
+ * A cancel asked from another process is the `cancel_requested_at` column of the running run.
+ * The process running it learns of it through `LISTEN`/`NOTIFY` on PostgreSQL (one listening
+ * connection per process, see {@link cancelNotices}), and by reading the row every
+ * `runs.cancelPollMs` on SQLite, which has no way to announce it.
  */
 import { CurrentTenant, isActive, NotFound, notPaused, RunReason, type RunStoreShape, startedRun, type StoredRun, type StoredRunStatus, ThreadBusy } from "@patchbay/core"
-import { Clock, Effect } from "effect"
+import type { PgClient } from "@effect/sql-pg"
+import { Clock, Deferred, Effect, Queue, Schedule, type Scope } from "effect"
 import type { SqlError } from "effect/sql"
 import { type Db, isUniqueViolation, run as run_, transaction } from "./db.ts"
 
@@ -20,12 +26,13 @@ interface Row {
   readonly lease_until: string | null
   readonly expires_at: string | null
   readonly updated_at: string
+  readonly cancel_requested_at: string | null
   readonly record: string
 }
 
-type Rest = Omit<StoredRun, "status" | "reason" | "owner" | "lease_until" | "expires_at" | "updated_at">
+type Rest = Omit<StoredRun, "status" | "reason" | "owner" | "lease_until" | "expires_at" | "updated_at" | "cancel_requested_at">
 
-const columns = "status, reason, owner, lease_until, expires_at, updated_at, record"
+const columns = "status, reason, owner, lease_until, expires_at, updated_at, cancel_requested_at, record"
 
 const fromRow = (row: Row): StoredRun => {
   const rest = JSON.parse(row.record) as Rest
@@ -38,17 +45,23 @@ const fromRow = (row: Row): StoredRun => {
     lease_until: row.lease_until,
     updated_at: row.updated_at
   }
-  return row.status === "requires_action"
-    ? { ...run, tool_calls, paused, ...(row.expires_at === null ? {} : { expires_at: row.expires_at }) }
-    : run
+  if (row.status === "requires_action") {
+    return { ...run, tool_calls, paused, ...(row.expires_at === null ? {} : { expires_at: row.expires_at }) }
+  }
+  return row.status === "in_progress" && row.cancel_requested_at !== null ? { ...run, cancel_requested_at: row.cancel_requested_at } : run
 }
 
 const toRest = (run: StoredRun): string => {
-  const { expires_at: _e, lease_until: _l, owner: _o, reason: _r, status: _s, updated_at: _u, ...rest } = run
+  const { cancel_requested_at: _c, expires_at: _e, lease_until: _l, owner: _o, reason: _r, status: _s, updated_at: _u, ...rest } = run
   return JSON.stringify(rest)
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+const withoutCancel = (run: StoredRun): StoredRun => {
+  const { cancel_requested_at: _cancel, ...rest } = run
+  return rest
+}
 const now = Effect.map(Clock.currentTimeMillis, iso)
 
 /** The state a run has settled into by `stamp`, or undefined when nothing lapsed. */
@@ -63,7 +76,90 @@ const settled = (run: StoredRun, stamp: string): StoredRun | undefined => {
   return undefined
 }
 
-export const make = (db: Db): Shape => {
+/**
+ * Makes the store; `notices` (PostgreSQL) tells a running run's process of a cancel at once,
+ * else (SQLite) that process looks at the run's row.
+ */
+// ---------------------------------------------------------------------------------------------
+// Cancel notices on PostgreSQL
+// ---------------------------------------------------------------------------------------------
+
+/** The channel cancel requests are announced on; the payload names the run (see {@link noticeKey}). */
+export const cancelChannel = "patchbay_run_cancel"
+
+/** A run as cancel notices name it: its tenant and id. */
+const noticeKey = (tenant: string, runId: string) => `${tenant} ${runId}`
+
+/** PostgreSQL's `LISTEN`/`NOTIFY` for cancel requests, shared by every run of this process. */
+export interface CancelNotices {
+  readonly notify: (key: string) => Effect.Effect<void, SqlError.SqlError>
+  /**
+   * Runs `check` once the process listens, then again at every notice for `key` (and whenever
+   * the listening connection comes back after a failure, as notices may have been missed),
+   * until it answers true.
+   */
+  readonly until: <E>(key: string, check: Effect.Effect<boolean, E>) => Effect.Effect<void, E>
+}
+
+/**
+ * One listening connection per process (taken from the pool at the first run that waits, kept
+ * until the store closes), fanning notices out to the runs waiting here. When the connection
+ * fails (the server went away) it is opened again a second later, and every waiting run looks at
+ * its row again.
+ */
+export const cancelNotices = (db: Db): Effect.Effect<CancelNotices, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const pg = db.sql as PgClient.PgClient
+    const waiting = new Map<string, Set<Deferred.Deferred<void>>>()
+    let listening: Deferred.Deferred<void> | undefined
+    const wake = (key: string) => {
+      for (const waiter of waiting.get(key) ?? []) Deferred.doneUnsafe(waiter, Effect.void)
+    }
+    const wakeAll = () => {
+      for (const key of waiting.keys()) wake(key)
+    }
+    const listen = (ready: Deferred.Deferred<void>) =>
+      Effect.scoped(Effect.gen(function*() {
+        const queue = yield* pg.listen(cancelChannel)
+        Deferred.doneUnsafe(ready, Effect.void)
+        wakeAll()
+        while (true) wake((yield* Queue.take(queue)).payload)
+      })).pipe(
+        Effect.catchCause(() => Effect.sleep(1000)),
+        Effect.forever
+      )
+    /** Starts the listener at the first wait; resolves once it listened (or failed) once. */
+    const started = Effect.suspend(() => {
+      if (listening !== undefined) return Deferred.await(listening)
+      const ready = Deferred.makeUnsafe<void>()
+      listening = ready
+      return Effect.andThen(Effect.forkIn(listen(ready), scope), Deferred.await(ready))
+    })
+    return {
+      notify: (key) => pg.notify(cancelChannel, key),
+      until: (key, check) =>
+        Effect.gen(function*() {
+          const set = waiting.get(key) ?? new Set()
+          waiting.set(key, set)
+          const cleanup = Effect.sync(() => {
+            if (set.size === 0) waiting.delete(key)
+          })
+          yield* Effect.gen(function*() {
+            while (true) {
+              const waiter = Deferred.makeUnsafe<void>()
+              set.add(waiter)
+              // Registered first: a notice arriving while the row is read is not lost.
+              yield* Effect.raceFirst(started, Deferred.await(waiter))
+              if (yield* check) return
+              yield* Deferred.await(waiter).pipe(Effect.ensuring(Effect.sync(() => set.delete(waiter))))
+            }
+          }).pipe(Effect.ensuring(cleanup))
+        })
+    }
+  })
+
+export const make = (db: Db, notices?: CancelNotices): Shape => {
   const { sql } = db
 
   /** Writes `next` over a run still in `expected` status; false when another writer got there first. */
@@ -71,7 +167,7 @@ export const make = (db: Db): Shape => {
     Effect.map(
       sql<{ readonly run_id: string }>`UPDATE runs SET status = ${next.status}, reason = ${next.reason}, owner = ${next.owner}, lease_until = ${next.lease_until}, expires_at = ${
         next.expires_at ?? null
-      }, updated_at = ${next.updated_at}, record = ${toRest(next)} WHERE tenant_id = ${tenant} AND run_id = ${next.run_id} AND status = ${expected} RETURNING run_id`,
+      }, updated_at = ${next.updated_at}, cancel_requested_at = ${next.cancel_requested_at ?? null}, record = ${toRest(next)} WHERE tenant_id = ${tenant} AND run_id = ${next.run_id} AND status = ${expected} RETURNING run_id`,
       (rows) => rows.length > 0
     )
 
@@ -175,7 +271,7 @@ export const make = (db: Db): Shape => {
       Effect.succeed(
         owned(run, pause.owner)
           ? {
-            ...run,
+            ...withoutCancel(run),
             status: "requires_action" as const,
             tool_calls: pause.tool_calls,
             expires_at: pause.expires_at,
@@ -239,9 +335,40 @@ export const make = (db: Db): Shape => {
       })
     )
 
+  const requestCancel: Shape["requestCancel"] = (runId) =>
+    Effect.flatMap(CurrentTenant, (tenant) =>
+      run_(
+        db,
+        Effect.gen(function*() {
+          const current = yield* find(tenant, runId)
+          if (current.status !== "in_progress") return current
+          const rows = yield* sql<{ readonly run_id: string }>`UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ${yield* now}) WHERE tenant_id = ${tenant} AND run_id = ${runId} AND status = 'in_progress' RETURNING run_id`
+          if (rows.length > 0 && notices !== undefined) yield* notices.notify(noticeKey(tenant, runId))
+          return yield* find(tenant, runId)
+        })
+      ))
+
+  /** Whether a cancel of the run was requested (false for a run that is gone: its scope ends it). */
+  const isRequested = (tenant: string, runId: string) =>
+    Effect.map(
+      sql<{ readonly cancel_requested_at: string | null }>`SELECT cancel_requested_at FROM runs WHERE tenant_id = ${tenant} AND run_id = ${runId}`,
+      (rows) => rows[0]?.cancel_requested_at != null
+    )
+
+  const cancelRequested: Shape["cancelRequested"] = (runId, pollMs) =>
+    Effect.flatMap(CurrentTenant, (tenant) =>
+      run_(
+        db,
+        notices === undefined
+          // SQLite: nothing can tell this process; it looks at the row every `pollMs`.
+          ? Effect.asVoid(Effect.repeat(isRequested(tenant, runId), { until: (requested) => requested, schedule: Schedule.spaced(pollMs) }))
+          // PostgreSQL: the row is read once the notices are listened for, then again at each notice.
+          : notices.until(noticeKey(tenant, runId), isRequested(tenant, runId))
+      ))
+
   const deleteByThread: Shape["deleteByThread"] = (threadId) =>
     Effect.flatMap(CurrentTenant, (tenant) =>
       run_(db, Effect.asVoid(sql`DELETE FROM runs WHERE tenant_id = ${tenant} AND thread_id = ${threadId}`)))
 
-  return { start, get, listByThread, renew, pause, claim, finish, cancel, sweep, deleteByThread }
+  return { start, get, listByThread, renew, pause, claim, finish, cancel, requestCancel, cancelRequested, sweep, deleteByThread }
 }

@@ -15,9 +15,10 @@ import {
   type StoredMessage,
   type StoresLayer,
   type Thread,
-  ThreadStore
+  ThreadStore,
+  toRecord
 } from "@patchbay/core"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { describe } from "vitest"
 
 type Services = AssistantStore | KeyStore | MemoryStore | RunStore | ThreadStore
@@ -256,6 +257,43 @@ export const storeSuite = (name: string, target: SuiteTarget, skip?: string) => 
         yield* runs.deleteByThread("t1")
         expect(yield* runs.listByThread("t1")).toEqual([])
         yield* start("run_3", "t1")
+      }))
+
+    test("requestCancel marks only a running run, wakes its waiter (not another run's, not another tenant's), and a resume starts clean", () =>
+      Effect.gen(function*() {
+        const runs = yield* RunStore
+        yield* start("run_1", "t1")
+        yield* start("run_2", "t2")
+        const waiting = yield* Effect.forkChild(runs.cancelRequested("run_1", 10))
+        const other = yield* Effect.forkChild(runs.cancelRequested("run_2", 10))
+        // Another tenant asking is NotFound and wakes nobody.
+        expect(yield* asTenant("other")(failureTag(runs.requestCancel("run_1")))).toBe("NotFound")
+        const requested = yield* runs.requestCancel("run_1")
+        expect(requested.status).toBe("in_progress")
+        expect(requested.cancel_requested_at).toEqual(expect.any(String))
+        yield* Fiber.join(waiting)
+        expect(other.pollUnsafe()).toBeUndefined()
+        // Asked before anyone waits: the wait ends at once.
+        yield* runs.cancelRequested("run_1", 10)
+        // The wire record does not show the request.
+        expect(toRecord(requested)).not.toHaveProperty("cancel_requested_at")
+        yield* Fiber.interrupt(other)
+        // A paused run is not marked (cancel ends it instead), and a claimed run starts without a request.
+        yield* runs.pause("run_2", {
+          owner: "owner-1",
+          tool_calls: [],
+          expires_at: "2999-01-01T00:00:00.000Z",
+          paused: { request: {}, messages: [], pending: [], user_message_id: "m1" },
+          usage: {},
+          warnings: []
+        })
+        expect((yield* runs.requestCancel("run_2")).cancel_requested_at).toBeUndefined()
+        expect((yield* runs.claim("run_2", "owner-2", at(3600))).status).toBe("requires_action")
+        expect((yield* runs.get("run_2")).cancel_requested_at).toBeUndefined()
+        // Finishing keeps the run's end; the request no longer shows.
+        expect(yield* runs.finish("run_1", { owner: "owner-1", status: "cancelled", reason: "cancelled by the caller", usage: {}, warnings: [] }))
+          .toMatchObject({ status: "cancelled", reason: "cancelled by the caller" })
+        expect((yield* runs.get("run_1")).cancel_requested_at).toBeUndefined()
       }))
 
     test("each tenant has asst_default, updatable but not deletable; assistants page by skip and limit", () =>

@@ -37,6 +37,10 @@ const freePort = () =>
 export interface ThrowawayPostgres {
   readonly url: string
   readonly stop: () => void
+  /** Stops the server but keeps its data, as a database server going away does. */
+  readonly pause: () => void
+  /** Starts a paused server again on the same port, with its data. */
+  readonly resume: () => void
 }
 
 /** Starts a cluster with the programs in `bin`; throws with PostgreSQL's own output when it cannot. */
@@ -57,15 +61,20 @@ export const startThrowawayPostgres = async (bin: string): Promise<ThrowawayPost
   const port = await freePort()
   const data = join(dir, "data")
   run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
-  run("pg_ctl", ["-D", data, "-o", `-p ${port} -k ${dir} -h 127.0.0.1`, "-l", join(dir, "log"), "-w", "start"])
+  const start = () => run("pg_ctl", ["-D", data, "-o", `-p ${port} -k ${dir} -h 127.0.0.1`, "-l", join(dir, "log"), "-w", "start"])
+  start()
   let stopped = false
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: () => void run("pg_ctl", ["-D", data, "stop", "-m", "immediate"]),
+    resume: () => void start(),
     stop: () => {
       if (stopped) return
       stopped = true
       try {
         run("pg_ctl", ["-D", data, "stop", "-m", "fast"])
+      } catch {
+        // already stopped (paused)
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
