@@ -132,7 +132,12 @@ const spread = (times: Array<number>) => {
 const instances = async (name: string, store: "sqlite" | "pg", target: string, stores: StoresLayer, cancelTarget?: number) => {
   const upstream = await serveUpstream()
   const a = await startInstance({ store, target, upstream: upstream.url })
-  const b = createPatchbay({ providers: [fakeLlmProvider()], defaults: { llm: { provider: "fake", model: "fake-llm" } }, stores })
+  const b = createPatchbay({
+    providers: [fakeLlmProvider()],
+    defaults: { llm: { provider: "fake", model: "fake-llm" } },
+    stores,
+    media: { secret: "instances-test-media-secret" } // the secret the child instance signs with
+  })
   try {
     const aborted: Array<number> = []
     const ended: Array<number> = []

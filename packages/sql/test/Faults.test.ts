@@ -115,7 +115,8 @@ describe.skipIf(skip !== undefined)(`PostgreSQL faults${skip === undefined ? "" 
       const upstream = await serveUpstream({ words: ["One", " two"] })
       const pb = createPatchbay({
         providers: [upstreamProvider(upstream.url)],
-        stores: postgres({ url: await freshPostgresDatabase(cluster.url), connectTimeout: "2 seconds" })
+        stores: postgres({ url: await freshPostgresDatabase(cluster.url), connectTimeout: "2 seconds" }),
+        media: { secret: "faults-test-media-secret" }
       })
       try {
         const events: Array<PipelineEvent> = []

@@ -161,7 +161,12 @@ const collect = async (events: AsyncIterable<PipelineEvent>) => {
 }
 
 const open = (stores: Parameters<typeof createPatchbay>[0]["stores"]) =>
-  createPatchbay({ providers: [fakeLlmProvider()], defaults: { llm: { provider: "fake", model: "fake-llm" } }, stores })
+  createPatchbay({
+    providers: [fakeLlmProvider()],
+    defaults: { llm: { provider: "fake", model: "fake-llm" } },
+    stores,
+    media: { secret: "instances-test-media-secret" }
+  })
 
 const outputs = [{ tool_call_id: "call_w", output: "sunny" }]
 

@@ -24,6 +24,8 @@ const pb = createPatchbay({
   providers: [fakeLlmProvider(), upstreamProvider(config.upstream)],
   defaults: { llm: { provider: "fake", model: "fake-llm" } },
   stores: config.store === "sqlite" ? sqlite({ filename: config.target }) : postgres({ url: config.target }),
+  // instances sharing a PostgreSQL database share one media secret (see docs/stores.md)
+  media: { secret: "instances-test-media-secret" },
   ...(config.runs === undefined ? {} : { settings: { runs: config.runs } })
 })
 
