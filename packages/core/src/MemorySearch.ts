@@ -9,7 +9,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { StoreUnavailable } from "./Errors.ts"
-import { terms, words } from "./internal/lexical.ts"
+import { queryWords as wordsOfQuery, stem } from "./internal/lexical.ts"
 import { type Memory, MemoryStore, type ScopeVectors } from "./MemoryStore.ts"
 import { CurrentTenant } from "./Tenant.ts"
 
@@ -80,14 +80,15 @@ export const cosine = (a: Float32Array, b: Float32Array): number => {
 }
 
 /**
- * The words a lexical query searches for (letters and digits, lower-cased, in order, repeats
- * removed). Stores build their engine's query from these alone, so user text never reaches a
- * query parser: `"don't" OR (NEAR*` is the words `don`, `t`, `or`, `near`.
+ * The words a lexical query searches for: runs of letters and digits, lower-cased, without
+ * English stop words ("the", "my", "what", …), in order, repeats removed. Stores build their
+ * engine's query from these alone, so user text never reaches a query parser: `"Don't" OR (NEAR*
+ * tea` is the words `near`, `tea`. A text of stop words only finds nothing.
  */
-export const queryWords = (text: string): ReadonlyArray<string> => [...new Set(words(text))]
+export const queryWords = (text: string): ReadonlyArray<string> => wordsOfQuery(text)
 
 /** The stemmed terms the in-memory store matches (see `MemoryStore`'s notes on its stemmer). */
-export const queryTerms = (text: string): ReadonlyArray<string> => [...new Set(terms(text))]
+export const queryTerms = (text: string): ReadonlyArray<string> => [...new Set(queryWords(text).map(stem))]
 
 /** A memory with its cosine similarity to a query vector. */
 export interface VectorHit {
