@@ -208,7 +208,11 @@ const isLive = (memory: Memory) => memory.deleted_at === undefined || memory.del
 const isUnexpired = (memory: Memory, now: string) =>
   memory.expires_at === undefined || memory.expires_at === null || memory.expires_at > now
 
-/** The operation as it reads at `now`: an `IN_PROGRESS` one past its lease is `FAILED`, owner lost. */
+/**
+ * What an operation has become by `now` (ISO 8601): an `IN_PROGRESS` one whose lease lapsed is
+ * `FAILED` with error {@link OWNER_LOST}, completed at `now`, lease cleared. Undefined when nothing
+ * lapsed. Every store settles operations on read with it.
+ */
 export const settleOperation = (operation: StoredMemoryOperation, now: string): StoredMemoryOperation | undefined =>
   operation.status === "IN_PROGRESS" && operation.lease_expires_at !== null && operation.lease_expires_at <= now
     ? { ...operation, status: "FAILED", error: OWNER_LOST, completed_at: now, lease_expires_at: null }
