@@ -13,7 +13,7 @@
  *
  * Records are JSON text (`record`); every row carries `tenant_id`; each query the stores make has
  * an index. Memories get a full-text index (SQLite FTS5 with the `porter unicode61` tokenizer,
- * PostgreSQL `tsvector` in the `english` configuration, both since version 2), an `expires_at`
+ * PostgreSQL `tsvector` in the `english` configuration, both since version 3), an `expires_at`
  * column for search to filter on, and a vector column (`BLOB` / `bytea`: little-endian float32;
  * vectors are scored in process).
  *
@@ -100,8 +100,9 @@ export const migrations: ReadonlyArray<Migration> = [
       `CREATE INDEX media_by_tenant ON media (tenant_id, seq)`
     ]
   },
+  // Version 2 is "run cancel requests" (the runs' `cancel_requested_at` column).
   {
-    version: 2,
+    version: 3,
     name: "memory search",
     statements: (d) => [
       // Search leaves out expired memories: the expiry gets a column of its own.

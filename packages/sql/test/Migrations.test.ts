@@ -56,7 +56,7 @@ const searchAfterUpgrade = (layer: StoresLayer) =>
   )
 
 describe("SQLite migrations", () => {
-  it.live("version 2 stems the memories a version-1 file holds and fills their expiry column", () =>
+  it.live("version 3 stems the memories a version-1 file holds and fills their expiry column", () =>
     Effect.gen(function*() {
       const filename = join(dir, "upgrade.db")
       yield* Effect.provide(Effect.andThen(migrate("sqlite", migrations.slice(0, 1)), writeV1Memories), SqliteClient.layer({ filename }))
@@ -120,7 +120,7 @@ describe.skipIf(skip !== undefined)(`PostgreSQL migrations${skip === undefined ?
       expect(results.map((r) => r.length).sort()).toEqual([0, allVersions.length])
     }), 30_000)
 
-  it.live("version 2 stems the memories a version-1 database holds and fills their expiry column", () =>
+  it.live("version 3 stems the memories a version-1 database holds and fills their expiry column", () =>
     Effect.gen(function*() {
       const url = yield* Effect.promise(() => freshPostgresDatabase(inject("databaseUrl")))
       yield* Effect.provide(Effect.andThen(migrate("pg", migrations.slice(0, 1)), writeV1Memories), client(url))
