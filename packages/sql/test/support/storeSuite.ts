@@ -20,6 +20,7 @@ import {
 } from "@patchbay/core"
 import { Effect, Fiber } from "effect"
 import { describe } from "vitest"
+import { memorySearchSpecs } from "./memorySearchSpecs.ts"
 
 type Services = AssistantStore | KeyStore | MemoryStore | RunStore | ThreadStore
 
@@ -358,16 +359,25 @@ export const storeSuite = (name: string, target: SuiteTarget, skip?: string) => 
           raw_output: null,
           events: [],
           created_at: at(0),
-          completed_at: null
+          completed_at: null,
+          lease_expires_at: at(3600)
         }
         yield* memories.putOperation(operation)
-        const completed = { ...operation, status: "COMPLETED" as const, events: [{ memory_id: "mem_1", event: "ADD" as const }], completed_at: at(1) }
+        const completed = {
+          ...operation,
+          status: "COMPLETED" as const,
+          events: [{ memory_id: "mem_1", event: "ADD" as const }],
+          completed_at: at(1),
+          lease_expires_at: null
+        }
         yield* memories.putOperation(completed)
         expect(yield* memories.getOperation("op_1")).toEqual(completed)
         yield* memories.deleteByAssistant("asst_1")
         expect(yield* failureTag(memories.get("asst_1", "mem_2"))).toBe("NotFound")
         expect(yield* failureTag(memories.getOperation("op_1"))).toBe("NotFound")
       }))
+
+    memorySearchSpecs(test)
   })
 }
 
