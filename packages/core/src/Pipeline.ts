@@ -21,9 +21,12 @@ import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import type { ProviderError } from "./Errors.ts"
 import * as Context from "./internal/context.ts"
+import * as MemoryWrite from "./internal/memoryWrite.ts"
+import * as Recall from "./internal/stages/recall.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
 import type { MediaStore } from "./MediaStore.ts"
+import * as Memory from "./Memory.ts"
 import type { MessageResponse, RunStatus } from "./MessageResponse.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import type { LlmMessage } from "./Provider.ts"
@@ -72,6 +75,8 @@ export interface PreparedRun {
   readonly audio: AudioInput | undefined
   /** Set when the run resumes after tool outputs: the conversation to continue. */
   readonly continuation?: ReadonlyArray<LlmMessage> | undefined
+  /** What the run does with memory (`"Auto"` or `"Readonly"`); absent when memory is off. */
+  readonly memory?: Memory.Plan | undefined
 }
 
 /**
@@ -83,6 +88,7 @@ export interface PreparedRun {
  * executed: one that never is ends `failed` (`owner lost`) once its lease lapses.
  */
 export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown, options: AddMessageOptions = {}) {
+  yield* Memory.checkMode(request)
   const decoded = yield* Validation.decodeMessageRequest(request)
   const registry = yield* ProviderRegistry
   const threads = yield* ThreadStore
@@ -97,6 +103,8 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     { thread: resolved.llm, instance: settings.defaultLlm }
   )
   yield* Validation.checkCredentials(valid)
+  const memory = yield* Memory.plan(resolved.request, resolved.assistant, valid.llm?.[0])
+  if (memory?.mode === "Auto") yield* Memory.requireWorker
   const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
   const ids = { run_id: Run.makeId("run"), thread_id: thread.thread_id, assistant_id: thread.assistant_id }
   yield* RunState.start(ids) // before the history is read: a run that ends meanwhile has stored its turn
@@ -115,7 +123,8 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     message_id: valid.sendToLlm ? assistant_message_id : user_message_id,
     valid,
     warnings: RunState.warningsOf(valid),
-    audio
+    audio,
+    memory
   }
   return prepared
 })
@@ -142,7 +151,11 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: RunState
 
     const system = request.system_prompt ?? prepared.thread.system_prompt
     const user: LlmMessage = { role: "user", content: text }
-    const head: ReadonlyArray<LlmMessage> = system === undefined ? [] : [{ role: "system", content: system }]
+    // Memories read for this message reach the LLM as one system message after the system prompt.
+    const remembered = prepared.memory === undefined || prepared.continuation !== undefined
+      ? []
+      : Recall.systemMessages(yield* Recall.recallForTurn(prepared.memory, text))
+    const head: ReadonlyArray<LlmMessage> = [...(system === undefined ? [] : [{ role: "system" as const, content: system }]), ...remembered]
     // The history fitted to the context window, oldest turns out first (only a new message reads it).
     const fitted = prepared.continuation === undefined
       ? Context.fitHistory([...head, user], Turn.toLlm(prepared.history), Context.windowOf(valid.llm))
@@ -212,10 +225,15 @@ export const execute = (
         Effect.gen(function*() {
           const ended = ending(status, reason)
           yield* persist(prepared, turn, outputs, ended, hold.paused)
+          // Once the turn is stored, its memory write starts in the background: nothing below waits for it.
+          const memory_operation_id = status === "completed" && prepared.memory?.mode === "Auto"
+            ? yield* MemoryWrite.startForTurn(prepared.memory, { user: Turn.userText(prepared.valid.request.content, turn.stt?.transcript), assistant: turn.content, run_id: prepared.run_id })
+            : null
           if (error !== undefined) yield* Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })
           yield* Run.emit({
             type: "run_ended",
             ...ended,
+            memory_operation_id,
             message_id: prepared.message_id,
             ...(progress.llm === undefined ? {} : { model_provider: progress.llm.provider, model_name: progress.llm.model })
           })
@@ -276,6 +294,8 @@ export const fold = (prepared: PreparedRun, events: Iterable<PipelineEvent>): Me
     ...(usage.output_tokens === undefined ? {} : { output_tokens: usage.output_tokens }),
     ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
     attachments: turn.attachments,
+    retrieved_memories: turn.retrieved,
+    memory_operation_id: turn.ended?.memory_operation_id ?? null,
     warnings: turn.ended?.warnings ?? prepared.warnings,
     messages
   }
@@ -303,6 +323,11 @@ export const addMessageResponse = Effect.fn("Pipeline.addMessageResponse")(funct
  */
 export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
   const { assistant, outputs: decoded, run, thread, valid } = yield* RunState.resume(runId, outputs)
+  // The run was accepted with its memory mode; a resume never fails on it (without a worker, it writes nothing).
+  const memory = yield* Memory.plan(valid.request, assistant, valid.llm?.[0]).pipe(
+    Effect.flatMap((plan) => (plan?.mode === "Auto" ? Effect.as(Memory.requireWorker, plan) : Effect.succeed(plan))),
+    Effect.orElseSucceed(() => undefined)
+  )
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
     thread,
@@ -315,6 +340,7 @@ export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId
     valid,
     warnings: run.warnings,
     audio: undefined,
+    memory,
     continuation: [
       ...run.paused.messages,
       ...run.paused.pending.map((call): LlmMessage => ({

@@ -10,7 +10,7 @@
 export { FallbackEntry, ProviderOptions, SttConfig, TtsConfig, VoiceConfig } from "./VoiceConfig.ts"
 export { LatencyMs, Segment, Speaker, SttRecord, TtsRecord, VoiceRecords, Word } from "./VoiceRecords.ts"
 export { BooleanLike, LlmFallbackEntry, MessageRequest } from "./MessageRequest.ts"
-export { MessageResponse, RunStatus, TurnMessage } from "./MessageResponse.ts"
+export { MessageResponse, RetrievedMemory, RunStatus, TurnMessage } from "./MessageResponse.ts"
 export { PipelineEvent } from "./PipelineEvent.ts"
 export type { PipelineEventType } from "./PipelineEvent.ts"
 export { ToolCall, ToolDefinition, ToolOutput } from "./Tools.ts"
