@@ -77,7 +77,7 @@ export { applyUpdate, AssistantStore, DEFAULT_ASSISTANT_ID, defaultAssistant, de
 export type { Assistant, AssistantFields, AssistantStoreShape, MemoryMode } from "./AssistantStore.ts"
 export { isActive, notPaused, RunReason, RunStore, startedRun, toRecord } from "./RunStore.ts"
 export type { FinishRun, PausedState, PauseRun, RunRecord, RunStoreShape, StartRun, StoredRun, StoredRunStatus, Swept } from "./RunStore.ts"
-export { MemoryStore } from "./MemoryStore.ts"
+export { historyId, MemoryStore, OWNER_LOST, settleOperation } from "./MemoryStore.ts"
 export type {
   ChangeBy,
   Memory,
@@ -86,9 +86,17 @@ export type {
   MemoryHistory,
   MemoryOperation,
   MemoryOperationStatus,
+  MemoryStats,
   MemoryStoreShape,
-  StoredMemoryOperation
+  MemoryVector,
+  ScopeVectors,
+  ScoredMemory,
+  StoredMemoryOperation,
+  TextQuery
 } from "./MemoryStore.ts"
+export * as MemorySearch from "./MemorySearch.ts"
+export { VectorCache } from "./MemorySearch.ts"
+export type { Fused, VectorCacheShape, VectorHit } from "./MemorySearch.ts"
 export { create as createKey, hashKey, KeyStore, makeKey, toApiKey } from "./KeyStore.ts"
 export type { ApiKey, CreatedKey, KeyStoreShape, StoredKey } from "./KeyStore.ts"
 export * as Stores from "./Stores.ts"

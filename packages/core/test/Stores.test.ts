@@ -46,7 +46,8 @@ const populate = Effect.gen(function*() {
       raw_output: null,
       events: [{ memory_id: "mem_1", event: "ADD" }],
       created_at: "t0",
-      completed_at: "t0"
+      completed_at: "t0",
+      lease_expires_at: null
     }))
   const key = yield* createKey({ name: "ci" })
   return { assistant, spoken, paused, document_id: spoken.attachments[0]!.document_id, key }

@@ -191,6 +191,14 @@ export const make = (db: Db): Shape => {
                 : Effect.succeed(parse<Operation>(rows[0]))
           )
         )),
+    // Search on SQL comes in the next change; until then these fail loudly.
+    searchText: () => Effect.die(new Error("MemoryStore.searchText: not yet implemented on SQL")),
+    scopeVersion: () => Effect.die(new Error("MemoryStore.scopeVersion: not yet implemented on SQL")),
+    vectors: () => Effect.die(new Error("MemoryStore.vectors: not yet implemented on SQL")),
+    reset: () => Effect.die(new Error("MemoryStore.reset: not yet implemented on SQL")),
+    stats: () => Effect.die(new Error("MemoryStore.stats: not yet implemented on SQL")),
+    runningOperation: () => Effect.die(new Error("MemoryStore.runningOperation: not yet implemented on SQL")),
+    renewOperation: () => Effect.die(new Error("MemoryStore.renewOperation: not yet implemented on SQL")),
     deleteByAssistant: (assistantId) =>
       Effect.flatMap(CurrentTenant, (tenant) =>
         transaction(

@@ -320,10 +320,17 @@ export const storeSuite = (name: string, target: SuiteTarget, skip?: string) => 
           raw_output: null,
           events: [],
           created_at: at(0),
-          completed_at: null
+          completed_at: null,
+          lease_expires_at: at(3600)
         }
         yield* memories.putOperation(operation)
-        const completed = { ...operation, status: "COMPLETED" as const, events: [{ memory_id: "mem_1", event: "ADD" as const }], completed_at: at(1) }
+        const completed = {
+          ...operation,
+          status: "COMPLETED" as const,
+          events: [{ memory_id: "mem_1", event: "ADD" as const }],
+          completed_at: at(1),
+          lease_expires_at: null
+        }
         yield* memories.putOperation(completed)
         expect(yield* memories.getOperation("op_1")).toEqual(completed)
         yield* memories.deleteByAssistant("asst_1")
