@@ -21,8 +21,11 @@ import { AssistantStore } from "./AssistantStore.ts"
 import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
 import { isDocumentId, MediaStore } from "./MediaStore.ts"
+import * as Memories from "./Memories.ts"
+import type { Memory as StoredMemory, MemoryHistory, MemoryOperation, MemoryStats } from "./MemoryStore.ts"
 import type { MessageRequestEncoded } from "./MessageRequest.ts"
-import type { MessageResponse } from "./MessageResponse.ts"
+import type { MessageResponse, RetrievedMemory } from "./MessageResponse.ts"
+import type { MemoryPageResult } from "./Paging.ts"
 import * as Pipeline from "./Pipeline.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import * as Run from "./Run.ts"
@@ -56,10 +59,15 @@ export interface PatchbayOptions {
   readonly tenantId?: string | undefined
   /** Pipeline tunables, e.g. `{ ttsConcurrency: 3, timeouts: { llm: 10_000 } }`; nested values merge with the defaults. */
   readonly settings?: {
-    readonly [K in keyof Omit<PipelineSettingsShape, "defaultLlm">]?: K extends "retry" | "timeouts" | "chunking" | "runs"
+    readonly [K in keyof Omit<PipelineSettingsShape, "defaultLlm">]?: K extends "retry" | "timeouts" | "chunking" | "runs" | "memory"
       ? Partial<PipelineSettingsShape[K]>
       : PipelineSettingsShape[K]
   } | undefined
+  /**
+   * Memory tunables (the same as `settings.memory`, which they override): `waitMs` (2000), how
+   * long a turn waits for its scope's running write before it retrieves.
+   */
+  readonly memory?: Partial<PipelineSettingsShape["memory"]> | undefined
 }
 
 /** The options of one message, as the seed's TypeScript SDK names them. */
@@ -82,6 +90,10 @@ export interface AddMessageParams {
   readonly imageGeneration?: "auto" | undefined
   readonly imageModelProvider?: string | undefined
   readonly imageModelName?: string | undefined
+  /** `"Auto"` retrieves and writes memories, `"Readonly"` only retrieves, `"off"` neither; default the assistant's. */
+  readonly memory?: "Auto" | "Readonly" | "off" | undefined
+  /** Whose memories (e.g. the end user's id); default `"default"`. */
+  readonly memoryScope?: string | undefined
   /** Aborting rejects the call (or ends the iterator) with `Cancelled` and stops every vendor request. */
   readonly signal?: AbortSignal | undefined
 }
@@ -153,8 +165,44 @@ export interface Patchbay {
     /** Serves signed media URLs; mount it on `/media/*` of any web-standard server. */
     readonly handler: (request: Request) => Promise<Response>
   }
-  /** Releases the runtime (open files, timers). */
+  /** An assistant's memories, per `memory_scope` (see docs/memory.md). */
+  readonly memory: PatchbayMemory
+  /** Releases the runtime (open files, timers); interrupts memory writes still running. */
   readonly dispose: () => Promise<void>
+}
+
+/** `pb.memory`: an assistant's memories, by their wire field names. */
+export interface PatchbayMemory {
+  /** A page of memories (`page` from 1, `page_size` 100), oldest first, of one scope or all. */
+  readonly list: (assistantId: string, options?: {
+    readonly memory_scope?: string | undefined
+    readonly page?: number | undefined
+    readonly page_size?: number | undefined
+    readonly include_deleted?: boolean | undefined
+  }) => Promise<MemoryPageResult<StoredMemory>>
+  /** The memories of a scope (default `"default"`) most similar to `query`, best first, as the LLM would get them. */
+  readonly search: (
+    assistantId: string,
+    query: string,
+    options?: { readonly memory_scope?: string | undefined; readonly limit?: number | undefined }
+  ) => Promise<ReadonlyArray<RetrievedMemory>>
+  /** Adds a memory directly (history `ADD`). */
+  readonly add: (assistantId: string, memory: Memories.MemoryInput) => Promise<StoredMemory>
+  /** Changes a memory's content, metadata or `expires_at` (history `UPDATE`). */
+  readonly update: (assistantId: string, memoryId: string, fields: Memories.MemoryUpdate) => Promise<StoredMemory>
+  /** Soft-deletes a memory (history `DELETE`); `restore` undoes it. */
+  readonly delete: (assistantId: string, memoryId: string) => Promise<StoredMemory>
+  /** Brings a deleted memory back (history `RESTORE`). */
+  readonly restore: (assistantId: string, memoryId: string) => Promise<StoredMemory>
+  /** A memory's changes, oldest first. */
+  readonly history: (assistantId: string, memoryId: string) => Promise<ReadonlyArray<MemoryHistory>>
+  /** Soft-deletes every memory of one scope, or of the whole assistant when no scope is given. */
+  readonly reset: (assistantId: string, options?: { readonly memory_scope?: string | undefined }) => Promise<{ readonly deleted_count: number }>
+  readonly stats: (assistantId: string) => Promise<MemoryStats>
+  /** A memory operation: its status, error and raw reply when it failed, and its changes. */
+  readonly operation: (operationId: string) => Promise<MemoryOperation>
+  /** Waits for a memory operation to end and returns it (as it stands after `timeoutMs`, when given). */
+  readonly wait: (operationId: string, options?: { readonly timeoutMs?: number | undefined }) => Promise<MemoryOperation>
 }
 
 /** Turns the seed's camelCase options into the wire request. */
@@ -178,6 +226,8 @@ const toWire = (params: AddMessageParams): Record<string, unknown> => {
   set("image_generation", params.imageGeneration)
   set("image_model_provider", params.imageModelProvider)
   set("image_model_name", params.imageModelName)
+  set("memory", params.memory)
+  set("memory_scope", params.memoryScope)
   return wire
 }
 
@@ -239,7 +289,9 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     ProviderRegistry.layer(options.providers),
     // the media store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
     Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
-    Pipeline.Runs.layer
+    Pipeline.Runs.layer,
+    // memory writes run in the runtime's scope: disposing it interrupts them
+    Memories.layerWorker
   )
   const tenant = options.tenantId ?? DEFAULT_TENANT
   const runtime = ManagedRuntime.make(layer)
@@ -250,6 +302,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     timeouts: { ...defaultSettings.timeouts, ...options.settings?.timeouts },
     chunking: { ...defaultSettings.chunking, ...options.settings?.chunking },
     runs: { ...defaultSettings.runs, ...options.settings?.runs },
+    memory: { ...defaultSettings.memory, ...options.settings?.memory, ...options.memory },
     ...(media.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: media.ttlSeconds }),
     defaultLlm: options.defaults?.llm
   }
@@ -453,6 +506,20 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
         const store = await runtime.runPromise(MediaStore.useSync((media) => media))
         return store.handler(request)
       }
+    },
+    memory: {
+      list: method((assistantId: string, options: Parameters<PatchbayMemory["list"]>[1] = {}) => Memories.list(assistantId, options)),
+      search: method((assistantId: string, query: string, options?: Parameters<PatchbayMemory["search"]>[2]) =>
+        Memories.search(assistantId, query, options)),
+      add: method((assistantId: string, memory: Memories.MemoryInput) => Memories.add(assistantId, memory)),
+      update: method((assistantId: string, memoryId: string, fields: Memories.MemoryUpdate) => Memories.update(assistantId, memoryId, fields)),
+      delete: method((assistantId: string, memoryId: string) => Memories.remove(assistantId, memoryId)),
+      restore: method((assistantId: string, memoryId: string) => Memories.restore(assistantId, memoryId)),
+      history: method((assistantId: string, memoryId: string) => Memories.history(assistantId, memoryId)),
+      reset: method((assistantId: string, options?: { readonly memory_scope?: string | undefined }) => Memories.reset(assistantId, options)),
+      stats: method((assistantId: string) => Memories.stats(assistantId)),
+      operation: method((operationId: string) => Memories.operation(operationId)),
+      wait: method((operationId: string, options?: { readonly timeoutMs?: number | undefined }) => Memories.wait(operationId, options))
     },
     dispose: () => runtime.dispose()
   }

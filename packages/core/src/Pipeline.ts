@@ -26,7 +26,7 @@ import * as Recall from "./internal/stages/recall.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
 import type { MediaStore } from "./MediaStore.ts"
-import * as Memory from "./Memory.ts"
+import * as Memories from "./Memories.ts"
 import type { MessageResponse, RunStatus } from "./MessageResponse.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import type { LlmMessage } from "./Provider.ts"
@@ -76,7 +76,7 @@ export interface PreparedRun {
   /** Set when the run resumes after tool outputs: the conversation to continue. */
   readonly continuation?: ReadonlyArray<LlmMessage> | undefined
   /** What the run does with memory (`"Auto"` or `"Readonly"`); absent when memory is off. */
-  readonly memory?: Memory.Plan | undefined
+  readonly memory?: Memories.Plan | undefined
 }
 
 /**
@@ -88,7 +88,7 @@ export interface PreparedRun {
  * executed: one that never is ends `failed` (`owner lost`) once its lease lapses.
  */
 export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown, options: AddMessageOptions = {}) {
-  yield* Memory.checkMode(request)
+  yield* Memories.checkMode(request)
   const decoded = yield* Validation.decodeMessageRequest(request)
   const registry = yield* ProviderRegistry
   const threads = yield* ThreadStore
@@ -103,8 +103,8 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     { thread: resolved.llm, instance: settings.defaultLlm }
   )
   yield* Validation.checkCredentials(valid)
-  const memory = yield* Memory.plan(resolved.request, resolved.assistant, valid.llm?.[0])
-  if (memory?.mode === "Auto") yield* Memory.requireWorker
+  const memory = yield* Memories.plan(resolved.request, resolved.assistant, valid.llm?.[0])
+  if (memory?.mode === "Auto") yield* Memories.requireWorker
   const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
   const ids = { run_id: Run.makeId("run"), thread_id: thread.thread_id, assistant_id: thread.assistant_id }
   yield* RunState.start(ids) // before the history is read: a run that ends meanwhile has stored its turn
@@ -207,7 +207,7 @@ const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
 export const execute = (
   prepared: PreparedRun,
   outputs: ReadonlyArray<ToolOutput> = []
-): Stream.Stream<PipelineEvent, ProviderError, MediaStore | StoreServices | Runs> =>
+): Stream.Stream<PipelineEvent, ProviderError, ProviderRegistry | MediaStore | StoreServices | Runs> =>
   Run.toStream(
     { thread_id: prepared.thread.thread_id, run_id: prepared.run_id },
     Effect.suspend(() => {
@@ -324,8 +324,8 @@ export const addMessageResponse = Effect.fn("Pipeline.addMessageResponse")(funct
 export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
   const { assistant, outputs: decoded, run, thread, valid } = yield* RunState.resume(runId, outputs)
   // The run was accepted with its memory mode; a resume never fails on it (without a worker, it writes nothing).
-  const memory = yield* Memory.plan(valid.request, assistant, valid.llm?.[0]).pipe(
-    Effect.flatMap((plan) => (plan?.mode === "Auto" ? Effect.as(Memory.requireWorker, plan) : Effect.succeed(plan))),
+  const memory = yield* Memories.plan(valid.request, assistant, valid.llm?.[0]).pipe(
+    Effect.flatMap((plan) => (plan?.mode === "Auto" ? Effect.as(Memories.requireWorker, plan) : Effect.succeed(plan))),
     Effect.orElseSucceed(() => undefined)
   )
   const assistant_message_id = Run.makeId("msg")

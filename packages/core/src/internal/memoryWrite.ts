@@ -18,7 +18,7 @@
  */
 import { Cause, Clock, Effect, Exit, Schema, Stream } from "effect"
 import type { ProviderError } from "../Errors.ts"
-import * as Memory from "../Memory.ts"
+import * as Memories from "../Memories.ts"
 import { type Memory as StoredMemory, type MemoryEvent, MemoryStore, type StoredMemoryOperation } from "../MemoryStore.ts"
 import type { LlmMessage } from "../Provider.ts"
 import { ProviderRegistry } from "../ProviderRegistry.ts"
@@ -133,7 +133,7 @@ export const checkIds = (decisions: ReadonlyArray<Decision>, candidateIds: Reado
 // ---------------------------------------------------------------------------------------------
 
 /** The memory LLM's whole reply to `messages`: retried while it has yielded nothing, each wait bounded by the LLM timeout. */
-const ask = (plan: Memory.Plan, messages: ReadonlyArray<LlmMessage>, step: string) =>
+const ask = (plan: Memories.Plan, messages: ReadonlyArray<LlmMessage>, step: string) =>
   Effect.gen(function*() {
     const settings = yield* PipelineSettings
     const llm = plan.llm!
@@ -156,7 +156,7 @@ export interface TurnText {
 const conversation = (turn: TurnText) => `User: ${turn.user}\nAssistant: ${turn.assistant}`
 
 /** The memories' texts embedded (in one batch), when the assistant names an embedding model. */
-const embedAll = (plan: Memory.Plan, texts: ReadonlyArray<string>) =>
+const embedAll = (plan: Memories.Plan, texts: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const { assistant } = plan
     if (assistant.embedding_provider === undefined || assistant.embedding_model_name === undefined || texts.length === 0) return undefined
@@ -177,7 +177,7 @@ const CANDIDATES_PER_FACT = 5
  * Extracts the turn's facts, retrieves the candidates, asks for the decisions and applies them.
  * Returns the changes made, in order.
  */
-export const extractAndApply = (plan: Memory.Plan, turn: TurnText, operationId: string) =>
+export const extractAndApply = (plan: Memories.Plan, turn: TurnText, operationId: string) =>
   Effect.gen(function*() {
     const { assistant } = plan
     const store = yield* MemoryStore
@@ -277,7 +277,7 @@ const finish = (operation: StoredMemoryOperation, ended: Pick<StoredMemoryOperat
  * its lease renewed meanwhile, then `COMPLETED` with its changes or `FAILED` with the reason and
  * the raw reply. Interrupted (the runtime closing), it ends `FAILED` as far as the store lets it.
  */
-export const run = (plan: Memory.Plan, turn: TurnText, operation: StoredMemoryOperation) =>
+export const run = (plan: Memories.Plan, turn: TurnText, operation: StoredMemoryOperation) =>
   Effect.scoped(Effect.gen(function*() {
     const settings = yield* PipelineSettings
     const store = yield* MemoryStore
@@ -308,9 +308,9 @@ export const run = (plan: Memory.Plan, turn: TurnText, operation: StoredMemoryOp
  * Starts the write of a completed turn: records the operation `IN_PROGRESS` under a lease, hands
  * {@link run} to the runtime's worker, and returns the operation id at once.
  */
-export const startForTurn = (plan: Memory.Plan, turn: TurnText & { readonly run_id: string }) =>
+export const startForTurn = (plan: Memories.Plan, turn: TurnText & { readonly run_id: string }) =>
   Effect.gen(function*() {
-    const worker = yield* Memory.requireWorker
+    const worker = yield* Memories.requireWorker
     const store = yield* MemoryStore
     const created_at = iso(yield* Clock.currentTimeMillis)
     const operation: StoredMemoryOperation = {

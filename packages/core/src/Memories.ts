@@ -14,15 +14,18 @@
  * @since 0.3.0
  */
 import { Clock, Context, Effect, Layer, Schema } from "effect"
-import type { Assistant } from "./AssistantStore.ts"
+import type { Assistant, AssistantFields } from "./AssistantStore.ts"
 import { AssistantStore } from "./AssistantStore.ts"
 import { InvalidRequest } from "./Errors.ts"
+import * as Recall from "./internal/stages/recall.ts"
 import type { MessageRequest } from "./MessageRequest.ts"
-import { type Memory, type MemoryHistory, type MemoryOperation, MemoryStore, type StoredMemoryOperation } from "./MemoryStore.ts"
+import type { RetrievedMemory } from "./MessageResponse.ts"
+import { type Memory, type MemoryHistory, type MemoryOperation, type MemoryStats, MemoryStore, type StoredMemoryOperation } from "./MemoryStore.ts"
 import type { MemoryPage, MemoryPageResult } from "./Paging.ts"
 import type { Resolved } from "./ProviderRegistry.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { makeId } from "./Run.ts"
+import { PipelineSettings } from "./Settings.ts"
 import * as Validation from "./Validation.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -267,4 +270,80 @@ export const toWire = (stored: StoredMemoryOperation): MemoryOperation => ({
   events: stored.events,
   created_at: stored.created_at,
   completed_at: stored.completed_at
+})
+
+/**
+ * The memories of a scope most similar to `query`, best first, as the LLM would get them: the
+ * same hybrid search as `Stages.recall` (lexical, fused with vectors when the assistant names an
+ * embedding model), without waiting for running writes. Deleted and expired memories are not
+ * found. `limit` defaults to the assistant's `memory_top_k`.
+ */
+export const search = Effect.fn("Memory.search")(function*(
+  assistantId: string,
+  query: string,
+  options: { readonly memory_scope?: string | undefined; readonly limit?: number | undefined } = {}
+) {
+  const assistant = yield* assistantOf(assistantId)
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 100)) {
+    return yield* new InvalidRequest({ field: "limit", value: options.limit, reason: "expected a whole number from 1 to 100" })
+  }
+  const found = yield* Recall.search({ assistant, scope: options.memory_scope ?? DEFAULT_SCOPE }, query, options.limit ?? assistant.memory_top_k)
+  return found.map(({ memory, score }): RetrievedMemory => ({ id: memory.id, memory: memory.content, score }))
+})
+
+/**
+ * Soft-deletes every live memory of one scope, or of every scope when `memory_scope` is absent:
+ * each gets a `DELETE` history row, and `restore` brings any of them back. Returns how many.
+ */
+export const reset = Effect.fn("Memory.reset")(function*(assistantId: string, options: { readonly memory_scope?: string | undefined } = {}) {
+  yield* assistantOf(assistantId)
+  const deleted_count = yield* MemoryStore.use((store) => store.reset(assistantId, options.memory_scope))
+  return { deleted_count }
+})
+
+/** The assistant's memory counts: `{ total_count, deleted_count, scopes }`. */
+export const stats = Effect.fn("Memory.stats")(function*(assistantId: string) {
+  yield* assistantOf(assistantId)
+  const counts: MemoryStats = yield* MemoryStore.use((store) => store.stats(assistantId))
+  return counts
+})
+
+/**
+ * Waits until a memory operation has ended (`COMPLETED` or `FAILED`) and returns it — polling
+ * the store every `memory.pollMs`, so it sees an operation run by any process over the same
+ * stores. With `timeoutMs`, it returns the operation as it stands (still `IN_PROGRESS`) once that
+ * time has passed. An operation always ends: by its own timeout, or, when its process died, as
+ * `FAILED` (`owner lost`) once its lease lapses.
+ */
+export const wait = Effect.fn("Memory.wait")(function*(operationId: string, options: { readonly timeoutMs?: number | undefined } = {}) {
+  const settings = yield* PipelineSettings
+  const store = yield* MemoryStore
+  const deadline = options.timeoutMs === undefined ? Infinity : (yield* Clock.currentTimeMillis) + options.timeoutMs
+  for (;;) {
+    const current = yield* store.getOperation(operationId)
+    if (current.status !== "IN_PROGRESS") return toWire(current)
+    const now = yield* Clock.currentTimeMillis
+    if (now >= deadline) return toWire(current)
+    yield* Effect.sleep(Math.max(1, Math.min(settings.memory.pollMs, deadline - now)))
+  }
+})
+
+/**
+ * Refuses to change an assistant's embedding model or dimensions once it has memories (live or
+ * deleted): their stored vectors have the old model's dimensions, and mixing them would make
+ * vector search meaningless. Create a new assistant, or delete this one's memories with it.
+ */
+export const checkEmbeddingChange = Effect.fnUntraced(function*(current: Assistant, update: Partial<AssistantFields>) {
+  const fields = ["embedding_provider", "embedding_model_name", "embedding_dims"] as const
+  const changed = fields.find((field) => field in update && update[field] !== current[field])
+  if (changed === undefined) return
+  const counts = yield* MemoryStore.use((store) => store.stats(current.assistant_id))
+  const stored = counts.total_count + counts.deleted_count
+  if (stored === 0) return
+  return yield* new InvalidRequest({
+    field: changed,
+    value: update[changed],
+    reason: `the embedding model and dimensions are fixed once an assistant has memories (${current.assistant_id} has ${stored}, ` +
+      "deleted ones included): their vectors would not compare. Create a new assistant for the new embedding model."
+  })
 })
