@@ -12,8 +12,10 @@
  *   {@link latestVersion} is refused with a message naming both versions.
  *
  * Records are JSON text (`record`); every row carries `tenant_id`; each query the stores make has
- * an index. Memories get a full-text index (SQLite FTS5, PostgreSQL `tsvector`) and a vector
- * column (`BLOB` / `bytea`; vectors are scored in process).
+ * an index. Memories get a full-text index (SQLite FTS5 with the `porter unicode61` tokenizer,
+ * PostgreSQL `tsvector` in the `english` configuration, both since version 2), an `expires_at`
+ * column for search to filter on, and a vector column (`BLOB` / `bytea`: little-endian float32;
+ * vectors are scored in process).
  *
  * @since 0.1.0
  */
@@ -96,6 +98,37 @@ export const migrations: ReadonlyArray<Migration> = [
       `CREATE INDEX media_by_thread ON media (tenant_id, thread_id, seq)`,
       `CREATE INDEX media_by_assistant ON media (tenant_id, assistant_id, seq)`,
       `CREATE INDEX media_by_tenant ON media (tenant_id, seq)`
+    ]
+  },
+  {
+    version: 2,
+    name: "memory search",
+    statements: (d) => [
+      // Search leaves out expired memories: the expiry gets a column of its own.
+      `ALTER TABLE memories ADD COLUMN expires_at TEXT`,
+      d === "sqlite"
+        ? `UPDATE memories SET expires_at = json_extract(record, '$.expires_at')`
+        : `UPDATE memories SET expires_at = record::jsonb ->> 'expires_at'`,
+      // Stemmed search: "walking" finds "walked". SQLite's index is rebuilt with the Porter stemmer,
+      // PostgreSQL's generated column moves from the 'simple' configuration to 'english'.
+      ...(d === "sqlite"
+        ? [
+          `DROP TRIGGER memories_fts_insert`,
+          `DROP TRIGGER memories_fts_delete`,
+          `DROP TRIGGER memories_fts_update`,
+          `DROP TABLE memories_fts`,
+          `CREATE VIRTUAL TABLE memories_fts USING fts5 (content, content = 'memories', content_rowid = 'seq', tokenize = 'porter unicode61')`,
+          `CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN INSERT INTO memories_fts (rowid, content) VALUES (new.seq, new.content); END`,
+          `CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN INSERT INTO memories_fts (memories_fts, rowid, content) VALUES ('delete', old.seq, old.content); END`,
+          `CREATE TRIGGER memories_fts_update AFTER UPDATE OF content ON memories BEGIN INSERT INTO memories_fts (memories_fts, rowid, content) VALUES ('delete', old.seq, old.content); INSERT INTO memories_fts (rowid, content) VALUES (new.seq, new.content); END`,
+          `INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')`
+        ]
+        : [
+          `DROP INDEX memories_search`,
+          `ALTER TABLE memories DROP COLUMN search`,
+          `ALTER TABLE memories ADD COLUMN search TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', content)) STORED`,
+          `CREATE INDEX memories_search ON memories USING GIN (search)`
+        ])
     ]
   }
 ]

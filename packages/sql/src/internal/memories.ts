@@ -1,24 +1,46 @@
 /**
- * `MemoryStore` on SQL: memories (record as JSON, `content` also in its own column for full-text
- * search), their history rows and operations. Every change writes its history row in the same
- * transaction and bumps the scope's version row, so caches of vectors elsewhere see it.
+ * `MemoryStore` on SQL: memories (record as JSON; `content`, `expires_at` and the embedding also
+ * in columns of their own for search), their history rows and operations. Every change writes
+ * its history row in the same transaction and bumps the scope's version row, so caches of
+ * vectors elsewhere see it.
+ *
+ * Search: SQLite ranks with FTS5's `bm25()` (Porter stemmer), PostgreSQL with `ts_rank_cd` over
+ * the `english` configuration. The query is built from the words of the user's text alone
+ * (`MemorySearch.queryWords`), OR-ed, so no text is ever a syntax error. Vectors are little-endian
+ * float32 bytes, scored in process (`MemorySearch.VectorCache`).
  */
 import {
   type ChangeBy,
   CurrentTenant,
+  historyId,
   type Memory,
   type MemoryEvent,
   type MemoryHistory,
+  MemorySearch,
   type MemoryStoreShape,
   NotFound,
   Paging,
+  settleOperation,
   type StoredMemoryOperation
 } from "@patchbay/core"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
+import type { SqlError } from "effect/sql"
 import { type Db, parse, run, transaction } from "./db.ts"
 
 type Shape = MemoryStoreShape
 type Operation = StoredMemoryOperation
+
+/** An embedding as stored: its float32 values' bytes (a copy). */
+export const vectorBytes = (vector: Float32Array): Uint8Array =>
+  new Uint8Array(vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength))
+
+/** An embedding as read back, bit for bit (the bytes are copied, so alignment never matters). */
+export const vectorOf = (bytes: Uint8Array): Float32Array => {
+  if (bytes.byteLength % 4 !== 0) throw new Error(`MemoryStore: a stored vector of ${bytes.byteLength} bytes is not float32`)
+  return new Float32Array(new Uint8Array(bytes).buffer)
+}
+
+const count = (value: number | string | bigint | null | undefined): number => Number(value ?? 0)
 
 export const make = (db: Db): Shape => {
   const { sql } = db
@@ -33,6 +55,28 @@ export const make = (db: Db): Shape => {
 
   const bumpScope = (tenant: string, assistantId: string, scope: string) =>
     sql`INSERT INTO memory_scope_versions (tenant_id, assistant_id, memory_scope, version) VALUES (${tenant}, ${assistantId}, ${scope}, 1) ON CONFLICT (tenant_id, assistant_id, memory_scope) DO UPDATE SET version = memory_scope_versions.version + 1`
+
+  /** Writes `next` over an operation still `IN_PROGRESS`; false when another writer ended it first. */
+  const casOperation = (tenant: string, next: Operation) =>
+    Effect.map(
+      sql<{ readonly operation_id: string }>`UPDATE memory_operations SET status = ${next.status}, record = ${
+        JSON.stringify(next)
+      } WHERE tenant_id = ${tenant} AND operation_id = ${next.operation_id} AND status = 'IN_PROGRESS' RETURNING operation_id`,
+      (rows) => rows.length > 0
+    )
+
+  /** The operation as it reads at `at`: one past its lease is stored `FAILED` (owner lost) first. */
+  const settle = (tenant: string, operation: Operation, at: string): Effect.Effect<Operation, SqlError.SqlError> => {
+    const next = settleOperation(operation, at)
+    if (next === undefined) return Effect.succeed(operation)
+    return Effect.flatMap(casOperation(tenant, next), (written) =>
+      written
+        ? Effect.succeed(next)
+        : Effect.map(
+          sql<{ readonly record: string }>`SELECT record FROM memory_operations WHERE tenant_id = ${tenant} AND operation_id = ${operation.operation_id}`,
+          (rows) => rows[0] === undefined ? next : parse<Operation>(rows[0])
+        ))
+  }
 
   const record = (
     tenant: string,
@@ -67,10 +111,14 @@ export const make = (db: Db): Shape => {
     )
   }
 
-  const write = (tenant: string, memory: Memory) =>
+  /** Writes a memory's record and columns; its vector too when `vector` is given (null: none). */
+  const write = (tenant: string, memory: Memory, vector?: Uint8Array | null) =>
     sql`UPDATE memories SET content = ${memory.content}, memory_scope = ${memory.memory_scope}, record = ${
       JSON.stringify(memory)
-    }, updated_at = ${memory.updated_at}, deleted_at = ${memory.deleted_at ?? null} WHERE tenant_id = ${tenant} AND memory_id = ${memory.id}`
+    }, updated_at = ${memory.updated_at}, deleted_at = ${memory.deleted_at ?? null}, expires_at = ${memory.expires_at ?? null}${
+      vector === undefined ? sql`` : sql`, vector = ${vector}`
+    } WHERE tenant_id = ${tenant} AND memory_id = ${memory.id}`
+
 
   const setDeleted = (deleted: boolean) => (assistantId: string, memoryId: string, by: ChangeBy) =>
     Effect.flatMap(CurrentTenant, (tenant) =>
@@ -90,7 +138,7 @@ export const make = (db: Db): Shape => {
       ))
 
   return {
-    put: (assistantId, memory, by) =>
+    put: (assistantId, memory, by, vector) =>
       Effect.flatMap(CurrentTenant, (tenant) =>
         transaction(
           db,
@@ -112,13 +160,18 @@ export const make = (db: Db): Shape => {
                   record: JSON.stringify(memory),
                   created_at: memory.created_at,
                   updated_at: memory.updated_at,
-                  deleted_at: memory.deleted_at ?? null
+                  deleted_at: memory.deleted_at ?? null,
+                  expires_at: memory.expires_at ?? null,
+                  vector: vector === undefined ? null : vectorBytes(vector)
                 })
               }`
             } else {
-              yield* write(tenant, memory)
+              yield* write(tenant, memory, vector === undefined ? null : vectorBytes(vector))
             }
-            const old = existing === undefined ? null : parse<Memory>(existing).content
+            const before = existing === undefined ? undefined : parse<Memory>(existing)
+            // A memory moved to another scope changes that scope too.
+            if (before !== undefined && before.memory_scope !== memory.memory_scope) yield* bumpScope(tenant, assistantId, before.memory_scope)
+            const old = before === undefined ? null : before.content
             yield* record(tenant, assistantId, memory, existing === undefined ? "ADD" : "UPDATE", old, by, at)
             return memory
           })
@@ -183,22 +236,100 @@ export const make = (db: Db): Shape => {
       Effect.flatMap(CurrentTenant, (tenant) =>
         run(
           db,
-          Effect.flatMap(
-            sql<{ readonly record: string }>`SELECT record FROM memory_operations WHERE tenant_id = ${tenant} AND operation_id = ${operationId}`,
-            (rows) =>
-              rows[0] === undefined
-                ? Effect.fail(new NotFound({ kind: "operation", id: operationId }))
-                : Effect.succeed(parse<Operation>(rows[0]))
+          Effect.gen(function*() {
+            const rows = yield* sql<{ readonly record: string }>`SELECT record FROM memory_operations WHERE tenant_id = ${tenant} AND operation_id = ${operationId}`
+            if (rows[0] === undefined) return yield* new NotFound({ kind: "operation", id: operationId })
+            return yield* settle(tenant, parse<Operation>(rows[0]), yield* now)
+          })
+        )),
+    runningOperation: (assistantId, memoryScope) =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        run(
+          db,
+          Effect.gen(function*() {
+            const at = yield* now
+            const rows = yield* sql<{ readonly record: string }>`SELECT record FROM memory_operations WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId} AND memory_scope = ${memoryScope} AND status = 'IN_PROGRESS' ORDER BY seq`
+            const current = yield* Effect.forEach(rows, (row) => settle(tenant, parse<Operation>(row), at))
+            return Option.fromUndefinedOr(current.filter((operation) => operation.status === "IN_PROGRESS").at(-1))
+          })
+        )),
+    renewOperation: (operationId, leaseExpiresAt) =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        transaction(
+          db,
+          Effect.gen(function*() {
+            const rows = yield* sql<{ readonly record: string }>`SELECT record FROM memory_operations WHERE tenant_id = ${tenant} AND operation_id = ${operationId}`
+            if (rows[0] === undefined) return false
+            const current = yield* settle(tenant, parse<Operation>(rows[0]), yield* now)
+            if (current.status !== "IN_PROGRESS") return false
+            return yield* casOperation(tenant, { ...current, lease_expires_at: leaseExpiresAt })
+          })
+        )),
+    searchText: (assistantId, query) =>
+      Effect.flatMap(CurrentTenant, (tenant) => {
+        const words = MemorySearch.queryWords(query.text)
+        if (words.length === 0 || query.limit <= 0) return Effect.succeed([])
+        const scope = sql`m.tenant_id = ${tenant} AND m.assistant_id = ${assistantId} AND m.memory_scope = ${query.memory_scope} AND m.deleted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > ${query.now})`
+        // Only letters and digits reach the engine: each word quoted for FTS5, bare for to_tsquery.
+        const rows = db.dialect === "sqlite"
+          ? sql<{ readonly record: string; readonly score: number }>`SELECT m.record AS record, -bm25(memories_fts) AS score FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid WHERE memories_fts MATCH ${
+            words.map((word) => `"${word}"`).join(" OR ")
+          } AND ${scope} ORDER BY score DESC, m.seq LIMIT ${query.limit}`
+          : sql<{ readonly record: string; readonly score: number }>`SELECT m.record AS record, ts_rank_cd(m.search, q) AS score FROM memories m, to_tsquery('english', ${
+            words.join(" | ")
+          }) q WHERE m.search @@ q AND ${scope} ORDER BY score DESC, m.seq LIMIT ${query.limit}`
+        return run(db, Effect.map(rows, (found) => found.map((row) => ({ memory: parse<Memory>(row), score: Number(row.score) }))))
+      }),
+    scopeVersion: (assistantId, memoryScope) =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        run(
+          db,
+          Effect.map(
+            sql<{ readonly version: number | string | bigint }>`SELECT version FROM memory_scope_versions WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId} AND memory_scope = ${memoryScope}`,
+            (rows) => count(rows[0]?.version)
           )
         )),
-    // Search on SQL comes in the next change; until then these fail loudly.
-    searchText: () => Effect.die(new Error("MemoryStore.searchText: not yet implemented on SQL")),
-    scopeVersion: () => Effect.die(new Error("MemoryStore.scopeVersion: not yet implemented on SQL")),
-    vectors: () => Effect.die(new Error("MemoryStore.vectors: not yet implemented on SQL")),
-    reset: () => Effect.die(new Error("MemoryStore.reset: not yet implemented on SQL")),
-    stats: () => Effect.die(new Error("MemoryStore.stats: not yet implemented on SQL")),
-    runningOperation: () => Effect.die(new Error("MemoryStore.runningOperation: not yet implemented on SQL")),
-    renewOperation: () => Effect.die(new Error("MemoryStore.renewOperation: not yet implemented on SQL")),
+    vectors: (assistantId, memoryScope) =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        run(
+          db,
+          // One statement, so one snapshot: the entries are exactly those of the version read with them.
+          Effect.map(
+            sql<{ readonly version: number | string | bigint; readonly record: string | null; readonly vector: Uint8Array | null }>`SELECT v.version AS version, m.record AS record, m.vector AS vector FROM (SELECT COALESCE((SELECT version FROM memory_scope_versions WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId} AND memory_scope = ${memoryScope}), 0) AS version) v LEFT JOIN memories m ON m.tenant_id = ${tenant} AND m.assistant_id = ${assistantId} AND m.memory_scope = ${memoryScope} AND m.deleted_at IS NULL AND m.vector IS NOT NULL ORDER BY m.seq`,
+            (rows) => ({
+              version: count(rows[0]?.version),
+              entries: rows.flatMap((row) =>
+                row.record === null || row.vector === null ? [] : [{ memory: parse<Memory>(row), vector: vectorOf(row.vector) }]
+              )
+            })
+          )
+        )),
+    reset: (assistantId, memoryScope, operationId) =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        transaction(
+          db,
+          Effect.gen(function*() {
+            const at = yield* now
+            const rows = yield* sql<{ readonly record: string }>`SELECT record FROM memories WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId} ${
+              memoryScope === undefined ? sql`` : sql`AND memory_scope = ${memoryScope}`
+            } AND deleted_at IS NULL ORDER BY seq`
+            for (const row of rows) {
+              const next: Memory = { ...parse<Memory>(row), deleted_at: at, updated_at: at }
+              yield* write(tenant, next)
+              yield* record(tenant, assistantId, next, "DELETE", next.content, { history_id: historyId(), operation_id: operationId ?? null }, at)
+            }
+            return rows.length
+          })
+        )),
+    stats: (assistantId) =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        run(
+          db,
+          Effect.map(
+            sql<{ readonly live: number | string | bigint | null; readonly gone: number | string | bigint | null; readonly scopes: number | string | bigint }>`SELECT SUM(CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END) AS live, SUM(CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END) AS gone, COUNT(DISTINCT CASE WHEN deleted_at IS NULL THEN memory_scope END) AS scopes FROM memories WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId}`,
+            (rows) => ({ total_count: count(rows[0]?.live), deleted_count: count(rows[0]?.gone), scopes: count(rows[0]?.scopes) })
+          )
+        )),
     deleteByAssistant: (assistantId) =>
       Effect.flatMap(CurrentTenant, (tenant) =>
         transaction(
@@ -207,7 +338,8 @@ export const make = (db: Db): Shape => {
             yield* sql`DELETE FROM memory_history WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId}`
             yield* sql`DELETE FROM memory_operations WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId}`
             yield* sql`DELETE FROM memories WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId}`
-            yield* sql`DELETE FROM memory_scope_versions WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId}`
+            // Versions only ever rise: a cache must not take a new scope for the deleted one.
+            yield* sql`UPDATE memory_scope_versions SET version = version + 1 WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId}`
           })
         ))
   }

@@ -19,6 +19,7 @@ import {
 } from "@patchbay/core"
 import { Effect } from "effect"
 import { describe } from "vitest"
+import { memorySearchSpecs } from "./memorySearchSpecs.ts"
 
 type Services = AssistantStore | KeyStore | MemoryStore | RunStore | ThreadStore
 
@@ -337,6 +338,8 @@ export const storeSuite = (name: string, target: SuiteTarget, skip?: string) => 
         expect(yield* failureTag(memories.get("asst_1", "mem_2"))).toBe("NotFound")
         expect(yield* failureTag(memories.getOperation("op_1"))).toBe("NotFound")
       }))
+
+    memorySearchSpecs(test)
   })
 }
 
