@@ -67,7 +67,7 @@ export interface Plan {
  * `"off"`. For `"Auto"` the memory LLM — the assistant's `memory_llm_provider` /
  * `memory_model_name`, else the turn's LLM — must exist, or the message is refused
  * (`InvalidRequest`, field `memory`) before any vendor call. A named embedding model must be
- * registered.
+ * registered and give the assistant's `embedding_dims`.
  */
 export const plan = Effect.fnUntraced(function*(
   request: MessageRequest,
@@ -77,11 +77,10 @@ export const plan = Effect.fnUntraced(function*(
   const mode = request.memory ?? assistant.memory
   if (mode === "off") return undefined
   const registry = yield* ProviderRegistry
-  if (assistant.embedding_provider !== undefined && assistant.embedding_model_name !== undefined) {
-    yield* registry.resolve("embedding", assistant.embedding_provider, assistant.embedding_model_name, {
-      provider: "embedding_provider",
-      model: "embedding_model_name"
-    })
+  const embedding = Recall.embeddingOf(assistant)
+  if (embedding !== undefined) {
+    // the model, and the dimensions it is asked for, checked as a request to embed one text would be
+    yield* Validation.validateEmbedding(registry, { ...embedding, texts: ["memory"] }, "assistant.embedding")
   }
   let llm: Resolved<"llm"> | undefined
   if (mode === "Auto") {

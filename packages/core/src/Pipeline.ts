@@ -6,8 +6,9 @@
  * the fold of that same stream.
  *
  * Reading order follows a request: {@link prepare} (decode, find the thread and its assistant,
- * validate, record the run) → {@link execute} (STT → the LLM and its tool loop, speaking the
- * reply as it streams → persist → `run_ended`) → {@link fold}. The stages live in `Stages`; the
+ * validate, record the run) → {@link execute} (STT → memory recall → the LLM and its tool loop,
+ * speaking the reply as it streams → persist → the memory write started in the background →
+ * `run_ended`) → {@link fold}. The stages live in `Stages`; the
  * turn stored and the turn returned are built by one reducer over the run's events
  * (`internal/turn.ts`); threads, assistants and runs live in their stores, read and written
  * through `internal/runState.ts`, so a run paused in one runtime resumes in another; `Runs`

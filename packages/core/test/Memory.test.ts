@@ -247,6 +247,23 @@ describe("remembering across threads", () => {
       field: "embedding_model_name"
     })
     expect(await pb.assistants.update(assistant.assistant_id, { name: "Renamed", embedding_dims: 8 })).toMatchObject({ name: "Renamed", embedding_dims: 8 })
+
+    // a message longer than the model takes is searched by its beginning (the fake takes 1000 characters)
+    const long = `Where do I live? ${"and more ".repeat(200)}`
+    await pb.addMessage({ assistantId: assistant.assistant_id, content: long, memory: "Readonly" })
+    expect(embedding!.log.requests.at(-1)?.texts).toEqual([long.slice(0, 1000)])
+    await pb.dispose()
+  })
+
+  it("an assistant whose embedding dimensions the model cannot give is refused before any vendor call", async () => {
+    const { pb, llm, embedding } = make({ embedding: true })
+    const assistant = await pb.assistants.create({ name: "Wide", embedding_provider: "fake", embedding_model_name: "fake-embedding", embedding_dims: 16 })
+    await expect(pb.addMessage({ assistantId: assistant.assistant_id, content: "Hi", memory: "Readonly" })).rejects.toMatchObject({
+      _tag: "InvalidRequest",
+      field: "assistant.embedding.dimensions",
+      value: 16
+    })
+    expect(llm.log.requests.length + embedding!.log.requests.length).toBe(0)
     await pb.dispose()
   })
 })

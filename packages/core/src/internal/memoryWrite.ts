@@ -21,12 +21,11 @@ import type { ProviderError } from "../Errors.ts"
 import * as Memories from "../Memories.ts"
 import { type Memory as StoredMemory, type MemoryEvent, MemoryStore, type StoredMemoryOperation } from "../MemoryStore.ts"
 import type { LlmMessage } from "../Provider.ts"
-import { ProviderRegistry } from "../ProviderRegistry.ts"
+import type { ProviderRegistry } from "../ProviderRegistry.ts"
 import { makeId } from "../Run.ts"
 import { PipelineSettings } from "../Settings.ts"
 import * as Validation from "../Validation.ts"
 import { idleTimeout, retryStream } from "./resilience.ts"
-import { embedValidated } from "./stages/embed.ts"
 import * as Recall from "./stages/recall.ts"
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -155,20 +154,11 @@ export interface TurnText {
 
 const conversation = (turn: TurnText) => `User: ${turn.user}\nAssistant: ${turn.assistant}`
 
-/** The memories' texts embedded (in one batch), when the assistant names an embedding model. */
+/** The texts embedded (in one batch), when the assistant names an embedding model. */
 const embedAll = (plan: Memories.Plan, texts: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const { assistant } = plan
-    if (assistant.embedding_provider === undefined || assistant.embedding_model_name === undefined || texts.length === 0) return undefined
-    const config = {
-      provider: assistant.embedding_provider,
-      model: assistant.embedding_model_name,
-      texts,
-      ...(assistant.embedding_dims === undefined ? {} : { dimensions: assistant.embedding_dims })
-    }
-    const valid = yield* Validation.validateEmbedding(yield* ProviderRegistry, config)
-    return (yield* embedValidated(valid, config)).vectors
-  }).pipe(Effect.mapError((error) => new WriteFailure({ reason: `embedding failed: ${error._tag}: ${error.message}`, raw_output: null })))
+  Recall.embedTexts(plan.assistant, texts).pipe(
+    Effect.mapError((error) => new WriteFailure({ reason: `embedding failed: ${error._tag}: ${error.message}`, raw_output: null }))
+  )
 
 /** How many similar memories each fact brings as candidates. */
 const CANDIDATES_PER_FACT = 5

@@ -49,20 +49,37 @@ export const awaitScope = (assistantId: string, scope: string) =>
     }
   })
 
-/** The query's vector, when the assistant names an embedding model and the query has words. */
-const embedQuery = (assistant: Assistant, text: string) =>
-  Effect.gen(function*() {
-    if (assistant.embedding_provider === undefined || assistant.embedding_model_name === undefined || text.trim() === "") return undefined
-    const config = {
+/** The assistant's embedding model, when it names one. */
+export const embeddingOf = (assistant: Assistant) =>
+  assistant.embedding_provider === undefined || assistant.embedding_model_name === undefined
+    ? undefined
+    : {
       provider: assistant.embedding_provider,
       model: assistant.embedding_model_name,
-      texts: [text],
       ...(assistant.embedding_dims === undefined ? {} : { dimensions: assistant.embedding_dims })
     }
-    const valid = yield* Validation.validateEmbedding(yield* ProviderRegistry, config)
-    const { vectors } = yield* embedValidated(valid, config)
-    return vectors[0]
+
+/**
+ * Embeds texts with the assistant's embedding model (undefined when it names none), each cut to
+ * the model's `max_input_characters`: a long message is still searched by its beginning rather
+ * than refused.
+ */
+export const embedTexts = (assistant: Assistant, texts: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const model = embeddingOf(assistant)
+    if (model === undefined || texts.length === 0) return undefined
+    const registry = yield* ProviderRegistry
+    const resolved = yield* registry.resolve("embedding", model.provider, model.model, { provider: "embedding_provider", model: "embedding_model_name" })
+    const limit = resolved.model?.max_input_characters
+    const cut = limit === undefined ? texts : texts.map((text) => (Validation.characterCount(text) > limit ? [...text].slice(0, limit).join("") : text))
+    const config = { ...model, texts: cut }
+    const valid = yield* Validation.validateEmbedding(registry, config)
+    return (yield* embedValidated(valid, config)).vectors
   })
+
+/** The query's vector, when the assistant names an embedding model and the query has words. */
+const embedQuery = (assistant: Assistant, text: string) =>
+  text.trim() === "" ? Effect.succeed(undefined) : Effect.map(embedTexts(assistant, [text]), (vectors) => vectors?.[0])
 
 /**
  * The memories most similar to `text` in the target's scope, best first, at most `limit`: the
