@@ -111,3 +111,23 @@ it.effect("without the memory worker, \"Auto\" is refused before any vendor call
     expect(chats()).toBe(0)
   }).pipe(Effect.provide(layer))
 })
+
+it.effect("a write that runs past memory.operationTimeoutMs ends FAILED (timeout) with nothing written", () => {
+  const { layer } = setup() // the gate never opens: the extraction never answers
+  return Effect.gen(function*() {
+    const first = yield* message("I live in Oslo.", "Auto")
+    const waiting = yield* Effect.forkChild(Memories.wait(first.memory_operation_id!))
+    yield* TestClock.adjust("119999 millis")
+    // still running, four times past its 30 s lease: the owner renews it while it runs
+    expect(yield* Memories.operation(first.memory_operation_id!)).toMatchObject({ status: "IN_PROGRESS" })
+    yield* TestClock.adjust("1 millis")
+    for (let i = 0; i < 2; i++) yield* TestClock.adjust("50 millis")
+    expect(yield* Fiber.join(waiting)).toMatchObject({
+      status: "FAILED",
+      error: "timeout: the operation took longer than 120000 ms",
+      raw_output: null,
+      events: []
+    })
+    expect((yield* Memories.stats("asst_default")).total_count).toBe(0)
+  }).pipe(Effect.provide(layer))
+})
