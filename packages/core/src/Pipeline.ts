@@ -227,14 +227,15 @@ export const execute = (
           const ended = ending(status, reason)
           yield* persist(prepared, turn, outputs, ended, hold.paused)
           // Once the turn is stored, its memory write starts in the background: nothing below waits for it.
-          const memory_operation_id = status === "completed" && prepared.memory?.mode === "Auto"
-            ? yield* MemoryWrite.startForTurn(prepared.memory, { user: Turn.userText(prepared.valid.request.content, turn.stt?.transcript), assistant: turn.content, run_id: prepared.run_id })
-            : null
+          const write = status === "completed" && prepared.memory?.mode === "Auto"
+            ? yield* MemoryWrite.startForTurn(prepared.memory, { user: Turn.userText(prepared.valid.request.content, turn.stt?.transcript), assistant: turn.content })
+            : MemoryWrite.notStarted
           if (error !== undefined) yield* Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })
           yield* Run.emit({
             type: "run_ended",
             ...ended,
-            memory_operation_id,
+            warnings: [...ended.warnings, ...write.warnings],
+            memory_operation_id: write.operation_id,
             message_id: prepared.message_id,
             ...(progress.llm === undefined ? {} : { model_provider: progress.llm.provider, model_name: progress.llm.model })
           })

@@ -4,9 +4,10 @@
  * tenant), direct adjustments with their history, failed writes that keep the raw reply and
  * write nothing, the write never holding up the turn, and waiting for writes.
  */
-import { Effect, Latch, Stream } from "effect"
+import { Effect, Latch, Layer, Stream } from "effect"
 import { describe, expect, it } from "vitest"
-import { AuthenticationFailed, createPatchbay, type LlmProvider, type PipelineEvent, type ProviderError, Stages, Stores } from "../src/index.ts"
+import { AuthenticationFailed, createPatchbay, type LlmProvider, MemoryStore, type PipelineEvent, type ProviderError, Stages, StoreUnavailable, Stores } from "../src/index.ts"
+import * as MemoryStores from "../src/MemoryStore.ts"
 import { FakeEmbedding, FakeLlm, fakeProvider, memoryStep, type ScriptedMemoryLlm, scriptedMemoryLlm } from "../src/testing/index.ts"
 
 const heading = Stages.systemBlock([]) // the block's first line alone
@@ -377,6 +378,22 @@ describe("failed writes", () => {
 })
 
 describe("the write runs in the background", () => {
+  it("a store that refuses the operation leaves the turn completed, with no operation id and a warning", async () => {
+    const refusing = Layer.succeed(MemoryStore, {
+      ...MemoryStores.makeMemory(),
+      putOperation: () => Effect.fail(new StoreUnavailable({ store: "memory", detail: "the disk is full", retryable: true }))
+    })
+    const { pb } = make({ stores: Layer.merge(Stores.makeMemory(), refusing) })
+    const response = await pb.addMessage({ content: "I live in Oslo.", memory: "Auto" })
+    expect(response).toMatchObject({
+      status: "completed",
+      content: "Noted.",
+      memory_operation_id: null,
+      warnings: [{ code: "memory_not_written", message: "the turn's memory operation could not be started: StoreUnavailable: Store unavailable (memory): the disk is full" }]
+    })
+    await pb.dispose()
+  })
+
   it("the response and every event come before the write ends; wait() returns once it has", async () => {
     const gate = Latch.makeUnsafe(false)
     // the second turn waits for the first's write only briefly (it is held until the gate opens)

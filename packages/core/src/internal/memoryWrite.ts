@@ -25,6 +25,7 @@ import type { ProviderRegistry } from "../ProviderRegistry.ts"
 import { makeId } from "../Run.ts"
 import { PipelineSettings } from "../Settings.ts"
 import * as Validation from "../Validation.ts"
+import type { Warning } from "../Warning.ts"
 import { idleTimeout, retryStream } from "./resilience.ts"
 import * as Recall from "./stages/recall.ts"
 
@@ -294,13 +295,24 @@ export const run = (plan: Memories.Plan, turn: TurnText, operation: StoredMemory
     Effect.ignore
   )
 
+/** What starting a turn's write gives the run: the operation's id, or null and why not. */
+export interface Started {
+  readonly operation_id: string | null
+  readonly warnings: ReadonlyArray<Warning>
+}
+
+/** No write (memory is not `"Auto"`, or the turn did not complete). */
+export const notStarted: Started = { operation_id: null, warnings: [] }
+
 /**
  * Starts the write of a completed turn: records the operation `IN_PROGRESS` under a lease, hands
- * {@link run} to the runtime's worker, and returns the operation id at once.
+ * {@link run} to the runtime's worker, and returns the operation id at once. When the store
+ * refuses the operation, the turn (already stored) ends normally, without an operation id and
+ * with the warning `memory_not_written` saying why.
  */
-export const startForTurn = (plan: Memories.Plan, turn: TurnText & { readonly run_id: string }) =>
+export const startForTurn = (plan: Memories.Plan, turn: TurnText) =>
   Effect.gen(function*() {
-    const worker = yield* Memories.requireWorker
+    const worker = yield* Memories.requireWorker.pipe(Effect.orDie) // checked when the message was prepared
     const store = yield* MemoryStore
     const created_at = iso(yield* Clock.currentTimeMillis)
     const operation: StoredMemoryOperation = {
@@ -318,5 +330,13 @@ export const startForTurn = (plan: Memories.Plan, turn: TurnText & { readonly ru
     yield* store.putOperation(operation)
     const context = yield* Effect.context<MemoryStore | ProviderRegistry>()
     yield* worker.fork(Effect.provideContext(run(plan, turn, operation), context))
-    return operation.operation_id
-  }).pipe(Effect.orDie)
+    const started: Started = { operation_id: operation.operation_id, warnings: [] }
+    return started
+  }).pipe(
+    Effect.catch((error: { readonly _tag: string; readonly message: string }) =>
+      Effect.succeed<Started>({
+        operation_id: null,
+        warnings: [{ code: "memory_not_written", message: `the turn's memory operation could not be started: ${error._tag}: ${error.message}` }]
+      })
+    )
+  )
