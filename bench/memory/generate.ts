@@ -5,11 +5,14 @@
  *
  * 24 personas, each stating about ten facts about themselves over four sessions among 30
  * incidental remarks (fillers that share words with the facts, as real conversations do), then
- * correcting two facts ("I moved from Lyon to Oslo") and asking to forget one ("Forget my phone
+ * correcting two facts, half the time naming the old value ("I moved from Lyon to Oslo"), half
+ * the time not ("We finally settled in Oslo"), and asking to forget one ("Forget my phone
  * number"). Every current fact gets the questions of its kind: some share a word with the fact
  * ("Where do I live?" / "Lives in Oslo"), many are paraphrases that share none ("Which town is
  * home for me these days?"); each is answered by exactly one current fact. The concept table of
- * the fake embedding (see `dataset.ts`) maps the synonyms the paraphrases use to one concept.
+ * the fake embedding (see `dataset.ts`) maps the synonyms most paraphrases use to one concept;
+ * the last question of each kind uses words the table does not know ("Where would I pay council
+ * tax?") or maps elsewhere ("What do I do for a living?"), as a real embedding is not perfect.
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import { terms } from "../../packages/core/src/internal/lexical.ts"
@@ -45,7 +48,8 @@ interface Slot {
   readonly values: ReadonlyArray<string>
   readonly fact: (v: string) => string
   readonly say: (v: string) => string
-  readonly correct?: (old: string, v: string) => string
+  /** Ways to state a correction: some name the old value, some do not. */
+  readonly correct?: ReadonlyArray<(old: string, v: string) => string>
   readonly forget?: string
   readonly questions: ReadonlyArray<string>
 }
@@ -56,23 +60,23 @@ const slots: ReadonlyArray<Slot> = [
     values: ["Lyon", "Oslo", "Porto", "Krakow", "Dublin", "Vienna", "Seville", "Tampere", "Ghent", "Bologna"],
     fact: (v) => `Lives in ${v}`,
     say: (v) => `I live in ${v}.`,
-    correct: (old, v) => `I moved from ${old} to ${v} last month.`,
-    questions: ["Where do I live?", "Which town is home for me these days?", "What city should the postcard go to?"]
+    correct: [(old, v) => `I moved from ${old} to ${v} last month.`, (_, v) => `We finally settled in ${v}, so that's my address now.`],
+    questions: ["Where do I live?", "Which town is home for me these days?", "What city should the postcard go to?", "Where would I pay council tax?"]
   },
   {
     id: "job",
     values: ["nurse", "teacher", "carpenter", "pilot", "accountant", "architect", "chef", "librarian", "dentist", "electrician", "journalist", "pharmacist"],
     fact: (v) => `Works as a ${v}`,
     say: (v) => `I work as a ${v}.`,
-    correct: (old, v) => `I quit being a ${old}; I'm a ${v} now.`,
-    questions: ["What work do I do?", "What is my profession?", "What's my occupation?"]
+    correct: [(old, v) => `I quit being a ${old}; I'm a ${v} now.`, (_, v) => `Big news: I retrained and I'm a ${v} now.`],
+    questions: ["What work do I do?", "What is my profession?", "What's my occupation?", "What do I do for a living?"]
   },
   {
     id: "pet",
     values: ["dog named Rex", "cat named Miso", "parrot named Kiwi", "rabbit named Clover", "hamster named Pip", "tortoise named Sheldon"],
     fact: (v) => `Has a ${v}`,
     say: (v) => `I have a ${v}.`,
-    questions: ["What is the name of my pet?", "Do I keep any animals?"]
+    questions: ["What is the name of my pet?", "Do I keep any animals?", "Who greets me when I get back?"]
   },
   {
     id: "phone",
@@ -80,21 +84,21 @@ const slots: ReadonlyArray<Slot> = [
     fact: (v) => `Phone number is ${v}`,
     say: (v) => `My phone number is ${v}.`,
     forget: "Forget my phone number, please.",
-    questions: ["What's my phone number?", "How can you reach me by telephone?"]
+    questions: ["What's my phone number?", "How can you reach me by telephone?", "Which digits should you dial for me?"]
   },
   {
     id: "sibling",
     values: ["Anna", "Ingrid", "Chloe", "Marta", "Siobhan", "Lena", "Giulia"],
     fact: (v) => `Has a sister called ${v}`,
     say: (v) => `My sister is called ${v}.`,
-    questions: ["Who is my sister?", "What is my sibling's name?"]
+    questions: ["Who is my sister?", "What is my sibling's name?", "Who else did my parents raise?"]
   },
   {
     id: "allergy",
     values: ["peanuts", "shellfish", "gluten", "strawberries", "sesame", "eggs"],
     fact: (v) => `Is allergic to ${v}`,
     say: (v) => `I'm allergic to ${v}.`,
-    questions: ["What am I allergic to?", "Which foods must I avoid?"]
+    questions: ["What am I allergic to?", "Which foods must I avoid?", "What gives me hives?"]
   },
   {
     id: "hobby",
@@ -102,53 +106,53 @@ const slots: ReadonlyArray<Slot> = [
     fact: (v) => `Enjoys ${v} on weekends`,
     say: (v) => `On weekends I enjoy ${v}.`,
     forget: "Forget what I said about my weekend hobby.",
-    questions: ["What's my hobby?", "How do I like to spend my free time?"]
+    questions: ["What's my hobby?", "How do I like to spend my free time?", "What do I do on Saturdays?"]
   },
   {
     id: "drink",
     values: ["black coffee", "green tea", "an oat latte", "espresso", "hot chocolate", "chai"],
     fact: (v) => `Prefers ${v} in the morning`,
     say: (v) => `In the morning I prefer ${v}.`,
-    correct: (old, v) => `I switched from ${old} to ${v} at breakfast.`,
-    questions: ["What's my favourite morning drink?", "What should you offer me at breakfast?"]
+    correct: [(old, v) => `I switched from ${old} to ${v} at breakfast.`, (_, v) => `These days it's ${v} first thing for me.`],
+    questions: ["What's my favourite morning drink?", "What should you offer me at breakfast?", "What wakes me up?"]
   },
   {
     id: "car",
     values: ["red Volvo", "blue Toyota", "white Tesla", "green Fiat", "grey Skoda", "black Renault"],
     fact: (v) => `Drives a ${v}`,
     say: (v) => `I drive a ${v}.`,
-    correct: (old, v) => `I sold the ${old} and bought a ${v}.`,
+    correct: [(old, v) => `I sold the ${old} and bought a ${v}.`, (_, v) => `Just picked up a ${v} from the dealer.`],
     forget: "Forget everything about my car.",
-    questions: ["What car do I drive?", "Which vehicle do I own?"]
+    questions: ["What car do I drive?", "Which vehicle do I own?", "What is parked in my driveway?"]
   },
   {
     id: "partner",
     values: ["Tomas", "Elif", "Priya", "Mateo", "Sven", "Aoife", "Karim"],
     fact: (v) => `Is married to ${v}`,
     say: (v) => `I'm married to ${v}.`,
-    questions: ["Who am I married to?", "What's my spouse called?"]
+    questions: ["Who am I married to?", "What's my spouse called?", "Who is my better half?"]
   },
   {
     id: "language",
     values: ["Japanese", "Portuguese", "Italian", "Korean", "German", "Spanish"],
     fact: (v) => `Is learning ${v}`,
     say: (v) => `I'm learning ${v}.`,
-    questions: ["Which language am I learning?", "What am I studying at evening classes?"]
+    questions: ["Which language am I learning?", "What am I studying at evening classes?", "Which tongue am I picking up?"]
   },
   {
     id: "birthday",
     values: ["March", "July", "October", "January", "May", "December"],
     fact: (v) => `Birthday is in ${v}`,
     say: (v) => `My birthday is in ${v}.`,
-    questions: ["When is my birthday?", "Which month was I born?"]
+    questions: ["When is my birthday?", "Which month was I born?", "When do I get a cake?"]
   },
   {
     id: "diet",
     values: ["vegetarian", "vegan", "pescatarian", "keto"],
     fact: (v) => `Follows a ${v} diet`,
     say: (v) => `I follow a ${v} diet.`,
-    correct: (old, v) => `I'm not ${old} any more, I went ${v}.`,
-    questions: ["What diet do I follow?", "Do I eat meat?"]
+    correct: [(old, v) => `I'm not ${old} any more, I went ${v}.`, (_, v) => `I've gone ${v} since the new year.`],
+    questions: ["What diet do I follow?", "Do I eat meat?", "Should you book a steakhouse for me?"]
   },
   {
     id: "team",
@@ -156,21 +160,21 @@ const slots: ReadonlyArray<Slot> = [
     fact: (v) => `Supports ${v}`,
     say: (v) => `I support ${v}.`,
     forget: "Forget which team I support.",
-    questions: ["Which football club do I cheer for?", "Which team do I support?"]
+    questions: ["Which football club do I cheer for?", "Which team do I support?", "Whose matches do I watch?"]
   },
   {
     id: "instrument",
     values: ["piano", "cello", "guitar", "trumpet", "violin", "drums"],
     fact: (v) => `Plays the ${v}`,
     say: (v) => `I play the ${v}.`,
-    questions: ["What instrument do I play?", "What kind of music do I make myself?"]
+    questions: ["What instrument do I play?", "What kind of music do I make myself?", "What do I practise every evening?"]
   },
   {
     id: "child",
     values: ["Leo", "Noah", "Aksel", "Hugo", "Ruben", "Oskar"],
     fact: (v) => `Has a son named ${v}`,
     say: (v) => `My son is named ${v}.`,
-    questions: ["What is my son's name?", "What's my kid called?"]
+    questions: ["What is my son's name?", "What's my kid called?", "Who do I pick up from school?"]
   }
 ]
 
@@ -294,7 +298,7 @@ names.forEach((name, index) => {
     const next = pick(slot.values.filter((v) => v !== old))
     values.set(slot.id, next)
     history.set(slot.id, [slot.fact(old)])
-    sessions[3]!.push({ op: "update", fact_id: factId(slot), utterance: slot.correct!(old, next), fact: slot.fact(next), old_fact: slot.fact(old) })
+    sessions[3]!.push({ op: "update", fact_id: factId(slot), utterance: pick(slot.correct!)(old, next), fact: slot.fact(next), old_fact: slot.fact(old) })
   }
   for (const slot of forgettable) {
     sessions[3]!.push({ op: "delete", fact_id: factId(slot), utterance: slot.forget!, old_fact: slot.fact(values.get(slot.id)!) })

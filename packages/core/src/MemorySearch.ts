@@ -9,7 +9,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { StoreUnavailable } from "./Errors.ts"
-import { terms, words } from "./internal/lexical.ts"
+import { queryWords as wordsOfQuery, stem } from "./internal/lexical.ts"
 import { type Memory, MemoryStore, type ScopeVectors } from "./MemoryStore.ts"
 import { CurrentTenant } from "./Tenant.ts"
 
@@ -80,14 +80,15 @@ export const cosine = (a: Float32Array, b: Float32Array): number => {
 }
 
 /**
- * The words a lexical query searches for (letters and digits, lower-cased, in order, repeats
- * removed). Stores build their engine's query from these alone, so user text never reaches a
- * query parser: `"don't" OR (NEAR*` is the words `don`, `t`, `or`, `near`.
+ * The words a lexical query searches for: runs of letters and digits, lower-cased, without
+ * English stop words ("the", "my", "what", …), in order, repeats removed. Stores build their
+ * engine's query from these alone, so user text never reaches a query parser: `"Don't" OR (NEAR*
+ * tea` is the words `near`, `tea`. A text of stop words only finds nothing.
  */
-export const queryWords = (text: string): ReadonlyArray<string> => [...new Set(words(text))]
+export const queryWords = (text: string): ReadonlyArray<string> => wordsOfQuery(text)
 
 /** The stemmed terms the in-memory store matches (see `MemoryStore`'s notes on its stemmer). */
-export const queryTerms = (text: string): ReadonlyArray<string> => [...new Set(terms(text))]
+export const queryTerms = (text: string): ReadonlyArray<string> => [...new Set(queryWords(text).map(stem))]
 
 /** A memory with its cosine similarity to a query vector. */
 export interface VectorHit {
@@ -95,11 +96,28 @@ export interface VectorHit {
   readonly score: number
 }
 
-/** A scope's vectors as cached, with their norms computed once. */
+/** A scope's vectors as cached: also packed into one matrix, unit length, for a fast scan. */
 interface Cached {
   readonly version: number
   readonly entries: ScopeVectors["entries"]
-  readonly norms: ReadonlyArray<number>
+  /** Row i: entry i's vector scaled to unit length (all zeros for a zero vector). */
+  readonly matrix: Float32Array
+  readonly dimensions: number
+  /** Entry i's expiry, or null. */
+  readonly expires: ReadonlyArray<string | null>
+}
+
+const pack = (read: ScopeVectors): Cached => {
+  const dimensions = read.entries[0]?.vector.length ?? 0
+  const matrix = new Float32Array(read.entries.length * dimensions)
+  read.entries.forEach(({ memory, vector }, i) => {
+    if (vector.length !== dimensions) {
+      throw new RangeError(`VectorCache: memory ${memory.id} has a vector of ${vector.length} dimensions, others ${dimensions}`)
+    }
+    const n = norm(vector)
+    if (n > 0) for (let j = 0; j < dimensions; j++) matrix[i * dimensions + j] = vector[j]! / n
+  })
+  return { version: read.version, entries: read.entries, matrix, dimensions, expires: read.entries.map(({ memory }) => memory.expires_at ?? null) }
 }
 
 /**
@@ -142,9 +160,8 @@ export const makeVectorCache = (options: { readonly maxScopes?: number | undefin
       const version = yield* store.scopeVersion(assistantId, memoryScope)
       let cached = cache.get(key)
       if (cached === undefined || cached.version !== version) {
-        const read = yield* store.vectors(assistantId, memoryScope)
+        cached = pack(yield* store.vectors(assistantId, memoryScope))
         loads++
-        cached = { version: read.version, entries: read.entries, norms: read.entries.map((entry) => norm(entry.vector)) }
       }
       cache.delete(key)
       cache.set(key, cached)
@@ -155,21 +172,26 @@ export const makeVectorCache = (options: { readonly maxScopes?: number | undefin
     lookup: (assistantId, memoryScope) =>
       Effect.map(load(assistantId, memoryScope), ({ entries, version }) => ({ version, entries })),
     search: (assistantId, memoryScope, query, { limit, now }) =>
-      Effect.map(load(assistantId, memoryScope), ({ entries, norms }) => {
+      Effect.map(load(assistantId, memoryScope), ({ dimensions, entries, expires, matrix }) => {
+        if (entries.length === 0 || limit <= 0) return []
+        if (query.length !== dimensions) throw new RangeError(`VectorCache: stored vectors of ${dimensions} dimensions, a query of ${query.length}`)
         const q = norm(query)
-        const hits: Array<VectorHit & { readonly index: number }> = []
-        entries.forEach(({ memory, vector }, index) => {
-          if (memory.expires_at !== undefined && memory.expires_at !== null && memory.expires_at <= now) return
-          if (vector.length !== query.length) throw new RangeError(`VectorCache: a stored vector of ${vector.length} dimensions, a query of ${query.length}`)
+        // The best `limit` so far, best first (ties: the older entry first): a short insertion list.
+        const top: Array<{ readonly index: number; readonly score: number }> = []
+        for (let i = 0; i < entries.length; i++) {
+          const expiry = expires[i]
+          if (expiry !== null && expiry !== undefined && expiry <= now) continue
           let dot = 0
-          for (let i = 0; i < query.length; i++) dot += query[i]! * vector[i]!
-          const n = norms[index]!
-          hits.push({ memory, score: q === 0 || n === 0 ? 0 : dot / (q * n), index })
-        })
-        return hits
-          .sort((a, b) => b.score - a.score || a.index - b.index)
-          .slice(0, Math.max(0, limit))
-          .map(({ memory, score }) => ({ memory, score }))
+          const row = i * dimensions
+          for (let j = 0; j < dimensions; j++) dot += query[j]! * matrix[row + j]!
+          const score = q === 0 ? 0 : dot / q
+          if (top.length === limit && score <= top[top.length - 1]!.score) continue
+          let at = top.length
+          while (at > 0 && top[at - 1]!.score < score) at--
+          top.splice(at, 0, { index: i, score })
+          if (top.length > limit) top.pop()
+        }
+        return top.map(({ index, score }) => ({ memory: entries[index]!.memory, score }))
       }),
     loads: () => loads
   }

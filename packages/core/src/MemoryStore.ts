@@ -11,7 +11,8 @@
  *
  * The in-memory store ranks with Okapi BM25 (k1 = 1.2, b = 0.75) over lower-cased word tokens
  * (runs of letters and digits) with a light suffix stemmer (plurals, `-ing`, `-ed`; not Porter),
- * the collection being the scope's live, unexpired memories.
+ * the collection being the scope's live, unexpired memories. Every store leaves English stop words
+ * out of the query (`MemorySearch.queryWords`).
  *
  * @since 0.2.0
  */
@@ -163,8 +164,8 @@ export interface MemoryStoreShape {
   readonly history: (assistantId: string, memoryId: string) => Effect.Effect<ReadonlyArray<MemoryHistory>, NotFound | StoreUnavailable>
   /**
    * Lexical search of one scope, best first: the live, unexpired memories sharing at least one
-   * word with `text` (terms are OR-ed, stemmed where the engine stems). Text with no word in it
-   * finds nothing; no text is ever a query syntax error.
+   * word with `text` (terms are OR-ed, stemmed where the engine stems, English stop words left
+   * out). Text with no such word in it finds nothing; no text is ever a query syntax error.
    */
   readonly searchText: (assistantId: string, query: TextQuery) => Effect.Effect<ReadonlyArray<ScoredMemory>, StoreUnavailable>
   /** The scope's version: 0 before its first change, then raised by every put, delete, restore and reset in it. */

@@ -48,7 +48,9 @@ describe("cosine", () => {
 
 describe("the in-memory store's lexical search", () => {
   it("reduces text to lower-cased words and stems common inflections lightly", () => {
-    expect(MemorySearch.queryWords(`"Don't" OR (NEAR* tea -tea`)).toEqual(["don", "t", "or", "near", "tea"])
+    expect(MemorySearch.queryWords(`"Don't" OR (NEAR* tea -tea`)).toEqual(["near", "tea"])
+    expect(MemorySearch.queryWords("Who am I, and what do I do?")).toEqual([])
+    expect(MemorySearch.queryTerms("Walking the dogs, walked")).toEqual(["walk", "dog"])
     expect(terms("Walked walking walks dogs lives living running hiking cooked boss is")).toEqual([
       "walk", "walk", "walk", "dog", "live", "live", "run", "hike", "cook", "boss", "is"
     ])
@@ -67,6 +69,7 @@ describe("the in-memory store's lexical search", () => {
       { index: 1, score: part(4) }
     ])
     expect(bm25("?!", docs)).toEqual([])
+    expect(bm25("the tea", docs)).toEqual(bm25("tea", docs))
   })
 })
 

@@ -8,6 +8,22 @@
 /** Words of `text`: runs of letters and digits (any script), lower-cased. Everything else separates. */
 export const words = (text: string): ReadonlyArray<string> => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
 
+/**
+ * English stop words, left out of queries (not of documents): they match nearly every memory and
+ * would drown the words that matter. The list is the usual English one (PostgreSQL's `english`
+ * configuration drops the same kind of words by itself).
+ */
+export const stopWords: ReadonlySet<string> = new Set(
+  (
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself " +
+    "it its itself they them their theirs themselves what which who whom this that these those am is are was were be " +
+    "been being have has had having do does did doing a an the and but if or because as until while of at by for with " +
+    "about against between into through during before after above below to from up down in out on off over under again " +
+    "further then once here there when where why how all any both each few more most other some such no nor not only " +
+    "own same so than too very s t can will just don should now d ll m o re ve y"
+  ).split(" ")
+)
+
 const vowel = /[aeiouy]/
 /** After `-ing`/`-ed`: a doubled final consonant is undone (`runn` → `run`), a short stem ending consonant-vowel-consonant gets its `e` back (`hik` → `hike`). */
 const restore = (stem: string): string => {
@@ -35,6 +51,9 @@ export const stem = (word: string): string => {
 /** The stemmed terms of `text`, in order, repeats kept. */
 export const terms = (text: string): ReadonlyArray<string> => words(text).map(stem)
 
+/** The words of a query: {@link words} without stop words, repeats removed. */
+export const queryWords = (text: string): ReadonlyArray<string> => [...new Set(words(text).filter((word) => !stopWords.has(word)))]
+
 /** A document as BM25 sees it: its term frequencies and its length in terms. */
 export interface Bag {
   readonly tf: ReadonlyMap<string, number>
@@ -54,13 +73,13 @@ export const K1 = 1.2
 export const B = 0.75
 
 /**
- * Okapi BM25 of `query` over `docs` (the collection statistics are these documents'): terms are
- * OR-ed, each distinct query term counted once, idf `ln(1 + (N - df + 0.5) / (df + 0.5))` (never
+ * Okapi BM25 of `query` over `docs` (the collection statistics are these documents'): the query's
+ * terms ({@link queryWords}, stemmed) are OR-ed, each distinct one counted once, idf `ln(1 + (N - df + 0.5) / (df + 0.5))` (never
  * negative). Returns the index and score of every document matching at least one term, best
  * first, ties in the documents' order.
  */
 export const bm25 = (query: string, docs: ReadonlyArray<Bag>): ReadonlyArray<{ readonly index: number; readonly score: number }> => {
-  const wanted = [...new Set(terms(query))]
+  const wanted = [...new Set(queryWords(query).map(stem))]
   if (wanted.length === 0 || docs.length === 0) return []
   const n = docs.length
   const avgdl = docs.reduce((sum, doc) => sum + doc.length, 0) / n || 1

@@ -63,6 +63,8 @@ export const memorySearchSpecs = (test: Test) => {
       expect(yield* ids(`"hiking" OR (NEAR* boots -:'`)).toEqual(["m1", "m2"])
       expect(yield* ids(`'?!*" ) AND`)).toEqual([])
       expect(yield* ids("")).toEqual([])
+      // Stop words alone match nothing ("in", "the" and "a" are in the corpus).
+      expect(yield* ids("What is in the a?")).toEqual([])
       expect(yield* ids("hiking", { limit: 0 })).toEqual([])
     }))
 
