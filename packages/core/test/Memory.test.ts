@@ -8,9 +8,11 @@ import { Effect, Latch, Layer, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { AuthenticationFailed, createPatchbay, type LlmProvider, MemoryStore, type PipelineEvent, type ProviderError, Stages, StoreUnavailable, Stores } from "../src/index.ts"
 import * as MemoryStores from "../src/MemoryStore.ts"
-import { FakeEmbedding, FakeLlm, fakeProvider, memoryStep, type ScriptedMemoryLlm, scriptedMemoryLlm } from "../src/testing/index.ts"
+import { readFileSync } from "node:fs"
+import { FakeEmbedding, FakeLlm, fakeProvider, FakeStt, FakeTts, memoryStep, type ScriptedMemoryLlm, scriptedMemoryLlm } from "../src/testing/index.ts"
 
 const heading = Stages.systemBlock([]) // the block's first line alone
+const speechMp3 = new Uint8Array(readFileSync(new URL("./fixtures/audio/speech.mp3", import.meta.url)))
 
 /** The facts the scripted memory LLM hears in the turns of these tests. */
 const facts = (conversation: string): ReadonlyArray<string> => {
@@ -265,6 +267,54 @@ describe("remembering across threads", () => {
       value: 16
     })
     expect(llm.log.requests.length + embedding!.log.requests.length).toBe(0)
+    await pb.dispose()
+  })
+})
+
+describe("memory around the other stages", () => {
+  it("audio in, audio out: the transcript is the query, retrieval comes after speech-to-text and before the reply", async () => {
+    const stt = FakeStt({ transcript: "Where do I live?" })
+    const llm = FakeLlm({ reply: scriptedMemoryLlm({ chat: "In Oslo." }) })
+    const pb = createPatchbay({
+      providers: [fakeProvider({ id: "fake", stt, tts: FakeTts(), llm })],
+      defaults: { llm: { provider: "fake", model: "fake-llm" } },
+      media: { secret: "memory-test-secret" }
+    })
+    const stored = await pb.memory.add("asst_default", { content: "Lives in Oslo" })
+    const events = await collect(await pb.addMessage({
+      audioFile: speechMp3,
+      voice: { stt: { provider: "fake", model: "fake-stt" }, tts: { provider: "fake", model: "fake-tts", voice: "ada" } },
+      memory: "Readonly",
+      stream: true
+    }))
+    const types = events.map((e) => e.type)
+    expect(types.indexOf("memory_retrieved")).toBe(types.indexOf("stt_stream_end") + 1)
+    expect(types.indexOf("content_streaming")).toBeGreaterThan(types.indexOf("memory_retrieved"))
+    expect(events.find((e) => e.type === "memory_retrieved")).toMatchObject({ memories: [{ id: stored.id, memory: "Lives in Oslo" }] })
+    expect(systemOf(llm, 0)).toEqual([`${heading}\n- Lives in Oslo`])
+    await pb.dispose()
+  })
+
+  it("a run resumed after tool outputs does not retrieve again, and in \"Auto\" writes the turn once it completes", async () => {
+    const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } } as const
+    const { pb, llm } = make({
+      script: {
+        chat: (request) =>
+          request.messages.at(-1)?.role === "tool"
+            ? "Sunny."
+            : [{ type: "tool_call", tool_call: { id: "c1", type: "function", function: { name: "get_weather", arguments: "{}" } } }]
+      }
+    })
+    await pb.memory.add("asst_default", { content: "Likes the weather report" })
+    const paused = await pb.addMessage({ content: "I live in Oslo. What is the weather report?", tools: [weather], memory: "Auto" })
+    expect(paused).toMatchObject({ status: "requires_action", memory_operation_id: null, retrieved_memories: [{ memory: "Likes the weather report" }] })
+    const events = await collect(await pb.submitToolOutputs(paused.run_id, [{ tool_call_id: "c1", output: "sunny" }], { stream: true }))
+    expect(events.map((e) => e.type)).toEqual(["run_started", "content_streaming", "run_ended"])
+    const ended = events.at(-1)
+    const operation = await pb.memory.wait(ended?.type === "run_ended" ? ended.memory_operation_id! : "")
+    expect(operation).toMatchObject({ status: "COMPLETED", events: [{ event: "ADD" }] })
+    const extraction = llm.log.requests.find((r) => memoryStep(r) === "extraction")
+    expect(extraction?.messages.at(-1)).toEqual({ role: "user", content: "User: I live in Oslo. What is the weather report?\nAssistant: Sunny." })
     await pb.dispose()
   })
 })
