@@ -346,3 +346,41 @@ export const checkEmbeddingChange = Effect.fnUntraced(function*(current: Assista
       "deleted ones included): their vectors would not compare. Create a new assistant for the new embedding model."
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+// The facade's shape
+// ---------------------------------------------------------------------------------------------
+
+/** `pb.memory`: an assistant's memories, by their wire field names. */
+export interface PatchbayMemory {
+  /** A page of memories (`page` from 1, `page_size` 100), oldest first, of one scope or all. */
+  readonly list: (assistantId: string, options?: {
+    readonly memory_scope?: string | undefined
+    readonly page?: number | undefined
+    readonly page_size?: number | undefined
+    readonly include_deleted?: boolean | undefined
+  }) => Promise<MemoryPageResult<Memory>>
+  /** The memories of a scope (default `"default"`) most similar to `query`, best first, as the LLM would get them. */
+  readonly search: (
+    assistantId: string,
+    query: string,
+    options?: { readonly memory_scope?: string | undefined; readonly limit?: number | undefined }
+  ) => Promise<ReadonlyArray<RetrievedMemory>>
+  /** Adds a memory directly (history `ADD`). */
+  readonly add: (assistantId: string, memory: MemoryInput) => Promise<Memory>
+  /** Changes a memory's content, metadata or `expires_at` (history `UPDATE`). */
+  readonly update: (assistantId: string, memoryId: string, fields: MemoryUpdate) => Promise<Memory>
+  /** Soft-deletes a memory (history `DELETE`); `restore` undoes it. */
+  readonly delete: (assistantId: string, memoryId: string) => Promise<Memory>
+  /** Brings a deleted memory back (history `RESTORE`). */
+  readonly restore: (assistantId: string, memoryId: string) => Promise<Memory>
+  /** A memory's changes, oldest first. */
+  readonly history: (assistantId: string, memoryId: string) => Promise<ReadonlyArray<MemoryHistory>>
+  /** Soft-deletes every memory of one scope, or of the whole assistant when no scope is given. */
+  readonly reset: (assistantId: string, options?: { readonly memory_scope?: string | undefined }) => Promise<{ readonly deleted_count: number }>
+  readonly stats: (assistantId: string) => Promise<MemoryStats>
+  /** A memory operation: its status, error and raw reply when it failed, and its changes. */
+  readonly operation: (operationId: string) => Promise<MemoryOperation>
+  /** Waits for a memory operation to end and returns it (as it stands after `timeoutMs`, when given). */
+  readonly wait: (operationId: string, options?: { readonly timeoutMs?: number | undefined }) => Promise<MemoryOperation>
+}

@@ -22,10 +22,8 @@ import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
 import { isDocumentId, MediaStore } from "./MediaStore.ts"
 import * as Memories from "./Memories.ts"
-import type { Memory as StoredMemory, MemoryHistory, MemoryOperation, MemoryStats } from "./MemoryStore.ts"
 import type { MessageRequestEncoded } from "./MessageRequest.ts"
-import type { MessageResponse, RetrievedMemory } from "./MessageResponse.ts"
-import type { MemoryPageResult } from "./Paging.ts"
+import type { MessageResponse } from "./MessageResponse.ts"
 import * as Pipeline from "./Pipeline.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import * as Run from "./Run.ts"
@@ -166,43 +164,9 @@ export interface Patchbay {
     readonly handler: (request: Request) => Promise<Response>
   }
   /** An assistant's memories, per `memory_scope` (see docs/memory.md). */
-  readonly memory: PatchbayMemory
+  readonly memory: Memories.PatchbayMemory
   /** Releases the runtime (open files, timers); interrupts memory writes still running. */
   readonly dispose: () => Promise<void>
-}
-
-/** `pb.memory`: an assistant's memories, by their wire field names. */
-export interface PatchbayMemory {
-  /** A page of memories (`page` from 1, `page_size` 100), oldest first, of one scope or all. */
-  readonly list: (assistantId: string, options?: {
-    readonly memory_scope?: string | undefined
-    readonly page?: number | undefined
-    readonly page_size?: number | undefined
-    readonly include_deleted?: boolean | undefined
-  }) => Promise<MemoryPageResult<StoredMemory>>
-  /** The memories of a scope (default `"default"`) most similar to `query`, best first, as the LLM would get them. */
-  readonly search: (
-    assistantId: string,
-    query: string,
-    options?: { readonly memory_scope?: string | undefined; readonly limit?: number | undefined }
-  ) => Promise<ReadonlyArray<RetrievedMemory>>
-  /** Adds a memory directly (history `ADD`). */
-  readonly add: (assistantId: string, memory: Memories.MemoryInput) => Promise<StoredMemory>
-  /** Changes a memory's content, metadata or `expires_at` (history `UPDATE`). */
-  readonly update: (assistantId: string, memoryId: string, fields: Memories.MemoryUpdate) => Promise<StoredMemory>
-  /** Soft-deletes a memory (history `DELETE`); `restore` undoes it. */
-  readonly delete: (assistantId: string, memoryId: string) => Promise<StoredMemory>
-  /** Brings a deleted memory back (history `RESTORE`). */
-  readonly restore: (assistantId: string, memoryId: string) => Promise<StoredMemory>
-  /** A memory's changes, oldest first. */
-  readonly history: (assistantId: string, memoryId: string) => Promise<ReadonlyArray<MemoryHistory>>
-  /** Soft-deletes every memory of one scope, or of the whole assistant when no scope is given. */
-  readonly reset: (assistantId: string, options?: { readonly memory_scope?: string | undefined }) => Promise<{ readonly deleted_count: number }>
-  readonly stats: (assistantId: string) => Promise<MemoryStats>
-  /** A memory operation: its status, error and raw reply when it failed, and its changes. */
-  readonly operation: (operationId: string) => Promise<MemoryOperation>
-  /** Waits for a memory operation to end and returns it (as it stands after `timeoutMs`, when given). */
-  readonly wait: (operationId: string, options?: { readonly timeoutMs?: number | undefined }) => Promise<MemoryOperation>
 }
 
 /** Turns the seed's camelCase options into the wire request. */
@@ -508,8 +472,8 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
       }
     },
     memory: {
-      list: method((assistantId: string, options: Parameters<PatchbayMemory["list"]>[1] = {}) => Memories.list(assistantId, options)),
-      search: method((assistantId: string, query: string, options?: Parameters<PatchbayMemory["search"]>[2]) =>
+      list: method((assistantId: string, options: Parameters<Memories.PatchbayMemory["list"]>[1] = {}) => Memories.list(assistantId, options)),
+      search: method((assistantId: string, query: string, options?: Parameters<Memories.PatchbayMemory["search"]>[2]) =>
         Memories.search(assistantId, query, options)),
       add: method((assistantId: string, memory: Memories.MemoryInput) => Memories.add(assistantId, memory)),
       update: method((assistantId: string, memoryId: string, fields: Memories.MemoryUpdate) => Memories.update(assistantId, memoryId, fields)),
