@@ -181,7 +181,7 @@ const checkExpiry = (expires_at: string | null | undefined) =>
 const assistantOf = (assistantId: string) => AssistantStore.use((assistants) => assistants.get(assistantId))
 
 /** A page of an assistant's memories, optionally of one scope, oldest first. */
-export const list = Effect.fn("Memory.list")(function*(
+export const list = Effect.fn("Memories.list")(function*(
   assistantId: string,
   options: MemoryPage & { readonly memory_scope?: string | undefined; readonly include_deleted?: boolean | undefined } = {}
 ) {
@@ -191,13 +191,13 @@ export const list = Effect.fn("Memory.list")(function*(
 })
 
 /** One memory (soft-deleted ones too). */
-export const get = Effect.fn("Memory.get")(function*(assistantId: string, memoryId: string) {
+export const get = Effect.fn("Memories.get")(function*(assistantId: string, memoryId: string) {
   yield* assistantOf(assistantId)
   return yield* MemoryStore.use((store) => store.get(assistantId, memoryId))
 })
 
 /** Adds a memory directly (history `ADD`, no operation). */
-export const add = Effect.fn("Memory.add")(function*(assistantId: string, input: unknown) {
+export const add = Effect.fn("Memories.add")(function*(assistantId: string, input: unknown) {
   const fields = yield* Validation.decodeWith(MemoryInput)(input)
   yield* checkExpiry(fields.expires_at)
   yield* assistantOf(assistantId)
@@ -216,7 +216,7 @@ export const add = Effect.fn("Memory.add")(function*(assistantId: string, input:
 })
 
 /** Changes a memory's content, metadata or expiry (history `UPDATE`). A soft-deleted one is `NotFound`: restore it first. */
-export const update = Effect.fn("Memory.update")(function*(assistantId: string, memoryId: string, input: unknown) {
+export const update = Effect.fn("Memories.update")(function*(assistantId: string, memoryId: string, input: unknown) {
   const fields = yield* Validation.decodeWith(MemoryUpdate)(input)
   yield* checkExpiry(fields.expires_at)
   yield* assistantOf(assistantId)
@@ -237,26 +237,26 @@ export const update = Effect.fn("Memory.update")(function*(assistantId: string, 
 })
 
 /** Soft-deletes a memory (history `DELETE`): it is no longer retrieved, and {@link restore} brings it back. */
-export const remove = Effect.fn("Memory.delete")(function*(assistantId: string, memoryId: string) {
+export const remove = Effect.fn("Memories.delete")(function*(assistantId: string, memoryId: string) {
   yield* assistantOf(assistantId)
   return yield* MemoryStore.use((store) => store.softDelete(assistantId, memoryId, { history_id: makeId("hist") }))
 })
 
 /** Restores a soft-deleted memory (history `RESTORE`). */
-export const restore = Effect.fn("Memory.restore")(function*(assistantId: string, memoryId: string) {
+export const restore = Effect.fn("Memories.restore")(function*(assistantId: string, memoryId: string) {
   yield* assistantOf(assistantId)
   return yield* MemoryStore.use((store) => store.restore(assistantId, memoryId, { history_id: makeId("hist") }))
 })
 
 /** A memory's changes, oldest first. */
-export const history = Effect.fn("Memory.history")(function*(assistantId: string, memoryId: string) {
+export const history = Effect.fn("Memories.history")(function*(assistantId: string, memoryId: string) {
   yield* assistantOf(assistantId)
   const rows: ReadonlyArray<MemoryHistory> = yield* MemoryStore.use((store) => store.history(assistantId, memoryId))
   return rows
 })
 
 /** A memory operation as the wire shows it (`NotFound`, kind operation, for an unknown one). */
-export const operation = Effect.fn("Memory.operation")(function*(operationId: string) {
+export const operation = Effect.fn("Memories.operation")(function*(operationId: string) {
   return toWire(yield* MemoryStore.use((store) => store.getOperation(operationId)))
 })
 
@@ -277,7 +277,7 @@ export const toWire = (stored: StoredMemoryOperation): MemoryOperation => ({
  * embedding model), without waiting for running writes. Deleted and expired memories are not
  * found. `limit` defaults to the assistant's `memory_top_k`.
  */
-export const search = Effect.fn("Memory.search")(function*(
+export const search = Effect.fn("Memories.search")(function*(
   assistantId: string,
   query: string,
   options: { readonly memory_scope?: string | undefined; readonly limit?: number | undefined } = {}
@@ -294,14 +294,14 @@ export const search = Effect.fn("Memory.search")(function*(
  * Soft-deletes every live memory of one scope, or of every scope when `memory_scope` is absent:
  * each gets a `DELETE` history row, and `restore` brings any of them back. Returns how many.
  */
-export const reset = Effect.fn("Memory.reset")(function*(assistantId: string, options: { readonly memory_scope?: string | undefined } = {}) {
+export const reset = Effect.fn("Memories.reset")(function*(assistantId: string, options: { readonly memory_scope?: string | undefined } = {}) {
   yield* assistantOf(assistantId)
   const deleted_count = yield* MemoryStore.use((store) => store.reset(assistantId, options.memory_scope))
   return { deleted_count }
 })
 
 /** The assistant's memory counts: `{ total_count, deleted_count, scopes }`. */
-export const stats = Effect.fn("Memory.stats")(function*(assistantId: string) {
+export const stats = Effect.fn("Memories.stats")(function*(assistantId: string) {
   yield* assistantOf(assistantId)
   const counts: MemoryStats = yield* MemoryStore.use((store) => store.stats(assistantId))
   return counts
@@ -314,7 +314,7 @@ export const stats = Effect.fn("Memory.stats")(function*(assistantId: string) {
  * time has passed. An operation always ends: by its own timeout, or, when its process died, as
  * `FAILED` (`owner lost`) once its lease lapses.
  */
-export const wait = Effect.fn("Memory.wait")(function*(operationId: string, options: { readonly timeoutMs?: number | undefined } = {}) {
+export const wait = Effect.fn("Memories.wait")(function*(operationId: string, options: { readonly timeoutMs?: number | undefined } = {}) {
   const settings = yield* PipelineSettings
   const store = yield* MemoryStore
   const deadline = options.timeoutMs === undefined ? Infinity : (yield* Clock.currentTimeMillis) + options.timeoutMs
