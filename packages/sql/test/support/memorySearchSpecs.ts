@@ -62,6 +62,7 @@ export const memorySearchSpecs = (test: Test) => {
       // Query syntax of either engine is only text.
       expect(yield* ids(`"hiking" OR (NEAR* boots -:'`)).toEqual(["m1", "m2"])
       expect(yield* ids(`'?!*" ) AND`)).toEqual([])
+      expect(yield* ids(`C++ e-mail x@y.com 3.14 naïve Ünïcödé 東京 x_y \\ ; -- /* */ :* & | ! <-> NOT NEAR(a b) col:boots ^hiking`)).toEqual(["m1", "m2"])
       expect(yield* ids("")).toEqual([])
       // Stop words alone match nothing ("in", "the" and "a" are in the corpus).
       expect(yield* ids("What is in the a?")).toEqual([])
