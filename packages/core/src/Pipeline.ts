@@ -153,15 +153,17 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: RunState
     const system = request.system_prompt ?? prepared.thread.system_prompt
     const user: LlmMessage = { role: "user", content: text }
     // Memories read for this message reach the LLM as one system message after the system prompt.
-    const remembered = prepared.memory === undefined || prepared.continuation !== undefined
-      ? []
-      : Recall.systemMessages(yield* Recall.recallForTurn(prepared.memory, text))
+    const recalled = prepared.memory === undefined || prepared.continuation !== undefined
+      ? undefined
+      : yield* Recall.recallForTurn(prepared.memory, text)
+    if (recalled !== undefined && recalled.warnings.length > 0) hold.warnings = [...(hold.warnings ?? []), ...recalled.warnings]
+    const remembered = Recall.systemMessages(recalled?.memories ?? [])
     const head: ReadonlyArray<LlmMessage> = [...(system === undefined ? [] : [{ role: "system" as const, content: system }]), ...remembered]
     // The history fitted to the context window, oldest turns out first (only a new message reads it).
     const fitted = prepared.continuation === undefined
       ? Context.fitHistory([...head, user], Turn.toLlm(prepared.history), Context.windowOf(valid.llm))
       : undefined
-    if (fitted?.warning !== undefined) hold.warnings = [fitted.warning]
+    if (fitted?.warning !== undefined) hold.warnings = [...(hold.warnings ?? []), fitted.warning]
     const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [...head, ...(fitted?.history ?? []), user]
     const spoken = yield* Queue.unbounded<string, Cause.Done>()
     const speaking = valid.tts === undefined ? undefined : yield* Effect.forkChild(Stages.speakValidated(valid.tts, Stream.fromQueue(spoken), speech))

@@ -157,5 +157,5 @@ export const recall = (input: {
   Effect.gen(function*() {
     const assistant = yield* AssistantStore.use((assistants) => assistants.get(input.assistant_id))
     const target = { assistant: input.top_k === undefined ? assistant : { ...assistant, memory_top_k: input.top_k }, scope: input.memory_scope ?? "default" }
-    return yield* Recall.recallForTurn(target, input.query)
+    return (yield* Recall.recallForTurn(target, input.query)).memories
   })

@@ -42,6 +42,7 @@ interface Options {
   /** How long a turn waits for its scope's running write (default 2000 ms). */
   readonly waitMs?: number
   readonly llmFailures?: ReadonlyArray<ProviderError | undefined>
+  readonly embeddingFailures?: ReadonlyArray<ProviderError | undefined>
 }
 
 const make = (options: Options = {}) => {
@@ -52,7 +53,7 @@ const make = (options: Options = {}) => {
     ...llm,
     stream: (request) => (memoryStep(request) === "extraction" ? Stream.unwrap(Effect.as(gate.await, llm.stream(request))) : llm.stream(request))
   }
-  const embedding = options.embedding === true ? FakeEmbedding() : undefined
+  const embedding = options.embedding === true ? FakeEmbedding({ failures: options.embeddingFailures ?? [] }) : undefined
   const pb = createPatchbay({
     providers: [fakeProvider({ id: "fake", llm: gated, ...(embedding === undefined ? {} : { embedding }) })],
     defaults: { llm: { provider: "fake", model: "fake-llm" } },
@@ -255,6 +256,21 @@ describe("remembering across threads", () => {
     const long = `Where do I live? ${"and more ".repeat(200)}`
     await pb.addMessage({ assistantId: assistant.assistant_id, content: long, memory: "Readonly" })
     expect(embedding!.log.requests.at(-1)?.texts).toEqual([long.slice(0, 1000)])
+    await pb.dispose()
+  })
+
+  it("when embedding the message fails, the turn retrieves by words only and says so in a warning", async () => {
+    const { pb, llm } = make({ embedding: true, embeddingFailures: [new AuthenticationFailed({ provider: "fake" })] })
+    const assistant = await pb.assistants.create({ name: "Hybrid", embedding_provider: "fake", embedding_model_name: "fake-embedding" })
+    await pb.memory.add(assistant.assistant_id, { content: "Lives in Oslo" })
+    const response = await pb.addMessage({ assistantId: assistant.assistant_id, content: "Where do I live?", memory: "Readonly" })
+    expect(response.status).toBe("completed")
+    expect(response.retrieved_memories).toEqual([{ id: expect.any(String), memory: "Lives in Oslo", score: 1 / 61 }])
+    expect(response.warnings).toEqual([{
+      code: "memory_vectors_unavailable",
+      message: expect.stringMatching(/^memories were searched by words only: embedding the message failed: AuthenticationFailed: /)
+    }])
+    expect(systemOf(llm, 0)).toEqual([`${heading}\n- Lives in Oslo`])
     await pb.dispose()
   })
 

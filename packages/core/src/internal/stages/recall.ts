@@ -17,6 +17,7 @@ import { ProviderRegistry } from "../../ProviderRegistry.ts"
 import { Run } from "../../Run.ts"
 import { PipelineSettings } from "../../Settings.ts"
 import * as Validation from "../../Validation.ts"
+import type { Warning } from "../../Warning.ts"
 import { embedValidated } from "./embed.ts"
 
 /** Where to search: an assistant's memories of one scope. */
@@ -85,9 +86,10 @@ const embedQuery = (assistant: Assistant, text: string) =>
  * The memories most similar to `text` in the target's scope, best first, at most `limit`: the
  * live, unexpired memories the lexical search finds, fused by reciprocal rank with those the
  * vector search finds when the assistant names an embedding model. `vector`, when given, is the
- * query's embedding already computed (the write path embeds its facts in one batch).
+ * query's embedding already computed (the write path embeds its facts in one batch); `null`
+ * searches lexically only.
  */
-export const search = (target: RecallTarget, text: string, limit: number, vector?: Float32Array) =>
+export const search = (target: RecallTarget, text: string, limit: number, vector?: Float32Array | null) =>
   Effect.gen(function*() {
     const store = yield* MemoryStore
     const assistantId = target.assistant.assistant_id
@@ -95,7 +97,7 @@ export const search = (target: RecallTarget, text: string, limit: number, vector
     // each list reads deeper than the limit, so fusion can lift a memory both lists rank well
     const depth = Math.max(limit * 2, 10)
     const lexical = yield* store.searchText(assistantId, { memory_scope: target.scope, text, limit: depth, now })
-    const query = vector ?? (yield* embedQuery(target.assistant, text))
+    const query = vector === null ? undefined : vector ?? (yield* embedQuery(target.assistant, text))
     const cache = Option.getOrElse(yield* Effect.serviceOption(VectorCache), () => processCache)
     const similar = query === undefined ? [] : yield* cache.search(assistantId, target.scope, query, { limit: depth, now })
     const byId = new Map<string, Memory>()
@@ -106,24 +108,44 @@ export const search = (target: RecallTarget, text: string, limit: number, vector
     return fuse(lists, { limit }).map(({ id, score }) => ({ memory: byId.get(id)!, score }))
   })
 
+/** What a turn retrieved, and the warnings of a retrieval that had to do without vectors. */
+export interface Recalled {
+  readonly memories: ReadonlyArray<RetrievedMemory>
+  readonly warnings: ReadonlyArray<Warning>
+}
+
 /**
  * Retrieves for a turn: waits for the scope's running write ({@link awaitScope}), then takes the
- * assistant's `memory_top_k` memories for the user's text ({@link search}).
+ * assistant's `memory_top_k` memories for the user's text ({@link search}). When embedding the
+ * text fails (after its retries), the turn goes on with lexical search alone and the warning
+ * `memory_vectors_unavailable`: a vendor hiccup costs recall quality, not the conversation.
  */
 export const recallMemories = (target: RecallTarget, text: string, topK?: number) =>
   Effect.gen(function*() {
     yield* awaitScope(target.assistant.assistant_id, target.scope)
-    const found = yield* search(target, text, topK ?? target.assistant.memory_top_k)
-    return found.map(({ memory, score }): RetrievedMemory => ({ id: memory.id, memory: memory.content, score }))
+    const warnings: Array<Warning> = []
+    const vector = yield* embedQuery(target.assistant, text).pipe(
+      Effect.catch((error) => {
+        if (error._tag === "StoreUnavailable") return Effect.fail(error)
+        warnings.push({ code: "memory_vectors_unavailable", message: `memories were searched by words only: embedding the message failed: ${error._tag}: ${error.message}` })
+        return Effect.succeed(null)
+      })
+    )
+    const found = yield* search(target, text, topK ?? target.assistant.memory_top_k, vector ?? null)
+    const recalled: Recalled = {
+      memories: found.map(({ memory, score }): RetrievedMemory => ({ id: memory.id, memory: memory.content, score })),
+      warnings
+    }
+    return recalled
   })
 
 /** {@link recallMemories}, then `memory_retrieved` with what was found (possibly nothing). */
 export const recallForTurn = (target: RecallTarget, text: string) =>
   Effect.gen(function*() {
-    const memories = yield* recallMemories(target, text)
+    const recalled = yield* recallMemories(target, text)
     const run = yield* Run
-    yield* run.emit({ type: "memory_retrieved", memories })
-    return memories
+    yield* run.emit({ type: "memory_retrieved", memories: recalled.memories })
+    return recalled
   })
 
 /** The first line of the system message that carries retrieved memories (see docs/memory.md). */
