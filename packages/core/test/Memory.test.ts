@@ -432,6 +432,28 @@ describe("failed writes", () => {
     await pb.dispose()
   })
 
+  it("a store failing midway ends FAILED, listing the changes it stored before", async () => {
+    const base = MemoryStores.makeMemory()
+    let puts = 0
+    const flaky = Layer.succeed(MemoryStore, {
+      ...base,
+      put: (assistantId, memory, by, vector) =>
+        ++puts === 2 ? Effect.fail(new StoreUnavailable({ store: "memory", detail: "connection lost", retryable: true })) : base.put(assistantId, memory, by, vector)
+    })
+    const { pb } = make({ stores: Layer.merge(Stores.makeMemory(), flaky), script: { facts: () => ["Lives in Oslo", "Loves hiking"] } })
+    const response = await pb.addMessage({ content: "I live in Oslo and love hiking.", memory: "Auto" })
+    const operation = await pb.memory.wait(response.memory_operation_id!)
+    const stored = await pb.memory.list("asst_default")
+    expect(stored.memories.map((m) => m.content)).toEqual(["Lives in Oslo"])
+    expect(operation).toMatchObject({
+      status: "FAILED",
+      error: "storing the changes failed after 1 of them: StoreUnavailable: Store unavailable (memory): connection lost",
+      raw_output: null,
+      events: [{ memory_id: stored.memories[0]!.id, event: "ADD" }]
+    })
+    await pb.dispose()
+  })
+
   it("a vendor error of the memory LLM ends FAILED with its reason", async () => {
     const { pb } = make({ llmFailures: [undefined, new AuthenticationFailed({ provider: "fake" })] })
     const response = await pb.addMessage({ content: "I live in Oslo.", memory: "Auto" })

@@ -164,11 +164,15 @@ const embedAll = (plan: Memories.Plan, texts: ReadonlyArray<string>) =>
 /** How many similar memories each fact brings as candidates. */
 const CANDIDATES_PER_FACT = 5
 
+/** A change an operation made. */
+export type Change = { readonly memory_id: string; readonly event: MemoryEvent }
+
 /**
- * Extracts the turn's facts, retrieves the candidates, asks for the decisions and applies them.
- * Returns the changes made, in order.
+ * Extracts the turn's facts, retrieves the candidates, asks for the decisions and applies them,
+ * pushing each change to `events` as it is stored (so an operation that fails or times out
+ * midway still lists what it wrote).
  */
-export const extractAndApply = (plan: Memories.Plan, turn: TurnText, operationId: string) =>
+export const extractAndApply = (plan: Memories.Plan, turn: TurnText, operationId: string, events: Array<Change>) =>
   Effect.gen(function*() {
     const { assistant } = plan
     const store = yield* MemoryStore
@@ -178,7 +182,7 @@ export const extractAndApply = (plan: Memories.Plan, turn: TurnText, operationId
     ], "fact extraction")
     const { facts } = yield* decodeReply(Facts, "fact extraction")(extraction)
     const kept = facts.map((fact) => fact.trim()).filter((fact) => fact !== "")
-    if (kept.length === 0) return []
+    if (kept.length === 0) return
 
     // The candidates: each fact's most similar live memories of the scope, shown under short ids.
     const factVectors = yield* embedAll(plan, kept)
@@ -204,7 +208,6 @@ export const extractAndApply = (plan: Memories.Plan, turn: TurnText, operationId
       const i = written.indexOf(decision as (typeof written)[number])
       return i === -1 ? undefined : vectors?.[i]
     }
-    const events: Array<{ readonly memory_id: string; readonly event: MemoryEvent }> = []
     const by = () => ({ operation_id: operationId, history_id: makeId("hist") })
     const failed = (error: { readonly _tag: string; readonly message: string }) =>
       new WriteFailure({ reason: `storing the changes failed after ${events.length} of them: ${error._tag}: ${error.message}`, raw_output: null })
@@ -243,7 +246,6 @@ export const extractAndApply = (plan: Memories.Plan, turn: TurnText, operationId
           break
       }
     }
-    return events
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -265,16 +267,19 @@ const finish = (operation: StoredMemoryOperation, ended: Pick<StoredMemoryOperat
 
 /**
  * Runs a started operation to its end: {@link extractAndApply} within `memory.operationTimeoutMs`,
- * its lease renewed meanwhile, then `COMPLETED` with its changes or `FAILED` with the reason and
- * the raw reply. Interrupted (the runtime closing), it ends `FAILED` as far as the store lets it.
+ * its lease renewed meanwhile, then `COMPLETED` with its changes or `FAILED` with the reason, the
+ * raw reply, and any changes it stored before it failed (a store failing midway; the decode
+ * failures write nothing). Interrupted (the runtime closing), it ends `FAILED` as far as the
+ * store lets it.
  */
-export const run = (plan: Memories.Plan, turn: TurnText, operation: StoredMemoryOperation) =>
-  Effect.scoped(Effect.gen(function*() {
+export const run = (plan: Memories.Plan, turn: TurnText, operation: StoredMemoryOperation) => {
+  const events: Array<Change> = []
+  return Effect.scoped(Effect.gen(function*() {
     const settings = yield* PipelineSettings
     const store = yield* MemoryStore
     const every = Math.max(1, Math.floor(settings.runs.leaseMs / 3))
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(every), Effect.ignore(Effect.flatMap(leaseUntil, (until) => store.renewOperation(operation.operation_id, until))))))
-    const exit = yield* extractAndApply(plan, turn, operation.operation_id).pipe(
+    const exit = yield* extractAndApply(plan, turn, operation.operation_id, events).pipe(
       Effect.timeoutOrElse({
         duration: settings.memory.operationTimeoutMs,
         orElse: () => Effect.fail(new WriteFailure({ reason: `timeout: the operation took longer than ${settings.memory.operationTimeoutMs} ms`, raw_output: null }))
@@ -282,18 +287,19 @@ export const run = (plan: Memories.Plan, turn: TurnText, operation: StoredMemory
       Effect.exit
     )
     if (Exit.isSuccess(exit)) {
-      yield* finish(operation, { status: "COMPLETED", error: null, raw_output: null, events: exit.value })
+      yield* finish(operation, { status: "COMPLETED", error: null, raw_output: null, events })
       return
     }
     const failure = Cause.findErrorOption(exit.cause)
     const ended = failure._tag === "Some" && failure.value._tag === "WriteFailure"
       ? { error: failure.value.reason, raw_output: failure.value.raw_output }
       : { error: `defect: ${Cause.pretty(exit.cause).split("\n")[0] ?? "unknown"}`, raw_output: null }
-    yield* finish(operation, { status: "FAILED", events: [], ...ended })
+    yield* finish(operation, { status: "FAILED", events, ...ended })
   })).pipe(
-    Effect.onInterrupt(() => Effect.ignore(finish(operation, { status: "FAILED", error: "interrupted: the runtime closed", raw_output: null, events: [] }))),
+    Effect.onInterrupt(() => Effect.ignore(finish(operation, { status: "FAILED", error: "interrupted: the runtime closed", raw_output: null, events }))),
     Effect.ignore
   )
+}
 
 /** What starting a turn's write gives the run: the operation's id, or null and why not. */
 export interface Started {
