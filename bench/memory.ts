@@ -13,7 +13,8 @@
  * fusion of the lexical top 20 and the vector top 20 from `MemorySearch.VectorCache`, which checks
  * the scope's version on every lookup; fused top 10). Vectors come from the data set's FAKE
  * concept embedding (`bench/memory/dataset.ts`), not a vendor model: the hybrid figures measure
- * fusion, and the query's embedding is computed before the clock starts.
+ * fusion; embedding the query with it takes microseconds and is inside the timed retrieval (a
+ * vendor's embedding call would come on top).
  *
  * How sessions reach the store is a hook, {@link Extraction}:
  * - "direct": every event applied as an ideal extractor would (ADD → put, UPDATE → put over the

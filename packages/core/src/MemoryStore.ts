@@ -174,8 +174,8 @@ export interface MemoryStoreShape {
   readonly vectors: (assistantId: string, memoryScope: string) => Effect.Effect<ScopeVectors, StoreUnavailable>
   /**
    * Soft-deletes every live memory of the scope (of every scope when `memoryScope` is absent),
-   * each with a `DELETE` history row (made by `operationId` when given) and a version bump of its
-   * scope, in one step; returns how many it deleted. `restore` undoes each.
+   * each with a `DELETE` history row (made by `operationId` when given), in one step, bumping the
+   * version of each scope it touched once; returns how many it deleted. `restore` undoes each.
    */
   readonly reset: (assistantId: string, memoryScope?: string, operationId?: string) => Effect.Effect<number, StoreUnavailable>
   /** The assistant's memory counts. */
@@ -208,7 +208,11 @@ const isLive = (memory: Memory) => memory.deleted_at === undefined || memory.del
 const isUnexpired = (memory: Memory, now: string) =>
   memory.expires_at === undefined || memory.expires_at === null || memory.expires_at > now
 
-/** The operation as it reads at `now`: an `IN_PROGRESS` one past its lease is `FAILED`, owner lost. */
+/**
+ * What an operation has become by `now` (ISO 8601): an `IN_PROGRESS` one whose lease lapsed is
+ * `FAILED` with error {@link OWNER_LOST}, completed at `now`, lease cleared. Undefined when nothing
+ * lapsed. Every store settles operations on read with it.
+ */
 export const settleOperation = (operation: StoredMemoryOperation, now: string): StoredMemoryOperation | undefined =>
   operation.status === "IN_PROGRESS" && operation.lease_expires_at !== null && operation.lease_expires_at <= now
     ? { ...operation, status: "FAILED", error: OWNER_LOST, completed_at: now, lease_expires_at: null }
@@ -236,7 +240,8 @@ export const makeMemory = (): MemoryStoreShape => {
         ? Effect.fail(new NotFound({ kind: "memory", id: memoryId }))
         : Effect.succeed(entry)
     })
-  const record = (entry: Owned<Memory>, event: MemoryEvent, old_content: string | null, by: ChangeBy, created_at: string) => {
+  /** Records a change: its history row and (unless `bumped` says the caller bumps once for many) its scope's version. */
+  const record = (entry: Owned<Memory>, event: MemoryEvent, old_content: string | null, by: ChangeBy, created_at: string, bumped = true) => {
     history.push({
       tenant: entry.tenant,
       assistant_id: entry.assistant_id,
@@ -250,11 +255,11 @@ export const makeMemory = (): MemoryStoreShape => {
         created_at
       }
     })
-    bump(entry.tenant, entry.assistant_id, entry.value.memory_scope)
+    if (bumped) bump(entry.tenant, entry.assistant_id, entry.value.memory_scope)
   }
-  const markDeleted = (entry: StoredMemory, by: ChangeBy, at: string) => {
+  const markDeleted = (entry: StoredMemory, by: ChangeBy, at: string, bumped = true) => {
     entry.value = { ...entry.value, deleted_at: at, updated_at: at }
-    record(entry, "DELETE", entry.value.content, by, at)
+    record(entry, "DELETE", entry.value.content, by, at, bumped)
   }
   const setDeleted = (deleted: boolean) => (assistantId: string, memoryId: string, by: ChangeBy) =>
     Effect.gen(function*() {
@@ -342,16 +347,20 @@ export const makeMemory = (): MemoryStoreShape => {
       Effect.gen(function*() {
         const tenant = yield* CurrentTenant
         const at = yield* now
+        // One version bump per scope touched, as the SQL stores do.
+        const scopes = new Set<string>()
         let count = 0
         for (const entry of memories.values()) {
           if (
             entry.tenant === tenant && entry.assistant_id === assistantId && isLive(entry.value) &&
             (memoryScope === undefined || entry.value.memory_scope === memoryScope)
           ) {
-            markDeleted(entry, { history_id: historyId(), operation_id: operationId ?? null }, at)
+            markDeleted(entry, { history_id: historyId(), operation_id: operationId ?? null }, at, false)
+            scopes.add(entry.value.memory_scope)
             count++
           }
         }
+        for (const scope of scopes) bump(tenant, assistantId, scope)
         return count
       }),
     stats: (assistantId) =>
@@ -359,11 +368,13 @@ export const makeMemory = (): MemoryStoreShape => {
         let total_count = 0
         let deleted_count = 0
         const scopes = new Set<string>()
+        let count = 0
         for (const entry of memories.values()) {
           if (entry.tenant !== tenant || entry.assistant_id !== assistantId) continue
           if (isLive(entry.value)) {
             total_count++
             scopes.add(entry.value.memory_scope)
+            count++
           } else {
             deleted_count++
           }

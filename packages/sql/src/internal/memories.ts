@@ -78,7 +78,8 @@ export const make = (db: Db): Shape => {
         ))
   }
 
-  const record = (
+  /** The `memory_history` row of one change. */
+  const historyRow = (
     tenant: string,
     assistantId: string,
     memory: Memory,
@@ -96,20 +97,23 @@ export const make = (db: Db): Shape => {
       operation_id: by.operation_id ?? null,
       created_at: at
     }
-    return Effect.andThen(
-      sql`INSERT INTO memory_history ${
-        sql.insert({
-          tenant_id: tenant,
-          assistant_id: assistantId,
-          history_id: row.id,
-          memory_id: row.memory_id,
-          record: JSON.stringify(row),
-          created_at: at
-        })
-      }`,
+    return { tenant_id: tenant, assistant_id: assistantId, history_id: row.id, memory_id: row.memory_id, record: JSON.stringify(row), created_at: at }
+  }
+
+  /** Records one change: its history row, and its scope's version bump. */
+  const record = (
+    tenant: string,
+    assistantId: string,
+    memory: Memory,
+    event: MemoryEvent,
+    oldContent: string | null,
+    by: ChangeBy,
+    at: string
+  ) =>
+    Effect.andThen(
+      sql`INSERT INTO memory_history ${sql.insert(historyRow(tenant, assistantId, memory, event, oldContent, by, at))}`,
       bumpScope(tenant, assistantId, memory.memory_scope)
     )
-  }
 
   /** Writes a memory's record and columns; its vector too when `vector` is given (null: none). */
   const write = (tenant: string, memory: Memory, vector?: Uint8Array | null) =>
@@ -313,11 +317,17 @@ export const make = (db: Db): Shape => {
             const rows = yield* sql<{ readonly record: string }>`SELECT record FROM memories WHERE tenant_id = ${tenant} AND assistant_id = ${assistantId} ${
               memoryScope === undefined ? sql`` : sql`AND memory_scope = ${memoryScope}`
             } AND deleted_at IS NULL ORDER BY seq`
-            for (const row of rows) {
-              const next: Memory = { ...parse<Memory>(row), deleted_at: at, updated_at: at }
-              yield* write(tenant, next)
-              yield* record(tenant, assistantId, next, "DELETE", next.content, { history_id: historyId(), operation_id: operationId ?? null }, at)
+            const deleted = rows.map((row): Memory => ({ ...parse<Memory>(row), deleted_at: at, updated_at: at }))
+            for (const next of deleted) yield* write(tenant, next)
+            // History rows in batches, and one version bump per scope touched.
+            const history = deleted.map((next) =>
+              historyRow(tenant, assistantId, next, "DELETE", next.content, { history_id: historyId(), operation_id: operationId ?? null }, at)
+            )
+            for (let i = 0; i < history.length; i += 500) {
+              const [first, ...rest] = history.slice(i, i + 500)
+              yield* sql`INSERT INTO memory_history ${sql.insert([first!, ...rest])}`
             }
+            for (const scope of new Set(deleted.map((next) => next.memory_scope))) yield* bumpScope(tenant, assistantId, scope)
             return rows.length
           })
         )),

@@ -118,6 +118,11 @@ export const memorySearchSpecs = (test: Test) => {
       expect([yield* version(), yield* version("u2")]).toEqual([5, 1])
       yield* store.reset("asst_1", "u2")
       expect([yield* version(), yield* version("u2")]).toEqual([5, 2])
+      // A reset bumps each scope it touched once, however many memories it deleted.
+      yield* store.put("asst_1", memory("m2", "two", "u3"), { history_id: "h6" })
+      yield* store.put("asst_1", memory("m3", "three", "u3"), { history_id: "h7" })
+      expect(yield* store.reset("asst_1")).toBe(2)
+      expect([yield* version(), yield* version("u2"), yield* version("u3")]).toEqual([5, 2, 3])
       yield* store.deleteByAssistant("asst_1")
       expect(yield* version("u2")).toBeGreaterThan(2)
     }))
@@ -173,6 +178,11 @@ export const memorySearchSpecs = (test: Test) => {
       expect(yield* Effect.provideService(store.stats("asst_1"), CurrentTenant, "other")).toEqual({ total_count: 0, deleted_count: 0, scopes: 0 })
       yield* store.restore("asst_1", "m1", { history_id: "h1r" })
       expect(yield* ids("one")).toEqual(["m1"])
+      // More memories than one batch of history rows.
+      for (let i = 0; i < 520; i++) yield* store.put("asst_1", memory(`bulk_${i}`, `note ${i}`, "bulk"), { history_id: `hb${i}` })
+      expect(yield* store.reset("asst_1", "bulk")).toBe(520)
+      expect((yield* store.history("asst_1", "bulk_519")).map((h) => h.event)).toEqual(["ADD", "DELETE"])
+      expect(yield* store.stats("asst_1")).toEqual({ total_count: 1, deleted_count: 523, scopes: 1 })
     }))
 
   test("an operation whose lease lapsed reads FAILED, owner lost; the running one is found and renewed", () =>
