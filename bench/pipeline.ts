@@ -11,17 +11,18 @@
  *   overhead     100,000 content deltas through Pipeline.addMessage to a consumer, against
  *                iterating the same fake LLM stream directly
  *   memory       a 300 MB audio stream into an STT that consumes a stream: peak RSS growth
+ *   memory-mode  first audio of the same turn with memory "Auto" (lexical retrieval) against "off"
  *
- * Run: `pnpm bench` (all), or `node bench/pipeline.ts first-audio|overhead|memory`.
+ * Run: `pnpm bench` (all), or `node bench/pipeline.ts first-audio|overhead|memory|memory-mode`.
  */
-import { type Context, Effect, Exit, Layer, Scope, Stream } from "effect"
+import { type Context, Effect, Exit, Layer, ManagedRuntime, Scope, Stream } from "effect"
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { MediaStore, Pipeline, ProviderRegistry, Stores, type StoreServices } from "../packages/core/src/index.ts"
-import { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
+import { MediaStore, Memories, Pipeline, ProviderRegistry, Stores, type StoreServices } from "../packages/core/src/index.ts"
+import { FakeLlm, fakeProvider, FakeStt, FakeTts, scriptedMemoryLlm, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
 import { sqlite } from "../packages/sql/src/index.ts"
 import type { Marks } from "./http.ts"
 
@@ -309,8 +310,88 @@ const memory = async () => {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Time to first audio with memory "Auto" (lexical retrieval) against "off"
+// ---------------------------------------------------------------------------------------------
 
-const benches: Record<string, () => Promise<Array<string>>> = { "first-audio": firstAudio, overhead, memory }
+/**
+ * The first-audio turn (same fakes and latencies) as a thread's first turn, with memory `"off"`
+ * and with `"Auto"`: retrieval by the memory store's lexical search over a scope of
+ * `MEMORIES_IN_SCOPE` memories before the LLM call, and the write after the turn. Both run in one
+ * runtime over the same stores, alternating; after each `"Auto"` turn the bench waits for its
+ * write, so the next turn does not wait for a running one (the steady state of a conversation).
+ */
+const MEMORIES_IN_SCOPE = 1000
+
+const memoryFirstAudio = async () => {
+  const audio = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
+  const llm = FakeLlm({
+    reply: scriptedMemoryLlm({ chat: reply, facts: () => ["Takes the train to the station"] }),
+    firstToken: `${FIRST_TOKEN_MS} millis`,
+    tokensPerSecond: TOKENS_PER_SECOND
+  })
+  const provider = fakeProvider({
+    id: "fake",
+    stt: FakeStt({ transcript: "How do I get to the station?", latency: `${STT_MS} millis` }),
+    llm,
+    tts: FakeTts({ firstByte: `${TTS_FIRST_BYTE_MS} millis`, chunkInterval: "20 millis" })
+  })
+  const runtime = ManagedRuntime.make(Layer.mergeAll(layerOf(provider), Memories.layerWorker))
+  const scope = "user_bench"
+  const topics = ["train", "bus", "bridge", "river", "coffee", "station", "tower", "walk", "ticket", "platform"]
+  await runtime.runPromise(Effect.forEach(Array.from({ length: MEMORIES_IN_SCOPE }, (_, i) => i), (i) =>
+    Memories.add("asst_default", { content: `Fact ${i}: likes the ${topics[i % topics.length]} near place ${i}`, memory_scope: scope }), { discard: true }))
+  const turn = async (memory: "Auto" | "off") => {
+    const started = performance.now()
+    let firstAudioAt = 0
+    let operation: string | null = null
+    await runtime.runPromise(
+      Pipeline.addMessage({
+        voice: { stt: { provider: "fake", model: "fake-stt" }, tts: { provider: "fake", model: "fake-tts", voice: "ada" } },
+        llm_provider: "fake",
+        model_name: "fake-llm",
+        memory,
+        memory_scope: scope
+      }, { audio }).pipe(
+        Stream.runForEach((event) =>
+          Effect.sync(() => {
+            if (event.type === "tts_audio_chunk" && firstAudioAt === 0) firstAudioAt = performance.now() - started
+            if (event.type === "run_ended") operation = event.memory_operation_id
+          })
+        )
+      )
+    )
+    if (memory === "Auto") {
+      if (operation === null) throw new Error("an \"Auto\" turn started no memory operation")
+      const ended = await runtime.runPromise(Memories.wait(operation))
+      if (ended.status !== "COMPLETED") throw new Error(`the memory operation ended ${ended.status}: ${ended.error}`)
+    }
+    return firstAudioAt
+  }
+  try {
+    await turn("off") // warm-up
+    await turn("Auto")
+    const runs = 7
+    const off: Array<number> = []
+    const auto: Array<number> = []
+    for (let i = 0; i < runs; i++) {
+      off.push(await turn("off"))
+      auto.push(await turn("Auto"))
+    }
+    const o = median(off)
+    const a = median(auto)
+    return [
+      `memory-mode  first audio, a thread's first turn, memory "off": median ${o.toFixed(1)} ms`,
+      `memory-mode  first audio, memory "Auto" (lexical retrieval over ${MEMORIES_IN_SCOPE} memories in the scope, write in the background): ` +
+      `median ${a.toFixed(1)} ms = "off" ${a - o >= 0 ? "+" : "-"} ${Math.abs(a - o).toFixed(1)} ms (target: within 5 ms)`
+    ]
+  } finally {
+    await runtime.dispose()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const benches: Record<string, () => Promise<Array<string>>> = { "first-audio": firstAudio, overhead, memory, "memory-mode": memoryFirstAudio }
 const which = process.argv[2]
 if (which !== undefined) {
   const bench = benches[which]

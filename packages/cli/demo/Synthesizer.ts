@@ -12,7 +12,8 @@
  * - OpenAI `POST /v1/audio/speech` → real speech for the text (espeak-ng, then ffmpeg to the
  *   requested `response_format` at 24 kHz), chunked, or as `speech.audio.delta` events.
  * - OpenAI `POST /v1/chat/completions` → scripted `chat.completion.chunk` SSE (text, or the
- *   `generate_image` tool call of the seed's image flow), usage last, then `[DONE]`.
+ *   `generate_image` tool call of the seed's image flow; the memory section's facts and
+ *   decisions as JSON), usage last, then `[DONE]`.
  * - ElevenLabs `POST /v1/speech-to-text` → the transcript with timed words and spacing.
  * - ElevenLabs `POST /v1/text-to-speech/{voice_id}[/stream][/with-timestamps]` → speech in the
  *   `output_format` of the query, raw or with character alignment (JSON or NDJSON).
@@ -23,7 +24,8 @@
  *
  * @since 0.1.0
  */
-import { Audio } from "@patchbay/core"
+import { Audio, type LlmRequest } from "@patchbay/core"
+import { memoryStep } from "@patchbay/core/testing"
 import { Effect } from "effect"
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -170,10 +172,39 @@ const textOf = (content: unknown): string => {
   return ""
 }
 
+/**
+ * The memory section's replies: the facts of its first turn (the memory LLM's extraction), the
+ * decisions on them (each added: the scope holds nothing yet), and the two turns themselves —
+ * the second one answering from the memories it was given in its system message.
+ */
+const memoryScript = (messages: ReadonlyArray<{ readonly role?: unknown; readonly content?: unknown }>, lastUser: string): Scripted | undefined => {
+  const system = messages.filter((m) => m.role === "system").map((m) => textOf(m.content)).join("\n")
+  const request = { model: "", messages: messages.map((m) => ({ role: String(m.role), content: textOf(m.content) })) } as unknown as LlmRequest
+  const step = memoryStep(request)
+  if (step === "extraction") {
+    return { text: JSON.stringify({ facts: /moved to Oslo/.test(lastUser) ? ["Lives in Oslo", "Loves hiking"] : [] }) }
+  }
+  if (step === "update") {
+    const input = JSON.parse(lastUser) as { readonly new_facts: ReadonlyArray<string> }
+    return { text: JSON.stringify({ memory: input.new_facts.map((text) => ({ event: "ADD", text })) }) }
+  }
+  if (/moved to Oslo/.test(lastUser)) return { text: "Welcome to Oslo! I will keep that in mind." }
+  if (/this weekend/.test(lastUser)) {
+    return {
+      text: /- Lives in Oslo/.test(system) && /- Loves hiking/.test(system)
+        ? "Since you love hiking: take the metro to Frognerseteren and walk the trails of Nordmarka, right at the edge of Oslo."
+        : "Tell me where you live and what you enjoy, and I will suggest something."
+    }
+  }
+  return undefined
+}
+
 /** The demo's replies, by the conversation: the answers of the seed's examples. */
 export const script = (messages: ReadonlyArray<{ readonly role?: unknown; readonly content?: unknown }>, tools: ReadonlyArray<unknown>): Scripted => {
   const last = messages.at(-1)
   const lastUser = textOf([...messages].reverse().find((m) => m.role === "user")?.content)
+  const remembered = memoryScript(messages, lastUser)
+  if (remembered !== undefined) return remembered
   const drawing = tools.some((t) => typeof t === "object" && t !== null && JSON.stringify(t).includes("generate_image"))
   if (drawing) {
     const editing = /document_id\s+(doc_[A-Za-z0-9_-]+)/.exec(lastUser)

@@ -47,7 +47,7 @@ const KEPT_REQUEST_HEADERS = new Set(["content-type", "accept"])
 
 const description: Record<VendorId, string> = {
   openai:
-    "The OpenAI calls of `patchbay demo` (modes 1–3, provider options, streaming, the image flow's chat), made by @patchbay/openai and answered by demo/Synthesizer.ts as the OpenAI spec describes; speech by espeak-ng.",
+    "The OpenAI calls of `patchbay demo` (modes 1–3, provider options, streaming, the image flow's chat, the memory section's turns, fact extraction and decisions), made by @patchbay/openai and answered by demo/Synthesizer.ts as the OpenAI spec describes; speech by espeak-ng.",
   elevenlabs:
     "The ElevenLabs calls of `patchbay demo` (scribe_v2 with diarize, eleven_flash_v2_5 read-aloud), made by @patchbay/elevenlabs and answered by demo/Synthesizer.ts as the ElevenLabs spec describes; speech by espeak-ng.",
   openrouter:

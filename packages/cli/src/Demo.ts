@@ -1,8 +1,9 @@
 /**
  * `patchbay demo`: the README's main job. It runs the seed's three voice modes, its
- * provider-options example, a read-aloud, its streaming example and its image flow (generate,
- * then edit by `document_id`) through the real pipeline and the real adapters, and — when the
- * programs are installed — an offline turn on the local engines. Vendor calls are served from
+ * provider-options example, a read-aloud, its streaming example, its image flow (generate,
+ * then edit by `document_id`) and memory (a fact said in one thread, used in another) through
+ * the real pipeline and the real adapters, and — when the programs are installed — an offline
+ * turn on the local engines. Vendor calls are served from
  * the cassettes shipped in `demo/cassettes/` unless the vendor's key is set (then it runs live)
  * or `--replay <dir>` names other cassettes. It writes the audio and images to `./out/`, keeps
  * its threads, messages, runs and media metadata in the SQLite file `./out/patchbay.db` (made
@@ -60,6 +61,12 @@ export const editPrompt = (documentId: string): string =>
 
 /** The text the read-aloud section speaks. */
 export const READ_ALOUD = "Patchbay speaks with many voices. This one comes from ElevenLabs."
+
+/** What the user tells the memory section's first thread. */
+export const MEMORY_FIRST = "Hi! I just moved to Oslo, and I love hiking."
+
+/** What the user asks in the memory section's second thread. */
+export const MEMORY_SECOND = "Where could I go hiking this weekend, near where I live?"
 
 /** The ElevenLabs voice of the read-aloud section (George, a premade voice). */
 export const ELEVENLABS_VOICE = "JBFqnCBsd6RMkjVDRZzb"
@@ -354,6 +361,27 @@ export const sections: ReadonlyArray<Section> = [
       s.out.line(`(the question was: ${QUESTION})`)
       await finish(s, "8-local", response, "espeak-ng said it back")
     }
+  },
+  {
+    id: "9-memory",
+    title: "Memory — a fact said in one thread, used in another: openai/gpt-4.1, memory \"Auto\" then \"Readonly\", memory_scope user_42",
+    vendors: ["openai"],
+    run: async (s) => {
+      const assistant = await s.pb.assistants.create({ name: "Concierge", llm_provider: "openai", model_name: "gpt-4.1", memory: "Auto" })
+      const options = { assistantId: assistant.assistant_id, memoryScope: "user_42" }
+      const first = await s.pb.sendMessage(MEMORY_FIRST, options)
+      s.out.line(`Thread 1, you: ${MEMORY_FIRST}`)
+      s.out.line(`Thread 1, assistant: ${first.content}`)
+      // the write runs in the background; waiting for it reads it back at once
+      const operation = await s.pb.memory.wait(first.memory_operation_id ?? "")
+      const stored = await s.pb.memory.list(assistant.assistant_id, { memory_scope: "user_42" })
+      s.out.line(`Memory operation ${operation.status}: ${stored.memories.map((m) => JSON.stringify(m.content)).join(", ")}`)
+      const second = await s.pb.sendMessage(MEMORY_SECOND, { ...options, memory: "Readonly" })
+      s.out.line(`Thread 2 (a new thread), you: ${MEMORY_SECOND}`)
+      s.out.line(`Retrieved: ${second.retrieved_memories.map((m) => JSON.stringify(m.memory)).join(", ")}`)
+      s.out.line(`Thread 2, assistant: ${second.content}`)
+      s.save("9-memory.json", `${JSON.stringify({ first, operation, memories: stored, second }, null, 2)}\n`)
+    }
   }
 ]
 
@@ -363,10 +391,10 @@ export const loadingNotice = `loading ${[...vendors.map((v) => v.packageName), "
 /** The usage text of `demo`. */
 export const usage = `Usage: patchbay demo [<section>…] [--out <dir>] [--replay <dir>] [--json]
 
-Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example and
-its image flow through the real pipeline and adapters, plus an offline turn on espeak-ng and
-pocketsphinx when they are installed. No key and no network needed: vendor calls are replayed
-from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
+Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example,
+its image flow and memory across threads through the real pipeline and adapters, plus an
+offline turn on espeak-ng and pocketsphinx when they are installed. No key and no network
+needed: vendor calls are replayed from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
 ELEVENLABS_API_KEY, OPENROUTER_API_KEY) runs live instead, unless --replay is given.
 
 Sections (all by default; name some by number or id to run only those, e.g. \`patchbay demo 1 7\`):
@@ -571,7 +599,7 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   const sources = sourcesIn(replayDir)
 
   // The header: what runs where.
-  out.line("Patchbay demo — the seed's voice modes, streaming and image tool, through the real pipeline and adapters")
+  out.line("Patchbay demo — the seed's voice modes, streaming, image tool and memory, through the real pipeline and adapters")
   out.line()
   for (const vendor of vendors) {
     const why = broken.get(vendor.id)

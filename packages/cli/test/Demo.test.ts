@@ -122,6 +122,17 @@ describe("patchbay demo, offline", () => {
     expect(ran.stdout).toContain("\"model\": \"scribe_v2\"")
   })
 
+  it("remembers a fact said in one thread and uses it in another thread of the same assistant and scope", () => {
+    const section = /^== 9\. Memory.*\n((?:.+\n)+)/m.exec(ran.stdout)?.[1] ?? ""
+    expect(section).toContain("Thread 1, you: Hi! I just moved to Oslo, and I love hiking.\n")
+    expect(section).toContain("Memory operation COMPLETED: \"Lives in Oslo\", \"Loves hiking\"\n")
+    expect(section).toContain("Retrieved: \"Loves hiking\", \"Lives in Oslo\"\n")
+    expect(section).toMatch(/^Thread 2, assistant: .*Oslo\.$/m)
+    const saved = JSON.parse(readFileSync(path.join(ran.cwd, "out", "9-memory.json"), "utf8"))
+    expect(saved.second.thread_id).not.toBe(saved.first.thread_id)
+    expect(saved.operation.status).toBe("COMPLETED")
+  })
+
   it("says plainly which vendor calls were replayed, and that none ran live", () => {
     expect(ran.stdout).toMatch(/^ {2}openai +replayed from .*demo\/cassettes \(set OPENAI_API_KEY to run it live\)$/m)
     expect(ran.stdout).toMatch(/cassettes synthesized from the vendors' published API specs .* not recorded from the live APIs/)
@@ -139,14 +150,14 @@ describe("patchbay demo, offline", () => {
     ]
     if (missing.length > 0) {
       expect(local).toMatch(new RegExp(`^skipped: not installed: ${missing.join(" .*, ")}`))
-      expect(ran.stdout).toMatch(/^Sections: 7 ran, 1 skipped \(8-local\)/m)
+      expect(ran.stdout).toMatch(/^Sections: 8 ran, 1 skipped \(8-local\)/m)
       return
     }
     expect(local).toMatch(/^pocketsphinx heard: .+/)
     const file = readdirSync(path.join(ran.cwd, "out")).find((f) => /^8-local\.(mp3|wav)$/.test(f))
     expect(file).toBeDefined()
     expect(Audio.sniff(bytesOf(path.join(ran.cwd, "out", file ?? "")))?.container).toBe(onPath("ffmpeg") ? "mp3" : "wav")
-    expect(ran.stdout).toMatch(/^Sections: 8 ran$/m)
+    expect(ran.stdout).toMatch(/^Sections: 9 ran$/m)
   })
 })
 
@@ -223,9 +234,9 @@ describe("patchbay demo with keys and options", () => {
   })
 
   it("an unknown section is a usage error", async () => {
-    const ran = await cli(["demo", "9"])
+    const ran = await cli(["demo", "10"])
     expect(ran.code).toBe(2)
-    expect(ran.stderr).toContain(`patchbay: demo: no section "9" [UsageError] — the sections are ${sections.map((s) => s.id).join(", ")}`)
+    expect(ran.stderr).toContain(`patchbay: demo: no section "10" [UsageError] — the sections are ${sections.map((s) => s.id).join(", ")}`)
   })
 })
 

@@ -12,6 +12,7 @@ import { type Assistant, type AssistantFields, AssistantStore, DEFAULT_ASSISTANT
 import { InvalidRequest } from "./Errors.ts"
 import type { Media } from "./Media.ts"
 import { MediaStore } from "./MediaStore.ts"
+import { checkEmbeddingChange } from "./Memories.ts"
 import { MemoryStore } from "./MemoryStore.ts"
 import type { MessagePage } from "./Paging.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
@@ -68,12 +69,16 @@ export const createAssistant = Effect.fn("Assistants.create")(function*(fields: 
   return yield* AssistantStore.use((assistants) => assistants.create(assistant))
 })
 
-/** Updates an assistant's given fields; the LLM pair is checked as it will stand after the update. */
+/**
+ * Updates an assistant's given fields; the LLM pair is checked as it will stand after the
+ * update. Its embedding model and dimensions cannot change once it has memories.
+ */
 export const updateAssistant = Effect.fn("Assistants.update")(function*(assistantId: string, fields: unknown) {
   const decoded = yield* Validation.decodeWith(AssistantUpdate)(fields)
   const store = yield* AssistantStore
   const current = yield* store.get(assistantId)
   yield* checkLlm({ ...current, ...decoded })
+  yield* checkEmbeddingChange(current, decoded)
   return yield* store.update(assistantId, decoded)
 })
 

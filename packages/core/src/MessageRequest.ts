@@ -49,7 +49,14 @@ export const MessageRequest = Schema.Struct({
   image_model_provider: Schema.optionalKey(Schema.String),
   image_model_name: Schema.optionalKey(Schema.String),
   /** The assistant of a new thread (default `asst_default`); with `thread_id`, it must be the thread's. */
-  assistant_id: Schema.optionalKey(Schema.String)
+  assistant_id: Schema.optionalKey(Schema.String),
+  /**
+   * How this message uses memory: `"Auto"` retrieves before the LLM call and writes after the
+   * turn, `"Readonly"` only retrieves, `"off"` neither. Absent: the assistant's (default `"off"`).
+   */
+  memory: Schema.optionalKey(Schema.Literals(["Auto", "Readonly", "off"])),
+  /** Whose memories: a string such as the end user's id (default `"default"`). */
+  memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty()))
 })
 export type MessageRequest = typeof MessageRequest.Type
 export type MessageRequestEncoded = typeof MessageRequest.Encoded

@@ -26,6 +26,19 @@ export const TurnMessage = Schema.Struct({
 })
 export type TurnMessage = typeof TurnMessage.Type
 
+/**
+ * A memory retrieved for the turn: its id, its text (`memory`, Backboard's name) and its fused
+ * relevance score (higher is closer).
+ *
+ * @category schemas
+ */
+export const RetrievedMemory = Schema.Struct({
+  id: Schema.String,
+  memory: Schema.String,
+  score: Schema.Number
+})
+export type RetrievedMemory = typeof RetrievedMemory.Type
+
 /** @category schemas */
 export const MessageResponse = Schema.Struct({
   content: Schema.String,
@@ -43,6 +56,10 @@ export const MessageResponse = Schema.Struct({
   output_tokens: Schema.optionalKey(Schema.Number),
   total_tokens: Schema.optionalKey(Schema.Number),
   attachments: Schema.Array(Media),
+  /** The memories the LLM was given (empty when memory was not read). */
+  retrieved_memories: Schema.Array(RetrievedMemory),
+  /** The memory operation writing this turn's facts (`"Auto"`), else null. */
+  memory_operation_id: Schema.NullOr(Schema.String),
   warnings: Schema.Array(Warning),
   messages: Schema.Array(TurnMessage)
 })

@@ -21,6 +21,7 @@ import { AssistantStore } from "./AssistantStore.ts"
 import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
 import { isDocumentId, MediaStore } from "./MediaStore.ts"
+import * as Memories from "./Memories.ts"
 import type { MessageRequestEncoded } from "./MessageRequest.ts"
 import type { MessageResponse } from "./MessageResponse.ts"
 import * as Pipeline from "./Pipeline.ts"
@@ -64,10 +65,15 @@ export interface PatchbayOptions {
   readonly tenantId?: string | undefined
   /** Pipeline tunables, e.g. `{ ttsConcurrency: 3, timeouts: { llm: 10_000 } }`; nested values merge with the defaults. */
   readonly settings?: {
-    readonly [K in keyof Omit<PipelineSettingsShape, "defaultLlm">]?: K extends "retry" | "timeouts" | "chunking" | "runs"
+    readonly [K in keyof Omit<PipelineSettingsShape, "defaultLlm">]?: K extends "retry" | "timeouts" | "chunking" | "runs" | "memory"
       ? Partial<PipelineSettingsShape[K]>
       : PipelineSettingsShape[K]
   } | undefined
+  /**
+   * Memory tunables (the same as `settings.memory`, which they override): `waitMs` (2000), how
+   * long a turn waits for its scope's running write before it retrieves.
+   */
+  readonly memory?: Partial<PipelineSettingsShape["memory"]> | undefined
 }
 
 /** The options of one message, as the seed's TypeScript SDK names them. */
@@ -90,6 +96,10 @@ export interface AddMessageParams {
   readonly imageGeneration?: "auto" | undefined
   readonly imageModelProvider?: string | undefined
   readonly imageModelName?: string | undefined
+  /** `"Auto"` retrieves and writes memories, `"Readonly"` only retrieves, `"off"` neither; default the assistant's. */
+  readonly memory?: "Auto" | "Readonly" | "off" | undefined
+  /** Whose memories (e.g. the end user's id); default `"default"`. */
+  readonly memoryScope?: string | undefined
   /** Aborting rejects the call (or ends the iterator) with `Cancelled` and stops every vendor request. */
   readonly signal?: AbortSignal | undefined
 }
@@ -161,7 +171,9 @@ export interface Patchbay {
     /** Serves signed media URLs; mount it on `/media/*` of any web-standard server. */
     readonly handler: (request: Request) => Promise<Response>
   }
-  /** Releases the runtime (open files, timers). */
+  /** An assistant's memories, per `memory_scope` (see docs/memory.md). */
+  readonly memory: Memories.PatchbayMemory
+  /** Releases the runtime (open files, timers); interrupts memory writes still running. */
   readonly dispose: () => Promise<void>
 }
 
@@ -186,6 +198,8 @@ const toWire = (params: AddMessageParams): Record<string, unknown> => {
   set("image_generation", params.imageGeneration)
   set("image_model_provider", params.imageModelProvider)
   set("image_model_name", params.imageModelName)
+  set("memory", params.memory)
+  set("memory_scope", params.memoryScope)
   return wire
 }
 
@@ -254,7 +268,9 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
     Pipeline.Runs.layer,
     // settles lapsed and expired runs in the background (`runs.sweepIntervalMs`; off by default)
-    Layer.provide(Pipeline.sweeper(options.settings?.runs?.sweepIntervalMs ?? defaultSettings.runs.sweepIntervalMs ?? 0), options.stores ?? Stores.layerMemory)
+    Layer.provide(Pipeline.sweeper(options.settings?.runs?.sweepIntervalMs ?? defaultSettings.runs.sweepIntervalMs ?? 0), options.stores ?? Stores.layerMemory),
+    // memory writes run in the runtime's scope: disposing it interrupts them
+    Memories.layerWorker
   )
   const tenant = options.tenantId ?? DEFAULT_TENANT
   const runtime = ManagedRuntime.make(layer)
@@ -265,6 +281,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     timeouts: { ...defaultSettings.timeouts, ...options.settings?.timeouts },
     chunking: { ...defaultSettings.chunking, ...options.settings?.chunking },
     runs: { ...defaultSettings.runs, ...options.settings?.runs },
+    memory: { ...defaultSettings.memory, ...options.settings?.memory, ...options.memory },
     ...(media.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: media.ttlSeconds }),
     defaultLlm: options.defaults?.llm
   }
@@ -468,6 +485,20 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
         const store = await runtime.runPromise(MediaStore.useSync((media) => media))
         return store.handler(request)
       }
+    },
+    memory: {
+      list: method((assistantId: string, options: Parameters<Memories.PatchbayMemory["list"]>[1] = {}) => Memories.list(assistantId, options)),
+      search: method((assistantId: string, query: string, options?: Parameters<Memories.PatchbayMemory["search"]>[2]) =>
+        Memories.search(assistantId, query, options)),
+      add: method((assistantId: string, memory: Memories.MemoryInput) => Memories.add(assistantId, memory)),
+      update: method((assistantId: string, memoryId: string, fields: Memories.MemoryUpdate) => Memories.update(assistantId, memoryId, fields)),
+      delete: method((assistantId: string, memoryId: string) => Memories.remove(assistantId, memoryId)),
+      restore: method((assistantId: string, memoryId: string) => Memories.restore(assistantId, memoryId)),
+      history: method((assistantId: string, memoryId: string) => Memories.history(assistantId, memoryId)),
+      reset: method((assistantId: string, options?: { readonly memory_scope?: string | undefined }) => Memories.reset(assistantId, options)),
+      stats: method((assistantId: string) => Memories.stats(assistantId)),
+      operation: method((operationId: string) => Memories.operation(operationId)),
+      wait: method((operationId: string, options?: { readonly timeoutMs?: number | undefined }) => Memories.wait(operationId, options))
     },
     dispose: () => runtime.dispose()
   }

@@ -6,8 +6,9 @@
  * the fold of that same stream.
  *
  * Reading order follows a request: {@link prepare} (decode, find the thread and its assistant,
- * validate, record the run) → {@link execute} (STT → the LLM and its tool loop, speaking the
- * reply as it streams → persist → `run_ended`) → {@link fold}. The stages live in `Stages`; the
+ * validate, record the run) → {@link execute} (STT → memory recall → the LLM and its tool loop,
+ * speaking the reply as it streams → persist → the memory write started in the background →
+ * `run_ended`) → {@link fold}. The stages live in `Stages`; the
  * turn stored and the turn returned are built by one reducer over the run's events
  * (`internal/turn.ts`); threads, assistants and runs live in their stores, read and written
  * through `internal/runState.ts`, so a run paused in one runtime resumes in another; `Runs`
@@ -21,9 +22,12 @@ import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import type { ProviderError, StoreUnavailable } from "./Errors.ts"
 import * as Context from "./internal/context.ts"
+import * as MemoryWrite from "./internal/memoryWrite.ts"
+import * as Recall from "./internal/stages/recall.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
 import type { MediaStore } from "./MediaStore.ts"
+import * as Memories from "./Memories.ts"
 import type { MessageResponse, RunStatus } from "./MessageResponse.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import type { LlmMessage } from "./Provider.ts"
@@ -72,6 +76,8 @@ export interface PreparedRun {
   readonly audio: AudioInput | undefined
   /** Set when the run resumes after tool outputs: the conversation to continue. */
   readonly continuation?: ReadonlyArray<LlmMessage> | undefined
+  /** What the run does with memory (`"Auto"` or `"Readonly"`); absent when memory is off. */
+  readonly memory?: Memories.Plan | undefined
 }
 
 /**
@@ -83,6 +89,7 @@ export interface PreparedRun {
  * executed: one that never is ends `failed` (`owner lost`) once its lease lapses.
  */
 export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown, options: AddMessageOptions = {}) {
+  yield* Memories.checkMode(request)
   const decoded = yield* Validation.decodeMessageRequest(request)
   const registry = yield* ProviderRegistry
   const threads = yield* ThreadStore
@@ -97,6 +104,8 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     { thread: resolved.llm, instance: settings.defaultLlm }
   )
   yield* Validation.checkCredentials(valid)
+  const memory = yield* Memories.plan(resolved.request, resolved.assistant, valid.llm?.[0])
+  if (memory?.mode === "Auto") yield* Memories.requireWorker
   const thread = resolved.thread ?? (yield* RunState.newThread(resolved.assistant.assistant_id))
   const ids = { run_id: Run.makeId("run"), thread_id: thread.thread_id, assistant_id: thread.assistant_id }
   yield* RunState.start(ids) // before the history is read: a run that ends meanwhile has stored its turn
@@ -115,7 +124,8 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
     message_id: valid.sendToLlm ? assistant_message_id : user_message_id,
     valid,
     warnings: RunState.warningsOf(valid),
-    audio
+    audio,
+    memory
   }
   return prepared
 })
@@ -142,12 +152,18 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: RunState
 
     const system = request.system_prompt ?? prepared.thread.system_prompt
     const user: LlmMessage = { role: "user", content: text }
-    const head: ReadonlyArray<LlmMessage> = system === undefined ? [] : [{ role: "system", content: system }]
+    // Memories read for this message reach the LLM as one system message after the system prompt.
+    const recalled = prepared.memory === undefined || prepared.continuation !== undefined
+      ? undefined
+      : yield* Recall.recallForTurn(prepared.memory, text)
+    if (recalled !== undefined && recalled.warnings.length > 0) hold.warnings = [...(hold.warnings ?? []), ...recalled.warnings]
+    const remembered = Recall.systemMessages(recalled?.memories ?? [])
+    const head: ReadonlyArray<LlmMessage> = [...(system === undefined ? [] : [{ role: "system" as const, content: system }]), ...remembered]
     // The history fitted to the context window, oldest turns out first (only a new message reads it).
     const fitted = prepared.continuation === undefined
       ? Context.fitHistory([...head, user], Turn.toLlm(prepared.history), Context.windowOf(valid.llm))
       : undefined
-    if (fitted?.warning !== undefined) hold.warnings = [fitted.warning]
+    if (fitted?.warning !== undefined) hold.warnings = [...(hold.warnings ?? []), fitted.warning]
     const messages: ReadonlyArray<LlmMessage> = prepared.continuation ?? [...head, ...(fitted?.history ?? []), user]
     const spoken = yield* Queue.unbounded<string, Cause.Done>()
     const speaking = valid.tts === undefined ? undefined : yield* Effect.forkChild(Stages.speakValidated(valid.tts, Stream.fromQueue(spoken), speech))
@@ -202,7 +218,7 @@ const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
 export const execute = (
   prepared: PreparedRun,
   outputs: ReadonlyArray<ToolOutput> = []
-): Stream.Stream<PipelineEvent, ProviderError, MediaStore | StoreServices | Runs> =>
+): Stream.Stream<PipelineEvent, ProviderError, ProviderRegistry | MediaStore | StoreServices | Runs> =>
   Run.toStream(
     { thread_id: prepared.thread.thread_id, run_id: prepared.run_id },
     Effect.suspend(() => {
@@ -226,10 +242,16 @@ export const execute = (
           )
           const ended = lost === undefined ? ending(status, reason) : ending("failed", RunState.failedReason(lost))
           const error = lost ?? failure
+          // Once the turn is stored, its memory write starts in the background: nothing below waits for it.
+          const write = lost === undefined && status === "completed" && prepared.memory?.mode === "Auto"
+            ? yield* MemoryWrite.startForTurn(prepared.memory, { user: Turn.userText(prepared.valid.request.content, turn.stt?.transcript), assistant: turn.content })
+            : MemoryWrite.notStarted
           if (error !== undefined) yield* Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })
           yield* Run.emit({
             type: "run_ended",
             ...ended,
+            warnings: [...ended.warnings, ...write.warnings],
+            memory_operation_id: write.operation_id,
             message_id: prepared.message_id,
             ...(progress.llm === undefined ? {} : { model_provider: progress.llm.provider, model_name: progress.llm.model })
           })
@@ -291,6 +313,8 @@ export const fold = (prepared: PreparedRun, events: Iterable<PipelineEvent>): Me
     ...(usage.output_tokens === undefined ? {} : { output_tokens: usage.output_tokens }),
     ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
     attachments: turn.attachments,
+    retrieved_memories: turn.retrieved,
+    memory_operation_id: turn.ended?.memory_operation_id ?? null,
     warnings: turn.ended?.warnings ?? prepared.warnings,
     messages
   }
@@ -318,6 +342,11 @@ export const addMessageResponse = Effect.fn("Pipeline.addMessageResponse")(funct
  */
 export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
   const { assistant, outputs: decoded, run, thread, valid } = yield* RunState.resume(runId, outputs)
+  // The run was accepted with its memory mode; a resume never fails on it (without a worker, it writes nothing).
+  const memory = yield* Memories.plan(valid.request, assistant, valid.llm?.[0]).pipe(
+    Effect.flatMap((plan) => (plan?.mode === "Auto" ? Effect.as(Memories.requireWorker, plan) : Effect.succeed(plan))),
+    Effect.orElseSucceed(() => undefined)
+  )
   const assistant_message_id = Run.makeId("msg")
   const prepared: PreparedRun = {
     thread,
@@ -330,6 +359,7 @@ export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId
     valid,
     warnings: run.warnings,
     audio: undefined,
+    memory,
     continuation: [
       ...run.paused.messages,
       ...run.paused.pending.map((call): LlmMessage => ({

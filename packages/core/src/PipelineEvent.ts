@@ -7,7 +7,7 @@
  */
 import { Schema } from "effect"
 import { Media } from "./Media.ts"
-import { RunStatus } from "./MessageResponse.ts"
+import { RetrievedMemory, RunStatus } from "./MessageResponse.ts"
 import { ToolCall } from "./Tools.ts"
 import { Usage } from "./Usage.ts"
 import { SttRecord, TtsRecord } from "./VoiceRecords.ts"
@@ -46,6 +46,8 @@ export const TtsStreamEnd = event("tts_stream_end", {
   duration_seconds: Schema.NullOr(Schema.Number),
   record: TtsRecord
 })
+/** The memories retrieved for the turn, before the LLM call, when memory is read. */
+export const MemoryRetrieved = event("memory_retrieved", { memories: Schema.Array(RetrievedMemory) })
 /**
  * `reason` is null, or why the run was cancelled or failed; `model_provider`/`model_name` name
  * the LLM that served, after any fallback.
@@ -55,6 +57,8 @@ export const RunEnded = event("run_ended", {
   reason: Schema.NullOr(Schema.String),
   usage: Usage,
   warnings: Schema.Array(Warning),
+  /** The memory operation writing this turn's facts (memory `"Auto"`), else null. */
+  memory_operation_id: Schema.NullOr(Schema.String),
   message_id: Schema.String,
   model_provider: Schema.optionalKey(Schema.String),
   model_name: Schema.optionalKey(Schema.String)
@@ -75,6 +79,7 @@ export const PipelineEvent = Schema.Union([
   TtsStreamStart,
   TtsAudioChunk,
   TtsStreamEnd,
+  MemoryRetrieved,
   RunEnded,
   ErrorEvent
 ])

@@ -53,6 +53,20 @@ export interface RunSettings {
   readonly sweepIntervalMs?: number | undefined
 }
 
+/** How memory reads wait for writes, and how long a write may take (see `Memory`). */
+export interface MemorySettings {
+  /**
+   * How long a turn that reads memory waits for its scope's running operation before it
+   * retrieves (default 2000): long enough to read the previous turn's facts, bounded so a slow
+   * write never stalls a conversation.
+   */
+  readonly waitMs: number
+  /** How often a wait polls the store for an operation's end. */
+  readonly pollMs: number
+  /** How long one memory operation may run before it ends `FAILED` (timeout). */
+  readonly operationTimeoutMs: number
+}
+
 /** @category models */
 export interface PipelineSettingsShape {
   /** Synthesis requests in flight at once per response (vendors such as ElevenLabs limit concurrency). */
@@ -66,6 +80,7 @@ export interface PipelineSettingsShape {
   /** How many LLM round trips one turn may take through built-in tools (the image tool). */
   readonly maxToolRounds: number
   readonly runs: RunSettings
+  readonly memory: MemorySettings
   /** The LLM used when neither the request, the thread nor its assistant names one. */
   readonly defaultLlm?: { readonly provider: string; readonly model: string } | undefined
 }
@@ -78,7 +93,8 @@ export const defaultSettings: PipelineSettingsShape = {
   retry: { times: 3, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 },
   timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000, embedding: 60_000 },
   maxToolRounds: 8,
-  runs: { leaseMs: 30_000, pausedTtlMs: 24 * 60 * 60 * 1000, cancelPollMs: 200, sweepIntervalMs: 0 }
+  runs: { leaseMs: 30_000, pausedTtlMs: 24 * 60 * 60 * 1000, cancelPollMs: 200, sweepIntervalMs: 0 },
+  memory: { waitMs: 2000, pollMs: 50, operationTimeoutMs: 120_000 }
 }
 
 /** @category services */

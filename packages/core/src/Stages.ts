@@ -15,7 +15,9 @@
 import { Effect, Stream } from "effect"
 import * as AudioInputs from "./AudioInput.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
+import { AssistantStore } from "./AssistantStore.ts"
 import { embedValidated } from "./internal/stages/embed.ts"
+import * as Recall from "./internal/stages/recall.ts"
 import { type Prompt, respondValidated } from "./internal/stages/respond.ts"
 import { speakValidated } from "./internal/stages/speak.ts"
 import { transcribeValidated } from "./internal/stages/transcribe.ts"
@@ -28,6 +30,7 @@ export type { ChunkingOptions } from "./internal/sentences.ts"
 export { generateImageTool, respondValidated } from "./internal/stages/respond.ts"
 export type { Progress, Prompt, Reply, ReplyStatus, RespondOptions } from "./internal/stages/respond.ts"
 export { embedValidated } from "./internal/stages/embed.ts"
+export { systemBlock } from "./internal/stages/recall.ts"
 export type { Embedded } from "./internal/stages/embed.ts"
 export { speakValidated } from "./internal/stages/speak.ts"
 export { transcribeValidated } from "./internal/stages/transcribe.ts"
@@ -128,4 +131,31 @@ export const embed = (input: Validation.EmbeddingConfig) =>
     const registry = yield* ProviderRegistry
     const valid = yield* Validation.validateEmbedding(registry, input)
     return yield* embedValidated(valid, input)
+  })
+
+/**
+ * Retrieves memories for a message (memory `"Readonly"` and `"Auto"` run it before the LLM
+ * call): waits — at most `memory.waitMs` — for the scope's running memory write, then takes the
+ * assistant's `memory_top_k` (or `top_k`) memories of `memory_scope` (default `"default"`) most
+ * similar to `query`: lexical search, fused by reciprocal rank with vector search when the
+ * assistant names an embedding model. Emits `memory_retrieved` and returns the memories; give
+ * them to an LLM with {@link systemBlock}.
+ *
+ * @example
+ * ```ts
+ * const memories = yield* Stages.recall({ assistant_id: "asst_1", memory_scope: "user_42", query: "Where do I live?" })
+ * const system = { role: "system", content: Stages.systemBlock(memories) }
+ * ```
+ * @category stages
+ */
+export const recall = (input: {
+  readonly assistant_id: string
+  readonly memory_scope?: string | undefined
+  readonly query: string
+  readonly top_k?: number | undefined
+}) =>
+  Effect.gen(function*() {
+    const assistant = yield* AssistantStore.use((assistants) => assistants.get(input.assistant_id))
+    const target = { assistant: input.top_k === undefined ? assistant : { ...assistant, memory_top_k: input.top_k }, scope: input.memory_scope ?? "default" }
+    return (yield* Recall.recallForTurn(target, input.query)).memories
   })

@@ -85,6 +85,15 @@ const expected: Record<string, ReadonlyArray<string>> = {
     "refused: InvalidRequest at tts.voice, vendor calls: 0",
     "spoken while written: \"Bonjour à tous.\" (pcm_16000), \"Je suis ravie de vous voir ce matin.\" (pcm_16000)",
     "chunks: \"Dr. Smith came at 9 a.m. today.\", \"Late! Why? Nobody knows, he said.\""
+  ],
+  memory: [
+    "thread 1: Nice to meet you! (memory operation: started)",
+    "operation: COMPLETED, ADD",
+    "thread 2: You live in Oslo. (retrieved: Lives in Oslo)",
+    "another user: Nice to meet you!",
+    "after delete: 0 found",
+    "history: ADD (by the operation), UPDATE, DELETE, RESTORE",
+    "stats: {\"total_count\":1,\"deleted_count\":0,\"scopes\":1}"
   ]
 }
 

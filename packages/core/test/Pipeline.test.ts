@@ -198,6 +198,8 @@ it.effect("the non-streaming response is the fold of the stream", () => {
       input_tokens: 10,
       output_tokens: 5,
       attachments: [{ url: tts_.audio_url, document_id: tts_.document_id, media_type: "audio/mpeg" }],
+      retrieved_memories: [],
+      memory_operation_id: null,
       warnings: [],
       messages: [
         { message_id: prepared.user_message_id, role: "user", content: "Note:\n\nHello.", status: "completed" },

@@ -93,6 +93,7 @@ it("every pipeline event decodes with its common fields", () => {
     { type: "run_started", ...common, seq: 0, assistant_id: "asst_default", message_id: "msg_2" },
     { type: "stt_stream_start", ...common, seq: 1, provider: "openai", model: "whisper-1" },
     { type: "stt_text_delta", ...common, seq: 2, delta: "Hello" },
+    { type: "memory_retrieved", ...common, seq: 3, memories: [{ id: "mem_1", memory: "Lives in Oslo", score: 0.0164 }] },
     { type: "content_streaming", ...common, seq: 3, content: "Hi" },
     { type: "tool_call", ...common, seq: 4, tool_call: { id: "c1", type: "function", function: { name: "f", arguments: "{}" } } },
     { type: "media_generated", ...common, seq: 5, media: { url: "/media/doc_aaaaaaaaaaaaaaaaaaaa?exp=1&sig=x", document_id: "doc_aaaaaaaaaaaaaaaaaaaa", media_type: "image/png" } },
@@ -106,6 +107,7 @@ it("every pipeline event decodes with its common fields", () => {
       reason: null,
       usage: { input_tokens: 3 },
       warnings: [{ code: "option_ignored", message: "provider_options.x is ignored" }],
+      memory_operation_id: null,
       message_id: "msg_2"
     },
     { type: "error", ...common, seq: 9, code: "RateLimited", message: "Rate limited", retryable: true }
@@ -125,6 +127,8 @@ it("a message response decodes with the thread's assistant_id, its warnings and 
     status: "completed",
     usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 },
     attachments: [],
+    retrieved_memories: [{ id: "mem_1", memory: "Lives in Oslo", score: 0.0328 }],
+    memory_operation_id: "memop_1",
     warnings: [],
     messages: [
       { message_id: "msg_1", role: "user", content: "Hi", status: "completed" },

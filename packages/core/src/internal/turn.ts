@@ -5,7 +5,7 @@
  * it over the collected stream.
  */
 import type { Media } from "../Media.ts"
-import type { RunStatus, TurnMessage } from "../MessageResponse.ts"
+import type { RetrievedMemory, RunStatus, TurnMessage } from "../MessageResponse.ts"
 import { mediaTypeOfOutputFormat } from "../ModelInfo.ts"
 import type { LlmMessage } from "../Provider.ts"
 import type { EventBody } from "../Run.ts"
@@ -25,9 +25,12 @@ export interface Turn {
   /** Images and speech produced, in the order they were announced. */
   attachments: Array<Media>
   tts: TtsRecord | undefined
+  /** The memories retrieved for the LLM (`memory_retrieved`). */
+  retrieved: ReadonlyArray<RetrievedMemory>
   /** What `run_ended` said, once it came. */
   ended: {
     readonly status: RunStatus
+    readonly memory_operation_id: string | null
     readonly usage: Usage
     readonly warnings: ReadonlyArray<Warning>
     readonly llm: { readonly provider: string; readonly model: string } | undefined
@@ -35,7 +38,7 @@ export interface Turn {
 }
 
 /** A turn before any event. */
-export const empty = (): Turn => ({ stt: undefined, content: "", pending: undefined, attachments: [], tts: undefined, ended: undefined })
+export const empty = (): Turn => ({ stt: undefined, content: "", pending: undefined, attachments: [], tts: undefined, retrieved: [], ended: undefined })
 
 /** Adds one event to the turn (in place: deltas are the hot path). */
 export const add = (turn: Turn, event: EventBody): void => {
@@ -56,9 +59,13 @@ export const add = (turn: Turn, event: EventBody): void => {
       turn.tts = event.record
       turn.attachments.push({ url: event.audio_url, document_id: event.document_id, media_type: mediaTypeOfOutputFormat(event.record.output_format) })
       break
+    case "memory_retrieved":
+      turn.retrieved = event.memories
+      break
     case "run_ended":
       turn.ended = {
         status: event.status,
+        memory_operation_id: event.memory_operation_id,
         usage: event.usage,
         warnings: event.warnings,
         llm: event.model_provider !== undefined && event.model_name !== undefined
