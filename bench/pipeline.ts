@@ -23,7 +23,6 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { MediaStore, Memories, Pipeline, ProviderRegistry, Stores, type StoreServices } from "../packages/core/src/index.ts"
 import { FakeLlm, fakeProvider, FakeStt, FakeTts, scriptedMemoryLlm, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
-import { sqlite } from "../packages/sql/src/index.ts"
 import type { Marks } from "./http.ts"
 
 const layerOf = (provider: ReturnType<typeof fakeProvider>) =>
@@ -179,6 +178,8 @@ const firstAudio = async () => {
   const inSqlite: Array<number> = []
   try {
     const memoryTurn = overStores(await open(Stores.layerMemory))
+    // Loaded only here, like the SDKs above: the SQL modules would otherwise count in the memory benchmark's peak RSS.
+    const { sqlite } = await import("../packages/sql/src/index.ts")
     const sqliteTurn = overStores(await open(sqlite({ filename: join(dir, "patchbay.db") })))
     await memoryTurn() // warm-up
     await sqliteTurn()
