@@ -13,7 +13,7 @@
  * sentence and the first audio reach the caller. The fakes time their responses from fixed
  * instants (see `pacedBody`), so a late timer in a fake does not add up over a stream.
  */
-import { Effect, Layer, Stream, Tracer } from "effect"
+import { Effect, Layer, ManagedRuntime, Stream, Tracer } from "effect"
 import diagnostics from "node:diagnostics_channel"
 import { Worker } from "node:worker_threads"
 import { elevenlabs } from "../adapters/elevenlabs/src/index.ts"
@@ -116,6 +116,9 @@ export const httpTurn = async (
     Stores.layerMemory,
     Pipeline.Runs.layer
   )
+  // Built once and used by every turn, as `createPatchbay` and a server do: the turns measure the
+  // pipeline, not the construction of its services.
+  const runtime = ManagedRuntime.make(layer)
   const audio = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
   const request = {
     voice: {
@@ -133,7 +136,7 @@ export const httpTurn = async (
     marks = {}
     deltas = 0
     started = performance.now()
-    await Effect.runPromise(
+    await runtime.runPromise(
       Pipeline.addMessage(request, { audio }).pipe(
         Stream.runForEach((event) =>
           Effect.sync(() => {
@@ -142,7 +145,6 @@ export const httpTurn = async (
             if (event.type === "tts_audio_chunk") mark("tts.firstAudio.event")
           })
         ),
-        Effect.provide(layer),
         (effect) => (options.tracer === undefined ? effect : Effect.provideService(effect, Tracer.Tracer, options.tracer)),
         (effect) => (options.around === undefined ? effect : options.around(effect))
       )
@@ -154,6 +156,7 @@ export const httpTurn = async (
   const close = async () => {
     diagnostics.unsubscribe("undici:request:create", created)
     diagnostics.unsubscribe("undici:request:headers", headers)
+    await runtime.dispose()
     await fakes.close()
   }
   return { run, close, mark }
