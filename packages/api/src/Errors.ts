@@ -106,6 +106,7 @@ const statuses: Readonly<Record<string, number>> = {
   UnsupportedFormat: 400,
   Unauthorized: 401,
   NotFound: 404,
+  RouteNotFound: 404,
   RequestTimeout: 408,
   ThreadBusy: 409,
   InputTooLarge: 413,
