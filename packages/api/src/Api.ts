@@ -142,6 +142,27 @@ export const System = HttpApiGroup.make("system")
   .add(HttpApiEndpoint.get("health", "/health", { success: Health }))
 
 /**
+ * Core's wire schemas use plain numbers, which the JSON Schema generator spells as a number or
+ * the strings "NaN" and "Infinity"; the wire never carries those (JSON has no such numbers), so
+ * the document says `number`.
+ */
+const nonFinite = JSON.stringify(["-Infinity", "Infinity", "NaN"])
+const finiteNumbers = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(finiteNumbers)
+  if (typeof node !== "object" || node === null) return node
+  const anyOf = (node as { readonly anyOf?: unknown }).anyOf
+  if (Array.isArray(anyOf)) {
+    const kept = anyOf.filter((member) => !(typeof member === "object" && member !== null && (member as { readonly type?: unknown }).type === "string" &&
+      JSON.stringify([...((member as { readonly enum?: ReadonlyArray<string> }).enum ?? [])].sort()) === nonFinite))
+    if (kept.length !== anyOf.length) {
+      const { anyOf: _anyOf, ...rest } = node as Record<string, unknown>
+      return finiteNumbers(kept.length === 1 ? { ...rest, ...(kept[0] as object) } : { ...rest, anyOf: kept })
+    }
+  }
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, finiteNumbers(value)]))
+}
+
+/**
  * The Patchbay HTTP API. The OpenAI-compatible `/v1` routes and the memory routes are groups
  * of their own, added beside these.
  *
@@ -151,3 +172,4 @@ export const Api = HttpApi.make("patchbay")
   .add(Assistants, Threads, Runs, MediaGroup, Catalogue, System)
   .annotate(OpenApi.Title, "Patchbay")
   .annotate(OpenApi.Description, "Threads, messages with audio, streaming events, assistants and run controls over many AI vendors.")
+  .annotate(OpenApi.Transform, (spec) => finiteNumbers(spec) as typeof spec)
