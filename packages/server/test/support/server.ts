@@ -6,6 +6,7 @@
 import { createKey, CurrentTenant, type ModelInfo, Stores } from "@patchbay/core"
 import { FakeLlm, type FakeLlmOptions, FakeStt, type FakeSttOptions, FakeTts, type FakeTtsOptions, fakeProvider } from "@patchbay/core/testing"
 import { Effect } from "effect"
+import { expect } from "vitest"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { type ServerOptions, toNodeHandler, toWebHandler } from "../../src/index.ts"
@@ -116,4 +117,10 @@ export const readEvents = async (response: Response, until?: (event: { readonly 
     }
   }
   return { events, lines }
+}
+
+/** Waits (a few milliseconds at a time, at most 2 s) until `condition` holds: a count, never a duration, is asserted. */
+export const until = async (condition: () => boolean) => {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  expect(condition()).toBe(true)
 }
