@@ -215,7 +215,7 @@ export const toNodeHandler = (options: ServerOptions): NodeHandler => {
   const ready = runtime.runPromise(
     Effect.gen(function*() {
       const app = yield* HttpRouter.toHttpEffect(layer(options)).pipe(Scope.provide(scope))
-      return yield* NodeHttpServer.makeHandler(app.pipe(HttpRouter.disableLogger as never) as typeof app, { scope })
+      return yield* NodeHttpServer.makeHandler(app, { scope })
     }).pipe(Effect.provideService(Scope.Scope, scope)) as Effect.Effect<(req: Http.IncomingMessage, res: Http.ServerResponse) => void>
   )
   return {

@@ -37,9 +37,10 @@ const limitOf = (registry: ProviderRegistryShape, fields: Record<string, unknown
     const providers = yield* registry.list
     const model = providers.find((p) => p.id === stt.provider)?.models.find((m) => m.id === stt.model && m.capability === "stt")
     const limit = model?.max_input_bytes
-    return limit === undefined
+    // The smaller limit wins, and the error names the model only when the limit is the model's.
+    return limit === undefined || limit > limits.maxUploadBytes
       ? { limit: limits.maxUploadBytes }
-      : { limit: Math.min(limit, limits.maxUploadBytes), provider: stt.provider, model: stt.model }
+      : { limit, provider: stt.provider, model: stt.model }
   })
 
 /** A file name safe to use inside our own temporary directory (its extension kept). */
