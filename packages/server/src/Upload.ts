@@ -18,6 +18,9 @@ import * as NodePath from "node:path"
 import { idleTimeout } from "./Body.ts"
 import type { Limits } from "./Limits.ts"
 
+/** The most parts a multipart message may have (every message field, and the audio). */
+const MAX_PARTS = 64
+
 /** Fields that arrive as JSON strings in a multipart message. */
 const jsonFields = new Set(["voice", "tools", "provider_options", "llm_fallback"])
 
@@ -64,7 +67,16 @@ export const readMultipart = (
     let dir: string | undefined
     let audio: { path: string; size: number } | undefined
     const cleanup = Effect.promise(() => (dir === undefined ? Promise.resolve() : Fs.rm(dir, { recursive: true, force: true })))
-    const malformed = (error: Multipart.MultipartError) => new InvalidRequest({ field: "body", reason: `malformed multipart body: ${error.message}` })
+    const malformed = (error: Multipart.MultipartError): InvalidRequest | InputTooLarge => {
+      switch (error.reason._tag) {
+        case "FieldTooLarge":
+          return new InputTooLarge({ field: "body", limit: limits.maxJsonBytes, size: limits.maxJsonBytes + 1, detail: "a form field is too large" })
+        case "TooManyParts":
+          return new InvalidRequest({ field: "body", reason: `more than ${MAX_PARTS} form parts` })
+        default:
+          return new InvalidRequest({ field: "body", reason: `malformed multipart body: ${error.message}` })
+      }
+    }
 
     const spool = Effect.fnUntraced(function*(file: Multipart.File) {
       if (audio !== undefined) return yield* new InvalidRequest({ field: "audio_file", reason: "send one audio_file" })
@@ -105,7 +117,9 @@ export const readMultipart = (
           return Effect.fail(new InvalidRequest({ field: part.key, value: part.value, reason: "expected a JSON string" }))
         }
       }),
-      Effect.onError(() => cleanup)
+      Effect.onError(() => cleanup),
+      // Text fields are held in memory: each is bounded like a JSON body, and so is their count.
+      Effect.provideContext(Multipart.limitsServices({ maxParts: MAX_PARTS, maxFieldSize: limits.maxJsonBytes }))
     )
     const upload: Upload = { fields, audio, cleanup }
     return upload

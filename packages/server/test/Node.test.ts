@@ -182,3 +182,12 @@ describe("media", () => {
     expect(await forged.json()).toMatchObject({ code: "InvalidRequest", field: "sig", reason: "signature does not match" })
   })
 })
+
+describe("multipart limits", () => {
+  it("a text field past limits.maxJsonBytes is 413", async () => {
+    const server = await start({ server: { limits: { maxJsonBytes: 1024 } } })
+    const response = await server.call("/threads/messages", { method: "POST", body: form({ content: "x".repeat(4096) }) })
+    expect(response.status).toBe(413)
+    expect(await response.json()).toMatchObject({ code: "InputTooLarge", field: "body", limit: 1024 })
+  })
+})
