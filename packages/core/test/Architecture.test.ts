@@ -22,7 +22,16 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   "@patchbay/sql": ["@patchbay/core"],
   "@patchbay/api": ["@patchbay/core"],
   "@patchbay/server": ["@patchbay/core", "@patchbay/api"],
-  "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local"]
+  "@patchbay/cli": [
+    "@patchbay/core",
+    "@patchbay/conformance",
+    "@patchbay/openai",
+    "@patchbay/elevenlabs",
+    "@patchbay/openrouter",
+    "@patchbay/local",
+    "@patchbay/server",
+    "@patchbay/sql"
+  ]
 }
 
 const packageDirs = ["packages", "adapters"]

@@ -13,6 +13,8 @@
  * @since 0.1.0
  */
 export { layer, toNodeHandler, toWebHandler } from "./Server.ts"
+export { defineConfig, serve } from "./Serve.ts"
+export type { Running, ServeOptions } from "./Serve.ts"
 export type { NodeHandler, WebHandler } from "./Server.ts"
 export type { ServerOptions } from "./Options.ts"
 export { defaultLimits } from "./Limits.ts"
