@@ -35,8 +35,8 @@ export const requireMediaType = (request: HttpServerRequest.HttpServerRequest, a
 export const idleTimeout = <A, E, R>(stream: Stream.Stream<A, E, R>, ms: number): Stream.Stream<A, E | RequestTimeout, R> =>
   Stream.timeoutOrElse(stream, { duration: ms, orElse: () => Stream.fail(new RequestTimeout({ timeoutMs: ms })) })
 
-/** The deepest nesting of a JSON value (a scalar is 0). */
-const depthOf = (value: unknown, limit: number): number => {
+/** The deepest nesting of a JSON value (a scalar is 0), counted no further than past `limit`. */
+export const depthOf = (value: unknown, limit: number): number => {
   let deepest = 0
   const stack: Array<[unknown, number]> = [[value, 0]]
   while (stack.length > 0) {

@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Api, ThreadCreate } from "@patchbay/api"
+import { Api, AssistantCreate, ThreadCreate } from "@patchbay/api"
 import {
   Assistants,
   AssistantStore,
@@ -80,8 +80,9 @@ const makeRunner = Effect.fnUntraced(function*(config: Config) {
   return { run, provideStream, context }
 })
 
-/** The keys of a message request; any other is ignored with a warning. */
+/** The keys of a message request and of an assistant; any other is ignored with a warning. */
 const messageKeys = Object.keys(MessageRequest.fields)
+const assistantKeys = Object.keys(AssistantCreate.fields)
 
 /**
  * Events as Server-Sent Events: `data: {json}` each, a keep-alive comment every `keepAliveMs`.
@@ -109,6 +110,19 @@ const readToolOutputs = Effect.fnUntraced(function*(request: HttpServerRequest.H
   return { body, stream, outputs: (body["tool_outputs"] ?? []) as ReadonlyArray<{ readonly tool_call_id: string; readonly output: string }> }
 })
 
+/** Resumes a paused run with tool outputs: its response, or its events when `stream`. */
+const resumer = (
+  provideStream: <A, E, R extends Services>(stream: Stream.Stream<A, E, R>, tenant: string) => Stream.Stream<A, E, never>,
+  keepAliveMs: number
+) =>
+(runId: string, outputs: ReadonlyArray<{ readonly tool_call_id: string; readonly output: string }>, stream: boolean) =>
+  Effect.gen(function*() {
+    if (!stream) return json(yield* Pipeline.submitToolOutputsResponse(runId, outputs))
+    const resumed = yield* Pipeline.prepareResume(runId, outputs)
+    const tenant = yield* CurrentTenant
+    return sse(provideStream(Pipeline.execute(resumed.prepared, resumed.outputs), tenant), keepAliveMs)
+  })
+
 /** A run of the thread, or `NotFound` (also when it belongs to another thread). */
 const runOfThread = (threadId: string, runId: string) =>
   Effect.gen(function*() {
@@ -127,22 +141,23 @@ export const groups = (config: Config) => {
     return handlers
       .handleRaw("create", ({ request }) =>
         run(Effect.gen(function*() {
-          const body = yield* readJson(request, config.limits)
-          return json(yield* Assistants.createAssistant(body))
+          const { body, warnings } = withoutUnknown(yield* readJson(request, config.limits), assistantKeys)
+          return json(yield* Assistants.createAssistant(body), 200, warnings)
         })))
       .handle("list", ({ query }) => run(Effect.map(AssistantStore.use((store) => store.list(query)), (list) => json(list))))
       .handle("get", ({ params }) => run(Effect.map(AssistantStore.use((store) => store.get(params.assistant_id)), (a) => json(a))))
       .handleRaw("update", ({ params, request }) =>
         run(Effect.gen(function*() {
-          const body = yield* readJson(request, config.limits)
-          return json(yield* Assistants.updateAssistant(params.assistant_id, body))
+          const { body, warnings } = withoutUnknown(yield* readJson(request, config.limits), assistantKeys)
+          return json(yield* Assistants.updateAssistant(params.assistant_id, body), 200, warnings)
         })))
       .handle("delete", ({ params }) =>
         run(Effect.as(Assistants.deleteAssistant(params.assistant_id), json({ deleted: true, id: params.assistant_id }))))
       .handleRaw("createThread", ({ params, request }) =>
         run(Effect.gen(function*() {
-          const body = yield* readJson(request, config.limits).pipe(Effect.flatMap(Validation.decodeWith(ThreadCreate)))
-          return json(yield* Pipeline.createThread({ ...body, assistant_id: params.assistant_id }))
+          const { body, warnings } = withoutUnknown(yield* readJson(request, config.limits), Object.keys(ThreadCreate.fields))
+          const fields = yield* Validation.decodeWith(ThreadCreate)(body)
+          return json(yield* Pipeline.createThread({ ...fields, assistant_id: params.assistant_id }), 200, warnings)
         })))
       .handle("listThreads", ({ params, query }) =>
         run(Effect.gen(function*() {
@@ -180,14 +195,7 @@ export const groups = (config: Config) => {
         return warnings.length === 0 ? response : HttpServerResponse.setHeader(response, "x-patchbay-warnings", warnings.map((w) => w.message).join("; "))
       })
 
-    /** Resumes a paused run with tool outputs: its response or its events. */
-    const resume = (runId: string, outputs: ReadonlyArray<{ readonly tool_call_id: string; readonly output: string }>, stream: boolean) =>
-      Effect.gen(function*() {
-        if (!stream) return json(yield* Pipeline.submitToolOutputsResponse(runId, outputs))
-        const resumed = yield* Pipeline.prepareResume(runId, outputs)
-        const tenant = yield* CurrentTenant
-        return sse(provideStream(Pipeline.execute(resumed.prepared, resumed.outputs), tenant), keepAliveMs)
-      })
+    const resume = resumer(provideStream, keepAliveMs)
 
     return handlers
       .handle("list", ({ query }) => run(Effect.map(ThreadStore.use((threads) => threads.list(query)), (list) => json(list))))
@@ -213,14 +221,9 @@ export const groups = (config: Config) => {
 
   const RunsLive = HttpApiBuilder.group(Api, "runs", Effect.fnUntraced(function*(handlers) {
     const { provideStream, run } = yield* makeRunner(config)
+    const resumeWith = resumer(provideStream, keepAliveMs)
     const resume = (runId: string, request: HttpServerRequest.HttpServerRequest) =>
-      Effect.gen(function*() {
-        const { outputs, stream } = yield* readToolOutputs(request, config.limits)
-        if (!stream) return json(yield* Pipeline.submitToolOutputsResponse(runId, outputs))
-        const resumed = yield* Pipeline.prepareResume(runId, outputs)
-        const tenant = yield* CurrentTenant
-        return sse(provideStream(Pipeline.execute(resumed.prepared, resumed.outputs), tenant), keepAliveMs)
-      })
+      Effect.flatMap(readToolOutputs(request, config.limits), ({ outputs, stream }) => resumeWith(runId, outputs, stream))
     const cancel = (runId: string) =>
       Effect.gen(function*() {
         yield* Pipeline.cancel(runId)

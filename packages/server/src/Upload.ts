@@ -15,7 +15,7 @@ import { type HttpServerRequest, Multipart } from "effect/http"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { idleTimeout } from "./Body.ts"
+import { depthOf, idleTimeout } from "./Body.ts"
 import type { Limits } from "./Limits.ts"
 
 /** The most parts a multipart message may have (every message field, and the audio). */
@@ -110,12 +110,17 @@ export const readMultipart = (
           fields[part.key] = part.value
           return Effect.void
         }
+        let value: unknown
         try {
-          fields[part.key] = JSON.parse(part.value)
-          return Effect.void
+          value = JSON.parse(part.value)
         } catch {
           return Effect.fail(new InvalidRequest({ field: part.key, value: part.value, reason: "expected a JSON string" }))
         }
+        if (depthOf(value, limits.maxJsonDepth) > limits.maxJsonDepth) {
+          return Effect.fail(new InvalidRequest({ field: part.key, reason: `nested deeper than ${limits.maxJsonDepth} levels` }))
+        }
+        fields[part.key] = value
+        return Effect.void
       }),
       Effect.onError(() => cleanup),
       // Text fields are held in memory: each is bounded like a JSON body, and so is their count.

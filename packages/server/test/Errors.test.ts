@@ -47,6 +47,15 @@ describe("400", () => {
       expect(body.reason).toMatch(/^not valid JSON: /)
     }))
 
+  it("InvalidRequest: a JSON body nested deeper than limits.maxJsonDepth", () =>
+    withServer({ server: { limits: { maxJsonDepth: 3 } } }, async (s) => {
+      expect(await answer(await s.call("/threads/messages", { json: { content: "Hi", provider_options: { a: { b: { c: 1 } } } } }))).toEqual({
+        status: 400,
+        retry: "false",
+        body: { detail: "Invalid request at body: nested deeper than 3 levels", code: "InvalidRequest", retryable: false, field: "body", reason: "nested deeper than 3 levels" }
+      })
+    }))
+
   it("UnknownProvider", () =>
     withServer({}, async (s) => {
       const { body, retry, status } = await answer(await s.call("/threads/messages", { json: { content: "Hi", llm_provider: "nope", model_name: "x" } }))

@@ -123,6 +123,13 @@ describe("assistants and threads", () => {
     expect((await s.call(`/threads/${thread.thread_id}`)).status).toBe(404)
   })
 
+  it("an unknown field of an assistant is ignored with a warning", async () => {
+    const response = await s.call("/assistants", { json: { name: "W", colour: "blue" } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get("x-patchbay-warnings")).toBe("unknown field \"colour\" was ignored")
+    expect(await response.json()).not.toHaveProperty("colour")
+  })
+
   it("a wrong field type answers 400 naming the field", async () => {
     const response = await s.call("/assistants", { json: { name: "X", memory_top_k: "ten" } })
     expect(response.status).toBe(400)
