@@ -2,8 +2,12 @@
  * Server options: `authenticate` for backends with their own auth, `basePath` for a server
  * mounted under a prefix, and CORS with preflights that need no key.
  */
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
 import { describe, expect, it } from "vitest"
-import { nodeServer, webServer } from "./support/server.ts"
+import { layer } from "../src/index.ts"
+import { makeScenario, nodeServer, webServer } from "./support/server.ts"
 
 describe("authenticate", () => {
   it("names the tenant from the request; undefined is a 401", async () => {
@@ -74,6 +78,23 @@ describe("cors", () => {
       expect(stranger.headers.get("access-control-allow-origin")).toBeNull()
     } finally {
       await s.dispose()
+    }
+  })
+})
+
+describe("layer", () => {
+  it("mounts beside an Effect app's own routes", async () => {
+    const scenario = await makeScenario()
+    const mine = HttpRouter.add("GET", "/mine", Effect.succeed(HttpServerResponse.text("my route")))
+    const app = HttpRouter.toWebHandler(Layer.mergeAll(layer(scenario.serverOptions), mine).pipe(Layer.provide(NodeHttpServer.layerHttpServices)), {
+      disableLogger: true
+    })
+    try {
+      expect(await (await app.handler(new Request("http://app.test/mine", { headers: { "x-api-key": scenario.keys.acme } }))).text()).toBe("my route")
+      const threads = await app.handler(new Request("http://app.test/threads", { headers: { "x-api-key": scenario.keys.acme } }))
+      expect([threads.status, await threads.json()]).toEqual([200, []])
+    } finally {
+      await app.dispose()
     }
   })
 })
