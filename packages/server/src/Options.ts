@@ -32,4 +32,9 @@ export interface ServerOptions {
   /** Cross-origin callers allowed (`"*"` for any); preflights need no key. */
   readonly cors?: { readonly origins: ReadonlyArray<string> | "*" } | undefined
   readonly limits?: Partial<Limits> | undefined
+  /**
+   * How long `serve`'s `close()` (SIGTERM under `patchbay serve`) lets requests in flight finish
+   * before it cuts them off (default 30 s); a run cut off ends `cancelled`.
+   */
+  readonly shutdownGraceMs?: number | undefined
 }

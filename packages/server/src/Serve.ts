@@ -20,7 +20,10 @@ export interface ServeOptions extends ServerOptions {
   readonly host?: string | undefined
 }
 
-/** A running server: its address, and how to stop it (open connections closed, stores released). */
+/**
+ * A running server: its address, and how to stop it: no new connections, requests in flight
+ * given `shutdownGraceMs` to finish, then cut off (a run cut off ends `cancelled`), stores released.
+ */
 export interface Running {
   readonly url: string
   readonly close: () => Promise<void>
@@ -44,8 +47,15 @@ export const serve = async (options: ServeOptions): Promise<Running> => {
   return {
     url: `http://${shown}:${address.port}`,
     close: async () => {
+      // No new connections, idle ones closed; requests in flight get the grace period, then are cut off.
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()))
+      listener.closeIdleConnections()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.shutdownGraceMs ?? 30_000)))
+      await Promise.race([closed, grace])
+      clearTimeout(timer)
       listener.closeAllConnections()
-      await new Promise<void>((resolve) => listener.close(() => resolve()))
+      await closed
       await node.dispose()
     }
   }
