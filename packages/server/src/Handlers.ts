@@ -33,6 +33,7 @@ import {
   Validation
 } from "@patchbay/core"
 import { Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Sse } from "effect/encoding"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { MESSAGE_TYPES, readJson, requireMediaType, withoutUnknown } from "./Body.ts"
@@ -90,9 +91,11 @@ const assistantKeys = Object.keys(AssistantCreate.fields)
  */
 const sse = (events: Stream.Stream<PipelineEvent, ProviderError>, keepAliveMs: number) => {
   const data = events.pipe(
-    Stream.map((event) => `data: ${JSON.stringify(event)}\n\n`),
-    Stream.catchCause(() => Stream.empty)
+    Stream.map((event): Sse.Event => ({ _tag: "Event", event: "message", id: undefined, data: JSON.stringify(event) })),
+    Stream.catchCause(() => Stream.empty),
+    Stream.pipeThroughChannel(Sse.encode())
   )
+  // A comment line: clients ignore it, proxies see traffic.
   const keepAlive = Stream.fromSchedule(Schedule.spaced(Duration.millis(keepAliveMs))).pipe(Stream.map(() => ": keep-alive\n\n"))
   return HttpServerResponse.stream(Stream.encodeText(Stream.merge(data, keepAlive, { haltStrategy: "left" })), {
     contentType: "text/event-stream",
