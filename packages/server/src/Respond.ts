@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { InternalError, statusOf, toErrorBody } from "@patchbay/api"
-import { InvalidRequest, isProviderError } from "@patchbay/core"
+import { InvalidRequest, isProviderError, redactSecrets } from "@patchbay/core"
 import { Cause, Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
@@ -86,7 +86,8 @@ export const answerFailures = <R>(
   Effect.catchCause(effect, (cause) => {
     const error = errorOfCause(cause)
     const response = errorResponse(error)
+    // The log has the bug, with anything shaped like a key removed (a Patchbay key too).
     return error._tag === "InternalError" && !Cause.hasInterruptsOnly(cause)
-      ? Effect.as(Effect.logError("request failed", cause), response)
+      ? Effect.as(Effect.logError(`request failed: ${redactSecrets(Cause.pretty(cause)).replace(/\bpb_[A-Za-z0-9_-]{20,}/g, "[redacted]")}`), response)
       : Effect.succeed(response)
   })

@@ -3,7 +3,7 @@
  * (and `Retry-After` for a rate limit), through `toWebHandler`.
  */
 import { AuthenticationFailed, ProviderTimeout, ProviderUnavailable, QuotaExceeded, RateLimited } from "@patchbay/core"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { type ScenarioOptions, webServer } from "./support/server.ts"
 
 /** A server for one test, disposed after `body`. */
@@ -204,3 +204,30 @@ it("a failure after the stream started is told in the stream: error, then run_en
     expect(events[2]).toMatchObject({ code: "ProviderUnavailable", retryable: true })
     expect(events[3]).toMatchObject({ status: "failed" })
   }))
+
+it("500 InternalError for a bug: nothing of it in the body, the request id to find it in the log (without the key)", () => {
+  const logged: Array<string> = []
+  const spy = vi.spyOn(console, "error").mockImplementation((...args: Array<unknown>) => void logged.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")))
+  const spyLog = vi.spyOn(console, "log").mockImplementation((...args: Array<unknown>) => void logged.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")))
+  return withServer({
+    llm: {
+      reply: () => {
+        throw new Error("a bug holding sk-test-000000 in its message")
+      }
+    }
+  }, async (s) => {
+    const response = await s.call("/threads/messages", { json: { content: "Hi" } })
+    const text = await response.text()
+    expect(response.status).toBe(500)
+    expect(response.headers.get("x-should-retry")).toBe("false")
+    expect(response.headers.get("x-request-id")).toMatch(/^req_/)
+    expect(JSON.parse(text)).toEqual({ detail: "Internal server error", code: "InternalError", retryable: false })
+    expect(text).not.toContain("sk-test")
+    const line = logged.find((l) => l.includes("request failed"))
+    expect(line).toContain("a bug holding [redacted] in its message")
+    expect(line).toContain(response.headers.get("x-request-id")!)
+  }).finally(() => {
+    spy.mockRestore()
+    spyLog.mockRestore()
+  })
+})
