@@ -183,13 +183,36 @@ export interface WebHandler {
 export const toWebHandler = (options: ServerOptions): WebHandler => {
   const base = normalizeBase(options.basePath)
   const web = HttpRouter.toWebHandler(layer(options).pipe(Layer.provide(NodeHttpServer.layerHttpServices)), { disableLogger: true })
+  /**
+   * A caller that stops reading events has gone away as surely as one that aborts its request:
+   * cancelling an event stream aborts the request, so the run is cancelled as on a disconnect.
+   */
+  const forward = async (request: Request, url: URL): Promise<Response> => {
+    const stop = new AbortController()
+    const init = { signal: AbortSignal.any([request.signal, stop.signal]), duplex: "half" } as RequestInit
+    const response = await web.handler(new Request(url, new Request(request, init)))
+    if (response.body === null || response.headers.get("content-type") !== "text/event-stream") return response
+    const reader = response.body.getReader()
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const next = await reader.read()
+        if (next.done) controller.close()
+        else controller.enqueue(next.value)
+      },
+      cancel: async (reason) => {
+        stop.abort(reason)
+        await reader.cancel(reason).catch(() => undefined)
+      }
+    })
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  }
   return {
     handler: (request) => {
-      if (base === "") return web.handler(request)
       const url = new URL(request.url)
+      if (base === "") return forward(request, url)
       const rest = stripBase(base, url.pathname + url.search)
       if (rest === undefined) return Promise.resolve(Response.json({ detail: `Not under ${base}`, code: "RouteNotFound", retryable: false }, { status: 404, headers: { "x-should-retry": "false" } }))
-      return web.handler(new Request(new URL(rest, url.origin), request))
+      return forward(request, new URL(rest, url.origin))
     },
     dispose: web.dispose
   }

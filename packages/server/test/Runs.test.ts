@@ -115,4 +115,25 @@ describe("cancel", () => {
     expect((await (await s.call(`/runs/${started.run_id}`)).json()).status).toBe("cancelled")
     expect(s.fakes.llm.log.outcomes).toEqual(["interrupted"])
   })
+
+  for (const how of ["stops reading", "aborts its request"] as const) {
+    it(`a fetch-style caller that ${how} before the pause cancels the run: the vendor call is aborted`, async () => {
+      await s.dispose()
+      s = await webServer({ llm: { firstToken: "1 hour" } })
+      const abort = new AbortController()
+      const response = await s.call("/threads/messages", { json: { content: "Hi", stream: true }, signal: abort.signal })
+      const reader = response.body!.getReader()
+      const started = JSON.parse(new TextDecoder().decode((await reader.read()).value).split("\n")[0]!.slice("data: ".length))
+      await until(() => s.fakes.llm.log.requests.length === 1)
+      if (how === "stops reading") await reader.cancel()
+      else abort.abort()
+      await until(() => s.fakes.llm.log.outcomes[0] === "interrupted")
+      let status = ""
+      for (let i = 0; i < 400 && status !== "cancelled"; i++) {
+        status = (await (await s.call(`/runs/${started.run_id}`)).json()).status
+        if (status !== "cancelled") await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      expect(status).toBe("cancelled")
+    })
+  }
 })
