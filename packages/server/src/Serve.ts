@@ -37,6 +37,11 @@ export interface Running {
 export const serve = async (options: ServeOptions): Promise<Running> => {
   const { host = "127.0.0.1", port = 8787, ...server } = options
   const node = toNodeHandler(server)
+  // A store that cannot be opened fails the start, not every request.
+  await node.ready.catch(async (error: unknown) => {
+    await node.dispose().catch(() => undefined)
+    throw error
+  })
   const listener = createServer(node.handler)
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject)

@@ -221,6 +221,8 @@ export const toWebHandler = (options: ServerOptions): WebHandler => {
 /** A mounted server for `node:http`: its request listener and how to release it. */
 export interface NodeHandler {
   readonly handler: (request: Http.IncomingMessage, response: Http.ServerResponse) => void
+  /** Settles once the services are built; rejects with the failure (e.g. `StoreUnavailable`) when they cannot be. */
+  readonly ready: Promise<void>
   readonly dispose: () => Promise<void>
 }
 
@@ -241,6 +243,9 @@ export const toNodeHandler = (options: ServerOptions): NodeHandler => {
       return yield* NodeHttpServer.makeHandler(app, { scope })
     }).pipe(Effect.provideService(Scope.Scope, scope)) as Effect.Effect<(req: Http.IncomingMessage, res: Http.ServerResponse) => void>
   )
+  const started = ready.then(() => undefined)
+  // Marked handled here: a caller that never awaits `ready` learns of a failure from the 503s.
+  started.catch(() => undefined)
   return {
     handler: (request, response) => {
       if (base !== "") {
@@ -252,12 +257,13 @@ export const toNodeHandler = (options: ServerOptions): NodeHandler => {
         }
         request.url = rest
       }
-      ready.then((handle) => handle(request, response), (error) => {
-        response.writeHead(500, { "content-type": "application/json", "x-should-retry": "false" })
-        response.end(JSON.stringify({ detail: "Internal server error", code: "InternalError", retryable: false }))
-        void error
+      ready.then((handle) => handle(request, response), () => {
+        // The services could not be built (`ready` rejected with why): every request answers 503.
+        response.writeHead(503, { "content-type": "application/json", "x-should-retry": "true" })
+        response.end(JSON.stringify({ detail: "The server could not start its services", code: "StoreUnavailable", retryable: true }))
       })
     },
+    ready: started,
     dispose: async () => {
       await ready.catch(() => undefined)
       await Effect.runPromise(Scope.close(scope, { _tag: "Success", value: undefined } as never))

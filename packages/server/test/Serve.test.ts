@@ -2,8 +2,8 @@
  * `serve(options)`: the server on its own listener, and how it stops — requests in flight get
  * `shutdownGraceMs`, then are cut off, and a run cut off is stored `cancelled`.
  */
-import { Assistants, CurrentTenant } from "@patchbay/core"
-import { Effect } from "effect"
+import { Assistants, CurrentTenant, StoreUnavailable, type StoresLayer } from "@patchbay/core"
+import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { serve } from "../src/index.ts"
 import { makeScenario, readEvents, until } from "./support/server.ts"
@@ -28,5 +28,16 @@ describe("serve", () => {
     expect(run.status).toBe("cancelled")
     expect(scenario.fakes.llm.log.outcomes).toEqual(["interrupted"])
     await expect(fetch(`${running.url}/health`)).rejects.toThrow()
+  })
+
+  it("a store that cannot be opened fails the start with its error", async () => {
+    const scenario = await makeScenario()
+    // stores that fail before providing anything, as a database that cannot be opened
+    const broken: StoresLayer = Layer.effectDiscard(Effect.fail(new StoreUnavailable({ store: "patchbay.db", detail: "the file is not a database", retryable: false }))) as never
+    await expect(serve({ ...scenario.serverOptions, stores: broken, port: 0 })).rejects.toMatchObject({
+      _tag: "StoreUnavailable",
+      store: "patchbay.db",
+      detail: "the file is not a database"
+    })
   })
 })
