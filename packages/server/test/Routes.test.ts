@@ -212,6 +212,13 @@ describe("messages", () => {
     expect(events.map((e) => e["seq"])).toEqual([0, 1, 2, 3, 4, 5, 6])
   })
 
+  it("takes the seed's string booleans: send_to_llm \"false\" skips the LLM", async () => {
+    const calls = s.fakes.llm.log.requests.length
+    const response = await s.call("/threads/messages", { json: { content: "Just store this", send_to_llm: "false" } })
+    expect(await response.json()).toMatchObject({ content: "Just store this", status: "completed", messages: [{ role: "user", content: "Just store this" }] })
+    expect(s.fakes.llm.log.requests.length).toBe(calls)
+  })
+
   it("a message to an unknown thread is 404", async () => {
     const response = await s.call("/threads/thr_missing/messages", { json: { content: "Hi" } })
     expect(response.status).toBe(404)
