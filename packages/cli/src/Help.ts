@@ -23,6 +23,8 @@ Commands:
   embed "<text>"      text in, its embedding vector out               --model --dimensions
   providers           providers, models and capabilities; local programs
   demo                the seed's modes, streaming and image flow, offline from cassettes
+  serve               the HTTP API on a port, over a SQLite file or PostgreSQL    --config --port --db
+  keys create|list|revoke   API keys of the server's tenants                       --tenant
 
 Models are named provider/model: openai/whisper-1, elevenlabs/eleven_flash_v2_5,
 openrouter/google/gemini-3.1-flash-image-preview (split at the first slash).

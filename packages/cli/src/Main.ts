@@ -25,6 +25,7 @@ import { defaults, parseModelRef } from "./Args.ts"
 import { buildProviders, callSummary, checkKnown, injected, keyVariables, knownCapabilities, type ProviderSet } from "./Providers.ts"
 import * as ProvidersTable from "./ProvidersTable.ts"
 import * as Say from "./Say.ts"
+import * as Serve from "./Serve.ts"
 import * as Talk from "./Talk.ts"
 import * as Transcribe from "./Transcribe.ts"
 
@@ -53,7 +54,17 @@ const commandOptions = {
   image: { ...common, llm: { type: "string" }, image: { type: "string" }, output: { type: "string", short: "o" } },
   embed: { ...common, model: { type: "string" }, dimensions: { type: "string" } },
   providers: { ...common },
-  demo: { ...common, out: { type: "string" } }
+  demo: { ...common, out: { type: "string" } },
+  serve: {
+    ...common,
+    config: { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    db: { type: "string" },
+    "database-url": { type: "string" },
+    "media-dir": { type: "string" }
+  },
+  keys: { ...common, tenant: { type: "string" }, name: { type: "string" }, db: { type: "string" }, "database-url": { type: "string" } }
 } as const satisfies Record<string, ParseArgsOptionsConfig>
 
 type CommandName = keyof typeof commandOptions
@@ -65,7 +76,9 @@ const usages: Record<CommandName, string> = {
   image: Image.usage,
   embed: Embed.usage,
   providers: ProvidersTable.usage,
-  demo: Demo.usage
+  demo: Demo.usage,
+  serve: Serve.usage,
+  keys: Serve.keysUsage
 }
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(commandOptions, name)
@@ -93,7 +106,7 @@ const parse = (command: CommandName, args: ReadonlyArray<string>) => {
 }
 
 /** The models a command names, by flag: [flag, capability, request field, default]. */
-const modelFlags: Readonly<Record<Exclude<CommandName, "demo" | "providers">, ReadonlyArray<readonly [string, Capability, string, string]>>> = {
+const modelFlags: Readonly<Record<Exclude<CommandName, "demo" | "providers" | "serve" | "keys">, ReadonlyArray<readonly [string, Capability, string, string]>>> = {
   transcribe: [["stt", "stt", "voice.stt.provider", defaults.stt]],
   say: [["tts", "tts", "voice.tts.provider", defaults.tts]],
   talk: [["stt", "stt", "voice.stt.provider", defaults.stt], ["llm", "llm", "llm_provider", defaults.llm], ["tts", "tts", "voice.tts.provider", defaults.tts]],
@@ -108,7 +121,7 @@ const modelFlags: Readonly<Record<Exclude<CommandName, "demo" | "providers">, Re
 const providersFor = async (
   io: Io,
   out: Output,
-  command: Exclude<CommandName, "demo">,
+  command: Exclude<CommandName, "demo" | "serve" | "keys">,
   values: Record<string, unknown>,
   positionals: ReadonlyArray<string>
 ): Promise<ProviderSet> => {
@@ -193,6 +206,20 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
     if (first === "demo") {
       return await Demo.run(io, out, { out: str(v["out"]), replay, positionals })
     }
+    if (first === "serve") {
+      return await Serve.run(io, out, {
+        config: str(v["config"]),
+        port: str(v["port"]),
+        host: str(v["host"]),
+        db: str(v["db"]),
+        databaseUrl: str(v["database-url"]),
+        mediaDir: str(v["media-dir"]),
+        replay
+      })
+    }
+    if (first === "keys") {
+      return await Serve.runKeys(io, out, { positionals, tenant: str(v["tenant"]), name: str(v["name"]), db: str(v["db"]), databaseUrl: str(v["database-url"]) })
+    }
     const set = await providersFor(io, out, first, v, positionals)
     const ctx: Context = { io, out, set, patchbay: () => openPatchbay(set) }
     try {
@@ -207,7 +234,7 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
 
 /** Dispatches to a command other than `demo`. */
 const runCommand = async (
-  first: Exclude<CommandName, "demo">,
+  first: Exclude<CommandName, "demo" | "serve" | "keys">,
   ctx: Context,
   v: Record<string, unknown>,
   positionals: ReadonlyArray<string>

@@ -21,7 +21,18 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   "@patchbay/conformance": ["@patchbay/core"],
   "@patchbay/sql": ["@patchbay/core"],
   "@patchbay/s3": ["@patchbay/core"],
-  "@patchbay/cli": ["@patchbay/core", "@patchbay/conformance", "@patchbay/openai", "@patchbay/elevenlabs", "@patchbay/openrouter", "@patchbay/local", "@patchbay/sql"]
+  "@patchbay/api": ["@patchbay/core"],
+  "@patchbay/server": ["@patchbay/core", "@patchbay/api"],
+  "@patchbay/cli": [
+    "@patchbay/core",
+    "@patchbay/conformance",
+    "@patchbay/openai",
+    "@patchbay/elevenlabs",
+    "@patchbay/openrouter",
+    "@patchbay/local",
+    "@patchbay/server",
+    "@patchbay/sql"
+  ]
 }
 
 const packageDirs = ["packages", "adapters"]
@@ -90,6 +101,13 @@ describe("the import rules of docs/architecture.md", () => {
     )
     expect(cli.length).toBeGreaterThan(0)
     expect([...new Set(cli)]).toEqual(["@patchbay/conformance/cassette"])
+  })
+
+  it("@patchbay/api takes only the Node-free schema entry of @patchbay/core, and no node: module", () => {
+    const files = sourceFiles(path.join(root, "packages/api/src"))
+    const core = files.flatMap((file) => [...readFileSync(file, "utf8").matchAll(/"(@patchbay\/core[^"]*)"/g)].map((m) => m[1]!))
+    expect([...new Set(core)]).toEqual(["@patchbay/core/schema"])
+    expect(files.filter((file) => /from\s+"node:/.test(readFileSync(file, "utf8")))).toEqual([])
   })
 
   it("reads static, dynamic and re-exporting imports, and skips comments", () => {

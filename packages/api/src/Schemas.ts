@@ -1,0 +1,186 @@
+/**
+ * The wire shapes of the HTTP API beyond core's: assistants, threads with their messages, runs,
+ * tool outputs, the catalogue and health — by Backboard's snake_case names, as the stores return
+ * them. Integers are `Schema.Int`, so the OpenAPI document says `integer`.
+ *
+ * @since 0.1.0
+ */
+import { Media, ModelInfo, RunStatus, ToolCall, ToolDefinition, ToolOutput, Usage, VoiceConfig, VoiceRecords, Warning } from "@patchbay/core/schema"
+import { Schema } from "effect"
+
+const MemoryMode = Schema.Literals(["Auto", "Readonly", "off"])
+
+const assistantFields = {
+  system_prompt: Schema.optionalKey(Schema.String),
+  llm_provider: Schema.optionalKey(Schema.String),
+  model_name: Schema.optionalKey(Schema.String),
+  tools: Schema.optionalKey(Schema.Array(ToolDefinition)),
+  voice: Schema.optionalKey(VoiceConfig),
+  memory_llm_provider: Schema.optionalKey(Schema.String),
+  memory_model_name: Schema.optionalKey(Schema.String),
+  embedding_provider: Schema.optionalKey(Schema.String),
+  embedding_model_name: Schema.optionalKey(Schema.String),
+  embedding_dims: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+  custom_fact_extraction_prompt: Schema.optionalKey(Schema.String),
+  custom_update_memory_prompt: Schema.optionalKey(Schema.String),
+  metadata: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+}
+
+/** An assistant: Backboard's persistent configuration. Times are ISO 8601. @category schemas */
+export const Assistant = Schema.Struct({
+  assistant_id: Schema.String,
+  name: Schema.String,
+  ...assistantFields,
+  memory: MemoryMode,
+  memory_top_k: Schema.Int,
+  created_at: Schema.String,
+  updated_at: Schema.String
+}).annotate({ identifier: "Assistant" })
+export type Assistant = typeof Assistant.Type
+
+const TopK = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 }))
+
+/** The fields of a new assistant. @category schemas */
+export const AssistantCreate = Schema.Struct({
+  name: Schema.String.check(Schema.isNonEmpty()),
+  ...assistantFields,
+  memory: Schema.optionalKey(MemoryMode),
+  memory_top_k: Schema.optionalKey(TopK)
+}).annotate({ identifier: "AssistantCreate" })
+
+/** The fields an update changes; the others stay. @category schemas */
+export const AssistantUpdate = Schema.Struct({
+  name: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  ...assistantFields,
+  memory: Schema.optionalKey(MemoryMode),
+  memory_top_k: Schema.optionalKey(TopK)
+}).annotate({ identifier: "AssistantUpdate" })
+
+const threadDefaults = {
+  system_prompt: Schema.optionalKey(Schema.String),
+  llm_provider: Schema.optionalKey(Schema.String),
+  model_name: Schema.optionalKey(Schema.String),
+  tools: Schema.optionalKey(Schema.Array(ToolDefinition))
+}
+
+/** A thread and the defaults its messages inherit. @category schemas */
+export const Thread = Schema.Struct({
+  thread_id: Schema.String,
+  assistant_id: Schema.String,
+  created_at: Schema.String,
+  updated_at: Schema.String,
+  ...threadDefaults
+}).annotate({ identifier: "Thread" })
+export type Thread = typeof Thread.Type
+
+/** The body of `POST /assistants/{id}/threads` (Backboard sends `{}`). @category schemas */
+export const ThreadCreate = Schema.Struct(threadDefaults).annotate({ identifier: "ThreadCreate" })
+
+/** A stored message as it is read, its media URLs freshly signed. @category schemas */
+export const Message = Schema.Struct({
+  message_id: Schema.String,
+  thread_id: Schema.String,
+  run_id: Schema.String,
+  role: Schema.Literals(["user", "assistant", "tool"]),
+  content: Schema.String,
+  status: RunStatus,
+  created_at: Schema.String,
+  tool_calls: Schema.optionalKey(Schema.Array(ToolCall)),
+  tool_call_id: Schema.optionalKey(Schema.String),
+  voice_records: Schema.optionalKey(VoiceRecords),
+  attachments: Schema.optionalKey(Schema.Array(Media))
+}).annotate({ identifier: "Message" })
+
+/** A thread with a page of its messages, oldest first. @category schemas */
+export const ThreadWithMessages = Schema.Struct({
+  ...Thread.fields,
+  messages: Schema.Array(Message)
+}).annotate({ identifier: "ThreadWithMessages" })
+
+/** A run's status: the two active ones, then the three final ones. @category schemas */
+export const StoredRunStatus = Schema.Literals(["in_progress", "requires_action", "completed", "cancelled", "failed"])
+
+/** A run. @category schemas */
+export const Run = Schema.Struct({
+  run_id: Schema.String,
+  thread_id: Schema.String,
+  assistant_id: Schema.String,
+  status: StoredRunStatus,
+  reason: Schema.NullOr(Schema.String),
+  tool_calls: Schema.optionalKey(Schema.Array(ToolCall)),
+  expires_at: Schema.optionalKey(Schema.String),
+  usage: Usage,
+  warnings: Schema.Array(Warning),
+  created_at: Schema.String,
+  updated_at: Schema.String
+}).annotate({ identifier: "Run" })
+
+/** The body of `…/submit-tool-outputs`: one output per pending call. @category schemas */
+export const ToolOutputs = Schema.Struct({
+  tool_outputs: Schema.Array(ToolOutput),
+  stream: Schema.optionalKey(Schema.Boolean)
+}).annotate({ identifier: "ToolOutputs" })
+
+/** The body of `/threads/tool-outputs`: the thread's paused run gets the outputs. @category schemas */
+export const ThreadToolOutputs = Schema.Struct({
+  thread_id: Schema.String,
+  tool_outputs: Schema.Array(ToolOutput),
+  stream: Schema.optionalKey(Schema.Boolean)
+}).annotate({ identifier: "ThreadToolOutputs" })
+
+/** What a delete answers. @category schemas */
+export const Deleted = Schema.Struct({
+  deleted: Schema.Boolean,
+  id: Schema.String
+}).annotate({ identifier: "Deleted" })
+
+/** A registered provider and what it offers. @category schemas */
+export const ProviderSummary = Schema.Struct({
+  id: Schema.String,
+  capabilities: Schema.Array(Schema.String),
+  models: Schema.Array(Schema.String)
+}).annotate({ identifier: "Provider" })
+
+/** The models of every registered provider. @category schemas */
+export const Models = Schema.Array(ModelInfo)
+
+/** `/health`. @category schemas */
+export const Health = Schema.Struct({ status: Schema.Literal("ok") }).annotate({ identifier: "Health" })
+
+/** `skip`/`limit` of a list. @category schemas */
+export const PageQuery = {
+  skip: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))),
+  limit: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })))
+}
+
+/** `limit`/`before` of a thread's messages. @category schemas */
+export const MessagePageQuery = {
+  limit: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))),
+  before: Schema.optionalKey(Schema.String)
+}
+
+/**
+ * A message sent as multipart form data, as Backboard's SDK sends it: text fields first
+ * (`voice`, `tools`, `provider_options`, `llm_fallback` as JSON strings; `send_to_llm` and
+ * `stream` as `"true"`/`"false"`), then the `audio_file` part. Only for the OpenAPI document:
+ * the server reads the parts as they stream.
+ *
+ * @category schemas
+ */
+export const MultipartMessage = Schema.Struct({
+  content: Schema.optionalKey(Schema.String),
+  voice: Schema.optionalKey(Schema.String.annotate({ description: "the voice object as a JSON string" })),
+  send_to_llm: Schema.optionalKey(Schema.Literals(["true", "false"])),
+  stream: Schema.optionalKey(Schema.Literals(["true", "false"])),
+  llm_provider: Schema.optionalKey(Schema.String),
+  model_name: Schema.optionalKey(Schema.String),
+  system_prompt: Schema.optionalKey(Schema.String),
+  tools: Schema.optionalKey(Schema.String.annotate({ description: "the tools as a JSON string" })),
+  provider_options: Schema.optionalKey(Schema.String.annotate({ description: "provider_options as a JSON string" })),
+  llm_fallback: Schema.optionalKey(Schema.String.annotate({ description: "llm_fallback as a JSON string" })),
+  image_generation: Schema.optionalKey(Schema.Literal("auto")),
+  image_model_provider: Schema.optionalKey(Schema.String),
+  image_model_name: Schema.optionalKey(Schema.String),
+  assistant_id: Schema.optionalKey(Schema.String),
+  audio_file: Schema.optionalKey(Schema.String.annotate({ format: "binary", description: "the audio, after every other field" }))
+}).annotate({ identifier: "MultipartMessage" })
