@@ -79,7 +79,7 @@ export const httpTurn = async (
   options: {
     readonly fakes?: "worker" | "inline" | undefined
     readonly tracer?: Tracer.Tracer | undefined
-    readonly around?: (<A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>) | undefined
+    readonly around?: (<A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) | undefined
   } = {}
 ) => {
   let started = 0

@@ -40,7 +40,7 @@ const tracer = Tracer.make({
 
 // TRACE_SCHEDULER=sync: fibers hand over through microtasks instead of setImmediate (an experiment)
 const around = process.env.TRACE_SCHEDULER === "sync"
-  ? <A, E>(effect: Effect.Effect<A, E>) => Effect.provideService(effect, Scheduler.Scheduler, new Scheduler.MixedScheduler("sync"))
+  ? <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, Scheduler.Scheduler, new Scheduler.MixedScheduler("sync"))
   : undefined
 const http = await httpTurn(profile, { fakes: process.env.FAKES === "inline" ? "inline" : "worker", tracer: process.env.TRACE_SPANS === "0" ? undefined : tracer, around })
 const seen = new Map<string, number>()

@@ -247,21 +247,29 @@ export interface TestHooks {
   readonly makeDocumentId?: (() => string) | undefined
 }
 
-/** {@link createPatchbay} with test hooks; not exported by the package's main entry. */
-export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
+/**
+ * The services `createPatchbay` runs on, built from its options: the provider registry, the
+ * stores, the media store over them, the runs in flight, the background sweep of runs and the
+ * memory writes. For hosts that run the pipeline themselves (`@patchbay/server`), so they build
+ * exactly what the library builds. `hooks` are test hooks.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const servicesLayer = (
+  options: Pick<PatchbayOptions, "providers" | "stores" | "media" | "settings">,
+  hooks: TestHooks = {}
+) => {
   const media = options.media ?? {}
-  const mediaOptions = {
+  const mediaLayer = Stores.layerMedia({
     ...(media.baseUrl === undefined ? {} : { baseUrl: media.baseUrl }),
     ...(media.secret === undefined ? {} : { secret: media.secret }),
     ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds }),
-    ...(hooks.makeDocumentId === undefined ? {} : { makeDocumentId: hooks.makeDocumentId })
-  }
-  const mediaLayer = Stores.layerMedia({
-    ...mediaOptions,
+    ...(hooks.makeDocumentId === undefined ? {} : { makeDocumentId: hooks.makeDocumentId }),
     ...(media.store === undefined ? {} : { store: media.store }),
     ...(media.dir === undefined ? {} : { dir: media.dir })
   })
-  const layer = Layer.mergeAll(
+  return Layer.mergeAll(
     ProviderRegistry.layer(options.providers),
     // media metadata goes to the stores when they keep it (`Stores.MediaMetadata`), and the media
     // store signs with the stores' own secret when they keep one (see `KeyStore.signingSecret`)
@@ -272,19 +280,33 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     // memory writes run in the runtime's scope: disposing it interrupts them
     Memories.layerWorker
   )
+}
+
+/**
+ * The pipeline settings of `createPatchbay`'s options: each group merged over
+ * `defaultSettings`, as `createPatchbay` (and `@patchbay/server`) run with.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const settingsOf = (options: Pick<PatchbayOptions, "settings" | "memory" | "media" | "defaults">): PipelineSettingsShape => ({
+  ...defaultSettings,
+  ...options.settings,
+  retry: { ...defaultSettings.retry, ...options.settings?.retry },
+  timeouts: { ...defaultSettings.timeouts, ...options.settings?.timeouts },
+  chunking: { ...defaultSettings.chunking, ...options.settings?.chunking },
+  runs: { ...defaultSettings.runs, ...options.settings?.runs },
+  memory: { ...defaultSettings.memory, ...options.settings?.memory, ...options.memory },
+  ...(options.media?.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: options.media.ttlSeconds }),
+  defaultLlm: options.defaults?.llm
+})
+
+/** {@link createPatchbay} with test hooks; not exported by the package's main entry. */
+export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
+  const layer = servicesLayer(options, hooks)
   const tenant = options.tenantId ?? DEFAULT_TENANT
   const runtime = ManagedRuntime.make(layer)
-  const settings: PipelineSettingsShape = {
-    ...defaultSettings,
-    ...options.settings,
-    retry: { ...defaultSettings.retry, ...options.settings?.retry },
-    timeouts: { ...defaultSettings.timeouts, ...options.settings?.timeouts },
-    chunking: { ...defaultSettings.chunking, ...options.settings?.chunking },
-    runs: { ...defaultSettings.runs, ...options.settings?.runs },
-    memory: { ...defaultSettings.memory, ...options.settings?.memory, ...options.memory },
-    ...(media.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: media.ttlSeconds }),
-    defaultLlm: options.defaults?.llm
-  }
+  const settings = settingsOf(options)
   type Services = ProviderRegistry | MediaStore | Stores.StoreServices | Pipeline.Runs
   const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     effect.pipe(Effect.provideService(PipelineSettings, settings), Effect.provideService(CurrentTenant, tenant))

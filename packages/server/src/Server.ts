@@ -10,16 +10,7 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { Api, HeadersTooLarge, Unauthorized } from "@patchbay/api"
-import {
-  CurrentTenant,
-  defaultSettings,
-  KeyStore,
-  MediaStore,
-  Pipeline,
-  type PipelineSettingsShape,
-  ProviderRegistry,
-  Stores
-} from "@patchbay/core"
+import { CurrentTenant, KeyStore, MediaStore, servicesLayer, settingsOf } from "@patchbay/core"
 import { Effect, Layer, ManagedRuntime, Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
@@ -36,34 +27,14 @@ const normalizeBase = (basePath: string | undefined): string => {
   return withSlash.endsWith("/") ? withSlash.slice(0, -1) : withSlash
 }
 
-/** The pipeline settings of the options, merged over the defaults as `createPatchbay` does. */
-const settingsOf = (options: ServerOptions): PipelineSettingsShape => ({
-  ...defaultSettings,
-  ...options.settings,
-  retry: { ...defaultSettings.retry, ...options.settings?.retry },
-  timeouts: { ...defaultSettings.timeouts, ...options.settings?.timeouts },
-  chunking: { ...defaultSettings.chunking, ...options.settings?.chunking },
-  runs: { ...defaultSettings.runs, ...options.settings?.runs },
-  ...(options.media?.ttlSeconds === undefined ? {} : { mediaUrlTtlSeconds: options.media.ttlSeconds }),
-  defaultLlm: options.defaults?.llm
-})
-
-/** The services of the options: registry, stores, media store and the runs in flight. */
+/**
+ * The services of the options, built as `createPatchbay` builds them (registry, stores, media
+ * store, runs in flight, the sweep of runs, memory writes); media URLs include the base path.
+ */
 const services = (options: ServerOptions) => {
-  const media = options.media ?? {}
   const base = normalizeBase(options.basePath)
-  const baseUrl = media.baseUrl ?? (base === "" ? undefined : base)
-  const mediaOptions = {
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-    ...(media.secret === undefined ? {} : { secret: media.secret }),
-    ...(media.ttlSeconds === undefined ? {} : { ttlSeconds: media.ttlSeconds })
-  }
-  const mediaLayer = media.dir === undefined ? MediaStore.layerMemory(mediaOptions) : MediaStore.layerFileSystem({ ...mediaOptions, dir: media.dir })
-  return Layer.mergeAll(
-    ProviderRegistry.layer(options.providers),
-    Layer.provideMerge(mediaLayer, options.stores ?? Stores.layerMemory),
-    Pipeline.Runs.layer
-  )
+  const baseUrl = options.media?.baseUrl ?? (base === "" ? undefined : base)
+  return servicesLayer({ ...options, media: { ...options.media, ...(baseUrl === undefined ? {} : { baseUrl }) } })
 }
 
 /** Routes that need no key: health, the OpenAPI document and its page, and signed media. */
