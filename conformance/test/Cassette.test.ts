@@ -10,10 +10,10 @@ const example = new URL("../examples/acme-voice/cassettes/", import.meta.url)
 describe("the example's cassettes", () => {
   it("all load, are labelled synthesized and carry a scenario", () => {
     const loaded = Cassette.loadDirectorySync(example)
-    expect(loaded).toHaveLength(37)
+    expect(loaded).toHaveLength(38)
     expect(new Set(loaded.map((c) => c.cassette.source))).toEqual(new Set(["synthesized"]))
     const count = (capability: string) => loaded.filter((c) => c.cassette.scenario?.capability === capability).length
-    expect([count("stt"), count("tts"), count("llm"), count("image")]).toEqual([8, 11, 11, 7])
+    expect([count("stt"), count("tts"), count("llm"), count("image")]).toEqual([8, 11, 12, 7])
   })
 
   it("round-trip through stringify unchanged", () => {
