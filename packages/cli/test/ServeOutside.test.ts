@@ -254,9 +254,31 @@ describe("patchbay serve, from outside", () => {
     expect(second).toMatchObject({ content: "I remember: Lives in Oslo.", memory_operation_id: null, retrieved_memories: [{ id: M, memory: "Lives in Oslo", score: 1 / 61 }] })
     expect(second.thread_id).not.toBe(first.thread_id)
 
-    const deleted = curlJson("-s", "-X", "DELETE", `${B}/assistants/${A}/memories/${M}`, "-H", `X-API-Key: ${K}`)
+    // streamed as multipart, read line by line: memory_retrieved before the LLM's first words
+    const lines = await curlLines(
+      "-sN",
+      `${B}/threads/messages`,
+      "-H",
+      `X-API-Key: ${K}`,
+      "-F",
+      "content=Where do I live?",
+      "-F",
+      `assistant_id=${A}`,
+      "-F",
+      "memory=Readonly",
+      "-F",
+      "memory_scope=user_42",
+      "-F",
+      "stream=true"
+    )
+    const events = eventsOf(lines)
+    expect(events.map((e) => e.type).slice(0, 3)).toEqual(["run_started", "memory_retrieved", "content_streaming"])
+    expect(events[1]).toMatchObject({ memories: [{ id: M, memory: "Lives in Oslo", score: 1 / 61 }] })
+    expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "completed" })
+
+    const deleted = curlJson("-s", `${B}/assistants/${A}/memories/${M}`, "-X", "DELETE", "-H", `X-API-Key: ${K}`)
     expect(deleted).toMatchObject({ id: M, deleted_at: expect.any(String) })
-    curl("-s", "-X", "POST", `${B}/assistants/${A}/memories/${M}/restore`, "-H", `X-API-Key: ${K}`)
+    expect(curlJson("-s", `${B}/assistants/${A}/memories/${M}/restore`, "-X", "POST", "-H", `X-API-Key: ${K}`)).toMatchObject({ id: M })
     const history = curlJson("-s", `${B}/assistants/${A}/memories/${M}/history`, "-H", `X-API-Key: ${K}`)
     expect(history.map((h: { event: string; operation_id: string | null }) => [h.event, h.operation_id])).toEqual([["ADD", OP], ["DELETE", null], ["RESTORE", null]])
     expect(curlJson("-s", `${B}/assistants/${A}/memories/stats`, "-H", `X-API-Key: ${K}`)).toEqual({ total_count: 1, deleted_count: 0, scopes: 1 })
