@@ -20,11 +20,23 @@ import {
   AssistantUpdate,
   Deleted,
   Health,
+  Memory,
+  MemoryCreate,
+  MemoryHistory,
+  MemoryList,
+  MemoryOperation,
+  MemoryPageQuery,
+  MemoryReset,
+  MemoryScopeQuery,
+  MemorySearch,
+  MemoryStats,
+  MemoryUpdate,
   MessagePageQuery,
   Models,
   MultipartMessage,
   PageQuery,
   ProviderSummary,
+  RetrievedMemory,
   Run,
   Thread,
   ThreadCreate,
@@ -116,6 +128,56 @@ export const Runs = HttpApiGroup.make("runs")
   )
   .annotate(OpenApi.Description, "Runs: get one, cancel it, or resume it with tool outputs.")
 
+const memoryId = { ...assistantId, memory_id: Schema.String }
+
+/**
+ * An assistant's memories, per `memory_scope`: list, add, search, stats, one memory (read,
+ * update, soft delete), its history, restore, reset — and the operations that write a turn's
+ * facts. Another tenant's ids answer 404.
+ *
+ * @category groups
+ */
+export const Memories = HttpApiGroup.make("memories")
+  .add(
+    HttpApiEndpoint.get("list", "/assistants/:assistant_id/memories", { params: assistantId, query: MemoryPageQuery, success: MemoryList, error: commonErrors })
+      .annotate(OpenApi.Description, "A page of the assistant's memories, oldest first (page from 1, page_size 100 by default)."),
+    HttpApiEndpoint.post("add", "/assistants/:assistant_id/memories", { params: assistantId, payload: MemoryCreate, success: Memory, error: commonErrors }),
+    HttpApiEndpoint.delete("reset", "/assistants/:assistant_id/memories", {
+      params: assistantId,
+      query: MemoryScopeQuery,
+      success: MemoryReset,
+      error: commonErrors
+    }).annotate(OpenApi.Description, "Soft-deletes every memory of memory_scope, or of every scope when absent; each can be restored."),
+    HttpApiEndpoint.post("search", "/assistants/:assistant_id/memories/search", {
+      params: assistantId,
+      payload: MemorySearch,
+      success: Schema.Array(RetrievedMemory),
+      error: commonErrors
+    }).annotate(OpenApi.Description, "The memories of a scope most similar to query, best first, as the LLM would get them."),
+    HttpApiEndpoint.get("stats", "/assistants/:assistant_id/memories/stats", { params: assistantId, success: MemoryStats, error: commonErrors }),
+    HttpApiEndpoint.get("get", "/assistants/:assistant_id/memories/:memory_id", { params: memoryId, success: Memory, error: commonErrors }),
+    HttpApiEndpoint.put("update", "/assistants/:assistant_id/memories/:memory_id", {
+      params: memoryId,
+      payload: MemoryUpdate,
+      success: Memory,
+      error: commonErrors
+    }),
+    HttpApiEndpoint.delete("delete", "/assistants/:assistant_id/memories/:memory_id", { params: memoryId, success: Memory, error: commonErrors })
+      .annotate(OpenApi.Description, "Soft-deletes the memory (answered with its deleted_at); restore undoes it."),
+    HttpApiEndpoint.get("history", "/assistants/:assistant_id/memories/:memory_id/history", {
+      params: memoryId,
+      success: Schema.Array(MemoryHistory),
+      error: commonErrors
+    }),
+    HttpApiEndpoint.post("restore", "/assistants/:assistant_id/memories/:memory_id/restore", { params: memoryId, success: Memory, error: commonErrors }),
+    HttpApiEndpoint.get("operation", "/assistants/memories/operations/:operation_id", {
+      params: { operation_id: Schema.String },
+      success: MemoryOperation,
+      error: commonErrors
+    }).annotate(OpenApi.Description, "A memory operation: IN_PROGRESS, then COMPLETED or FAILED (with error and raw_output).")
+  )
+  .annotate(OpenApi.Description, "Memories: the facts an assistant keeps per memory_scope, their history and the operations that write them.")
+
 /** Produced media. @category groups */
 export const MediaGroup = HttpApiGroup.make("media")
   .add(
@@ -163,13 +225,13 @@ const finiteNumbers = (node: unknown): unknown => {
 }
 
 /**
- * The Patchbay HTTP API. The OpenAI-compatible `/v1` routes and the memory routes are groups
- * of their own, added beside these.
+ * The Patchbay HTTP API. The OpenAI-compatible `/v1` routes are a group of their own, to be
+ * added beside these.
  *
  * @category api
  */
 export const Api = HttpApi.make("patchbay")
-  .add(Assistants, Threads, Runs, MediaGroup, Catalogue, System)
+  .add(Assistants, Threads, Runs, Memories, MediaGroup, Catalogue, System)
   .annotate(OpenApi.Title, "Patchbay")
   .annotate(OpenApi.Description, "Threads, messages with audio, streaming events, assistants and run controls over many AI vendors.")
   .annotate(OpenApi.Transform, (spec) => finiteNumbers(spec) as typeof spec)

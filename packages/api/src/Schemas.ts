@@ -182,5 +182,115 @@ export const MultipartMessage = Schema.Struct({
   image_model_provider: Schema.optionalKey(Schema.String),
   image_model_name: Schema.optionalKey(Schema.String),
   assistant_id: Schema.optionalKey(Schema.String),
+  memory: Schema.optionalKey(MemoryMode),
+  memory_scope: Schema.optionalKey(Schema.String),
   audio_file: Schema.optionalKey(Schema.String.annotate({ format: "binary", description: "the audio, after every other field" }))
 }).annotate({ identifier: "MultipartMessage" })
+
+// ---------------------------------------------------------------------------------------------
+// Memories
+// ---------------------------------------------------------------------------------------------
+
+const Metadata = Schema.Record(Schema.String, Schema.Unknown)
+
+/**
+ * A stored memory: its text is `content` (a retrieved one's is `memory`, Backboard's names).
+ * `deleted_at` is set while it is soft-deleted; `expires_at` hides it from retrieval once passed.
+ *
+ * @category schemas
+ */
+export const Memory = Schema.Struct({
+  id: Schema.String,
+  content: Schema.String,
+  memory_scope: Schema.String,
+  metadata: Metadata,
+  created_at: Schema.String,
+  updated_at: Schema.String,
+  expires_at: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  deleted_at: Schema.optionalKey(Schema.NullOr(Schema.String))
+}).annotate({ identifier: "Memory" })
+
+/** A page of memories with the totals (`page` from 1). @category schemas */
+export const MemoryList = Schema.Struct({
+  memories: Schema.Array(Memory),
+  total_count: Schema.Int,
+  page: Schema.Int,
+  page_size: Schema.Int,
+  total_pages: Schema.Int
+}).annotate({ identifier: "MemoryList" })
+
+/** The body of `POST /assistants/{id}/memories`: a memory written directly. @category schemas */
+export const MemoryCreate = Schema.Struct({
+  content: Schema.String.check(Schema.isNonEmpty()),
+  memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  metadata: Schema.optionalKey(Metadata),
+  expires_at: Schema.optionalKey(Schema.NullOr(Schema.String.annotate({ description: "ISO 8601" })))
+}).annotate({ identifier: "MemoryCreate" })
+
+/** The body of `PUT /assistants/{id}/memories/{memory_id}`: the fields it changes. @category schemas */
+export const MemoryUpdate = Schema.Struct({
+  content: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  metadata: Schema.optionalKey(Metadata),
+  expires_at: Schema.optionalKey(Schema.NullOr(Schema.String.annotate({ description: "ISO 8601" })))
+}).annotate({ identifier: "MemoryUpdate" })
+
+/** The body of `POST /assistants/{id}/memories/search`. @category schemas */
+export const MemorySearch = Schema.Struct({
+  query: Schema.String,
+  memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  limit: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 })))
+}).annotate({ identifier: "MemorySearch" })
+
+/** A memory found by a search or retrieved for a turn, with its fused score. @category schemas */
+export const RetrievedMemory = Schema.Struct({
+  id: Schema.String,
+  memory: Schema.String,
+  score: Schema.Number
+}).annotate({ identifier: "RetrievedMemory" })
+
+const MemoryEvent = Schema.Literals(["ADD", "UPDATE", "DELETE", "RESTORE"])
+
+/** One change to a memory: the content before and after, and the operation that made it (null when made directly). @category schemas */
+export const MemoryHistory = Schema.Struct({
+  id: Schema.String,
+  memory_id: Schema.String,
+  event: MemoryEvent,
+  old_content: Schema.NullOr(Schema.String),
+  new_content: Schema.NullOr(Schema.String),
+  operation_id: Schema.NullOr(Schema.String),
+  created_at: Schema.String
+}).annotate({ identifier: "MemoryHistory" })
+
+/** A memory operation: the write of a turn in `"Auto"`. @category schemas */
+export const MemoryOperation = Schema.Struct({
+  operation_id: Schema.String,
+  status: Schema.Literals(["IN_PROGRESS", "COMPLETED", "FAILED"]),
+  error: Schema.NullOr(Schema.String),
+  raw_output: Schema.NullOr(Schema.String),
+  events: Schema.Array(Schema.Struct({ memory_id: Schema.String, event: MemoryEvent })),
+  created_at: Schema.String,
+  completed_at: Schema.NullOr(Schema.String)
+}).annotate({ identifier: "MemoryOperation" })
+
+/** An assistant's memory counts. @category schemas */
+export const MemoryStats = Schema.Struct({
+  total_count: Schema.Int,
+  deleted_count: Schema.Int,
+  scopes: Schema.Int
+}).annotate({ identifier: "MemoryStats" })
+
+/** What a reset answers: how many memories it soft-deleted. @category schemas */
+export const MemoryReset = Schema.Struct({ deleted_count: Schema.Int }).annotate({ identifier: "MemoryReset" })
+
+/** `page`/`page_size` of a memory list, its scope, and whether deleted memories are listed too. @category schemas */
+export const MemoryPageQuery = {
+  page: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))),
+  page_size: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))),
+  memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
+  include_deleted: Schema.optionalKey(Schema.Literals(["true", "false"]))
+}
+
+/** The scope a reset deletes (every scope when absent). @category schemas */
+export const MemoryScopeQuery = {
+  memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty()))
+}

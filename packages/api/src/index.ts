@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-export { Api, Assistants, Catalogue, MediaGroup, Runs, System, Threads } from "./Api.ts"
+export { Api, Assistants, Catalogue, MediaGroup, Memories, Runs, System, Threads } from "./Api.ts"
 export {
   commonErrors,
   ErrorBody,
@@ -25,12 +25,24 @@ export {
   AssistantUpdate,
   Deleted,
   Health,
+  Memory,
+  MemoryCreate,
+  MemoryHistory,
+  MemoryList,
+  MemoryOperation,
+  MemoryPageQuery,
+  MemoryReset,
+  MemoryScopeQuery,
+  MemorySearch,
+  MemoryStats,
+  MemoryUpdate,
   Message,
   MessagePageQuery,
   Models,
   MultipartMessage,
   PageQuery,
   ProviderSummary,
+  RetrievedMemory,
   Run,
   StoredRunStatus,
   Thread,

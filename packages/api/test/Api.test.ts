@@ -81,6 +81,21 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(message.responses)).toEqual(["200", "400", "401", "404", "408", "409", "413", "415", "429", "431", "500", "502", "503", "504"])
   })
 
+  it("declares the memory routes, and memory fields on multipart messages", () => {
+    const methods = (path: string) => Object.keys(doc.paths[path] ?? {}).filter((key) => ["get", "post", "put", "delete"].includes(key))
+    expect(methods("/assistants/{assistant_id}/memories")).toEqual(["get", "post", "delete"])
+    expect(methods("/assistants/{assistant_id}/memories/search")).toEqual(["post"])
+    expect(methods("/assistants/{assistant_id}/memories/stats")).toEqual(["get"])
+    expect(methods("/assistants/{assistant_id}/memories/{memory_id}")).toEqual(["get", "put", "delete"])
+    expect(methods("/assistants/{assistant_id}/memories/{memory_id}/history")).toEqual(["get"])
+    expect(methods("/assistants/{assistant_id}/memories/{memory_id}/restore")).toEqual(["post"])
+    expect(methods("/assistants/memories/operations/{operation_id}")).toEqual(["get"])
+    expect(doc.paths["/assistants/{assistant_id}/memories"]!.delete!.parameters.map((p) => p.name)).toEqual(["assistant_id", "memory_scope"])
+    const multipart = doc.paths["/threads/messages"]!.post!.requestBody!.content["multipart/form-data"]!.schema as { readonly $ref?: string }
+    const fields = (doc.components.schemas[multipart.$ref!.split("/").at(-1)!] as { readonly properties: Record<string, unknown> }).properties
+    expect(Object.keys(fields)).toEqual(expect.arrayContaining(["memory", "memory_scope", "audio_file"]))
+  })
+
   it("spells numbers as numbers and integers as integers", () => {
     const text = JSON.stringify(doc)
     expect(text.match(/"NaN"/g)).toBeNull()

@@ -1,9 +1,10 @@
 /**
  * The routes of `@patchbay/api`, implemented over core: assistants and threads through its
- * stores and `Assistants` programs, messages and runs through `Pipeline`, media through the
- * `MediaStore`. Services are resolved once, when a group is built; each request only adds its
- * tenant (set by the server's middleware from the API key). Handlers answer every failure
- * themselves ({@link Respond}), so each error has its JSON body and headers.
+ * stores and `Assistants` programs, messages and runs through `Pipeline`, memories through its
+ * `Memories` programs (what `pb.memory.*` runs), media through the `MediaStore`. Services are
+ * resolved once, when a group is built; each request only adds its tenant (set by the server's
+ * middleware from the API key). Handlers answer every failure themselves ({@link Respond}), so
+ * each error has its JSON body and headers.
  *
  * Message routes read their bodies themselves (JSON, or multipart streamed to disk) and hand
  * the wire request to `Pipeline`, which decodes and validates it before any vendor call; with
@@ -12,13 +13,14 @@
  *
  * @since 0.1.0
  */
-import { Api, AssistantCreate, ThreadCreate } from "@patchbay/api"
+import { Api, AssistantCreate, MemoryCreate, MemorySearch, MemoryUpdate, ThreadCreate } from "@patchbay/api"
 import {
   Assistants,
   AssistantStore,
   CurrentTenant,
   InvalidRequest,
   MediaStore,
+  Memories,
   MessageRequest,
   NotFound,
   Pipeline,
@@ -245,6 +247,48 @@ export const groups = (config: Config) => {
       .handleRaw("submit", ({ params, request }) => run(resume(params.run_id, request)))
   }))
 
+  const MemoriesLive = HttpApiBuilder.group(Api, "memories", Effect.fnUntraced(function*(handlers) {
+    const { run } = yield* makeRunner(config)
+    /** A JSON body with the unknown fields dropped (and warned of). */
+    const bodyOf = (request: HttpServerRequest.HttpServerRequest, known: ReadonlyArray<string>) =>
+      Effect.map(readJson(request, config.limits), (raw) => withoutUnknown(raw, known))
+    return handlers
+      .handle("list", ({ params, query }) =>
+        run(Effect.map(
+          Memories.list(params.assistant_id, {
+            ...(query.page === undefined ? {} : { page: query.page }),
+            ...(query.page_size === undefined ? {} : { page_size: query.page_size }),
+            ...(query.memory_scope === undefined ? {} : { memory_scope: query.memory_scope }),
+            include_deleted: query.include_deleted === "true"
+          }),
+          (page) => json(page)
+        )))
+      .handleRaw("add", ({ params, request }) =>
+        run(Effect.gen(function*() {
+          const { body, warnings } = yield* bodyOf(request, Object.keys(MemoryCreate.fields))
+          return json(yield* Memories.add(params.assistant_id, body), 200, warnings)
+        })))
+      .handle("reset", ({ params, query }) => run(Effect.map(Memories.reset(params.assistant_id, query), (result) => json(result))))
+      .handleRaw("search", ({ params, request }) =>
+        run(Effect.gen(function*() {
+          const { body, warnings } = yield* bodyOf(request, Object.keys(MemorySearch.fields))
+          const fields = yield* Validation.decodeWith(MemorySearch)(body)
+          const found = yield* Memories.search(params.assistant_id, fields.query, fields)
+          return json(found, 200, warnings)
+        })))
+      .handle("stats", ({ params }) => run(Effect.map(Memories.stats(params.assistant_id), (stats) => json(stats))))
+      .handle("get", ({ params }) => run(Effect.map(Memories.get(params.assistant_id, params.memory_id), (memory) => json(memory))))
+      .handleRaw("update", ({ params, request }) =>
+        run(Effect.gen(function*() {
+          const { body, warnings } = yield* bodyOf(request, Object.keys(MemoryUpdate.fields))
+          return json(yield* Memories.update(params.assistant_id, params.memory_id, body), 200, warnings)
+        })))
+      .handle("delete", ({ params }) => run(Effect.map(Memories.remove(params.assistant_id, params.memory_id), (memory) => json(memory))))
+      .handle("history", ({ params }) => run(Effect.map(Memories.history(params.assistant_id, params.memory_id), (rows) => json(rows))))
+      .handle("restore", ({ params }) => run(Effect.map(Memories.restore(params.assistant_id, params.memory_id), (memory) => json(memory))))
+      .handle("operation", ({ params }) => run(Effect.map(Memories.operation(params.operation_id), (operation) => json(operation))))
+  }))
+
   const MediaLive = HttpApiBuilder.group(Api, "media", Effect.fnUntraced(function*(handlers) {
     const { run } = yield* makeRunner(config)
     return handlers.handleRaw("get", ({ params, request }) => run(serveMedia(request, params.document_id)))
@@ -266,6 +310,6 @@ export const groups = (config: Config) => {
 
   const SystemLive = HttpApiBuilder.group(Api, "system", (handlers) => handlers.handle("health", () => Effect.succeed({ status: "ok" as const })))
 
-  return Layer.mergeAll(AssistantsLive, ThreadsLive, RunsLive, MediaLive, CatalogueLive, SystemLive)
+  return Layer.mergeAll(AssistantsLive, ThreadsLive, RunsLive, MemoriesLive, MediaLive, CatalogueLive, SystemLive)
 }
 

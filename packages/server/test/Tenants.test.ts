@@ -8,7 +8,7 @@ import { weatherReply, weatherTool } from "./support/tools.ts"
 
 let s: Awaited<ReturnType<typeof webServer>>
 /** acme's ids. */
-let ids: { assistant: string; thread: string; run: string; document: string }
+let ids: { assistant: string; thread: string; run: string; document: string; memory: string; operation: string }
 
 beforeAll(async () => {
   s = await webServer({ llm: { reply: weatherReply } })
@@ -18,7 +18,17 @@ beforeAll(async () => {
   })).json()
   const paused = await (await s.call(`/threads/${spoken.thread_id}/messages`, { json: { content: "Weather?", tools: [weatherTool] } })).json()
   expect(paused.status).toBe("requires_action")
-  ids = { assistant: assistant.assistant_id, thread: spoken.thread_id, run: paused.run_id, document: spoken.attachments[0].document_id }
+  const memory = await (await s.call(`/assistants/${assistant.assistant_id}/memories`, { json: { content: "Lives in Oslo", memory_scope: "user_1" } })).json()
+  const remembered = await (await s.call("/threads/messages", { json: { content: "Hello", assistant_id: assistant.assistant_id, memory: "Auto" } })).json()
+  expect(remembered.memory_operation_id).toMatch(/^memop_/)
+  ids = {
+    assistant: assistant.assistant_id,
+    thread: spoken.thread_id,
+    run: paused.run_id,
+    document: spoken.attachments[0].document_id,
+    memory: memory.id,
+    operation: remembered.memory_operation_id
+  }
 })
 afterAll(() => s.dispose())
 
@@ -45,7 +55,25 @@ describe("another tenant's ids answer 404", () => {
     ["GET /runs/{run_id}", () => [`/runs/${ids.run}`, {}], "run"],
     ["POST /runs/{run_id}/cancel", () => [`/runs/${ids.run}/cancel`, { method: "POST" }], "run"],
     ["POST /runs/{run_id}/submit-tool-outputs", () => [`/runs/${ids.run}/submit-tool-outputs`, { json: { tool_outputs: [{ tool_call_id: "call_w", output: "x" }] } }], "run"],
-    ["GET /media/{document_id} (unsigned)", () => [`/media/${ids.document}`, {}], "document"]
+    ["GET /media/{document_id} (unsigned)", () => [`/media/${ids.document}`, {}], "document"],
+    ["GET /assistants/{id}/memories", () => [`/assistants/${ids.assistant}/memories`, {}], "assistant"],
+    ["POST /assistants/{id}/memories", () => [`/assistants/${ids.assistant}/memories`, { json: { content: "Mine now" } }], "assistant"],
+    ["DELETE /assistants/{id}/memories", () => [`/assistants/${ids.assistant}/memories`, { method: "DELETE" }], "assistant"],
+    ["DELETE /assistants/{id}/memories?memory_scope", () => [`/assistants/${ids.assistant}/memories?memory_scope=user_1`, { method: "DELETE" }], "assistant"],
+    ["POST /assistants/{id}/memories/search", () => [`/assistants/${ids.assistant}/memories/search`, { json: { query: "Oslo", memory_scope: "user_1" } }], "assistant"],
+    ["GET /assistants/{id}/memories/stats", () => [`/assistants/${ids.assistant}/memories/stats`, {}], "assistant"],
+    ["GET /assistants/{id}/memories/{memory_id}", () => [`/assistants/${ids.assistant}/memories/${ids.memory}`, {}], "assistant"],
+    ["PUT /assistants/{id}/memories/{memory_id}", () => [`/assistants/${ids.assistant}/memories/${ids.memory}`, { method: "PUT", json: { content: "x" } }], "assistant"],
+    ["DELETE /assistants/{id}/memories/{memory_id}", () => [`/assistants/${ids.assistant}/memories/${ids.memory}`, { method: "DELETE" }], "assistant"],
+    ["GET /assistants/{id}/memories/{memory_id}/history", () => [`/assistants/${ids.assistant}/memories/${ids.memory}/history`, {}], "assistant"],
+    ["POST /assistants/{id}/memories/{memory_id}/restore", () => [`/assistants/${ids.assistant}/memories/${ids.memory}/restore`, { method: "POST" }], "assistant"],
+    // the memory id under the caller's own assistant: the memory is not theirs either
+    ["GET /assistants/asst_default/memories/{memory_id}", () => [`/assistants/asst_default/memories/${ids.memory}`, {}], "memory"],
+    ["PUT /assistants/asst_default/memories/{memory_id}", () => [`/assistants/asst_default/memories/${ids.memory}`, { method: "PUT", json: { content: "x" } }], "memory"],
+    ["DELETE /assistants/asst_default/memories/{memory_id}", () => [`/assistants/asst_default/memories/${ids.memory}`, { method: "DELETE" }], "memory"],
+    ["GET /assistants/asst_default/memories/{memory_id}/history", () => [`/assistants/asst_default/memories/${ids.memory}/history`, {}], "memory"],
+    ["POST /assistants/asst_default/memories/{memory_id}/restore", () => [`/assistants/asst_default/memories/${ids.memory}/restore`, { method: "POST" }], "memory"],
+    ["GET /assistants/memories/operations/{operation_id}", () => [`/assistants/memories/operations/${ids.operation}`, {}], "operation"]
   ]
 
   for (const [name, request, kind] of routes) {
@@ -63,6 +91,8 @@ describe("another tenant's ids answer 404", () => {
     const other = s.as(s.keys.globex)
     expect(await (await other("/threads")).json()).toEqual([])
     expect((await (await other("/assistants")).json()).map((a: { assistant_id: string }) => a.assistant_id)).toEqual(["asst_default"])
+    expect(await (await other("/assistants/asst_default/memories")).json()).toMatchObject({ memories: [], total_count: 0 })
+    expect(await (await other("/assistants/asst_default/memories/search", { json: { query: "Oslo", memory_scope: "user_1" } })).json()).toEqual([])
   })
 
   it("and the owner's data is untouched", async () => {
@@ -71,5 +101,10 @@ describe("another tenant's ids answer 404", () => {
     const thread = await (await s.call(`/threads/${ids.thread}`)).json()
     expect(thread.messages).toHaveLength(4)
     expect((await s.call(`/media/${ids.document}`)).status).toBe(200)
+    const memory = await (await s.call(`/assistants/${ids.assistant}/memories/${ids.memory}`)).json()
+    expect(memory).toMatchObject({ content: "Lives in Oslo", memory_scope: "user_1" })
+    expect(memory.deleted_at ?? null).toBeNull()
+    expect(await (await s.call(`/assistants/${ids.assistant}/memories/${ids.memory}/history`)).json()).toHaveLength(1)
+    expect((await s.call(`/assistants/memories/operations/${ids.operation}`)).status).toBe(200)
   })
 })
