@@ -24,8 +24,11 @@
  *   and DELETE only among the 10 candidates this run's retrieval returns for the user's
  *   utterance; a miss ADDs the corrected fact beside the stale one (or deletes nothing), so
  *   retrieval misses show up as superseded facts retrieved later.
- * The memory pipeline's real extraction (Stages, a scripted fake LLM) plugs in as another
- * `Extraction`.
+ * - "pipeline": Patchbay's own memory write (`bench/memory/pipeline.ts`): each utterance is a turn
+ *   with `memory: "Auto"` whose operation is awaited; the scripted fake memory LLM extracts the
+ *   utterance's fact and decides ADD / UPDATE / DELETE / NONE only among the candidates Patchbay
+ *   retrieved for it (5 per fact, lexical or hybrid as the run), so retrieval misses of the real
+ *   write path show up as superseded facts retrieved later.
  *
  * PostgreSQL uses `PATCHBAY_TEST_DATABASE_URL`, else a throwaway cluster started here when
  * PostgreSQL's programs are installed, else it is skipped (and says so).
@@ -38,6 +41,7 @@ import { type Memory, MemorySearch, MemoryStore, Stores, type StoresLayer } from
 import { postgres, sqlite } from "../packages/sql/src/index.ts"
 import { dropPostgresDatabases, findPostgresBin, freshPostgresDatabase, startThrowawayPostgres } from "../packages/sql/test/support/throwawayPostgres.ts"
 import { conceptEmbedding, type Dataset, type FactEvent, loadDataset, type Persona } from "./memory/dataset.ts"
+import { type PipelineExtraction, pipelineExtraction } from "./memory/pipeline.ts"
 
 const latencySize = Number(process.env["BENCH_MEMORY_SIZE"] ?? 10_000)
 const latencyQueries = 300
@@ -75,6 +79,8 @@ const retriever = (assistantId: string, mode: Mode): Retrieve => {
  */
 interface Extraction {
   readonly name: string
+  /** The id of the run's assistant (created when the extraction needs one stored). */
+  readonly assistant: (run: string, mode: Mode) => Effect.Effect<string>
   readonly apply: (
     assistantId: string,
     persona: Persona,
@@ -96,6 +102,7 @@ const by = () => ({ history_id: `h_${++historySeq}` })
 
 const extraction = (gated: boolean): Extraction => ({
   name: gated ? "gated" : "direct",
+  assistant: (run) => Effect.succeed(`asst_${run}`),
   apply: (assistantId, persona, retrieve) =>
     Effect.gen(function*() {
       const store = yield* MemoryStore
@@ -130,6 +137,13 @@ const extraction = (gated: boolean): Extraction => ({
     })
 })
 
+/** Patchbay's own memory write as an {@link Extraction}. */
+const fromPipeline = (pipeline: PipelineExtraction): Extraction => ({
+  name: "pipeline",
+  assistant: (run, mode) => pipeline.assistant(run, mode === "hybrid"),
+  apply: (assistantId, persona) => pipeline.apply(assistantId, persona)
+})
+
 interface Recall {
   readonly at5: number
   readonly at10: number
@@ -141,7 +155,7 @@ interface Recall {
 
 const recall = (data: Dataset, run: string, mode: Mode, apply: Extraction) =>
   Effect.gen(function*() {
-    const assistantId = `asst_${run}`
+    const assistantId = yield* apply.assistant(run, mode)
     const retrieve = retriever(assistantId, mode)
     const current = new Map<string, ReadonlyMap<string, string>>()
     for (const persona of data.personas) current.set(persona.id, yield* apply.apply(assistantId, persona, retrieve))
@@ -202,16 +216,26 @@ const latency = (data: Dataset) =>
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6)
 const ms = (x: number) => `${x.toFixed(2)} ms`
 
-const measure = (name: string, layer: StoresLayer, target?: number) =>
+/** `open()` gives the stores of one database; each call is another runtime's (the pipeline's own). */
+const measure = (name: string, open: () => StoresLayer, target?: number) =>
   Effect.gen(function*() {
     console.log(`\n${name}`)
     console.log(`  ${"extraction".padEnd(10)} ${"retrieval".padEnd(9)}  recall@5 recall@10  @5 shares-a-word  @5 paraphrase  superseded in top 10`)
-    for (const apply of [extraction(false), extraction(true)]) {
+    const pipeline = yield* Effect.acquireRelease(Effect.sync(() => pipelineExtraction(open(), embed, 256)), (p) => Effect.promise(() => p.dispose()))
+    for (const apply of [extraction(false), extraction(true), fromPipeline(pipeline)]) {
       for (const mode of ["lexical", "hybrid"] as const) {
+        const before = { ...pipeline.counts }
         const r = yield* recall(dataset, `${apply.name}_${mode}`, mode, apply)
         console.log(
           `  ${apply.name.padEnd(10)} ${mode.padEnd(9)}    ${pct(r.at5)}    ${pct(r.at10)}         ${pct(r.wordAt5)}        ${pct(r.paraphraseAt5)}   ${pct(r.superseded)} of ${r.corrected}`
         )
+        if (apply.name === "pipeline") {
+          const c = pipeline.counts
+          console.log(
+            `             ${c.operations - before.operations} operations written: ${c.add - before.add} ADD, ${c.update - before.update} UPDATE, ${c.delete - before.delete} DELETE; ` +
+              `${c.missed - before.missed} corrections or forgets whose memory was not among the candidates`
+          )
+        }
       }
     }
     const l = yield* latency(dataset)
@@ -219,7 +243,7 @@ const measure = (name: string, layer: StoresLayer, target?: number) =>
       const verdict = target === undefined ? "" : `  (target p50 < ${target} ms: ${l[mode].p50 < target ? "met" : "MISSED"})`
       console.log(`  latency, ${latencySize.toLocaleString("en")} memories, ${mode.padEnd(7)}  p50 ${ms(l[mode].p50)}  p99 ${ms(l[mode].p99)}${verdict}`)
     }
-  }).pipe(Effect.provide(layer))
+  }).pipe(Effect.scoped, Effect.provide(open()))
 
 const questions = dataset.questions
 console.log(
@@ -230,8 +254,9 @@ console.log(
 const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-memory-"))
 const noStop = () => {}
 try {
-  await Effect.runPromise(measure("memory store (BM25, light stemmer)", Stores.layerMemory))
-  await Effect.runPromise(measure("SQLite (FTS5 porter, bm25)", sqlite({ filename: join(dir, "bench.db") }), 10))
+  const memoryStores = Stores.makeMemory()
+  await Effect.runPromise(measure("memory store (BM25, light stemmer)", () => memoryStores))
+  await Effect.runPromise(measure("SQLite (FTS5 porter, bm25)", () => sqlite({ filename: join(dir, "bench.db") }), 10))
 
   let url = process.env["PATCHBAY_TEST_DATABASE_URL"] ?? ""
   let stop = noStop
@@ -252,7 +277,8 @@ try {
         if (previousStop === noStop) void dropPostgresDatabases(serverUrl, "patchbay_bench_memory")
         previousStop()
       }
-      await Effect.runPromise(measure("PostgreSQL (english tsvector, ts_rank_cd)", postgres({ url })))
+      const pgUrl = url
+      await Effect.runPromise(measure("PostgreSQL (english tsvector, ts_rank_cd)", () => postgres({ url: pgUrl })))
     } finally {
       stop()
     }
