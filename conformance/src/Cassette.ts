@@ -219,7 +219,14 @@ export const ExpectedError = Schema.Struct({
   _tag: Schema.String,
   retryAfter: Schema.optionalKey(Schema.Number),
   requestId: Schema.optionalKey(Schema.String),
-  status: Schema.optionalKey(Schema.Number)
+  status: Schema.optionalKey(Schema.Number),
+  /** The request field at fault (`InvalidRequest`, `InputTooLarge`, `UnknownModel`, …): `voice.stt.language`. */
+  field: Schema.optionalKey(Schema.String),
+  /** The model the error names (`UnknownModel`, `InputTooLarge`). */
+  model: Schema.optionalKey(Schema.String),
+  /** `InputTooLarge`: the size the vendor counted (or the input's) and the limit, in the error's unit. */
+  size: Schema.optionalKey(Schema.Number),
+  limit: Schema.optionalKey(Schema.Number)
 })
 export type ExpectedError = typeof ExpectedError.Type
 

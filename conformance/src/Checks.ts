@@ -17,6 +17,7 @@ import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/checks/embedding.ts"
 import { detailsCheck } from "./internal/checks/details.ts"
+import { requestIdCheck } from "./internal/checks/request-id.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { latencyChecks } from "./internal/checks/latency.ts"
@@ -53,6 +54,7 @@ export const checks: ReadonlyArray<Check> = [
   latencyChecks.stt,
   sttTooLarge,
   sttUnsupported,
+  requestIdCheck("stt"),
   ...httpChecks("stt"),
   detailsCheck("stt"),
   secretsCheck("stt"),
@@ -70,6 +72,7 @@ export const checks: ReadonlyArray<Check> = [
   optionsCoverageCheck("tts"),
   requestFieldsCheck("tts"),
   latencyChecks.tts,
+  requestIdCheck("tts"),
   ...httpChecks("tts"),
   detailsCheck("tts"),
   secretsCheck("tts"),
@@ -84,6 +87,7 @@ export const checks: ReadonlyArray<Check> = [
   llmUsage,
   wireCheck("llm"),
   optionsCoverageCheck("llm"),
+  requestIdCheck("llm"),
   ...httpChecks("llm"),
   detailsCheck("llm"),
   secretsCheck("llm"),
@@ -96,6 +100,7 @@ export const checks: ReadonlyArray<Check> = [
   imageUsage,
   wireCheck("image"),
   optionsCoverageCheck("image"),
+  requestIdCheck("image"),
   ...httpChecks("image"),
   detailsCheck("image"),
   secretsCheck("image"),

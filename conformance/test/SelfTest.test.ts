@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest"
 import { Checks, makeSubject, type MakeProvider } from "../src/index.ts"
 import {
   acceptsAnyFormat,
+  blamesRequestForSize,
   acceptsAnyOptions,
   acceptsEverything,
   acceptsOversizeUpload,
@@ -20,6 +21,7 @@ import {
   dropsProviderOptions,
   dropsSegmentSpeakers,
   forwardsOnlyTestedOptions,
+  dropsSuccessRequestId,
   dropsVendorMessage,
   good,
   guessesDuration,
@@ -50,7 +52,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(98)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(102)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
@@ -82,10 +84,10 @@ const cases: ReadonlyArray<{
     // Without its options the request matches no recorded interaction, so every check playing
     // an optioned success cassette fails too, each naming the missing field.
     failing: [
-      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.abort",
-      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.abort",
-      "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.abort",
-      "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.abort"
+      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.request_id", "stt.abort",
+      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.abort",
+      "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.request_id", "llm.abort",
+      "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.abort"
     ]
   },
   {
@@ -292,6 +294,20 @@ const cases: ReadonlyArray<{
     message:
       "stt-unauthorized.json: AuthenticationFailed.detail is (absent); the vendor said \"Invalid API key provided.\": keep the vendor's message as the error's detail (core's fromHttpFailure does)",
     failing: ["stt.error_details", "image.error_details"]
+  },
+  {
+    bug: "maps a 413 to InputTooLarge but names the whole request as the field at fault",
+    make: blamesRequestForSize,
+    check: "stt.too_large",
+    message: "stt-too-large.json: InputTooLarge.field is \"request\"; expected \"audio_file\": keep what the vendor's answer and the request say about the field at fault",
+    failing: ["stt.too_large"]
+  },
+  {
+    bug: "keeps the request id of a failure but drops it from a successful result",
+    make: dropsSuccessRequestId,
+    check: "image.request_id",
+    message: "image-success.json: the result's request_id is (absent); the vendor's answer carried \"req_img_0001\": keep the response's request id as the result's request_id",
+    failing: ["image.request_id"]
   },
   {
     bug: "retries by itself",

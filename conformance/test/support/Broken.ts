@@ -3,6 +3,7 @@
  * shipped. The self-tests prove that the battery catches every one of them with the named check.
  */
 import {
+  InputTooLarge,
   InvalidRequest,
   type LlmEvent,
   ProviderUnavailable,
@@ -390,5 +391,23 @@ export const dropsVendorMessage: MakeProvider = (options) => {
     ...p,
     stt: { ...stt, transcribe: (r) => Effect.mapError(stt.transcribe(r), withoutDetail) },
     image: { ...image, generate: (r) => Effect.mapError(image.generate(r), withoutDetail) }
+  }
+}
+
+/** Maps a 413 to `InputTooLarge` but blames the whole request, not the upload that was too large. */
+export const blamesRequestForSize: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  const blame = (e: ProviderError): ProviderError => e._tag === "InputTooLarge" ? new InputTooLarge({ ...e, field: "request" }) : e
+  return { ...p, stt: { ...stt, transcribe: (r) => Effect.mapError(stt.transcribe(r), blame) } }
+}
+
+/** Keeps the request id of a failed response but drops it from a successful image result. */
+export const dropsSuccessRequestId: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const image = p.image!
+  return {
+    ...p,
+    image: { ...image, generate: (r) => Effect.map(image.generate(r), ({ request_id: _dropped, ...rest }) => rest) }
   }
 }
