@@ -2,8 +2,8 @@
  * `createClient`: the interface of `createPatchbay`, served by a Patchbay server. Moving an
  * application from the in-process library to a shared server changes one line: the methods
  * take the same arguments, resolve to the same values and reject with the same tagged errors.
- * Built on `HttpApiClient` over `@patchbay/api`'s declaration with the runtime's `fetch`, so
- * it imports nothing Node-only and runs in browsers and edge runtimes too.
+ * Built on `HttpApiClient` over `@patchbay/api`'s declaration with the runtime's `fetch`; it
+ * imports no `node:` module and loads no server, store or adapter.
  *
  * @example
  * ```ts

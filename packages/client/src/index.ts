@@ -1,7 +1,7 @@
 /**
  * @patchbay/client — Patchbay over HTTP: `createClient` offers the interface of
  * `createPatchbay` against a Patchbay server, rejecting with the same tagged errors. It imports
- * only `effect`, `@patchbay/api` and core's Node-free schema entry.
+ * only `effect`, `@patchbay/api` and core's schema entry (and core's types).
  *
  * @since 0.1.0
  */
