@@ -17,7 +17,7 @@ import { Api } from "@patchbay/api"
 import type { AddMessageParams, Patchbay } from "@patchbay/core"
 import type { MessageResponse } from "@patchbay/core/schema"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
 import { fromErrorBody, isErrorBody } from "./Errors.ts"
 
@@ -88,13 +88,23 @@ export const createClient = (options: ClientOptions): PatchbayClient => {
     transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader("x-api-key", options.apiKey))
   }).pipe(Effect.provide(fetchLayer), Effect.runSync)
 
-  /** Runs a call; a failure rejects with the tagged error the server answered with. */
+  /**
+   * Runs a call; a failure rejects with the tagged error the server answered with — also when
+   * its status is not one the route declares (the client then fails on the status alone, and
+   * the body still says which error it was).
+   */
   const run = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> => {
     const exit = await Effect.runPromiseExit(effect)
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.findErrorOption(exit.cause)
-    if (failure._tag === "Some") throw isErrorBody(failure.value) ? fromErrorBody(failure.value) : failure.value
-    throw Cause.squash(exit.cause)
+    if (failure._tag === "None") throw Cause.squash(exit.cause)
+    const error: unknown = failure.value
+    if (isErrorBody(error)) throw fromErrorBody(error)
+    if (HttpClientError.isHttpClientError(error) && error.response !== undefined && error.response.status >= 400) {
+      const body = await Effect.runPromise(Effect.option(error.response.json))
+      if (body._tag === "Some" && isErrorBody(body.value)) throw fromErrorBody(body.value)
+    }
+    throw error
   }
 
   return {

@@ -195,6 +195,25 @@ describe("errors", () => {
     expect(error).toEqual(new Unauthorized({ reason: "invalid" }))
   })
 
+  it("an error body under a status the route does not declare is still its tagged error", async () => {
+    const body = { detail: "Rate limited (fake); retry after 2s", code: "RateLimited", retryable: true, provider: "fake", retry_after: 2 }
+    const client = createClient({
+      baseUrl: r.base,
+      apiKey: "pb_any",
+      fetch: async () => Response.json(body, { status: 429 })
+    })
+    const error = await rejection(client.threads.list())
+    expect(error).toEqual(new RateLimited({ provider: "fake", retryAfter: 2 }))
+    expect((error as RateLimited).message).toBe(body.detail)
+  })
+
+  it("a failure without an error body rejects with the HTTP client's error", async () => {
+    const client = createClient({ baseUrl: r.base, apiKey: "pb_any", fetch: async () => new Response("oops", { status: 418 }) })
+    const error = await rejection(client.threads.list())
+    expect(error).toMatchObject({ _tag: "HttpClientError" })
+    expect((error as Error).message).toContain("418 GET")
+  })
+
   it("the fetch given is the one called", async () => {
     const seen: Array<string> = []
     const client = createClient({
