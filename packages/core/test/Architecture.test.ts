@@ -23,6 +23,7 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   "@patchbay/s3": ["@patchbay/core"],
   "@patchbay/api": ["@patchbay/core"],
   "@patchbay/server": ["@patchbay/core", "@patchbay/api"],
+  "@patchbay/client": ["@patchbay/core", "@patchbay/api"],
   "@patchbay/cli": [
     "@patchbay/core",
     "@patchbay/conformance",
