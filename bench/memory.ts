@@ -39,7 +39,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type Memory, MemorySearch, MemoryStore, Stores, type StoresLayer } from "../packages/core/src/index.ts"
 import { postgres, sqlite } from "../packages/sql/src/index.ts"
-import { dropPostgresDatabases, findPostgresBin, freshPostgresDatabase, startThrowawayPostgres } from "../packages/sql/test/support/throwawayPostgres.ts"
+import { benchPostgres } from "./postgres.ts"
 import { conceptEmbedding, type Dataset, type FactEvent, loadDataset, type Persona } from "./memory/dataset.ts"
 import { type PipelineExtraction, pipelineExtraction } from "./memory/pipeline.ts"
 
@@ -252,35 +252,17 @@ console.log(
 )
 
 const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-memory-"))
-const noStop = () => {}
 try {
   const memoryStores = Stores.makeMemory()
   await Effect.runPromise(measure("memory store (BM25, light stemmer)", () => memoryStores))
   await Effect.runPromise(measure("SQLite (FTS5 porter, bm25)", () => sqlite({ filename: join(dir, "bench.db") }), 10))
 
-  let url = process.env["PATCHBAY_TEST_DATABASE_URL"] ?? ""
-  let stop = noStop
-  const bin = url === "" ? findPostgresBin() : undefined
-  if (bin !== undefined) {
-    const cluster = await startThrowawayPostgres(bin)
-    url = cluster.url
-    stop = cluster.stop
-  }
-  if (url === "") {
-    console.log("\nPostgreSQL: skipped (no PATCHBAY_TEST_DATABASE_URL and PostgreSQL's programs are not installed)")
-  } else {
+  const pg = await benchPostgres("patchbay_bench_memory")
+  if (pg !== undefined) {
     try {
-      const serverUrl = url
-      url = await freshPostgresDatabase(url, "patchbay_bench_memory")
-      const previousStop = stop
-      stop = () => {
-        if (previousStop === noStop) void dropPostgresDatabases(serverUrl, "patchbay_bench_memory")
-        previousStop()
-      }
-      const pgUrl = url
-      await Effect.runPromise(measure("PostgreSQL (english tsvector, ts_rank_cd)", () => postgres({ url: pgUrl })))
+      await Effect.runPromise(measure("PostgreSQL (english tsvector, ts_rank_cd)", () => postgres({ url: pg.url })))
     } finally {
-      stop()
+      pg.done()
     }
   }
 } finally {

@@ -33,7 +33,8 @@ import { postgres, sqlite } from "../packages/sql/src/index.ts"
 import { startInstance } from "../packages/sql/test/support/child.ts"
 import { fakeLlmProvider, weather } from "../packages/sql/test/support/instanceLlm.ts"
 import { serveUpstream } from "../packages/sql/test/support/upstream.ts"
-import { dropPostgresDatabases, durabilitySettings, findPostgresBin, freshPostgresDatabase, startThrowawayPostgres } from "../packages/sql/test/support/throwawayPostgres.ts"
+import { durabilitySettings } from "../packages/sql/test/support/throwawayPostgres.ts"
+import { benchPostgres } from "./postgres.ts"
 
 const appends = Number(process.env["BENCH_STORE_APPENDS"] ?? 2000)
 const historySize = 10_000
@@ -185,38 +186,21 @@ const instances = async (name: string, store: "sqlite" | "pg", target: string, s
   }
 }
 
-const noStop = () => {}
-
 const dir = mkdtempSync(join(tmpdir(), "patchbay-bench-store-"))
 try {
   report("SQLite (WAL, synchronous=NORMAL)", await Effect.runPromise(measure(sqlite({ filename: join(dir, "bench.db") }))), 1)
   const shared = join(dir, "instances.db")
   await instances("SQLite (runs.cancelPollMs 200 ms)", "sqlite", shared, sqlite({ filename: shared }))
 
-  let url = process.env["PATCHBAY_TEST_DATABASE_URL"] ?? ""
-  let stop = noStop
-  const bin = url === "" ? findPostgresBin() : undefined
-  if (bin !== undefined) {
-    const cluster = await startThrowawayPostgres(bin)
-    url = cluster.url
-    stop = cluster.stop
-  }
-  if (url === "") {
-    console.log("PostgreSQL: skipped (no PATCHBAY_TEST_DATABASE_URL and PostgreSQL's programs are not installed)")
-  } else {
+  const pg = await benchPostgres("patchbay_bench")
+  if (pg !== undefined) {
     try {
-      const serverUrl = url
-      url = await freshPostgresDatabase(url, "patchbay_bench")
-      const previousStop = stop
-      stop = () => {
-        if (previousStop === noStop) void dropPostgresDatabases(serverUrl, "patchbay_bench")
-        previousStop()
-      }
+      const { url } = pg
       const durability = await durabilitySettings(url)
       report(`PostgreSQL (fsync=${durability.fsync}, synchronous_commit=${durability.synchronous_commit})`, await Effect.runPromise(measure(postgres({ url }))), 3)
       await instances("PostgreSQL (LISTEN/NOTIFY)", "pg", url, postgres({ url }), 500)
     } finally {
-      stop()
+      pg.done()
     }
   }
 } finally {
