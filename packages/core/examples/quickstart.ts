@@ -79,7 +79,8 @@ const program = Effect.gen(function*() {
   const stored = yield* media.put({ bytes: yield* Effect.promise(() => readFile(fixture)), media_type: "audio/mpeg" })
   const url = yield* media.url(stored.document_id)
   const ok = yield* Effect.promise(() => media.handler(new Request(`http://localhost${url}`)))
-  const tampered = yield* Effect.promise(() => media.handler(new Request(`http://localhost${url.replace(/sig=./, "sig=x")}`)))
+  const forged = url.replace(/sig=(.)/, (_, c: string) => `sig=${c === "A" ? "B" : "A"}`)
+  const tampered = yield* Effect.promise(() => media.handler(new Request(`http://localhost${forged}`)))
   console.log(`media: ${stored.document_id.slice(0, 4)}… served ${ok.status} ${ok.headers.get("content-type")}, tampered link ${tampered.status}`)
 })
 
