@@ -58,6 +58,13 @@ export const ModelInfo = Schema.Struct({
   input_formats: Schema.optionalKey(Schema.Array(Schema.String)),
   /** STT: the largest accepted upload, in bytes. */
   max_input_bytes: Schema.optionalKey(Schema.Number),
+  /** STT: transcribes live audio over a duplex session (`SttProvider.realtime`). */
+  realtime: Schema.optionalKey(Schema.Boolean),
+  /**
+   * STT, realtime models: the audio formats a session takes, by generic id (`pcm_16000`:
+   * 16-bit little-endian mono PCM at 16 kHz; `ulaw_8000`, `alaw_8000`: G.711 at 8 kHz).
+   */
+  realtime_formats: Schema.optionalKey(Schema.Array(Schema.String)),
   /** STT: speaker labels. */
   diarization: Schema.optionalKey(Schema.Boolean),
   /** STT: per-word times; TTS: word alignment. */

@@ -10,7 +10,7 @@ import { Media } from "./Media.ts"
 import { RetrievedMemory, RunStatus } from "./MessageResponse.ts"
 import { ToolCall } from "./Tools.ts"
 import { Usage } from "./Usage.ts"
-import { SttRecord, TtsRecord } from "./VoiceRecords.ts"
+import { SttRecord, TtsRecord, Word } from "./VoiceRecords.ts"
 import { Warning } from "./Warning.ts"
 
 const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
@@ -27,6 +27,10 @@ export const RunStarted = event("run_started", { assistant_id: Schema.String, me
 export const SttStreamStart = event("stt_stream_start", { provider: Schema.String, model: Schema.String })
 export const SttTextDelta = event("stt_text_delta", { delta: Schema.String })
 export const SttStreamEnd = event("stt_stream_end", { transcript: Schema.String, record: SttRecord })
+/** Realtime: the utterance heard so far; each replaces the previous one (not a delta). */
+export const SttPartial = event("stt_partial", { text: Schema.String })
+/** Realtime: a settled utterance, with per-word times when they were asked for and given. */
+export const SttCommitted = event("stt_committed", { text: Schema.String, words: Schema.optionalKey(Schema.Array(Word)) })
 /** Only the new text: a delta, as `stt_text_delta` is. */
 export const ContentStreaming = event("content_streaming", { content: Schema.String })
 export const ToolCallEvent = event("tool_call", { tool_call: ToolCall })
@@ -71,6 +75,8 @@ export const PipelineEvent = Schema.Union([
   RunStarted,
   SttStreamStart,
   SttTextDelta,
+  SttPartial,
+  SttCommitted,
   SttStreamEnd,
   ContentStreaming,
   ToolCallEvent,

@@ -81,7 +81,94 @@ export interface SttProvider extends CapabilityBase {
   readonly transcribe: (request: SttRequest) => Effect.Effect<Transcript, ProviderError>
   /** Present when the vendor streams transcripts; the final element is the whole `Transcript`. */
   readonly transcribeStream?: ((request: SttRequest) => Stream.Stream<SttDelta | Transcript, ProviderError>) | undefined
+  /**
+   * Present when the vendor transcribes live audio over a duplex connection (see
+   * {@link RealtimeSttSpec}). Opens the vendor session when the stream starts, sends `input`'s
+   * audio as it arrives, and emits `session_started`, then `partial` and `committed` events as
+   * the vendor sends them, and a last `summary` once `input` has ended and the vendor has
+   * committed what it held. Interrupting the stream closes the vendor connection.
+   */
+  readonly realtime?:
+    | ((spec: RealtimeSttSpec, input: Stream.Stream<RealtimeSttInput>) => Stream.Stream<RealtimeSttEvent, ProviderError>)
+    | undefined
+  /**
+   * Refuses a realtime request before connecting: provider options of the vendor's realtime API
+   * (the generic checks — realtime model, audio format, language — are the pipeline's, from the
+   * catalogue). Absent, the options are not checked beyond being an object.
+   */
+  readonly validateRealtime?: ((spec: RealtimeSttSpec) => Effect.Effect<void, ValidationError>) | undefined
 }
+
+// ---------------------------------------------------------------------------------------------
+// Realtime speech to text
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The audio formats a realtime session takes, by generic id: `pcm_<rate>` is 16-bit signed
+ * little-endian mono PCM at that sample rate; `ulaw_8000` and `alaw_8000` are G.711 at 8 kHz.
+ * Catalogue entries list the ones each realtime model accepts (`ModelInfo.realtime_formats`).
+ */
+export type RealtimeAudioFormat = string
+
+/** How a realtime session decides an utterance has ended. */
+export type CommitStrategy = "vad" | "manual"
+
+/** A realtime STT session's parameters: what `validateRealtime` sees. */
+export interface RealtimeSttSpec {
+  readonly model: string
+  /** ISO 639-1; absent lets the vendor detect the language. */
+  readonly language?: string | undefined
+  /** A generic id from the model's `realtime_formats` (`pcm_16000`, `ulaw_8000`, …). */
+  readonly audio_format: RealtimeAudioFormat
+  /** `vad`: the vendor commits when the speaker pauses; `manual`: on each {@link Commit}. */
+  readonly commit: CommitStrategy
+  /** Ask for per-word times on committed utterances, where the vendor gives them. */
+  readonly include_timestamps?: boolean | undefined
+  /** The options under this vendor's key in `provider_options`, not yet validated. */
+  readonly provider_options?: Readonly<Record<string, unknown>> | undefined
+}
+
+/** Tells a realtime session that the current utterance is finished (`commit: "manual"`). */
+export interface Commit {
+  readonly type: "commit"
+}
+
+/** The one {@link Commit} value. */
+export const Commit: Commit = { type: "commit" }
+
+/** What a realtime session reads: audio bytes in the session's format, and commits. */
+export type RealtimeSttInput = Uint8Array | Commit
+
+/** What a realtime session emits, in order: `session_started`, partials and commits, `summary`. */
+export type RealtimeSttEvent =
+  | {
+    readonly type: "session_started"
+    /** The vendor's id of the session, when it gives one. */
+    readonly session_id?: string | undefined
+  }
+  | {
+    /** The utterance so far; each partial replaces the previous one (it is not a delta). */
+    readonly type: "partial"
+    readonly text: string
+  }
+  | {
+    /** A settled utterance. */
+    readonly type: "committed"
+    readonly text: string
+    readonly words?: ReadonlyArray<Word> | undefined
+    /** ISO 639-1, when the vendor says. */
+    readonly language?: string | null | undefined
+  }
+  | {
+    /** The last event: the session is over. */
+    readonly type: "summary"
+    /** `audio_seconds` sent (measured from the bytes), and what the vendor reported. */
+    readonly usage: Usage
+    readonly session_id?: string | undefined
+    readonly warnings?: ReadonlyArray<string> | undefined
+    /** The vendor's session metadata, snake_case. */
+    readonly provider_output: unknown
+  }
 
 // ---------------------------------------------------------------------------------------------
 // Text to speech

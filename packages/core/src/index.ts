@@ -38,6 +38,7 @@ export type {
   AudioFacts,
   Capabilities,
   CapabilityBase,
+  CommitStrategy,
   EmbeddingProvider,
   EmbeddingRequest,
   EmbeddingResult,
@@ -54,6 +55,10 @@ export type {
   LlmRequest,
   LlmSpec,
   PatchbayProvider,
+  RealtimeAudioFormat,
+  RealtimeSttEvent,
+  RealtimeSttInput,
+  RealtimeSttSpec,
   SpeechSummary,
   SttDelta,
   SttProvider,
@@ -64,6 +69,7 @@ export type {
   TtsRequest,
   TtsSpec
 } from "./Provider.ts"
+export { Commit } from "./Provider.ts"
 
 // Services
 export { ProviderRegistry } from "./ProviderRegistry.ts"

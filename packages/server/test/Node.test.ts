@@ -177,7 +177,7 @@ describe("media", () => {
     expect(new Uint8Array(await owned.arrayBuffer())).toEqual(bytes)
     expect((await server.as(server.keys.globex)(unsigned)).status).toBe(404)
 
-    const forged = await fetch(`${server.base}${media.url.replace(/sig=(.)/, (_, c: string) => `sig=${c === "A" ? "B" : "A"}`)}`)
+    const forged = await fetch(`${server.base}${media.url.replace(/sig=(.)/, (_: string, c: string) => `sig=${c === "A" ? "B" : "A"}`)}`)
     expect(forged.status).toBe(400)
     expect(await forged.json()).toMatchObject({ code: "InvalidRequest", field: "sig", reason: "signature does not match" })
   })
