@@ -86,6 +86,21 @@ describe("Stages.listen", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("the fake hears the same whatever the chunking, samples split across chunks included", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const heard = (size: number) =>
+        Effect.map(
+          collect(listen({ stt, audio_format: "pcm_16000", audio: Stream.fromIterable(chunks(speechPcm, size)) })),
+          (events) => events.map((e) => (e.type === "stt_partial" || e.type === "stt_committed" ? `${e.type} ${e.text}` : e.type))
+        )
+      const whole = yield* heard(speechPcm.byteLength)
+      expect(yield* heard(777)).toEqual(whole)
+      expect(yield* heard(3200)).toEqual(whole)
+      expect(whole).toHaveLength(13)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("partials arrive while the audio is still being sent", () => {
     const { fake, layer } = setup()
     return Effect.gen(function*() {
