@@ -460,7 +460,9 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   }
   function listen(params: Listen.ListenParams): AsyncIterable<PipelineEvent> {
     const runId = Run.makeId("run")
-    return iterate(Listen.fromParams(params, runId), runId, params.signal, callSite(listen))
+    // aborted already: nothing is validated or connected
+    const events = params.signal?.aborted === true ? Stream.fail(new Cancelled({ runId })) : Listen.fromParams(params, runId)
+    return iterate(events, runId, params.signal, callSite(listen))
   }
   function cancel(runId: string) {
     return run(Pipeline.cancel(runId), callSite(cancel))

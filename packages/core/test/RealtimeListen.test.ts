@@ -202,6 +202,16 @@ describe("pb.listen", () => {
     await pb.dispose()
   })
 
+  it("a signal aborted before the loop starts connects nothing", async () => {
+    const { pb, stt: fake } = make()
+    const controller = new AbortController()
+    controller.abort()
+    const listening = pb.listen({ voice: { stt }, audio: fromArray(chunks(speechPcm)), format: "pcm_16000", signal: controller.signal })
+    await expect(collect(listening)).rejects.toMatchObject({ _tag: "Cancelled" })
+    expect(fake.opened()).toBe(0)
+    await pb.dispose()
+  })
+
   it("leaving the loop early closes the vendor session", async () => {
     const { pb, stt: fake } = make()
     const source = controlled<Uint8Array>()
