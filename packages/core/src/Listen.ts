@@ -70,8 +70,9 @@ const credentials = (providers: ReadonlyArray<PatchbayProvider>): Effect.Effect<
  * under its own run id — follow the utterance's `stt_committed`; the session reads no audio
  * while a reply runs. With a thread and without `respond`, the transcript is stored as one user
  * message (with `voice_records.stt`) once the audio ends, unless nothing was said. A refusal
- * fails the stream before any event and before the vendor is connected; a vendor error emits
- * `error` and fails it; a failed reply fails it after that reply's own `error` and `run_ended`.
+ * fails the stream before any event and before the vendor is connected; a vendor error, or the
+ * store failing to keep the transcript, emits `error` and fails it; a failed reply fails it after
+ * that reply's own `error` and `run_ended`.
  */
 export const session = <E = never, R = never>(
   request: ListenRequest,
@@ -120,7 +121,7 @@ export const session = <E = never, R = never>(
           created_at,
           voice_records: { stt: record }
         }])
-      )
+      ).pipe(Effect.tapError((error) => Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })))
     })
     return Run.toStream(ids, program)
   }))

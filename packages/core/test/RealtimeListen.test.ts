@@ -271,6 +271,25 @@ describe("pb.listen", () => {
     await pb.dispose()
   })
 
+  it("a thread deleted during the session: the transcript cannot be kept, an error event says so", async () => {
+    const { pb } = make()
+    const thread = await pb.createThread()
+    const source = controlled<Uint8Array>()
+    const iterator = pb.listen({ voice: { stt }, audio: source.iterable, format: "pcm_16000", threadId: thread.thread_id })[Symbol.asyncIterator]()
+    source.push(...chunks(speechPcm))
+    expect((await iterator.next()).value?.type).toBe("stt_stream_start")
+    await pb.threads.delete(thread.thread_id)
+    source.end()
+    const seen: Array<PipelineEvent> = []
+    const failure = await (async () => {
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) seen.push(next.value)
+    })().then(() => undefined, (error: unknown) => error)
+    expect(failure).toMatchObject({ _tag: "NotFound", kind: "thread", id: thread.thread_id })
+    expect(typesOf(seen).slice(-2)).toEqual(["stt_stream_end", "error"])
+    expect(seen.at(-1)).toMatchObject({ type: "error", code: "NotFound", retryable: false })
+    await pb.dispose()
+  })
+
   it("respond: each committed utterance is answered in the thread, its run's events right after it", async () => {
     const { pb, llm } = make({
       stt: { script: ["Hello there.", "General Kenobi."] },
