@@ -10,9 +10,12 @@ import { readFileSync } from "node:fs"
 import {
   AuthenticationFailed,
   Commit,
+  InvalidRequest,
   type PipelineEvent,
   ProviderRegistry,
   ProviderUnavailable,
+  QuotaExceeded,
+  RateLimited,
   type RealtimeSttInput,
   Run,
   Stages
@@ -220,6 +223,27 @@ describe("Stages.listen", () => {
       expect([fake.opened(), fake.closed()]).toEqual([1, 1])
     }).pipe(Effect.provide(layer))
   })
+
+  it.effect("each vendor error reaches the events under its own tag, with its retryability", () =>
+    Effect.gen(function*() {
+      const errors = [
+        new QuotaExceeded({ provider: "fake", detail: "quota_exceeded" }),
+        new RateLimited({ provider: "fake", retryAfter: 2 }),
+        new InvalidRequest({ provider: "fake", field: "audio", reason: "input_error: the audio is not pcm_16000" }),
+        new ProviderUnavailable({ provider: "fake", detail: "resource_exhausted" })
+      ]
+      for (const error of errors) {
+        const { fake, layer } = setup({ failAfter: { bytes: 6400, error } })
+        const events: Array<PipelineEvent> = []
+        const failure = yield* Effect.flip(
+          Stream.runForEach(listen({ stt, audio_format: "pcm_16000", audio: Stream.fromIterable(chunks(speechPcm, 3200)) }), (e) => Effect.sync(() => events.push(e)))
+        ).pipe(Effect.provide(layer))
+        expect(failure).toBe(error)
+        expect(events.at(-1)).toEqual({ type: "error", code: error._tag, message: error.message, retryable: error.retryable, thread_id: "thr_1", run_id: "run_1", seq: events.length - 1 })
+        expect(fake.closed()).toBe(1)
+      }
+      expect(errors.map((e) => e.retryable)).toEqual([false, true, false, true])
+    }))
 
   it.effect("a session dropped midway: what was heard, then the error event", () => {
     const dropped = new ProviderUnavailable({ provider: "fake", detail: "the socket closed (1006)" })
