@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
-import { Commit, MissingApiKey, ProviderRegistry, Run, Stages } from "../src/index.ts"
+import { Commit, MissingApiKey, ProviderRegistry, realtimeFormatInfo, realtimeFormats, Run, Stages, Validation } from "../src/index.ts"
 import type { RealtimeSttConfig } from "../src/Validation.ts"
 import { FakeLlm, fakeProvider, FakeRealtimeStt, FakeStt } from "../src/testing/index.ts"
 
@@ -147,6 +147,27 @@ describe("a realtime session is refused before connecting", () => {
       expect(error).toMatchObject({ _tag: "MissingApiKey", provider: "fake", variable: "FAKE_API_KEY" })
       expect(opened).toBe(0)
     }))
+
+  it.effect("an open catalogue: an unlisted model is taken, with any generic format", () =>
+    Effect.gen(function*() {
+      const stt = { ...FakeRealtimeStt(), catalogue: "open" as const }
+      const registry = ProviderRegistry.layer([fakeProvider({ id: "fake", stt, models: [] })])
+      const check = (audio_format: string) =>
+        Effect.gen(function*() {
+          const valid = yield* Validation.validateRealtimeStt(yield* ProviderRegistry, { stt: { provider: "fake", model: "scribe-next" }, audio_format })
+          return valid.spec
+        }).pipe(Effect.provide(registry))
+      expect(yield* check("pcm_44100")).toMatchObject({ model: "scribe-next", audio_format: "pcm_44100", commit: "vad" })
+      expect(yield* Effect.flip(check("opus_48000"))).toMatchObject({ _tag: "UnsupportedFormat", field: "audio_format", allowed: realtimeFormats })
+      expect(realtimeFormats).toEqual(["pcm_8000", "pcm_16000", "pcm_22050", "pcm_24000", "pcm_44100", "pcm_48000", "ulaw_8000", "alaw_8000"])
+    }))
+
+  it("realtimeFormatInfo reads a generic id", () => {
+    expect(realtimeFormatInfo("pcm_16000")).toEqual({ encoding: "pcm_s16le", sample_rate: 16000, bytes_per_sample: 2, bytes_per_second: 32000 })
+    expect(realtimeFormatInfo("ulaw_8000")).toEqual({ encoding: "ulaw", sample_rate: 8000, bytes_per_sample: 1, bytes_per_second: 8000 })
+    expect(realtimeFormatInfo("alaw_8000")?.encoding).toBe("alaw")
+    expect(realtimeFormatInfo("pcm_11025")).toBeUndefined()
+  })
 
   it.effect("a valid session connects once", () =>
     Effect.gen(function*() {
