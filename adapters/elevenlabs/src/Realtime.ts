@@ -10,11 +10,14 @@
  *   (base64) and the next one is read only once the socket has taken it, so a fast input waits for
  *   the connection instead of piling up in memory. A `Commit` is a `commit: true` chunk, sent
  *   only when audio was sent since the last one.
- * - **The end.** When the input ends, a last commit flushes the audio the vendor still holds;
- *   the session ends once every commit sent has its committed transcript, then the socket is
- *   closed and the summary (audio seconds measured from the bytes, the session id) is the last
- *   event. With `commit: "vad"` the vendor also commits on its own, and any committed transcript
- *   answers the last commit.
+ * - **The end.** When the input ends, a last commit (when audio was sent since the previous one)
+ *   flushes what the vendor still holds; the session ends once every commit sent has had a
+ *   committed transcript, then the socket is closed and the summary (audio seconds measured from
+ *   the bytes, the session id) is the last event. With `commit: "vad"` the vendor also commits on
+ *   its own, and the protocol does not say which commit a committed transcript answers: one the
+ *   vendor's detection sent just as the input ended counts as the answer to the last commit, and
+ *   what followed it is not waited for. Live audio ends with silence, which the vendor commits
+ *   long before; a recording sent faster than real time should use `commit: "manual"`.
  * - **Committed text.** With `include_timestamps` the vendor follows each `committed_transcript`
  *   with a `committed_transcript_with_timestamps` (words, language); that one is the committed
  *   event, the plain one is skipped. An utterance whose text is empty (silence) is not emitted.
@@ -273,13 +276,12 @@ const session = (
 ): Stream.Stream<RealtimeSttEvent, ProviderError> =>
   Stream.callback<RealtimeSttEvent, ProviderError>((queue) =>
     Effect.gen(function*() {
-      const vad = spec.commit === "vad"
       const withTimestamps = spec.include_timestamps === true
       let started: SessionStartedMessage | undefined
       let bytes = 0
       /** Commits sent whose committed transcript has not arrived. */
       let pending = 0
-      /** Audio was sent since the last commit (with VAD: or the last committed transcript). */
+      /** Audio was sent since the last commit. */
       let uncommitted = false
       let inputEnded = false
       let finished = false
@@ -305,7 +307,6 @@ const session = (
       const committed = (text: string, words: Array<Word> | undefined, language: string | null | undefined) => {
         if (finished) return
         pending = Math.max(0, pending - 1)
-        if (vad) uncommitted = false
         if (text.trim() !== "") {
           Queue.offerUnsafe(queue, {
             type: "committed",
