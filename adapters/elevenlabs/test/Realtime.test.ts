@@ -6,7 +6,7 @@
  * connecting. Nothing is timed: every wait is for a message or an event.
  */
 import { Commit, type ProviderError, type RealtimeSttEvent, type RealtimeSttInput, type RealtimeSttSpec, type SttProvider } from "@patchbay/core"
-import { Cause, Effect, Exit, Fiber, Queue, Stream } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Fiber, Queue, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import { elevenlabs } from "../src/index.ts"
@@ -256,6 +256,26 @@ describe("failures", () => {
       tags.push(failure(await collect(realtime(spec(), Stream.fromIterable(CHUNKS))))?._tag)
     }
     expect(tags).toEqual(["AuthenticationFailed", "RateLimited", "ProviderUnavailable"])
+  })
+
+  it("no audio is read from the input when the connection is refused", async () => {
+    const { realtime } = await start({ refuse: 401 })
+    let read = 0
+    const input = Stream.fromIterable(CHUNKS).pipe(Stream.tap(() => Effect.sync(() => read++)))
+    expect(failure(await collect(realtime(spec(), input)))?._tag).toBe("AuthenticationFailed")
+    expect(read).toBe(0)
+  })
+
+  it("without a key → MissingApiKey, before connecting", async () => {
+    const fake = await serveRealtime({ utterances: [TEXT], partialEvery: 16_000 })
+    fakes.push(fake)
+    const stt = elevenlabs({ baseUrl: fake.baseUrl }).stt as SttProvider
+    const session = stt.realtime!(spec(), Stream.fromIterable(CHUNKS))
+    const exit = await Effect.runPromise(
+      Effect.exit(Stream.runCollect(session)).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({})))
+    )
+    expect(failure(exit)).toMatchObject({ _tag: "MissingApiKey", provider: "elevenlabs", variable: "ELEVENLABS_API_KEY" })
+    expect(fake.upgrades()).toBe(0)
   })
 
   it("no server → ProviderUnavailable, without the key in the error", async () => {
