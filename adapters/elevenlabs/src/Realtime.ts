@@ -92,7 +92,9 @@ const checkRules = (spec: RealtimeSttSpec, options: RealtimeSttOptions): Effect.
     if (spec.commit !== "vad") {
       for (const name of vadOnly) {
         const value = options[name]
-        if (value !== undefined) return yield* invalid(name, value, `${name} tunes voice activity detection: only with commit "vad", not "${spec.commit}"`)
+        if (value !== undefined) {
+          return yield* invalid(name, value, `${name} tunes voice activity detection: only with commit "vad", not "${spec.commit}"`)
+        }
       }
     }
     for (const [i, code] of (options.secondary_languages ?? []).entries()) {
@@ -152,7 +154,13 @@ export const validateWith = (models: ReadonlyArray<ModelInfo>) => (spec: Realtim
       })
     }
     if (spec.commit !== "vad" && spec.commit !== "manual") {
-      return yield* new InvalidRequest({ provider: PROVIDER, field: "commit", value: spec.commit, reason: "expected \"vad\" or \"manual\"", allowed: ["vad", "manual"] })
+      return yield* new InvalidRequest({
+        provider: PROVIDER,
+        field: "commit",
+        value: spec.commit,
+        reason: "expected \"vad\" or \"manual\"",
+        allowed: ["vad", "manual"]
+      })
     }
     const options = yield* decodeOptions(RealtimeSttOptions, spec.provider_options, FIELD)
     yield* checkRules(spec, options)
@@ -349,7 +357,8 @@ const session = (
       connection = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () => sdk.speechToText.realtime.connect(connectOptions(spec, valid)).then(listen),
-          catch: (cause) => new InvalidRequest({ provider: PROVIDER, field: "voice.stt", reason: redactSecrets(`the SDK refused the session: ${describeCause(cause)}`) })
+          catch: (cause) =>
+            new InvalidRequest({ provider: PROVIDER, field: "voice.stt", reason: redactSecrets(`the SDK refused the session: ${describeCause(cause)}`) })
         }),
         (c) => Effect.sync(() => c.close())
       )
@@ -366,7 +375,12 @@ const session = (
       const write = (message: InputAudioChunk): Effect.Effect<void, ProviderError> =>
         socket === undefined
           ? Effect.try({
-            try: () => opened.send({ audioBase64: message.audio_base_64, commit: message.commit, ...(message.previous_text === undefined ? {} : { previousText: message.previous_text }) }),
+            try: () =>
+              opened.send({
+                audioBase64: message.audio_base_64,
+                commit: message.commit,
+                ...(message.previous_text === undefined ? {} : { previousText: message.previous_text })
+              }),
             catch: (cause) => fromRequestFailure(PROVIDER, cause, `the realtime connection failed: ${describeCause(cause)}`)
           })
           : Effect.callback<void, ProviderError>((resume) => {
