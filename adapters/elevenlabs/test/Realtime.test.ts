@@ -306,6 +306,17 @@ describe("interruption", () => {
     expect(session.closedBy).toBe("client")
   })
 
+  it("interrupting while the connection is still being set up abandons it, and nothing is read", async () => {
+    const { fake, realtime } = await start({ hold: true })
+    let read = 0
+    const input = Stream.fromIterable(CHUNKS).pipe(Stream.tap(() => Effect.sync(() => read++)))
+    const fiber = Effect.runFork(Stream.runDrain(realtime(spec(), input)))
+    const held = await fake.held()
+    const exit = await Effect.runPromise(Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber))))
+    await held.closed
+    expect([Exit.hasInterrupts(exit), read, fake.sessions.length]).toEqual([true, 0, 0])
+  })
+
   it("a consumer that stops early (take) closes it too", async () => {
     const { fake, realtime } = await start()
     const input = await Effect.runPromise(Queue.unbounded<RealtimeSttInput, Cause.Done>())

@@ -9,8 +9,8 @@
  * another `partialEvery` bytes of an utterance have arrived (its words so far), and the
  * utterance's `committed_transcript` (plus `committed_transcript_with_timestamps` when the query
  * asks for timestamps) on each commit — the client's, or its own with `commit_strategy=vad`
- * after `vadEvery` bytes. It can also answer with any error message, drop the socket, or refuse
- * the upgrade with an HTTP status. Nothing waits on a clock: every answer follows a message.
+ * after `vadEvery` bytes. It can also answer with any error message, drop the socket, refuse
+ * the upgrade with an HTTP status, or leave it unanswered. Nothing waits on a clock: every answer follows a message.
  */
 import type {
   CommittedTranscriptMessage,
@@ -22,6 +22,7 @@ import type {
 } from "@elevenlabs/elevenlabs-js/wrapper/realtime/index.js"
 import { createServer, type IncomingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
+import type { Duplex } from "node:stream"
 import { type WebSocket, WebSocketServer } from "ws"
 
 /** What the fake says, and how it fails. */
@@ -36,6 +37,8 @@ export interface RealtimeScript {
   readonly failAfter?: { readonly bytes: number; readonly with: ServerErrorMessage["message_type"] | "drop" } | undefined
   /** Refuse the WebSocket upgrade with this HTTP status. */
   readonly refuse?: number | undefined
+  /** Never answer the upgrade: the client stays connecting. */
+  readonly hold?: boolean | undefined
   readonly sessionId?: string | undefined
 }
 
@@ -64,6 +67,8 @@ export interface FakeRealtime {
   /** Upgrade requests received, refused ones included. */
   readonly upgrades: () => number
   readonly sessions: Array<RealtimeSession>
+  /** The first upgrade request held unanswered (`hold`), once it arrived; settles `closed` when the client gives up. */
+  readonly held: () => Promise<{ readonly closed: Promise<void> }>
   /** The next session to connect (or the first one, once it has). */
   readonly session: (index?: number) => Promise<RealtimeSession>
   readonly close: () => Promise<void>
@@ -95,10 +100,20 @@ export const serveRealtime = async (script: RealtimeScript): Promise<FakeRealtim
   const sessions: Array<RealtimeSession> = []
   const waiting: Array<{ readonly index: number; readonly resolve: (s: RealtimeSession) => void }> = []
   let upgrades = 0
+  const heldSockets: Array<Duplex> = []
+  let holding: ((held: { readonly closed: Promise<void> }) => void) | undefined
+  const held = new Promise<{ readonly closed: Promise<void> }>((resolve) => (holding = resolve))
 
   server.on("upgrade", (request, socket, head) => {
     upgrades += 1
     const url = new URL(request.url ?? "/", "http://fake")
+    if (script.hold === true) {
+      heldSockets.push(socket)
+      holding?.({ closed: new Promise<void>((resolve) => socket.on("close", () => resolve())) })
+      socket.on("end", () => socket.end()) // the client hung up: close our half too
+      socket.resume() // read on, so that the hang-up is seen
+      return
+    }
     if (script.refuse !== undefined || url.pathname !== PATH) {
       const status = script.refuse ?? 404
       socket.end(`HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n`)
@@ -212,6 +227,7 @@ export const serveRealtime = async (script: RealtimeScript): Promise<FakeRealtim
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     upgrades: () => upgrades,
+    held: () => held,
     sessions,
     session: (index = 0) =>
       index < sessions.length
@@ -220,6 +236,7 @@ export const serveRealtime = async (script: RealtimeScript): Promise<FakeRealtim
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate()
+        for (const socket of heldSockets) socket.destroy()
         wss.close()
         server.closeAllConnections()
         server.close(() => resolve())
