@@ -1,9 +1,10 @@
 /**
- * The ElevenLabs catalogue: the speech-to-text and text-to-speech models, the output formats,
- * the voices and the limits, from the vendor's published OpenAPI spec
- * (`reference/elevenlabs-openapi.json`). Model ids and output formats are closed sets (anything
- * else is refused before a request, with the list of what is allowed); voices are an open
- * catalogue, since every account has its own, checked for the syntax of an ElevenLabs voice id.
+ * The ElevenLabs catalogue: the speech-to-text models (batch and realtime), the text-to-speech
+ * models, the output formats, the voices and the limits, from the vendor's published OpenAPI
+ * spec (`reference/elevenlabs-openapi.json`) and, for the realtime model, the SDK's types. Model
+ * ids and output formats are closed sets (anything else is refused before a request, with the
+ * list of what is allowed); voices are an open catalogue, since every account has its own,
+ * checked for the syntax of an ElevenLabs voice id.
  *
  * Model ids and format ids are literal types, so an editor completes `"eleven_flash_v2_5"` and a
  * typo fails to compile.
@@ -26,6 +27,20 @@ export const KEY_VARIABLE = "ELEVENLABS_API_KEY"
 export const sttModelIds = ["scribe_v1", "scribe_v2"] as const
 /** A speech-to-text model id. */
 export type SttModel = (typeof sttModelIds)[number]
+
+/**
+ * The realtime speech-to-text models: live audio over the WebSocket
+ * `/v1/speech-to-text/realtime` (the SDK's `speechToText.realtime.connect`); no file uploads.
+ */
+export const realtimeSttModelIds = ["scribe_v2_realtime"] as const
+/** A realtime speech-to-text model id. */
+export type RealtimeSttModel = (typeof realtimeSttModelIds)[number]
+
+/**
+ * The audio a realtime session takes (the SDK's `AudioFormat`): 16-bit little-endian mono PCM at
+ * six rates, and G.711 µ-law at 8 kHz. The vendor's ids are the generic ones.
+ */
+export const realtimeFormatIds = ["pcm_8000", "pcm_16000", "pcm_22050", "pcm_24000", "pcm_44100", "pcm_48000", "ulaw_8000"] as const
 
 /**
  * The largest upload `POST /v1/speech-to-text` takes: the spec says the file "must be less than
@@ -172,6 +187,17 @@ export const catalogue = (options: CatalogueOptions = {}): ReadonlyArray<ModelIn
     input_formats: INPUT_FORMATS,
     max_input_bytes: options.maxUploadBytes ?? MAX_UPLOAD_BYTES,
     diarization: true,
+    word_timestamps: true
+  })),
+  ...realtimeSttModelIds.map((id): ModelInfo => ({
+    id,
+    provider: PROVIDER,
+    capability: "stt",
+    display_name: "Scribe v2 Realtime",
+    streaming: true,
+    realtime: true,
+    realtime_formats: realtimeFormatIds,
+    diarization: false,
     word_timestamps: true
   })),
   ...ttsModelIds.map((id): ModelInfo => {

@@ -66,6 +66,40 @@ export const SttOptions = Schema.Struct({
 export type SttOptions = typeof SttOptions.Type
 
 /**
+ * Realtime speech-to-text options (the query of `wss://…/v1/speech-to-text/realtime`, through the
+ * SDK's `speechToText.realtime.connect`), with the SDK's ranges. The model, `audio_format`,
+ * `commit_strategy`, `language_code` and `include_timestamps` come from the session itself, not
+ * from options. Entity detection, transcript edits and language detection answer with messages
+ * of their own, which a session does not surface, and are not offered.
+ *
+ * @category schemas
+ */
+export const RealtimeSttOptions = Schema.Struct({
+  /** Seconds of silence that end an utterance, 0.3–3. Only with `commit: "vad"`. */
+  vad_silence_threshold_secs: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0.3, maximum: 3 }))),
+  /** How sure voice activity detection must be that someone speaks, 0.1–0.9. Only with `commit: "vad"`. */
+  vad_threshold: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0.1, maximum: 0.9 }))),
+  /** The shortest speech voice activity detection counts, 50–2000 ms. Only with `commit: "vad"`. */
+  min_speech_duration_ms: Schema.optionalKey(int(50, 2000)),
+  /** The shortest silence voice activity detection counts, 50–2000 ms. Only with `commit: "vad"`. */
+  min_silence_duration_ms: Schema.optionalKey(int(50, 2000)),
+  /** Other languages the audio may hold (ISO 639-1), to make language identification more reliable. */
+  secondary_languages: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Words to recognise more accurately: at most 50, each at most 20 characters. */
+  keyterms: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Drop filler words, false starts and disfluencies. */
+  no_verbatim: Schema.optionalKey(Schema.Boolean),
+  /** Filter out background speech and noise; not together with word timestamps. */
+  filter_background_audio: Schema.optionalKey(Schema.Boolean),
+  /** `false` is zero-retention mode (enterprise). */
+  enable_logging: Schema.optionalKey(Schema.Boolean),
+  /** Text said before the session, as context; sent with the first audio chunk. */
+  previous_text: Schema.optionalKey(Schema.String)
+})
+/** @category models */
+export type RealtimeSttOptions = typeof RealtimeSttOptions.Type
+
+/**
  * Voice settings for one request (`VoiceSettingsResponseModel`); `style` and `speed` take the
  * ranges of the spec's `TtsVoiceSettings`.
  *

@@ -96,12 +96,12 @@ export interface ValidStt {
 }
 
 /**
- * The pure hook: the model (closed catalogue), the audio's container and size, the language,
- * the options and their rules. Also run at the start of `transcribe`.
+ * The pure hook: the model (closed catalogue, batch models only: `scribe_v2_realtime` is unknown
+ * to a file), the audio's container and size, the language, the options and their rules. Also run at the start of `transcribe`.
  */
 export const validateWith = (models: ReadonlyArray<ModelInfo>) => (spec: SttSpec): Effect.Effect<ValidStt, ValidationError> =>
   Effect.gen(function*() {
-    const sttModels = models.filter((m) => m.capability === "stt")
+    const sttModels = models.filter((m) => m.capability === "stt" && m.realtime !== true)
     const model = sttModels.find((m) => m.id === spec.model)
     if (model === undefined) {
       return yield* new UnknownModel({ provider: PROVIDER, model: spec.model, field: "voice.stt.model", allowed: sttModels.map((m) => m.id) })

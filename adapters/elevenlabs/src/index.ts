@@ -24,6 +24,7 @@ import { type InvalidRequest, type PatchbayProvider, ProviderRegistry } from "@p
 import type { Layer } from "effect"
 import { type ElevenLabsOptions, makeClient } from "./internal/Client.ts"
 import { catalogue, PROVIDER } from "./Models.ts"
+import * as Realtime from "./Realtime.ts"
 import * as Speech from "./Speech.ts"
 import * as Transcription from "./Transcription.ts"
 
@@ -36,17 +37,20 @@ export {
   models,
   outputFormats,
   PROVIDER,
+  realtimeFormatIds,
+  realtimeSttModelIds,
   sttModelIds,
   ttsModelIds,
   VOICE_ID_PATTERN
 } from "./Models.ts"
-export type { OutputFormatId, SttModel, TtsModel } from "./Models.ts"
-export { PronunciationDictionaryLocator, SttOptions, TtsOptions, VoiceSettings } from "./Options.ts"
+export type { OutputFormatId, RealtimeSttModel, SttModel, TtsModel } from "./Models.ts"
+export { PronunciationDictionaryLocator, RealtimeSttOptions, SttOptions, TtsOptions, VoiceSettings } from "./Options.ts"
 
 /**
- * Builds the ElevenLabs provider: STT (`scribe_v1`, `scribe_v2`) and streaming TTS. Never throws:
- * the key (`apiKey`, else `ELEVENLABS_API_KEY`) is read on first use, and a missing one fails
- * that call with `MissingApiKey` before any request. The SDK client is created then, with
+ * Builds the ElevenLabs provider: STT (`scribe_v1`, `scribe_v2`; live audio with
+ * `scribe_v2_realtime`) and streaming TTS. Never throws: the key (`apiKey`, else
+ * `ELEVENLABS_API_KEY`) is read on first use, and a missing one fails that call with
+ * `MissingApiKey` before any request or connection. The SDK client is created then, with
  * `maxRetries: 0` (retries belong to the pipeline).
  *
  * @example
@@ -63,7 +67,7 @@ export const elevenlabs = (options: ElevenLabsOptions = {}): PatchbayProvider =>
   return {
     id: PROVIDER,
     models,
-    stt: Transcription.make(client, models, options),
+    stt: { ...Transcription.make(client, models, options), ...Realtime.make(client, models) },
     tts: Speech.make(client, models),
     credentials: client.credentials
   }

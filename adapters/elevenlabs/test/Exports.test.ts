@@ -14,6 +14,7 @@ it("exports exactly these names", () => {
     "MAX_UPLOAD_BYTES",
     "PROVIDER",
     "PronunciationDictionaryLocator",
+    "RealtimeSttOptions",
     "SttOptions",
     "TtsOptions",
     "VOICE_ID_PATTERN",
@@ -23,16 +24,24 @@ it("exports exactly these names", () => {
     "layer",
     "models",
     "outputFormats",
+    "realtimeFormatIds",
+    "realtimeSttModelIds",
     "sttModelIds",
     "ttsModelIds"
   ])
 })
 
-it("the catalogue: two closed STT models, six TTS models with every output format of the spec and an open voice catalogue", () => {
+it("the catalogue: two closed batch STT models and a realtime one, six TTS models with every output format of the spec and an open voice catalogue", () => {
   const { models } = ElevenLabs
   expect(models.filter((m) => m.capability === "stt").map((m) => [m.id, m.max_input_bytes, m.diarization, m.word_timestamps])).toEqual([
     ["scribe_v1", 4_999_999_999, true, true],
-    ["scribe_v2", 4_999_999_999, true, true]
+    ["scribe_v2", 4_999_999_999, true, true],
+    ["scribe_v2_realtime", undefined, false, true]
+  ])
+  expect(models.filter((m) => m.capability === "stt").map((m) => [m.id, m.streaming, m.realtime, m.realtime_formats])).toEqual([
+    ["scribe_v1", false, undefined, undefined],
+    ["scribe_v2", false, undefined, undefined],
+    ["scribe_v2_realtime", true, true, ["pcm_8000", "pcm_16000", "pcm_22050", "pcm_24000", "pcm_44100", "pcm_48000", "ulaw_8000"]]
   ])
   const tts = models.filter((m) => m.capability === "tts")
   expect(tts.map((m) => [m.id, m.max_input_characters, m.languages])).toEqual([
