@@ -1,0 +1,228 @@
+/**
+ * Realtime speech-to-text over a WebSocket: the single-use tokens a browser presents instead of
+ * a key header (`POST /realtime/tokens`, then `GET /realtime/stt?token=`), and the session
+ * bridge between the socket's frames and core's realtime stage.
+ *
+ * Tokens live in this server process: a token is redeemed on the instance that issued it (behind
+ * a load balancer, route `/realtime/*` of a client to one instance, or open the socket from a
+ * server with the key). Only the token's SHA-256 is kept, with its tenant and expiry.
+ *
+ * @since 0.1.0
+ */
+import { Unauthorized } from "@patchbay/api"
+import {
+  Commit,
+  InvalidRequest,
+  type PipelineEvent,
+  type ProviderError,
+  ProviderRegistry,
+  type RealtimeSttInput,
+  type RealtimeSttSpec
+} from "@patchbay/core"
+import { Clock, Context, Deferred, Effect, Layer, Result, Stream } from "effect"
+import { Socket } from "effect/socket"
+import { Buffer } from "node:buffer"
+import { createHash, randomBytes } from "node:crypto"
+
+/** A token as `POST /realtime/tokens` answers it. */
+export interface IssuedToken {
+  readonly token: string
+  readonly expires_at: string
+  readonly expires_in: number
+}
+
+/** Issues and redeems realtime tokens. */
+export interface RealtimeTokensShape {
+  /** A fresh token for `tenant`, valid for the configured time and for one use. */
+  readonly issue: (tenant: string) => Effect.Effect<IssuedToken>
+  /** The tenant of a valid token, which is used up; `Unauthorized` (`token`) otherwise. */
+  readonly redeem: (token: string) => Effect.Effect<string, Unauthorized>
+}
+
+/** The realtime tokens of one server process. @category services */
+export class RealtimeTokens extends Context.Service<RealtimeTokens, RealtimeTokensShape>()("@patchbay/server/RealtimeTokens") {}
+
+const digest = (token: string) => createHash("sha256").update(token).digest("base64url")
+
+/**
+ * Tokens kept in memory for `ttlSeconds` (default 60). Expired ones are dropped as new ones are
+ * issued, so the table holds at most the tokens of the last `ttlSeconds`.
+ *
+ * @category layers
+ */
+export const layerTokens = (options: { readonly ttlSeconds?: number | undefined } = {}): Layer.Layer<RealtimeTokens> =>
+  Layer.sync(RealtimeTokens, () => {
+    const ttlMs = Math.max(1, options.ttlSeconds ?? 60) * 1000
+    const live = new Map<string, { readonly tenant: string; readonly expires: number }>()
+    const sweep = (now: number) => {
+      for (const [key, entry] of live) if (entry.expires <= now) live.delete(key)
+    }
+    return {
+      issue: (tenant) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          sweep(now)
+          const token = `rtt_${randomBytes(24).toString("base64url")}`
+          live.set(digest(token), { tenant, expires: now + ttlMs })
+          return { token, expires_at: new Date(now + ttlMs).toISOString(), expires_in: ttlMs / 1000 }
+        }),
+      redeem: (token) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const key = digest(token)
+          const entry = live.get(key)
+          live.delete(key)
+          return entry === undefined || entry.expires <= now ? Effect.fail(new Unauthorized({ reason: "token" })) : Effect.succeed(entry.tenant)
+        })
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// The session: socket frames in, the realtime stage's events out
+// ---------------------------------------------------------------------------------------------
+
+/** What a client sends as text frames; binary frames are audio. */
+type ClientMessage =
+  | { readonly type: "input_audio_chunk"; readonly audio: string }
+  | { readonly type: "commit" }
+  | { readonly type: "end" }
+
+/** A client's text frame, decoded; `undefined` for anything else (answered with an `error` message). */
+export const decodeClientMessage = (text: string): ClientMessage | undefined => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== "object" || value === null) return undefined
+  const message = value as { readonly type?: unknown; readonly audio?: unknown }
+  if (message.type === "commit" || message.type === "end") return { type: message.type }
+  if (message.type === "input_audio_chunk" && typeof message.audio === "string") return { type: "input_audio_chunk", audio: message.audio }
+  return undefined
+}
+
+/**
+ * A pipeline event as the socket sends it: the realtime events under the names of the seed's
+ * Real Time Voice API, any other event (those of the runs `respond` starts) as its SSE JSON.
+ */
+export const toServerMessage = (event: PipelineEvent): Record<string, unknown> => {
+  switch (event.type) {
+    case "stt_stream_start":
+      return { type: "session_started", session_id: event.run_id, thread_id: event.thread_id, provider: event.provider, model: event.model }
+    case "stt_partial":
+      return { type: "partial_transcript", text: event.text }
+    case "stt_committed":
+      return { type: "committed_transcript", text: event.text, ...(event.words === undefined ? {} : { words: event.words }) }
+    case "stt_stream_end":
+      return { type: "session_ended", session_id: event.run_id, transcript: event.transcript, record: event.record }
+    case "error":
+      return { type: "error", code: event.code, message: event.message, retryable: event.retryable }
+    default:
+      return event
+  }
+}
+
+/**
+ * Runs one session on an upgraded socket: its frames become the stage's input (audio, commits;
+ * `end` finishes it), the stage's events go out as JSON text frames, and the socket is closed
+ * (1000) when the session ends. A client that goes away interrupts the session, which closes
+ * the vendor's connection.
+ */
+export const runSession = <E>(
+  socket: Socket.Socket,
+  events: (input: Stream.Stream<RealtimeSttInput>) => Stream.Stream<PipelineEvent, E>
+): Effect.Effect<void, Socket.SocketError> =>
+  Effect.scoped(Effect.gen(function*() {
+    // The reader first: the `101` goes out when it is acquired, and writes wait for it.
+    const reader = yield* socket.reader
+    const write = yield* socket.writer
+    const send = (message: Record<string, unknown>) => write.write(JSON.stringify(message))
+    /** Completed when the client goes away (or its socket fails) before sending `end`. */
+    const gone = yield* Deferred.make<void>()
+    const input = Stream.fromEffectRepeat(reader.pull).pipe(
+      Stream.flattenArray,
+      Stream.catchTag("SocketError", () => Stream.fromEffect(Effect.andThen(Deferred.succeed(gone, undefined), Effect.never))),
+      Stream.map((data): RealtimeSttInput | "end" | string => {
+        // Binary frames are audio; text frames are the control messages.
+        if (typeof data !== "string") return data
+        const message = decodeClientMessage(data)
+        if (message === undefined) return data
+        if (message.type === "end") return "end"
+        if (message.type === "commit") return Commit
+        return Uint8Array.from(Buffer.from(message.audio, "base64"))
+      }),
+      Stream.takeWhile((item) => item !== "end"),
+      Stream.tap((item) =>
+        typeof item === "string"
+          ? Effect.ignore(send({ type: "error", code: "InvalidRequest", message: `Not a realtime message: ${item.slice(0, 80)}`, retryable: false }))
+          : Effect.void
+      ),
+      Stream.filter((item): item is RealtimeSttInput => typeof item !== "string")
+    )
+    const session = events(input).pipe(
+      Stream.runForEach((event) => send(toServerMessage(event))),
+      Effect.catchCause(() => Effect.void)
+    )
+    // The client gone, the session is interrupted: the stage closes the vendor's connection.
+    const ended = yield* Effect.raceFirst(Effect.as(session, true), Effect.as(Deferred.await(gone), false))
+    if (ended) yield* Effect.ignore(write.write(new Socket.CloseEvent(1000)))
+  }))
+
+/** The query of `GET /realtime/stt`, decoded. */
+export interface RealtimeQuery {
+  readonly provider: string
+  readonly model: string
+  readonly audio_format: string
+  readonly language?: string | undefined
+  readonly commit?: "vad" | "manual" | undefined
+  readonly include_timestamps?: "true" | "false" | undefined
+  readonly thread_id?: string | undefined
+}
+
+/**
+ * A checked session, before the socket is upgraded: everything a request can get wrong (the
+ * provider, a model that is not realtime, the audio format, the language, the thread) is refused
+ * here, as a JSON error answer instead of a `101`.
+ */
+export const prepareSession = Effect.fnUntraced(function*(query: RealtimeQuery) {
+  const registry = yield* ProviderRegistry
+  const resolved = yield* registry.resolve("stt", query.provider, query.model, { provider: "provider", model: "model" })
+  const realtime = resolved.capability.realtime
+  if (realtime === undefined || resolved.model?.realtime !== true) {
+    return yield* new InvalidRequest({ field: "model", value: query.model, reason: `${query.provider}/${query.model} is not a realtime model` })
+  }
+  const formats = resolved.model.realtime_formats ?? []
+  if (!formats.includes(query.audio_format)) {
+    return yield* new InvalidRequest({ field: "audio_format", value: query.audio_format, allowed: formats, reason: "not a format this model takes" })
+  }
+  const spec: RealtimeSttSpec = {
+    model: resolved.modelId,
+    audio_format: query.audio_format,
+    commit: query.commit ?? "vad",
+    ...(query.language === undefined ? {} : { language: query.language }),
+    ...(query.include_timestamps === undefined ? {} : { include_timestamps: query.include_timestamps === "true" })
+  }
+  const ids = { thread_id: query.thread_id ?? "", run_id: `run_${randomBytes(12).toString("base64url")}` }
+  return (input: Stream.Stream<RealtimeSttInput>): Stream.Stream<PipelineEvent, ProviderError> => {
+    let seq = 0
+    const stamp = <A extends object>(body: A) => ({ ...body, ...ids, seq: seq++ }) as unknown as PipelineEvent
+    const committed: Array<string> = []
+    return Stream.concat(
+      Stream.make(stamp({ type: "stt_stream_start", provider: resolved.provider.id, model: resolved.modelId })),
+      realtime(spec, input).pipe(
+        Stream.filterMap((event) => {
+          switch (event.type) {
+            case "partial":
+              return Result.succeed(stamp({ type: "stt_partial", text: event.text }))
+            case "committed":
+              committed.push(event.text)
+              return Result.succeed(stamp({ type: "stt_committed", text: event.text, ...(event.words === undefined ? {} : { words: event.words }) }))
+            case "summary":
+              return Result.succeed(stamp({ type: "stt_stream_end", transcript: committed.join(" "), record: { provider: resolved.provider.id, model: resolved.modelId, usage: event.usage } }))
+            default:
+              return Result.failVoid as Result.Result<PipelineEvent, void>
+          }
+        })
+      )
+    )
+  }
+})
