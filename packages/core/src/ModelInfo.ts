@@ -156,3 +156,42 @@ export const acceptsVoice = (voices: VoiceCatalogue | undefined, voice: string):
  * `Audio.Container`'s.
  */
 export const mediaTypeOfOutputFormat: (format: string) => string = Container.mediaTypeOfFormat
+
+/**
+ * The generic ids of the audio formats a realtime STT session may take (`realtime_formats` of
+ * a catalogue entry lists a model's own): `pcm_<rate>` is 16-bit signed little-endian mono PCM
+ * at that sample rate; `ulaw_8000` and `alaw_8000` are G.711 mono at 8 kHz, one byte a sample.
+ */
+export const realtimeFormats: ReadonlyArray<string> = [
+  "pcm_8000",
+  "pcm_16000",
+  "pcm_22050",
+  "pcm_24000",
+  "pcm_44100",
+  "pcm_48000",
+  "ulaw_8000",
+  "alaw_8000"
+]
+
+/** What a realtime audio format is made of: its encoding, sample rate and bytes per second. */
+export interface RealtimeFormatInfo {
+  readonly encoding: "pcm_s16le" | "ulaw" | "alaw"
+  readonly sample_rate: number
+  /** One sample's bytes: 2 for PCM, 1 for G.711. */
+  readonly bytes_per_sample: number
+  readonly bytes_per_second: number
+}
+
+/**
+ * Reads a generic realtime format id (`pcm_16000` → 16-bit PCM at 16 kHz, 32000 bytes a second);
+ * undefined for an id outside {@link realtimeFormats}. How a session's duration is measured
+ * from the bytes sent.
+ */
+export const realtimeFormatInfo = (format: string): RealtimeFormatInfo | undefined => {
+  if (!realtimeFormats.includes(format)) return undefined
+  const [family, rate] = format.split("_") as [string, string]
+  const sample_rate = Number(rate)
+  const encoding = family === "pcm" ? "pcm_s16le" : family === "ulaw" ? "ulaw" : "alaw"
+  const bytes_per_sample = family === "pcm" ? 2 : 1
+  return { encoding, sample_rate, bytes_per_sample, bytes_per_second: sample_rate * bytes_per_sample }
+}

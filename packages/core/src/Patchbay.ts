@@ -20,6 +20,7 @@ import type { Assistant, AssistantFields } from "./AssistantStore.ts"
 import { AssistantStore } from "./AssistantStore.ts"
 import type { AudioSource } from "./AudioInput.ts"
 import { Cancelled } from "./Errors.ts"
+import * as Listen from "./Listen.ts"
 import { isDocumentId, MediaStore } from "./MediaStore.ts"
 import * as Memories from "./Memories.ts"
 import type { MessageRequestEncoded } from "./MessageRequest.ts"
@@ -173,6 +174,15 @@ export interface Patchbay {
   }
   /** An assistant's memories, per `memory_scope` (see docs/memory.md). */
   readonly memory: Memories.PatchbayMemory
+  /**
+   * Transcribes live audio as it arrives (a realtime STT model, see docs/realtime.md):
+   * `stt_stream_start`, `stt_partial`s and `stt_committed`s while the audio is read, then
+   * `stt_stream_end` with the record. With `threadId` and `respond`, each committed utterance
+   * is answered as a message of the thread, its run's events in between; with `threadId` alone,
+   * the transcript is stored as one user message at the end. A refusal rejects the first `next()`
+   * before the vendor is connected; in manual mode the audio yields `Commit` to end an utterance.
+   */
+  readonly listen: (params: Listen.ListenParams) => AsyncIterable<PipelineEvent>
   /** Releases the runtime (open files, timers); interrupts memory writes still running. */
   readonly dispose: () => Promise<void>
 }
@@ -322,15 +332,15 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
   }
 
   /**
-   * Streams a prepared run's events to an async iterator; stops the run when the consumer stops.
+   * Streams a run's events to an async iterator; stops the run when the consumer stops.
    * At most `Run.defaultBufferSize` events wait for `next()`: past that, the run waits for the
    * consumer (and, through `Run.toStream`, its vendors wait for the run).
    */
   const iterate = (
-    prepared: Pipeline.PreparedRun,
+    events: Stream.Stream<PipelineEvent, unknown, Services>,
+    runId: string,
     signal: AbortSignal | undefined,
-    site: string,
-    outputs: ReadonlyArray<ToolOutput> = []
+    site: string
   ): AsyncIterable<PipelineEvent> => ({
     [Symbol.asyncIterator]: () => {
       const buffered: Array<PipelineEvent> = []
@@ -351,10 +361,10 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
             : Effect.callback<void>((resume) => void (room = () => resume(Effect.void)))
         })
       const fiber = runtime.runFork(
-        provide(Stream.runForEach(Pipeline.execute(prepared, outputs), offer))
+        provide(Stream.runForEach(events, offer))
       )
       fiber.addObserver((exit) => {
-        settled = Exit.isSuccess(exit) ? {} : { error: atCallSite(rejection(exit.cause, prepared.run_id), site) }
+        settled = Exit.isSuccess(exit) ? {} : { error: atCallSite(rejection(exit.cause, runId), site) }
         notify()
       })
       const abort = () => void runtime.runFork(Fiber.interrupt(fiber))
@@ -401,7 +411,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     if (params.signal?.aborted === true) throw atCallSite(new Cancelled({}), site)
     if (params.stream === true) {
       const prepared = await run(Pipeline.prepare(wire, audio), site, params.signal)
-      return iterate(prepared, params.signal, site)
+      return iterate(Pipeline.execute(prepared), prepared.run_id, params.signal, site)
     }
     return run(Pipeline.addMessageResponse(wire, audio), site, params.signal)
   }
@@ -430,7 +440,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     const site = callSite(submitToolOutputs)
     if (options.stream === true) {
       return run(Pipeline.prepareResume(runId, outputs), site, options.signal).then((resumed) =>
-        iterate(resumed.prepared, options.signal, site, resumed.outputs)
+        iterate(Pipeline.execute(resumed.prepared, resumed.outputs), resumed.prepared.run_id, options.signal, site)
       )
     }
     return run(Pipeline.submitToolOutputsResponse(runId, outputs), site, options.signal)
@@ -447,6 +457,10 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
       }),
       callSite(createThread)
     )
+  }
+  function listen(params: Listen.ListenParams): AsyncIterable<PipelineEvent> {
+    const runId = Run.makeId("run")
+    return iterate(Listen.fromParams(params, runId), runId, params.signal, callSite(listen))
   }
   function cancel(runId: string) {
     return run(Pipeline.cancel(runId), callSite(cancel))
@@ -480,6 +494,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     addMessage,
     sendMessage,
     submitToolOutputs,
+    listen,
     cancel,
     assistants: {
       create: method((fields: AssistantFields) => Assistants.createAssistant(fields)),

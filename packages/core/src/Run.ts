@@ -36,6 +36,12 @@ export interface RunShape {
   readonly emitUnsafe: (event: EventBody) => void
   /** Waits while the client has a full buffer of events unread. */
   readonly backpressure: Effect.Effect<void>
+  /**
+   * Hands over an event another run already stamped, unchanged (its own ids and `seq`), e.g. the
+   * replies of a listening session that answers each utterance; waits like `emit`. Absent on a
+   * run that cannot carry other runs' events.
+   */
+  readonly forward?: ((event: PipelineEvent) => Effect.Effect<void>) | undefined
 }
 
 /** The run in context. @category services */
@@ -93,7 +99,8 @@ export const toStream = <A, E, R>(
         ...ids,
         emit: (event) => Effect.andThen(Effect.sync(() => emitUnsafe(event)), waitForRoom),
         emitUnsafe,
-        backpressure: waitForRoom
+        backpressure: waitForRoom,
+        forward: (event) => Effect.andThen(Effect.sync(() => Queue.offerUnsafe(queue, event)), waitForRoom)
       }
       return program.pipe(
         Effect.provideService(Run, run),

@@ -1,6 +1,6 @@
 /**
  * The stages a message passes through — transcribe, respond, speak, store — as public,
- * composable Effects, and `embed` for the vectors memory retrieval and user flows need. `Pipeline.addMessage` is built from them; a user can assemble their own
+ * composable Effects, `listen` for live audio, and `embed` for the vectors memory retrieval and user flows need. `Pipeline.addMessage` is built from them; a user can assemble their own
  * flow from the same pieces (STT only; TTS of text they already have; STT → a translating LLM
  * → TTS in another language) and get the same events and the same records. Each stage emits
  * into the `Run` in context; `Run.toStream` turns a program of stages into an event stream.
@@ -17,10 +17,12 @@ import * as AudioInputs from "./AudioInput.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import { AssistantStore } from "./AssistantStore.ts"
 import { embedValidated } from "./internal/stages/embed.ts"
+import { listenValidated } from "./internal/stages/listen.ts"
 import * as Recall from "./internal/stages/recall.ts"
 import { type Prompt, respondValidated } from "./internal/stages/respond.ts"
 import { speakValidated } from "./internal/stages/speak.ts"
 import { transcribeValidated } from "./internal/stages/transcribe.ts"
+import type { RealtimeSttInput } from "./Provider.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import * as Validation from "./Validation.ts"
 import type { SttConfig, TtsConfig } from "./VoiceConfig.ts"
@@ -34,6 +36,8 @@ export { systemBlock } from "./internal/stages/recall.ts"
 export type { Embedded } from "./internal/stages/embed.ts"
 export { speakValidated } from "./internal/stages/speak.ts"
 export { transcribeValidated } from "./internal/stages/transcribe.ts"
+export { listenValidated } from "./internal/stages/listen.ts"
+export type { ListenOptions, Utterance } from "./internal/stages/listen.ts"
 
 /**
  * Stores produced media in the `MediaStore` and returns it with a signed URL.
@@ -56,6 +60,33 @@ export const transcribe = (input: { readonly stt: SttConfig; readonly audio: Aud
     const audio = AudioInputs.isAudioInput(input.audio) ? input.audio : yield* AudioInputs.fromSource(input.audio)
     const valid = yield* Validation.validateStt(registry, input.stt, { size: audio.size, container: audio.container }, "stt")
     return yield* transcribeValidated(valid, audio)
+  })
+
+/**
+ * Transcribes live audio as it arrives: validates the session against the registry before
+ * connecting (a provider with realtime STT, one of its realtime models, an audio format of that
+ * model, the language, `commit`, the options; then the provider's key), then runs
+ * {@link listenValidated}: `stt_stream_start` once the vendor session starts, `stt_partial`s and
+ * `stt_committed`s while the audio is still being sent, and `stt_stream_end` with the record
+ * once `audio` has ended. `audio` holds bytes in `audio_format` and, with `commit: "manual"`,
+ * `Commit`s that end each utterance. Returns the record.
+ *
+ * @example
+ * ```ts
+ * const events = Run.toStream({ thread_id: "", run_id: "run_1" }, Stages.listen({
+ *   stt: { provider: "elevenlabs", model: "scribe_v2_realtime", language: "en" },
+ *   audio_format: "pcm_16000",
+ *   audio: microphone // Stream<Uint8Array | Commit>
+ * }))
+ * ```
+ * @category stages
+ */
+export const listen = <E = never, R = never>(input: Validation.RealtimeSttConfig & { readonly audio: Stream.Stream<RealtimeSttInput, E, R> }) =>
+  Effect.gen(function*() {
+    const registry = yield* ProviderRegistry
+    const valid = yield* Validation.validateRealtimeStt(registry, input)
+    if (valid.resolved.provider.credentials !== undefined) yield* valid.resolved.provider.credentials
+    return yield* listenValidated(valid, input.audio)
   })
 
 /** What {@link respond} takes: the prompt, the LLM, and optionally the image model of the built-in tool. */

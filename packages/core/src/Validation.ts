@@ -15,7 +15,8 @@ import {
   InputTooLarge,
   InvalidRequest,
   MissingApiKey,
-  type UnknownProvider,
+  UnknownModel,
+  UnknownProvider,
   UnsupportedFormat,
   type ValidationError
 } from "./Errors.ts"
@@ -29,11 +30,12 @@ import {
   type ModelInfo,
   type OutputFormat,
   outputFormatNames,
+  realtimeFormats,
   resolveOutputFormat
 } from "./ModelInfo.ts"
-import type { AudioFacts, EmbeddingSpec } from "./Provider.ts"
-import type { ProviderRegistryShape, Resolved } from "./ProviderRegistry.ts"
-import type { FallbackEntry, ProviderOptions, SttConfig, TtsConfig } from "./VoiceConfig.ts"
+import type { AudioFacts, CommitStrategy, EmbeddingSpec, RealtimeSttSpec } from "./Provider.ts"
+import { modelsOf, type ProviderRegistryShape, type Resolved } from "./ProviderRegistry.ts"
+import { type FallbackEntry, type ProviderOptions, SttConfig, type TtsConfig } from "./VoiceConfig.ts"
 
 /** Everything validation can fail with. */
 export type RequestError = ValidationError | UnknownProvider
@@ -334,6 +336,123 @@ export const validateTts = (
       })
       return { resolved, voice, outputFormat, outputFormatId, language: config.language, options }
     }))
+
+/** A realtime STT session as asked for, before validation: what `Stages.listen` takes beside the audio. */
+export interface RealtimeSttConfig {
+  /** Provider, model, language and options, as for a batch `voice.stt` (no fallback). */
+  readonly stt: SttConfig
+  /** A generic id from the model's `realtime_formats` (`pcm_16000`, `ulaw_8000`, …). */
+  readonly audio_format: string
+  /** `vad` (the default): the vendor commits when the speaker pauses; `manual`: on each `Commit`. */
+  readonly commit?: CommitStrategy | undefined
+  /** Ask for per-word times on committed utterances, where the vendor gives them. */
+  readonly include_timestamps?: boolean | undefined
+}
+
+/** The request fields a realtime refusal names, so each caller reports its own spelling. */
+export interface RealtimeFields {
+  /** The STT object (`stt`, or `voice.stt` in `pb.listen`); its `provider`, `model`, … are below it. */
+  readonly stt: string
+  readonly audio_format: string
+  readonly commit: string
+  readonly language: string
+  readonly include_timestamps: string
+}
+
+/** The field names of `Stages.listen`'s input. */
+export const realtimeFields: RealtimeFields = {
+  stt: "stt",
+  audio_format: "audio_format",
+  commit: "commit",
+  language: "stt.language",
+  include_timestamps: "include_timestamps"
+}
+
+/** A realtime STT session that passed validation: the vendor, and the spec its `realtime` gets. */
+export interface ValidRealtimeStt {
+  readonly resolved: Resolved<"stt">
+  readonly spec: RealtimeSttSpec
+  /** Options under other vendors' keys, ignored. */
+  readonly warnings: ReadonlyArray<string>
+}
+
+/**
+ * Validates a realtime STT session before any connection: the provider has realtime STT
+ * (`UnknownProvider` naming those that do), the model is one of its realtime models
+ * (`UnknownModel` outside a closed catalogue, `InvalidRequest` for a listed model without
+ * `realtime`), the audio format is one the model takes (`UnsupportedFormat` listing them), the
+ * language is ISO 639-1 and taken by the model, `commit` is `vad` or `manual`, the options are
+ * objects — then the adapter's `validateRealtime`. No fallback: live audio is sent once.
+ */
+export const validateRealtimeStt = (
+  registry: ProviderRegistryShape,
+  config: RealtimeSttConfig,
+  fields: RealtimeFields = realtimeFields
+): Effect.Effect<ValidRealtimeStt, RequestError> =>
+  Effect.gen(function*() {
+    const stt = yield* decodeWith(SttConfig, fields.stt)(config.stt)
+    const at = { provider: `${fields.stt}.provider`, model: `${fields.stt}.model` }
+    if (stt.fallback !== undefined && stt.fallback.length > 0) {
+      return yield* new InvalidRequest({ field: `${fields.stt}.fallback`, reason: "a realtime session has no fallback: live audio is sent once, to one vendor" })
+    }
+    const realtimeModels = Effect.map(registry.get(stt.provider, at.provider), (provider) =>
+      modelsOf(provider, "stt").filter((m) => m.realtime === true).map((m) => m.id))
+    // outside a closed catalogue: the error lists the realtime models only
+    const resolved = yield* registry.resolve("stt", stt.provider, stt.model, at).pipe(
+      Effect.catchTag("UnknownModel", (error) =>
+        Effect.flatMap(realtimeModels, (allowed) =>
+          Effect.fail(new UnknownModel({ provider: stt.provider, model: error.model, field: error.field, allowed }))))
+    )
+    if (resolved.capability.realtime === undefined) {
+      const registered = (yield* registry.list).filter((p) => p.stt?.realtime !== undefined).map((p) => p.id)
+      return yield* new UnknownProvider({ provider: stt.provider, field: at.provider, registered, capability: "realtime stt", registeredWithout: true })
+    }
+    const model = resolved.model
+    if (model !== undefined && model.realtime !== true) {
+      return yield* new InvalidRequest({
+        provider: stt.provider,
+        field: at.model,
+        value: stt.model,
+        allowed: yield* realtimeModels,
+        reason: `${model.id} does not transcribe live audio`
+      })
+    }
+    const accepted = model?.realtime_formats ?? realtimeFormats
+    if (typeof config.audio_format !== "string" || !accepted.includes(config.audio_format)) {
+      return yield* new UnsupportedFormat({
+        provider: stt.provider,
+        model: stt.model,
+        field: fields.audio_format,
+        format: String(config.audio_format),
+        allowed: accepted
+      })
+    }
+    yield* checkLanguage(fields.language, stt.language, model)
+    const commit: unknown = config.commit ?? "vad"
+    if (commit !== "vad" && commit !== "manual") {
+      return yield* new InvalidRequest({
+        field: fields.commit,
+        value: commit,
+        allowed: ["vad", "manual"],
+        reason: "expected \"vad\" (the vendor commits when the speaker pauses) or \"manual\" (on each Commit)"
+      })
+    }
+    const timestamps: unknown = config.include_timestamps
+    if (timestamps !== undefined && typeof timestamps !== "boolean") {
+      return yield* new InvalidRequest({ field: fields.include_timestamps, value: timestamps, reason: "expected true or false" })
+    }
+    const { options, warnings } = optionsFor(stt.provider_options, stt.provider, `${fields.stt}.provider_options`)
+    const spec: RealtimeSttSpec = {
+      model: stt.model,
+      language: stt.language,
+      audio_format: config.audio_format,
+      commit,
+      include_timestamps: timestamps,
+      provider_options: options
+    }
+    if (resolved.capability.validateRealtime !== undefined) yield* resolved.capability.validateRealtime(spec)
+    return { resolved, spec, warnings }
+  })
 
 /** Validates a named model of an LLM or image provider, then the adapter's hook. */
 export const validateModel = <C extends "llm" | "image">(

@@ -28,9 +28,12 @@ export {
   Openness,
   OutputFormat,
   outputFormatNames,
+  realtimeFormatInfo,
+  realtimeFormats,
   resolveOutputFormat,
   VoiceCatalogue
 } from "./ModelInfo.ts"
+export type { RealtimeFormatInfo } from "./ModelInfo.ts"
 
 // Provider contracts
 export type {
@@ -155,10 +158,12 @@ export * as Validation from "./Validation.ts"
 // The engine
 export * as Pipeline from "./Pipeline.ts"
 export * as Stages from "./Stages.ts"
+export * as Listen from "./Listen.ts"
 export * as Memories from "./Memories.ts"
 export * as Run from "./Run.ts"
 export { defaultSettings, PipelineSettings } from "./Settings.ts"
 export type { PipelineSettingsShape } from "./Settings.ts"
 export { createPatchbay, servicesLayer, settingsOf } from "./Patchbay.ts"
 export type { AddMessageParams, Patchbay, PatchbayOptions } from "./Patchbay.ts"
+export type { ListenParams } from "./Listen.ts"
 export type { PatchbayMemory } from "./Memories.ts"

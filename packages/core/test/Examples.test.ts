@@ -86,6 +86,28 @@ const expected: Record<string, ReadonlyArray<string>> = {
     "spoken while written: \"Bonjour à tous.\" (pcm_16000), \"Je suis ravie de vous voir ce matin.\" (pcm_16000)",
     "chunks: \"Dr. Smith came at 9 a.m. today.\", \"Late! Why? Nobody knows, he said.\""
   ],
+  realtime: [
+    "partial: Patchbay",
+    "partial: Patchbay turns",
+    "partial: Patchbay turns speech",
+    "partial: Patchbay turns speech into",
+    "partial: Patchbay turns speech into text",
+    "partial: Patchbay turns speech into text and",
+    "partial: Patchbay turns speech into text and back",
+    "partial: Patchbay turns speech into text and back again.",
+    "partial: Patchbay turns speech into text and back again.",
+    "partial: Patchbay turns speech into text and back again.",
+    "committed: Patchbay turns speech into text and back again.",
+    "record: fake/fake-realtime, 2.566625 s of audio, usage {\"audio_seconds\":2.566625}, session fake_rt_1",
+    "you: Patchbay turns speech into text and back again.",
+    "assistant: It does, both ways. (run completed)",
+    "you: Can it answer me as well?",
+    "assistant: Yes: each utterance becomes a message. (run completed)",
+    "thread: user, assistant, user, assistant",
+    "refused: UnsupportedFormat at format, allowed: pcm_16000, pcm_24000, ulaw_8000",
+    "aborted: Cancelled",
+    "vendor sessions: 3 opened, 3 closed"
+  ],
   memory: [
     "thread 1: Nice to meet you! (memory operation: started)",
     "operation: COMPLETED, ADD",

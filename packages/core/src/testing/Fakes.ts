@@ -440,7 +440,9 @@ export interface FakeProviderOptions {
   readonly image?: FakeImage
   readonly embedding?: FakeEmbedding
   /**
-   * Catalogue overrides; by default one model per capability: `fake-stt`, `fake-tts`, `fake-llm`,
+   * Catalogue overrides; by default one model per capability: `fake-stt` (and `fake-realtime`,
+   * taking `pcm_16000`, `pcm_24000` and `ulaw_8000` in English, French or German, when the STT
+   * has `realtime`), `fake-tts`, `fake-llm`,
    * `fake-image`, `fake-embedding` (8 dimensions by default, 1 to 8 allowed, 4 texts per call,
    * texts of at most 1000 characters).
    */
@@ -460,6 +462,16 @@ export const fakeProvider = (options: FakeProviderOptions): PatchbayProvider => 
       streaming: options.stt.transcribeStream !== undefined,
       input_formats: ["wav", "mp3", "ogg", "flac", "webm", "mp4", "aac"],
       max_input_bytes: 26_214_400
+    }]),
+    ...(options.stt?.realtime === undefined ? [] : [{
+      id: "fake-realtime",
+      provider: id,
+      capability: "stt" as const,
+      streaming: true,
+      realtime: true,
+      realtime_formats: ["pcm_16000", "pcm_24000", "ulaw_8000"],
+      languages: ["en", "fr", "de"],
+      word_timestamps: true
     }]),
     ...(options.tts === undefined ? [] : [{
       id: "fake-tts",

@@ -5,6 +5,8 @@
  * @since 0.1.0
  */
 export * from "./Fakes.ts"
+export { FakeRealtimeOptions, FakeRealtimeStt, fixtureSentence } from "./Realtime.ts"
+export type { FakeRealtimeSession, FakeRealtimeSttOptions } from "./Realtime.ts"
 export { alaw, pcm16, silentMp3, ulaw, wav } from "@patchbay/audio/testing"
 export { createTestPatchbay } from "./Patchbay.ts"
 export type { TestPatchbayOptions } from "./Patchbay.ts"
