@@ -320,7 +320,10 @@ export const RealtimeSttQuery = {
   /** `vad` (default): the vendor commits at pauses; `manual`: on each `{ "type": "commit" }`. */
   commit: Schema.optionalKey(Schema.Literals(["vad", "manual"])),
   include_timestamps: Schema.optionalKey(Schema.Literals(["true", "false"])),
+  /** The thread the session belongs to: its transcript is stored there, or each utterance answered (`respond`). */
   thread_id: Schema.optionalKey(Schema.String),
+  /** With `thread_id`: answer each committed utterance as a message of the thread; its run's events follow. */
+  respond: Schema.optionalKey(Schema.Literals(["true", "false"])),
   /** A token from `POST /realtime/tokens`, instead of a key header. */
   token: Schema.optionalKey(Schema.String)
 }

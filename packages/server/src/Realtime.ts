@@ -10,16 +10,8 @@
  * @since 0.1.0
  */
 import { Unauthorized } from "@patchbay/api"
-import {
-  Commit,
-  InvalidRequest,
-  type PipelineEvent,
-  type ProviderError,
-  ProviderRegistry,
-  type RealtimeSttInput,
-  type RealtimeSttSpec
-} from "@patchbay/core"
-import { Clock, Context, Deferred, Effect, Layer, Result, Stream } from "effect"
+import { Commit, Listen, type PipelineEvent, type RealtimeSttInput } from "@patchbay/core"
+import { Clock, Context, Deferred, Effect, Layer, Stream } from "effect"
 import { Socket } from "effect/socket"
 import { Buffer } from "node:buffer"
 import { createHash, randomBytes } from "node:crypto"
@@ -176,53 +168,42 @@ export interface RealtimeQuery {
   readonly commit?: "vad" | "manual" | undefined
   readonly include_timestamps?: "true" | "false" | undefined
   readonly thread_id?: string | undefined
+  readonly respond?: "true" | "false" | undefined
+}
+
+/** The query's names for what a refusal blames (`stt.model` is the query's `model`). */
+const queryFields: Listen.ListenFields = {
+  stt: "stt",
+  audio_format: "audio_format",
+  commit: "commit",
+  language: "language",
+  include_timestamps: "include_timestamps",
+  thread_id: "thread_id",
+  respond: "respond",
+  tts: "tts"
+}
+
+/** A refusal naming `stt.provider` or `stt.model` names the query parameter instead. */
+const blameQuery = <E>(error: E): E => {
+  const field = (error as { readonly field?: unknown }).field
+  if (typeof field !== "string" || !field.startsWith("stt.")) return error
+  return Object.assign(Object.create(Object.getPrototypeOf(error)), error, { field: field.slice("stt.".length) })
 }
 
 /**
- * A checked session, before the socket is upgraded: everything a request can get wrong (the
- * provider, a model that is not realtime, the audio format, the language, the thread) is refused
- * here, as a JSON error answer instead of a `101`.
+ * A checked session (`Listen.prepare`), before the socket is upgraded: everything a request can
+ * get wrong (the provider, a model that is not realtime, the audio format, the language, the
+ * thread, the keys) is refused here, as a JSON error answer instead of a `101`.
  */
-export const prepareSession = Effect.fnUntraced(function*(query: RealtimeQuery) {
-  const registry = yield* ProviderRegistry
-  const resolved = yield* registry.resolve("stt", query.provider, query.model, { provider: "provider", model: "model" })
-  const realtime = resolved.capability.realtime
-  if (realtime === undefined || resolved.model?.realtime !== true) {
-    return yield* new InvalidRequest({ field: "model", value: query.model, reason: `${query.provider}/${query.model} is not a realtime model` })
-  }
-  const formats = resolved.model.realtime_formats ?? []
-  if (!formats.includes(query.audio_format)) {
-    return yield* new InvalidRequest({ field: "audio_format", value: query.audio_format, allowed: formats, reason: "not a format this model takes" })
-  }
-  const spec: RealtimeSttSpec = {
-    model: resolved.modelId,
-    audio_format: query.audio_format,
-    commit: query.commit ?? "vad",
-    ...(query.language === undefined ? {} : { language: query.language }),
-    ...(query.include_timestamps === undefined ? {} : { include_timestamps: query.include_timestamps === "true" })
-  }
-  const ids = { thread_id: query.thread_id ?? "", run_id: `run_${randomBytes(12).toString("base64url")}` }
-  return (input: Stream.Stream<RealtimeSttInput>): Stream.Stream<PipelineEvent, ProviderError> => {
-    let seq = 0
-    const stamp = <A extends object>(body: A) => ({ ...body, ...ids, seq: seq++ }) as unknown as PipelineEvent
-    const committed: Array<string> = []
-    return Stream.concat(
-      Stream.make(stamp({ type: "stt_stream_start", provider: resolved.provider.id, model: resolved.modelId })),
-      realtime(spec, input).pipe(
-        Stream.filterMap((event) => {
-          switch (event.type) {
-            case "partial":
-              return Result.succeed(stamp({ type: "stt_partial", text: event.text }))
-            case "committed":
-              committed.push(event.text)
-              return Result.succeed(stamp({ type: "stt_committed", text: event.text, ...(event.words === undefined ? {} : { words: event.words }) }))
-            case "summary":
-              return Result.succeed(stamp({ type: "stt_stream_end", transcript: committed.join(" "), record: { provider: resolved.provider.id, model: resolved.modelId, usage: event.usage } }))
-            default:
-              return Result.failVoid as Result.Result<PipelineEvent, void>
-          }
-        })
-      )
-    )
-  }
-})
+export const prepareSession = (query: RealtimeQuery) =>
+  Listen.prepare(
+    {
+      stt: { provider: query.provider, model: query.model, ...(query.language === undefined ? {} : { language: query.language }) },
+      audio_format: query.audio_format,
+      commit: query.commit,
+      ...(query.include_timestamps === undefined ? {} : { include_timestamps: query.include_timestamps === "true" }),
+      ...(query.thread_id === undefined ? {} : { thread_id: query.thread_id }),
+      ...(query.respond === undefined ? {} : { respond: query.respond === "true" })
+    },
+    { fields: queryFields }
+  ).pipe(Effect.mapError(blameQuery))

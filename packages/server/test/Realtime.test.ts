@@ -168,14 +168,38 @@ describe("GET /realtime/stt", () => {
     const format = await upgradeStatus(`${s.base}/realtime/stt?provider=live&model=live-rt&audio_format=pcm_44100`, { "x-api-key": s.key })
     expect(format).toEqual({
       status: 400,
-      body: expect.objectContaining({ code: "InvalidRequest", field: "audio_format", value: "pcm_44100", allowed: ["pcm_16000"] })
+      body: expect.objectContaining({ code: "UnsupportedFormat", field: "audio_format", format: "pcm_44100", allowed: ["pcm_16000"] })
     })
     const model = await upgradeStatus(`${s.base}/realtime/stt?provider=live&model=nope&audio_format=pcm_16000`, { "x-api-key": s.key })
     expect(model.status).toBe(400)
     expect(model.body).toMatchObject({ code: "UnknownModel", field: "model", allowed: ["live-rt"] })
     const missing = await upgradeStatus(`${s.base}/realtime/stt?provider=live&model=live-rt`, { "x-api-key": s.key })
     expect(missing.status).toBe(400)
+    const thread = await upgradeStatus(`${s.base}/realtime/stt?${query}&thread_id=thread_nope`, { "x-api-key": s.key })
+    expect(thread.status).toBe(404)
+    expect(thread.body).toMatchObject({ code: "NotFound", kind: "thread", id: "thread_nope" })
     expect(s.seen.opened).toBe(0)
+  })
+
+  it("with thread_id, the session's transcript is stored as a user message of the thread with its voice_records.stt", async () => {
+    const s = await start()
+    const headers = { "x-api-key": s.key, "content-type": "application/json" }
+    const assistant = await (await fetch(`${s.base}/assistants`, { method: "POST", headers, body: JSON.stringify({ name: "listener" }) })).json()
+    const thread = await (await fetch(`${s.base}/assistants/${assistant.assistant_id}/threads`, { method: "POST", headers, body: "{}" })).json()
+    const c = open(`${s.ws}/realtime/stt?${query}&thread_id=${thread.thread_id}&token=${(await token(s.base, s.key)).token}`)
+    await c.opened
+    c.socket.send(new Uint8Array(3200))
+    c.socket.send(new Uint8Array(3200))
+    c.socket.send(JSON.stringify({ type: "end" }))
+    expect(await c.closed).toBe(1000)
+    expect(c.messages[0]).toMatchObject({ type: "session_started", thread_id: thread.thread_id })
+    const stored = await (await fetch(`${s.base}/threads/${thread.thread_id}`, { headers })).json()
+    expect(stored.messages).toHaveLength(1)
+    expect(stored.messages[0]).toMatchObject({
+      role: "user",
+      content: "hello from",
+      voice_records: { stt: { provider: "live", model: "live-rt", transcript: "hello from" } }
+    })
   })
 
   it("a client that goes away mid-session ends the vendor session", async () => {
