@@ -213,7 +213,11 @@ export const Catalogue = HttpApiGroup.make("catalogue")
 export const Realtime = HttpApiGroup.make("realtime")
   .add(
     HttpApiEndpoint.post("token", "/realtime/tokens", { success: RealtimeToken, error: commonErrors })
-      .annotate(OpenApi.Description, "A single-use token for one WebSocket of the key's tenant, accepted as ?token= for a short time."),
+      .annotate(
+        OpenApi.Description,
+        "A single-use token for one WebSocket of the key's tenant, accepted as ?token= for a short time. An optional JSON body " +
+          "naming the session (the socket's query parameters: provider, model, audio_format, …) is checked first, answering its errors as JSON."
+      ),
     HttpApiEndpoint.get("stt", "/realtime/stt", { query: RealtimeSttQuery, success: Schema.Void, error: pipelineErrors })
       .annotate(
         OpenApi.Description,

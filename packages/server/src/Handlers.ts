@@ -41,7 +41,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { MESSAGE_TYPES, readJson, requireMediaType, withoutUnknown } from "./Body.ts"
 import type { Limits } from "./Limits.ts"
 import { serveMedia } from "./Media.ts"
-import { prepareSession, RealtimeTokens, runSession } from "./Realtime.ts"
+import { prepareSession, realtimeQueryOf, RealtimeTokens, runSession } from "./Realtime.ts"
 import { answerFailures } from "./Respond.ts"
 import { readMultipart } from "./Upload.ts"
 
@@ -313,7 +313,14 @@ export const groups = (config: Config) => {
     const { run, provideStream } = yield* makeRunner(config)
     const tokens = yield* RealtimeTokens
     return handlers
-      .handle("token", () => run(Effect.map(Effect.flatMap(CurrentTenant, tokens.issue), (issued) => json(issued))))
+      .handleRaw("token", ({ request }) =>
+        run(Effect.gen(function*() {
+          // A body naming the session is checked now, so a client learns what is wrong as an
+          // error body (a browser cannot read why a WebSocket handshake failed).
+          const body = yield* readJson(request, config.limits)
+          if (Object.keys(body).length > 0) yield* prepareSession(yield* realtimeQueryOf(body))
+          return json(yield* tokens.issue(yield* CurrentTenant))
+        })))
       .handleRaw("stt", ({ query, request }) =>
         run(Effect.gen(function*() {
           const session = yield* prepareSession(query)

@@ -9,12 +9,13 @@
  *
  * @since 0.1.0
  */
-import { Unauthorized } from "@patchbay/api"
-import { Commit, Listen, type PipelineEvent, type RealtimeSttInput } from "@patchbay/core"
-import { Clock, Context, Deferred, Effect, Layer, Stream } from "effect"
+import { toErrorBody, Unauthorized } from "@patchbay/api"
+import { Commit, InvalidRequest, Listen, type PipelineEvent, type RealtimeSttInput } from "@patchbay/core"
+import { Cause, Clock, Context, Deferred, Effect, Layer, Stream } from "effect"
 import { Socket } from "effect/socket"
 import { Buffer } from "node:buffer"
 import { createHash, randomBytes } from "node:crypto"
+import { errorOfCause } from "./Respond.ts"
 
 /** A token as `POST /realtime/tokens` answers it. */
 export interface IssuedToken {
@@ -92,25 +93,25 @@ export const decodeClientMessage = (text: string): ClientMessage | undefined => 
   return undefined
 }
 
+/** The socket's names for the realtime events (the seed's Real Time Voice API); others keep theirs. */
+const messageTypes: Readonly<Record<string, string>> = {
+  stt_stream_start: "session_started",
+  stt_partial: "partial_transcript",
+  stt_committed: "committed_transcript",
+  stt_stream_end: "session_ended"
+}
+
 /**
- * A pipeline event as the socket sends it: the realtime events under the names of the seed's
- * Real Time Voice API, any other event (those of the runs `respond` starts) as its SSE JSON.
+ * A pipeline event as the socket sends it: the event's own fields (`thread_id`, `run_id`, `seq`,
+ * …), the realtime ones under the names of the seed's Real Time Voice API, with `session_id`
+ * (the session's run id) on `session_started` and `session_ended`. Any other event (an `error`,
+ * those of the runs `respond` starts) keeps its SSE shape.
  */
 export const toServerMessage = (event: PipelineEvent): Record<string, unknown> => {
-  switch (event.type) {
-    case "stt_stream_start":
-      return { type: "session_started", session_id: event.run_id, thread_id: event.thread_id, provider: event.provider, model: event.model }
-    case "stt_partial":
-      return { type: "partial_transcript", text: event.text }
-    case "stt_committed":
-      return { type: "committed_transcript", text: event.text, ...(event.words === undefined ? {} : { words: event.words }) }
-    case "stt_stream_end":
-      return { type: "session_ended", session_id: event.run_id, transcript: event.transcript, record: event.record }
-    case "error":
-      return { type: "error", code: event.code, message: event.message, retryable: event.retryable }
-    default:
-      return event
-  }
+  const type = messageTypes[event.type]
+  if (type === undefined) return event
+  const session = event.type === "stt_stream_start" || event.type === "stt_stream_end" ? { session_id: event.run_id } : {}
+  return { ...event, type, ...session }
 }
 
 /**
@@ -150,13 +151,18 @@ export const runSession = <E>(
       ),
       Stream.filter((item): item is RealtimeSttInput => typeof item !== "string")
     )
+    // A failed session tells its error whole (the `error` event has told its code and message):
+    // `session_failed { error }` with the JSON error body, then close 1011.
     const session = events(input).pipe(
       Stream.runForEach((event) => send(toServerMessage(event))),
-      Effect.catchCause(() => Effect.void)
+      Effect.as(1000),
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause) ? Effect.succeed(1000) : Effect.as(Effect.ignore(send({ type: "session_failed", error: toErrorBody(errorOfCause(cause)) })), 1011)
+      )
     )
     // The client gone, the session is interrupted: the stage closes the vendor's connection.
-    const ended = yield* Effect.raceFirst(Effect.as(session, true), Effect.as(Deferred.await(gone), false))
-    if (ended) yield* Effect.ignore(write.write(new Socket.CloseEvent(1000)))
+    const code = yield* Effect.raceFirst(session, Effect.as(Deferred.await(gone), undefined))
+    if (code !== undefined) yield* Effect.ignore(write.write(new Socket.CloseEvent(code)))
   }))
 
 /** The query of `GET /realtime/stt`, decoded. */
@@ -170,6 +176,44 @@ export interface RealtimeQuery {
   readonly thread_id?: string | undefined
   readonly respond?: "true" | "false" | undefined
 }
+
+/**
+ * The session a `POST /realtime/tokens` body names, as the socket's query would: the same
+ * parameters (JSON strings and booleans), checked for their types here and for the rest by
+ * {@link prepareSession}.
+ */
+export const realtimeQueryOf = (body: Readonly<Record<string, unknown>>): Effect.Effect<RealtimeQuery, InvalidRequest> =>
+  Effect.gen(function*() {
+    const text = (key: string, required: boolean) => {
+      const value = body[key]
+      if (value === undefined && !required) return Effect.succeed(undefined)
+      return typeof value === "string" ? Effect.succeed(value) : Effect.fail(new InvalidRequest({ field: key, value, reason: required ? "required: a string" : "expected a string" }))
+    }
+    const flag = (key: string) => {
+      const value = body[key]
+      if (value === undefined) return Effect.succeed(undefined)
+      return value === true || value === "true" ? Effect.succeed("true" as const) : value === false || value === "false"
+        ? Effect.succeed("false" as const)
+        : Effect.fail(new InvalidRequest({ field: key, value, reason: "expected true or false" }))
+    }
+    const commit = body["commit"]
+    if (commit !== undefined && commit !== "vad" && commit !== "manual") {
+      return yield* new InvalidRequest({ field: "commit", value: commit, allowed: ["vad", "manual"], reason: "not a commit strategy" })
+    }
+    const known = new Set(["provider", "model", "audio_format", "language", "commit", "include_timestamps", "thread_id", "respond"])
+    const unknown = Object.keys(body).find((key) => !known.has(key))
+    if (unknown !== undefined) return yield* new InvalidRequest({ field: unknown, reason: `not a session parameter; known: ${[...known].join(", ")}` })
+    return {
+      provider: (yield* text("provider", true))!,
+      model: (yield* text("model", true))!,
+      audio_format: (yield* text("audio_format", true))!,
+      language: yield* text("language", false),
+      commit: commit as "vad" | "manual" | undefined,
+      include_timestamps: yield* flag("include_timestamps"),
+      thread_id: yield* text("thread_id", false),
+      respond: yield* flag("respond")
+    }
+  })
 
 /** The query's names for what a refusal blames (`stt.model` is the query's `model`). */
 const queryFields: Listen.ListenFields = {

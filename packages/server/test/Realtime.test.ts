@@ -3,7 +3,7 @@
  * listener (`serve`), with Node's own `WebSocket` as the client: tokens, refusals before the
  * upgrade, audio frames in, transcripts out, and a client that goes away.
  */
-import { createKey, CurrentTenant, type PatchbayProvider, type RealtimeSttEvent, Stores } from "@patchbay/core"
+import { createKey, CurrentTenant, type PatchbayProvider, RateLimited, type RealtimeSttEvent, Stores } from "@patchbay/core"
 import { Effect, Stream } from "effect"
 import { request as httpRequest } from "node:http"
 import { afterEach, describe, expect, it } from "vitest"
@@ -11,7 +11,7 @@ import { type Running, serve } from "../src/index.ts"
 import { until } from "./support/server.ts"
 
 /** A realtime fake: one partial per audio frame (the script's words so far), a commit on `Commit` or at the end. */
-const realtimeFake = () => {
+const realtimeFake = (options: { readonly failAfterFrames?: number } = {}) => {
   const script = ["hello", "from", "the", "realtime", "fake", "again", "and", "again"]
   const seen = { opened: 0, closed: 0, bytes: 0, commits: 0 }
   const provider: PatchbayProvider = {
@@ -35,6 +35,9 @@ const realtimeFake = () => {
           const body = input.pipe(
             Stream.flatMap((item) => {
               if (item instanceof Uint8Array) {
+                if (next === options.failAfterFrames) {
+                  return Stream.fail(new RateLimited({ provider: "live", retryAfter: 2, message: "Too many concurrent sessions", requestId: "req_live_1" }))
+                }
                 seen.bytes += item.byteLength
                 heard.push(script[next++ % script.length]!)
                 return Stream.succeed<RealtimeSttEvent>({ type: "partial", text: heard.join(" ") })
@@ -59,8 +62,8 @@ afterEach(async () => {
   running = undefined
 })
 
-const start = async () => {
-  const fake = realtimeFake()
+const start = async (options: { readonly failAfterFrames?: number } = {}) => {
+  const fake = realtimeFake(options)
   const stores = Stores.makeMemory()
   const key = (await Effect.runPromise(createKey({ name: "acme" }).pipe(Effect.provide(stores), Effect.provideService(CurrentTenant, "acme")))).plaintext
   running = await serve({ providers: [fake.provider], stores, port: 0, media: { secret: "test-media-secret-0123456789abcdef" }, shutdownGraceMs: 0 })
@@ -212,6 +215,54 @@ describe("GET /realtime/stt", () => {
     c.socket.close()
     await until(() => s.seen.closed === 1)
     expect(s.seen.closed).toBe(1)
+  })
+
+  it("a vendor error mid-session: the error event, then session_failed with the whole error body, then close 1011", async () => {
+    const s = await start({ failAfterFrames: 1 })
+    const c = open(`${s.ws}/realtime/stt?${query}&token=${(await token(s.base, s.key)).token}`)
+    await c.opened
+    c.socket.send(new Uint8Array(320))
+    c.socket.send(new Uint8Array(320))
+    expect(await c.closed).toBe(1011)
+    expect(c.messages.map((m) => m.type)).toEqual(["session_started", "partial_transcript", "error", "session_failed"])
+    expect(c.messages[2]).toMatchObject({ code: "RateLimited", retryable: true })
+    expect(c.messages[3]).toEqual({
+      type: "session_failed",
+      error: expect.objectContaining({ code: "RateLimited", retryable: true, retry_after: 2, provider: "live", request_id: "req_live_1" })
+    })
+    expect(s.seen.closed).toBe(1)
+  })
+
+  it("every message carries the event's thread_id, run_id and seq; session_id is the run id", async () => {
+    const s = await start()
+    const c = open(`${s.ws}/realtime/stt?${query}&token=${(await token(s.base, s.key)).token}`)
+    await c.opened
+    c.socket.send(new Uint8Array(320))
+    c.socket.send(JSON.stringify({ type: "end" }))
+    await c.closed
+    const runId = c.messages[0]?.run_id
+    expect(runId).toMatch(/^run_/)
+    expect(c.messages.map((m) => [m.type, m.thread_id, m.run_id, m.seq])).toEqual([
+      ["session_started", "", runId, 0],
+      ["partial_transcript", "", runId, 1],
+      ["committed_transcript", "", runId, 2],
+      ["session_ended", "", runId, 3]
+    ])
+    expect(c.messages[0]?.session_id).toBe(runId)
+  })
+
+  it("POST /realtime/tokens with the session's parameters checks them first, answering errors as JSON", async () => {
+    const s = await start()
+    const post = (body: unknown) => fetch(`${s.base}/realtime/tokens`, { method: "POST", headers: { "x-api-key": s.key, "content-type": "application/json" }, body: JSON.stringify(body) })
+    const bad = await post({ provider: "live", model: "live-rt", audio_format: "ulaw_8000" })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ code: "UnsupportedFormat", field: "audio_format", allowed: ["pcm_16000"] })
+    const typo = await post({ provider: "live", model: "live-rt", audio_format: "pcm_16000", comit: "vad" })
+    expect(await typo.json()).toMatchObject({ code: "InvalidRequest", field: "comit" })
+    const good = await post({ provider: "live", model: "live-rt", audio_format: "pcm_16000", commit: "manual", include_timestamps: true })
+    expect(good.status).toBe(200)
+    expect(await good.json()).toMatchObject({ token: expect.stringMatching(/^rtt_/), expires_in: 60 })
+    expect(s.seen.opened).toBe(0)
   })
 
   it("a text frame that is not a realtime message is answered with an error message; the session goes on", async () => {
