@@ -36,7 +36,7 @@ const realtimeFake = (options: { readonly failAfterFrames?: number } = {}) => {
             Stream.flatMap((item) => {
               if (item instanceof Uint8Array) {
                 if (next === options.failAfterFrames) {
-                  return Stream.fail(new RateLimited({ provider: "live", retryAfter: 2, message: "Too many concurrent sessions", requestId: "req_live_1" }))
+                  return Stream.fail(new RateLimited({ provider: "live", retryAfter: 2, detail: "Too many concurrent sessions", requestId: "req_live_1" }))
                 }
                 seen.bytes += item.byteLength
                 heard.push(script[next++ % script.length]!)
