@@ -36,6 +36,8 @@ import {
   MultipartMessage,
   PageQuery,
   ProviderSummary,
+  RealtimeSttQuery,
+  RealtimeToken,
   RetrievedMemory,
   Run,
   Thread,
@@ -199,6 +201,32 @@ export const Catalogue = HttpApiGroup.make("catalogue")
     HttpApiEndpoint.get("providers", "/providers", { success: Schema.Array(ProviderSummary), error: commonErrors })
   )
 
+/**
+ * Realtime speech-to-text over a WebSocket. `GET /realtime/stt` upgrades (answering errors as
+ * JSON before it does); the client sends binary frames of audio in `audio_format` (or
+ * `{ "type": "input_audio_chunk", "audio": <base64> }`), `{ "type": "commit" }` and, when its
+ * audio ends, `{ "type": "end" }`; the server sends `session_started`, `partial_transcript`,
+ * `committed_transcript`, `error` and `session_ended { transcript, record }` as JSON text frames.
+ *
+ * @category groups
+ */
+export const Realtime = HttpApiGroup.make("realtime")
+  .add(
+    HttpApiEndpoint.post("token", "/realtime/tokens", { success: RealtimeToken, error: commonErrors })
+      .annotate(
+        OpenApi.Description,
+        "A single-use token for one WebSocket of the key's tenant, accepted as ?token= for a short time. An optional JSON body " +
+          "naming the session (the socket's query parameters: provider, model, audio_format, …) is checked first, answering its errors as JSON."
+      ),
+    HttpApiEndpoint.get("stt", "/realtime/stt", { query: RealtimeSttQuery, success: Schema.Void, error: pipelineErrors })
+      .annotate(
+        OpenApi.Description,
+        "Upgrades to a WebSocket (101). Audio in as binary frames or input_audio_chunk messages, commit and end messages; " +
+          "session_started, partial_transcript, committed_transcript, error and session_ended out."
+      )
+  )
+  .annotate(OpenApi.Description, "Realtime speech-to-text: live audio in, partial and committed transcripts out.")
+
 /** Liveness. @category groups */
 export const System = HttpApiGroup.make("system")
   .add(HttpApiEndpoint.get("health", "/health", { success: Health }))
@@ -231,7 +259,7 @@ const finiteNumbers = (node: unknown): unknown => {
  * @category api
  */
 export const Api = HttpApi.make("patchbay")
-  .add(Assistants, Threads, Runs, Memories, MediaGroup, Catalogue, System)
+  .add(Assistants, Threads, Runs, Memories, MediaGroup, Catalogue, Realtime, System)
   .annotate(OpenApi.Title, "Patchbay")
   .annotate(OpenApi.Description, "Threads, messages with audio, streaming events, assistants and run controls over many AI vendors.")
   .annotate(OpenApi.Transform, (spec) => finiteNumbers(spec) as typeof spec)

@@ -18,16 +18,21 @@ import { HttpApiSchema } from "effect/http-api"
  * @category errors
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
-  /** Why: no key was sent, or the key sent is not valid. */
-  reason: Schema.Literals(["missing", "invalid"])
+  /** Why: no key was sent, the key sent is not valid, or a realtime token is unknown, expired or used. */
+  reason: Schema.Literals(["missing", "invalid", "token"])
 }) {
   get retryable(): boolean {
     return false
   }
   override get message(): string {
-    return this.reason === "missing"
-      ? "Missing API key: send a Patchbay key as X-API-Key or Authorization: Bearer"
-      : "Invalid API key: the Patchbay key sent is unknown or revoked"
+    switch (this.reason) {
+      case "missing":
+        return "Missing API key: send a Patchbay key as X-API-Key or Authorization: Bearer"
+      case "invalid":
+        return "Invalid API key: the Patchbay key sent is unknown or revoked"
+      case "token":
+        return "Invalid realtime token: it is unknown, expired or already used; ask POST /realtime/tokens for a new one"
+    }
   }
 }
 

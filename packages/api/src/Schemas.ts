@@ -294,3 +294,36 @@ export const MemoryPageQuery = {
 export const MemoryScopeQuery = {
   memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty()))
 }
+
+/** `POST /realtime/tokens`: a single-use token for one realtime WebSocket, valid briefly. @category schemas */
+export const RealtimeToken = Schema.Struct({
+  /** Sent as `?token=` on `GET /realtime/stt` (browsers cannot set headers on a WebSocket). */
+  token: Schema.String,
+  /** ISO 8601: the token is refused after this instant, and once it has been used. */
+  expires_at: Schema.String,
+  expires_in: Schema.Number
+}).annotate({ identifier: "RealtimeToken" })
+
+/**
+ * The query of `GET /realtime/stt`: which realtime model listens, to audio of which format,
+ * committing utterances how. With `thread_id`, the session's transcript is stored as a message of
+ * that thread with its `voice_records.stt`.
+ *
+ * @category schemas
+ */
+export const RealtimeSttQuery = {
+  provider: Schema.String,
+  model: Schema.String,
+  /** A generic realtime format of the model (`pcm_16000`, `ulaw_8000`, …). */
+  audio_format: Schema.String,
+  language: Schema.optionalKey(Schema.String),
+  /** `vad` (default): the vendor commits at pauses; `manual`: on each `{ "type": "commit" }`. */
+  commit: Schema.optionalKey(Schema.Literals(["vad", "manual"])),
+  include_timestamps: Schema.optionalKey(Schema.Literals(["true", "false"])),
+  /** The thread the session belongs to: its transcript is stored there, or each utterance answered (`respond`). */
+  thread_id: Schema.optionalKey(Schema.String),
+  /** With `thread_id`: answer each committed utterance as a message of the thread; its run's events follow. */
+  respond: Schema.optionalKey(Schema.Literals(["true", "false"])),
+  /** A token from `POST /realtime/tokens`, instead of a key header. */
+  token: Schema.optionalKey(Schema.String)
+}

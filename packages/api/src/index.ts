@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-export { Api, Assistants, Catalogue, MediaGroup, Memories, Runs, System, Threads } from "./Api.ts"
+export { Api, Assistants, Catalogue, MediaGroup, Memories, Realtime, Runs, System, Threads } from "./Api.ts"
 export {
   commonErrors,
   ErrorBody,
@@ -42,6 +42,8 @@ export {
   MultipartMessage,
   PageQuery,
   ProviderSummary,
+  RealtimeSttQuery,
+  RealtimeToken,
   RetrievedMemory,
   Run,
   StoredRunStatus,

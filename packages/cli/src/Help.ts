@@ -17,6 +17,7 @@ Usage: patchbay <command> [options]
 
 Commands:
   transcribe <file>   audio in, transcript out                        --stt
+  listen <file>       a recording streamed live to a realtime model   --stt --language --fast
   say "<text>"        text in, speech out                             --tts --voice -o
   talk <file>         audio in, audio out: one voice turn             --stt --llm --tts --voice -o
   image "<prompt>"    the language model draws with the image tool    --llm --image -o

@@ -20,6 +20,7 @@ import * as Demo from "./Demo.ts"
 import * as Embed from "./Embed.ts"
 import { usage, version } from "./Help.ts"
 import * as Image from "./Image.ts"
+import * as Listen from "./Listen.ts"
 import { describeError, errorLine, makeOutput, type Output, usageError } from "./Output.ts"
 import { defaults, parseModelRef } from "./Args.ts"
 import { buildProviders, callSummary, checkKnown, injected, keyVariables, knownCapabilities, type ProviderSet } from "./Providers.ts"
@@ -49,6 +50,7 @@ const speech = {
 /** The options each command takes. */
 const commandOptions = {
   transcribe: { ...common, stt: { type: "string" }, language: { type: "string" } },
+  listen: { ...common, stt: { type: "string" }, language: { type: "string" }, format: { type: "string" }, commit: { type: "string" }, fast: { type: "boolean" } },
   say: { ...common, ...speech, tts: { type: "string" } },
   talk: { ...common, ...speech, stt: { type: "string" }, llm: { type: "string" }, tts: { type: "string" }, system: { type: "string" } },
   image: { ...common, llm: { type: "string" }, image: { type: "string" }, output: { type: "string", short: "o" } },
@@ -71,6 +73,7 @@ type CommandName = keyof typeof commandOptions
 
 const usages: Record<CommandName, string> = {
   transcribe: Transcribe.usage,
+  listen: Listen.usage,
   say: Say.usage,
   talk: Talk.usage,
   image: Image.usage,
@@ -108,6 +111,7 @@ const parse = (command: CommandName, args: ReadonlyArray<string>) => {
 /** The models a command names, by flag: [flag, capability, request field, default]. */
 const modelFlags: Readonly<Record<Exclude<CommandName, "demo" | "providers" | "serve" | "keys">, ReadonlyArray<readonly [string, Capability, string, string]>>> = {
   transcribe: [["stt", "stt", "voice.stt.provider", defaults.stt]],
+  listen: [["stt", "stt", "voice.stt.provider", Listen.defaultRealtimeStt]],
   say: [["tts", "tts", "voice.tts.provider", defaults.tts]],
   talk: [["stt", "stt", "voice.stt.provider", defaults.stt], ["llm", "llm", "llm_provider", defaults.llm], ["tts", "tts", "voice.tts.provider", defaults.tts]],
   image: [["llm", "llm", "llm_provider", defaults.llm], ["image", "image", "image_model_provider", defaults.image]],
@@ -242,6 +246,15 @@ const runCommand = async (
     switch (first) {
       case "transcribe":
         return await Transcribe.run(ctx, { positionals, stt: str(v["stt"]), language: str(v["language"]) })
+      case "listen":
+        return await Listen.run(ctx, {
+          positionals,
+          stt: str(v["stt"]),
+          language: str(v["language"]),
+          format: str(v["format"]),
+          commit: str(v["commit"]),
+          fast: v["fast"] === true
+        })
       case "say":
         return await Say.run(ctx, {
           positionals,

@@ -253,7 +253,7 @@ describe("errors: one line on stderr, the tagged error's message and what to do,
 
   it("usage errors exit 2: unknown command, unknown option, missing argument, extra argument", async () => {
     for (const [argv, message] of [
-      [["listen"], "unknown command \"listen\""],
+      [["hear"], "unknown command \"hear\""],
       [["transcribe", questionFile, "--nope"], "transcribe: Unknown option '--nope'"],
       [["say"], "say: missing the text to speak"],
       [["transcribe", "a.mp3", "b.mp3"], "transcribe: unexpected argument \"b.mp3\""]
@@ -270,8 +270,8 @@ describe("help", () => {
   it("--help prints the commands; each command has its own", async () => {
     const top = await cli(["--help"])
     expect(top.code).toBe(0)
-    for (const command of ["transcribe", "say", "talk", "image", "providers", "demo"]) expect(top.stdout).toContain(`  ${command} `)
-    for (const command of ["transcribe", "say", "talk", "image", "providers", "demo"]) {
+    for (const command of ["transcribe", "listen", "say", "talk", "image", "providers", "demo"]) expect(top.stdout).toContain(`  ${command} `)
+    for (const command of ["transcribe", "listen", "say", "talk", "image", "providers", "demo"]) {
       const ran = await cli([command, "--help"])
       expect(ran.code).toBe(0)
       expect(ran.stdout).toMatch(new RegExp(`^Usage: patchbay ${command}`))

@@ -79,7 +79,23 @@ export const session = <E = never, R = never>(
   audio: Stream.Stream<RealtimeSttInput, E, R>,
   options: { readonly run_id?: string | undefined; readonly fields?: ListenFields | undefined } = {}
 ): Stream.Stream<PipelineEvent, ProviderError | E, Services | R> =>
-  Stream.unwrap(Effect.gen(function*() {
+  Stream.unwrap(Effect.map(prepare(request, options), (start) => start(audio)))
+
+/**
+ * A session checked and ready to start: every refusal of {@link session} (and the thread looked
+ * up, the keys checked) happens here, before any audio is read or vendor connected — so a host
+ * can answer a bad request as such (a WebSocket route, before it upgrades), then start the
+ * session on the audio it receives.
+ */
+export const prepare = (
+  request: ListenRequest,
+  options: { readonly run_id?: string | undefined; readonly fields?: ListenFields | undefined } = {}
+): Effect.Effect<
+  <E, R>(audio: Stream.Stream<RealtimeSttInput, E, R>) => Stream.Stream<PipelineEvent, ProviderError | E, Services | R>,
+  ProviderError,
+  Services
+> =>
+  Effect.gen(function*() {
     const fields = options.fields ?? listenFields
     const registry = yield* ProviderRegistry
     const valid = yield* Validation.validateRealtimeStt(registry, request, fields)
@@ -99,6 +115,18 @@ export const session = <E = never, R = never>(
     yield* credentials([valid.resolved.provider, ...(tts?.[0] === undefined ? [] : [tts[0].resolved.provider])])
 
     const ids = { thread_id: threadId ?? NO_THREAD, run_id: options.run_id ?? Run.makeId("run") }
+    return <E, R>(audio: Stream.Stream<RealtimeSttInput, E, R>) => started(request, valid, ids, audio)
+  })
+
+/** A prepared session, run on its audio. */
+const started = <E, R>(
+  request: ListenRequest,
+  valid: Validation.ValidRealtimeStt,
+  ids: { readonly thread_id: string; readonly run_id: string },
+  audio: Stream.Stream<RealtimeSttInput, E, R>
+): Stream.Stream<PipelineEvent, ProviderError | E, Services | R> => {
+    const threadId = request.thread_id
+    const respond = request.respond === true
     const reply = (utterance: Utterance) =>
       Effect.gen(function*() {
         const run = yield* Run.Run
@@ -124,7 +152,7 @@ export const session = <E = never, R = never>(
       ).pipe(Effect.tapError((error) => Run.emit({ type: "error", code: error._tag, message: error.message, retryable: error.retryable })))
     })
     return Run.toStream(ids, program)
-  }))
+}
 
 // ---------------------------------------------------------------------------------------------
 // The facade's options

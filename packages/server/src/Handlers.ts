@@ -41,6 +41,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { MESSAGE_TYPES, readJson, requireMediaType, withoutUnknown } from "./Body.ts"
 import type { Limits } from "./Limits.ts"
 import { serveMedia } from "./Media.ts"
+import { prepareSession, realtimeQueryOf, RealtimeTokens, runSession } from "./Realtime.ts"
 import { answerFailures } from "./Respond.ts"
 import { readMultipart } from "./Upload.ts"
 
@@ -308,8 +309,30 @@ export const groups = (config: Config) => {
           }))))))
   }))
 
+  const RealtimeLive = HttpApiBuilder.group(Api, "realtime", Effect.fnUntraced(function*(handlers) {
+    const { run, provideStream } = yield* makeRunner(config)
+    const tokens = yield* RealtimeTokens
+    return handlers
+      .handleRaw("token", ({ request }) =>
+        run(Effect.gen(function*() {
+          // A body naming the session is checked now, so a client learns what is wrong as an
+          // error body (a browser cannot read why a WebSocket handshake failed).
+          const body = yield* readJson(request, config.limits)
+          if (Object.keys(body).length > 0) yield* prepareSession(yield* realtimeQueryOf(body))
+          return json(yield* tokens.issue(yield* CurrentTenant))
+        })))
+      .handleRaw("stt", ({ query, request }) =>
+        run(Effect.gen(function*() {
+          const session = yield* prepareSession(query)
+          const tenant = yield* CurrentTenant
+          const socket = yield* request.upgrade
+          yield* Effect.ignore(runSession(socket, (input) => provideStream(session(input), tenant)))
+          return HttpServerResponse.empty()
+        })))
+  }))
+
   const SystemLive = HttpApiBuilder.group(Api, "system", (handlers) => handlers.handle("health", () => Effect.succeed({ status: "ok" as const })))
 
-  return Layer.mergeAll(AssistantsLive, ThreadsLive, RunsLive, MemoriesLive, MediaLive, CatalogueLive, SystemLive)
+  return Layer.mergeAll(AssistantsLive, ThreadsLive, RunsLive, MemoriesLive, MediaLive, CatalogueLive, RealtimeLive, SystemLive)
 }
 

@@ -32,6 +32,8 @@ export interface ServerOptions {
   /** Cross-origin callers allowed (`"*"` for any); preflights need no key. */
   readonly cors?: { readonly origins: ReadonlyArray<string> | "*" } | undefined
   readonly limits?: Partial<Limits> | undefined
+  /** Realtime speech-to-text: how long a token of `POST /realtime/tokens` stays valid (default 60 s). */
+  readonly realtime?: { readonly tokenTtlSeconds?: number | undefined } | undefined
   /**
    * How long `serve`'s `close()` (SIGTERM under `patchbay serve`) lets requests in flight finish
    * before it cuts them off (default 30 s); a run cut off ends `cancelled`.

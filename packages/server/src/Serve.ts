@@ -43,6 +43,7 @@ export const serve = async (options: ServeOptions): Promise<Running> => {
     throw error
   })
   const listener = createServer(node.handler)
+  listener.on("upgrade", node.upgrade)
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject)
     listener.listen(port, host, () => resolve())

@@ -14,10 +14,14 @@ import { CurrentTenant, KeyStore, MediaStore, servicesLayer, settingsOf } from "
 import { Effect, Layer, ManagedRuntime, Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import * as NodeWS from "@effect/platform-node/NodeWS"
+import type { Buffer } from "node:buffer"
 import type * as Http from "node:http"
+import type { Duplex } from "node:stream"
 import { type Config, groups } from "./Handlers.ts"
 import { defaultLimits, type Limits } from "./Limits.ts"
 import type { ServerOptions } from "./Options.ts"
+import { layerTokens, RealtimeTokens } from "./Realtime.ts"
 import { answerFailures } from "./Respond.ts"
 
 /** The prefix without a trailing slash (`""` for none). */
@@ -61,6 +65,7 @@ const middleware = (options: ServerOptions, limits: Limits) =>
   HttpRouter.middleware(
     Effect.gen(function*() {
       const keys = yield* KeyStore
+      const tokens = yield* RealtimeTokens
       const origins = options.cors?.origins
       const corsHeaders = (origin: string | undefined): Record<string, string> => {
         if (origins === undefined || origin === undefined) return {}
@@ -75,6 +80,9 @@ const middleware = (options: ServerOptions, limits: Limits) =>
             return tenant === undefined ? yield* new Unauthorized({ reason: presentedKey(request.headers) === undefined ? "missing" : "invalid" }) : tenant
           }
           const key = presentedKey(request.headers)
+          // A browser's WebSocket cannot send headers: a single-use token stands in for the key.
+          const token = url.pathname === "/realtime/stt" ? url.searchParams.get("token") : null
+          if (key === undefined && token !== null) return yield* tokens.redeem(token)
           if (key === undefined) return yield* new Unauthorized({ reason: "missing" })
           // The store looks keys up by their SHA-256 hash: the plaintext is never compared.
           const found = yield* keys.resolve(key).pipe(Effect.catchTag("NotFound", () => Effect.fail(new Unauthorized({ reason: "invalid" }))))
@@ -125,7 +133,7 @@ export const layer = (options: ServerOptions) => {
   const config: Config = { settings: settingsOf(options), limits }
   const api = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(Layer.provide(groups(config)))
   return Layer.mergeAll(api, HttpApiScalar.layer(Api, { path: "/docs" }), middleware(options, limits)).pipe(
-    Layer.provide(services(options))
+    Layer.provide(Layer.merge(services(options), layerTokens({ ttlSeconds: options.realtime?.tokenTtlSeconds })))
   )
 }
 
@@ -192,6 +200,11 @@ export const toWebHandler = (options: ServerOptions): WebHandler => {
 /** A mounted server for `node:http`: its request listener and how to release it. */
 export interface NodeHandler {
   readonly handler: (request: Http.IncomingMessage, response: Http.ServerResponse) => void
+  /**
+   * The server's `upgrade` listener, for the realtime WebSocket (`GET /realtime/stt`):
+   * `server.on("upgrade", node.upgrade)`. `serve` wires it itself.
+   */
+  readonly upgrade: (request: Http.IncomingMessage, socket: Duplex, head: Buffer) => void
   /** Settles once the services are built; rejects with the failure (e.g. `StoreUnavailable`) when they cannot be. */
   readonly ready: Promise<void>
   readonly dispose: () => Promise<void>
@@ -208,11 +221,24 @@ export const toNodeHandler = (options: ServerOptions): NodeHandler => {
   const base = normalizeBase(options.basePath)
   const runtime = ManagedRuntime.make(NodeHttpServer.layerHttpServices)
   const scope = Effect.runSync(Scope.make())
+  type Handlers = {
+    readonly request: (req: Http.IncomingMessage, res: Http.ServerResponse) => void
+    readonly upgrade: (req: Http.IncomingMessage, socket: Duplex, head: Buffer) => void
+  }
   const ready = runtime.runPromise(
     Effect.gen(function*() {
       const app = yield* HttpRouter.toHttpEffect(layer(options)).pipe(Scope.provide(scope))
-      return yield* NodeHttpServer.makeHandler(app, { scope })
-    }).pipe(Effect.provideService(Scope.Scope, scope)) as Effect.Effect<(req: Http.IncomingMessage, res: Http.ServerResponse) => void>
+      // One WebSocket server (without a listener of its own) for every upgrade, closed with the scope.
+      const wss = yield* Effect.cached(
+        Effect.acquireRelease(
+          Effect.sync(() => new NodeWS.WebSocketServer({ noServer: true })),
+          (server) => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+        ).pipe(Scope.provide(scope))
+      )
+      const request = yield* NodeHttpServer.makeHandler(app, { scope })
+      const upgrade = yield* NodeHttpServer.makeUpgradeHandler(wss, app, { scope })
+      return { request, upgrade }
+    }).pipe(Effect.provideService(Scope.Scope, scope)) as Effect.Effect<Handlers>
   )
   const started = ready.then(() => undefined)
   // Marked handled here: a caller that never awaits `ready` learns of a failure from the 503s.
@@ -228,11 +254,19 @@ export const toNodeHandler = (options: ServerOptions): NodeHandler => {
         }
         request.url = rest
       }
-      ready.then((handle) => handle(request, response), () => {
+      ready.then((handle) => handle.request(request, response), () => {
         // The services could not be built (`ready` rejected with why): every request answers 503.
         response.writeHead(503, { "content-type": "application/json", "x-should-retry": "true" })
         response.end(JSON.stringify({ detail: "The server could not start its services", code: "StoreUnavailable", retryable: true }))
       })
+    },
+    upgrade: (request, socket, head) => {
+      if (base !== "") {
+        const rest = stripBase(base, request.url ?? "/")
+        if (rest === undefined) return void socket.destroy()
+        request.url = rest
+      }
+      ready.then((handle) => handle.upgrade(request, socket, head), () => socket.destroy())
     },
     ready: started,
     dispose: async () => {
