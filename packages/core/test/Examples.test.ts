@@ -123,6 +123,6 @@ describe.concurrent("examples", () => {
   for (const [name, lines] of Object.entries(expected)) {
     it(`${name}.ts prints what docs show`, async () => {
       expect(await run(name)).toEqual(lines)
-    }, 20_000)
+    }, 150_000)
   }
 })

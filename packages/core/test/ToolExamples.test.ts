@@ -40,6 +40,6 @@ describe.concurrent("tool and resilience examples", () => {
   for (const [name, lines] of Object.entries(expected)) {
     it(`${name}.ts prints what its docs page shows`, async () => {
       expect(await run(name)).toEqual(lines)
-    }, 20_000)
+    }, 150_000)
   }
 })

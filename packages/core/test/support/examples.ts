@@ -12,7 +12,8 @@ export const runExample = async (name: string): Promise<Array<string>> => {
   const { stdout, stderr } = await exec(process.execPath, [`packages/core/examples/${name}.ts`], {
     cwd: root,
     env: { ...process.env, PATCHBAY_MEDIA_SECRET: "" },
-    timeout: 15_000
+    // A generous cap: a loaded 2-core machine starting several examples at once takes seconds each.
+    timeout: 120_000
   })
   expect(stderr).toBe("")
   return stdout.trimEnd().split("\n")
