@@ -209,6 +209,9 @@ export const MAX_APPEND_BYTES = 1_048_576
 /** The code of the error answering a commit of an empty buffer (a VAD commit raced ours). */
 const COMMIT_EMPTY = "input_audio_buffer_commit_empty"
 
+/** The warning of a session that asked for word times. */
+export const NO_WORD_TIMES = "OpenAI's realtime transcription gives no word times: include_timestamps was ignored"
+
 const isCommit = (input: RealtimeSttInput): boolean => !(input instanceof Uint8Array)
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
@@ -253,7 +256,7 @@ const session = (
         /** Committed items whose transcript has not come yet. */
         pending: new Set<string>(),
         usage: {} as Usage,
-        warnings: [] as Array<string>,
+        warnings: (spec.include_timestamps === true ? [NO_WORD_TIMES] : []) as Array<string>,
         items: [] as Array<CompletedItem>
       }
       const ready = Deferred.makeUnsafe<void>()
@@ -430,8 +433,16 @@ const session = (
         state.inputEnded = true
         finishIfDone()
       })
+      // A failure of the feed (a send on a closed socket, a defect of the input) ends the session
+      // with it; its interruption is the stream's own end.
       yield* feed.pipe(
-        Effect.catch((error: ProviderUnavailable) => Effect.sync(() => fail(error))),
+        Effect.catchCause((cause) =>
+          Effect.sync(() => {
+            if (state.done || Cause.hasInterruptsOnly(cause)) return
+            state.done = true
+            Queue.failCauseUnsafe(queue, cause)
+          })
+        ),
         Effect.forkScoped
       )
     })

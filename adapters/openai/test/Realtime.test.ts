@@ -179,6 +179,40 @@ describe("realtime transcription", () => {
     expect(session.events.at(-1)).toMatchObject({ type: "summary", usage: { audio_seconds: 0 } })
   })
 
+  it("word times asked for: a warning in the summary; logprobs asked for: kept in provider_output", async () => {
+    const f = await start(script())
+    const session = open(f, spec({ include_timestamps: true, provider_options: { include: ["item.input_audio_transcription.logprobs"] } }))
+    session.send(...chunks.slice(0, HALF))
+    session.end()
+    expect(Exit.isSuccess(await session.exit())).toBe(true)
+    expect(session.events.filter((e) => e.type === "committed")).toEqual([{ type: "committed", text: "Turn the lights on." }])
+    const summary = session.events.at(-1)
+    expect(summary).toMatchObject({
+      type: "summary",
+      warnings: ["OpenAI's realtime transcription gives no word times: include_timestamps was ignored"],
+      provider_output: {
+        items: [{
+          item_id: "item_1",
+          logprobs: ["Turn", "the", "lights", "on."].map((token) => ({ token, bytes: [...Buffer.from(token)], logprob: -0.25 }))
+        }]
+      }
+    })
+  })
+
+  it("a commit with nothing appended since the last one sends nothing; a chunk over 1 MiB goes up in pieces", async () => {
+    const f = await start(script({ utterances: ["Hello."] }))
+    const session = open(f)
+    const big = new Uint8Array(1_048_576 + 1000).fill(7)
+    session.send(Commit, big, Commit, Commit)
+    session.end()
+    expect(Exit.isSuccess(await session.exit())).toBe(true)
+    expect(f.connections[0]?.events).toEqual(["session.update", "input_audio_buffer.append", "input_audio_buffer.append", "input_audio_buffer.commit"])
+    expect(f.connections[0]?.audio.map((b) => b.byteLength)).toEqual([1_048_576, 1000])
+    expect(received(f).equals(big)).toBe(true)
+    expect(session.events.filter((e) => e.type === "committed")).toEqual([{ type: "committed", text: "Hello." }])
+    expect(session.events.at(-1)).toMatchObject({ type: "summary", usage: { audio_seconds: big.byteLength / 48_000 } })
+  })
+
   it("vad: the vendor commits each sentence; at the end the adapter commits the speech still going on", async () => {
     const f = await start(script({ bytesPerUtterance: HALF * CHUNK }))
     const session = open(f, spec({

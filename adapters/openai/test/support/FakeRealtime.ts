@@ -122,6 +122,7 @@ export const startFakeRealtime = async (script: Script): Promise<FakeRealtime> =
     let itemCount = 0
     let utterance = 0
     let vad = false
+    let logprobs = false
     let total = 0
     let troubled = false
     let current: Item | undefined
@@ -153,7 +154,8 @@ export const startFakeRealtime = async (script: Script): Promise<FakeRealtime> =
         item_id: item.id,
         content_index: 0,
         transcript: item.words.join(" "),
-        usage: { type: "tokens", input_tokens: 10, output_tokens: item.words.length, total_tokens: 10 + item.words.length, input_token_details: { audio_tokens: 10, text_tokens: 0 } }
+        usage: { type: "tokens", input_tokens: 10, output_tokens: item.words.length, total_tokens: 10 + item.words.length, input_token_details: { audio_tokens: 10, text_tokens: 0 } },
+        ...(logprobs ? { logprobs: item.words.map((token) => ({ token, bytes: [...Buffer.from(token)], logprob: -0.25 })) } : {})
       })
       current = undefined
     }
@@ -178,6 +180,7 @@ export const startFakeRealtime = async (script: Script): Promise<FakeRealtime> =
           seen.sessions.push(event.session)
           const input = (event.session as { audio?: { input?: { turn_detection?: unknown } } }).audio?.input
           vad = input?.turn_detection !== null && input?.turn_detection !== undefined
+          logprobs = ((event.session as { include?: Array<string> }).include ?? []).includes("item.input_audio_transcription.logprobs")
           emit({ type: "session.updated", session: { ...(event.session as object), id: SESSION_ID, object: "realtime.transcription_session" } })
           troubleAt(0)
           return
