@@ -39,7 +39,7 @@ import { describeCause } from "@patchbay/core/adapter"
 import { Cause, Deferred, Effect, Queue, Stream } from "effect"
 import type { IncomingMessage } from "node:http"
 import type OpenAI from "openai"
-import { OpenAIRealtimeWS } from "openai/realtime/ws"
+import type { OpenAIRealtimeWS } from "openai/realtime/ws"
 import type {
   RealtimeAudioFormats,
   RealtimeClientEvent,
@@ -216,6 +216,15 @@ const isCommit = (input: RealtimeSttInput): boolean => !(input instanceof Uint8A
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
 
+/**
+ * The SDK's `ws` client, imported on the first session: it brings in the `ws` package, which an
+ * application that never opens a realtime session does not need to load.
+ */
+const loadSocketClient = Effect.tryPromise({
+  try: () => import("openai/realtime/ws"),
+  catch: (cause) => unavailable(`the realtime client could not be loaded: ${describeCause(cause)}`)
+})
+
 /** One completed item, for the summary's `provider_output`. */
 interface CompletedItem {
   readonly item_id: string
@@ -267,6 +276,7 @@ const session = (
         Queue.failCauseUnsafe(queue, Cause.fail(error))
       }
 
+      const { OpenAIRealtimeWS } = yield* loadSocketClient
       const rt = yield* Effect.acquireRelease(
         Effect.try({
           try: () => new OpenAIRealtimeWS({ intent: "transcription", ...(socketOptions === undefined ? {} : { options: socketOptions }) }, sdk),
