@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs"
 import { createConnection } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { openai, REALTIME_FORMATS } from "../src/index.ts"
+import { track } from "../src/internal/RealtimeSession.ts"
 import { type FakeRealtime, type Script, startFakeRealtime } from "./support/FakeRealtime.ts"
 import { cassettes, TEST_KEY } from "./support/harness.ts"
 
@@ -401,5 +402,83 @@ describe("realtime transcription", () => {
         if (previous !== undefined) process.env.OPENAI_API_KEY = previous
       }
     })
+  })
+})
+
+describe("a session's bookkeeping (the vendor's events, read without a socket)", () => {
+  const completed = (item_id: string, transcript: string, extra: Record<string, unknown> = {}) =>
+    ({
+      type: "conversation.item.input_audio_transcription.completed",
+      event_id: "e",
+      item_id,
+      content_index: 0,
+      transcript,
+      usage: { type: "tokens", input_tokens: 5, output_tokens: 2, total_tokens: 7 },
+      ...extra
+    }) as const
+  const committed = (item_id: string) => ({ type: "input_audio_buffer.committed", event_id: "e", item_id }) as const
+  const commitEmpty = {
+    type: "error",
+    event_id: "e",
+    error: { type: "invalid_request_error", code: "input_audio_buffer_commit_empty", message: "buffer too small" }
+  } as const
+
+  it("vad: the vendor's commit racing ours — the empty-buffer answer to ours is not an error", () => {
+    const t = track(spec({ commit: "vad" }), 48_000)
+    t.read({ type: "input_audio_buffer.speech_started", event_id: "e", item_id: "item_1", audio_start_ms: 0 })
+    t.appended(4800)
+    expect(t.committing("end")).toBe(true)
+    t.endInput()
+    t.read(committed("item_1"))
+    expect(t.read(commitEmpty)).toEqual({ emit: [] })
+    expect(t.settled()).toBe(false)
+    expect(t.read(completed("item_1", "Hello."))).toEqual({ emit: [{ type: "committed", text: "Hello." }] })
+    expect(t.settled()).toBe(true)
+    expect(t.summary()).toMatchObject({ usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7, audio_seconds: 0.1 } })
+  })
+
+  it("vad: no speech going on at the end, no commit; manual: a commit only with audio since the last", () => {
+    const vad = track(spec({ commit: "vad" }), 48_000)
+    vad.appended(4800)
+    expect(vad.committing("end")).toBe(false)
+    vad.endInput()
+    expect(vad.settled()).toBe(true)
+    const manual = track(spec(), 48_000)
+    expect(manual.committing("commit")).toBe(false)
+    manual.appended(10)
+    expect(manual.committing("commit")).toBe(true)
+    expect(manual.committing("end")).toBe(false)
+  })
+
+  it("an empty-buffer error for a commit never sent is the vendor refusing the request", () => {
+    const step = track(spec(), 48_000).read(commitEmpty)
+    expect(step.failure).toMatchObject({ _tag: "InvalidRequest", status: 400 })
+  })
+
+  it("a failed item is a warning, and the session still settles", () => {
+    const t = track(spec(), 48_000)
+    t.appended(100)
+    t.committing("end")
+    t.endInput()
+    t.read(committed("item_1"))
+    t.read({
+      type: "conversation.item.input_audio_transcription.failed",
+      event_id: "e",
+      item_id: "item_1",
+      content_index: 0,
+      error: { type: "server_error", message: "could not transcribe" }
+    })
+    expect(t.settled()).toBe(true)
+    expect(t.summary()).toMatchObject({ warnings: ["the transcription of item_1 failed: could not transcribe"] })
+  })
+
+  it("a detected language (one) is the committed utterance's; seconds billed are not counted as seconds sent; silence is not an utterance", () => {
+    const t = track(spec(), 8_000)
+    t.appended(16_000)
+    expect(t.read(completed("item_1", "Bonjour.", { languages: [{ code: "fr" }] }))).toEqual({
+      emit: [{ type: "committed", text: "Bonjour.", language: "fr" }]
+    })
+    expect(t.read(completed("item_2", " ", { usage: { type: "duration", seconds: 9 } }))).toEqual({ emit: [] })
+    expect(t.summary()).toMatchObject({ usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7, audio_seconds: 2 } })
   })
 })
