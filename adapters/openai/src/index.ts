@@ -66,6 +66,7 @@ export { EmbeddingOptions, ImageOptions, LlmOptions, RealtimeSttOptions, SttOpti
  * const provider = openai()                                   // OPENAI_API_KEY, read lazily
  * const proxied = openai({ apiKey, baseURL: "https://proxy.example/v1", organization: "org_…" })
  * const replayed = openai({ fetch: replayFetch(cassette), apiKey: REPLAY_API_KEY }) // tests
+ * const faked = openai({ apiKey, baseURL: fake.baseURL, realtimeSocket: { createConnection } }) // a local realtime server, no TLS (tests)
  * ```
  */
 export const openai = (options: OpenAIOptions = {}): PatchbayProvider => {
