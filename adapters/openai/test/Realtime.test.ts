@@ -5,10 +5,12 @@
  * The fake records what the adapter sent: the session's config, the audio bytes, the commits and
  * the close.
  */
+import { EXIT_GUARD_MS, runToExit } from "@patchbay/conformance"
 import { Commit, type ProviderError, type RealtimeSttEvent, type RealtimeSttInput, type RealtimeSttSpec } from "@patchbay/core"
 import { Cause, Effect, Exit, Fiber, Queue, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { createConnection } from "node:net"
+import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
 import { openai, REALTIME_FORMATS } from "../src/index.ts"
 import { track } from "../src/internal/RealtimeSession.ts"
@@ -481,4 +483,21 @@ describe("a session's bookkeeping (the vendor's events, read without a socket)",
     expect(t.read(completed("item_2", " ", { usage: { type: "duration", seconds: 9 } }))).toEqual({ emit: [] })
     expect(t.summary()).toMatchObject({ usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7, audio_seconds: 2 } })
   })
+})
+
+describe("a program exits by itself after a realtime session", () => {
+  const program = fileURLToPath(new URL("./support/OneSession.ts", import.meta.url))
+  const runs: ReadonlyArray<readonly [string, string, Partial<Script>, string]> = [
+    ["that ended", "ok", { utterances: ["Turn the lights on. Play some music."] }, "Turn the lights on. Play some music.\n"],
+    ["that the vendor failed", "fail", { trouble: { kind: "error", afterBytes: 8000, error: { type: "server_error", message: "The server had an error." } } }, "ProviderUnavailable\n"],
+    ["whose reader stopped early", "stop", {}, "stopped\n"]
+  ]
+  for (const [name, outcome, overrides, stdout] of runs) {
+    it(name, async () => {
+      const f = await start(script(overrides))
+      expect(await runToExit(program, [outcome, f.baseURL, TEST_KEY])).toEqual({ exited: true, code: 0, stdout, stderr: "" })
+      await f.closed()
+      expect(f.connections[0]?.closed).toEqual({ code: 1000 })
+    }, EXIT_GUARD_MS + 5_000)
+  }
 })
