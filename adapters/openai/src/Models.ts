@@ -7,7 +7,9 @@
  *
  * Sources: the OpenAI OpenAPI spec (`CreateTranscriptionRequest`, `AudioResponseFormat`,
  * `CreateSpeechRequest`, `VoiceIdsShared`, `CreateImageRequest`, `CreateEmbeddingRequest`) and, where the spec is silent,
- * OpenAI's guides (the 26,214,400-byte upload limit, 24 kHz speech, the voices of `tts-1`).
+ * OpenAI's guides (the 26,214,400-byte upload limit, 24 kHz speech, the voices of `tts-1`). The
+ * realtime formats are the SDK's `RealtimeAudioFormats` (`audio/pcm` at 24 kHz only,
+ * `audio/pcmu`, `audio/pcma`).
  *
  * @since 0.1.0
  */
