@@ -352,8 +352,16 @@ export const run = (config: SessionConfig, input: Stream.Stream<RealtimeSttInput
         done = true
         Queue.failCauseUnsafe(queue, cause)
       }
-      let finish = () => {}
+      /** Ends the session once the input has ended and every commit is transcribed. */
+      const finish = () => {
+        if (done || !tracker.settled()) return
+        done = true
+        socket.close()
+        Queue.offerUnsafe(queue, tracker.summary())
+        Queue.endUnsafe(queue)
+      }
 
+      // The listeners run once connected, when `socket` is set.
       const socket = yield* connect(config.sdk, config.socketOptions, {
         onOpen: () => socket.rt.send({ type: "session.update", session: config.session }),
         onEvent: (event) => {
@@ -366,13 +374,6 @@ export const run = (config: SessionConfig, input: Stream.Stream<RealtimeSttInput
         },
         onFailure: (error) => failWith(Cause.fail(error))
       })
-      finish = () => {
-        if (done || !tracker.settled()) return
-        done = true
-        socket.close()
-        Queue.offerUnsafe(queue, tracker.summary())
-        Queue.endUnsafe(queue)
-      }
 
       // A failure of the feed (a send on a closed socket, a defect of the input) ends the session
       // with it; its interruption is the stream's own end.
