@@ -163,6 +163,8 @@ describe("realtime transcription", () => {
       audio_format: "ulaw_8000",
       provider_options: { prompt: "Home automation commands", noise_reduction: "near_field", include: ["item.input_audio_transcription.logprobs"] }
     }))
+    // Two seconds of G.711 (8,000 bytes a second).
+    session.send(new Uint8Array(8000).fill(0xff), new Uint8Array(8000).fill(0x7f))
     session.end()
     expect(Exit.isSuccess(await session.exit())).toBe(true)
     expect(f.connections[0]?.sessions).toEqual([{
@@ -177,9 +179,29 @@ describe("realtime transcription", () => {
       },
       include: ["item.input_audio_transcription.logprobs"]
     }])
-    // Nothing was said: no commit, and a summary of zero seconds.
+    expect(f.connections[0]?.events).toEqual(["session.update", "input_audio_buffer.append", "input_audio_buffer.append", "input_audio_buffer.commit"])
+    expect(session.events.filter((e) => e.type === "committed")).toEqual([{ type: "committed", text: "Turn the lights on." }])
+    expect(session.events.at(-1)).toMatchObject({ type: "summary", usage: { audio_seconds: 2 } })
+  })
+
+  it("a session without audio commits nothing and sums up zero seconds", async () => {
+    const f = await start(script())
+    const session = open(f)
+    session.end()
+    expect(Exit.isSuccess(await session.exit())).toBe(true)
     expect(f.connections[0]?.events).toEqual(["session.update"])
-    expect(session.events.at(-1)).toMatchObject({ type: "summary", usage: { audio_seconds: 0 } })
+    expect(session.events).toEqual([
+      { type: "session_started", session_id: "sess_fake_transcription_1" },
+      expect.objectContaining({ type: "summary", usage: { audio_seconds: 0 }, session_id: "sess_fake_transcription_1" })
+    ])
+  })
+
+  it("semantic VAD, as the options ask", async () => {
+    const f = await start(script())
+    const session = open(f, spec({ commit: "vad", provider_options: { turn_detection: { type: "semantic_vad", eagerness: "low" } } }))
+    session.end()
+    expect(Exit.isSuccess(await session.exit())).toBe(true)
+    expect(f.connections[0]?.sessions).toMatchObject([{ audio: { input: { turn_detection: { type: "semantic_vad", eagerness: "low" } } } }])
   })
 
   it("word times asked for: a warning in the summary; logprobs asked for: kept in provider_output", async () => {
