@@ -7,7 +7,9 @@
  *
  * Sources: the OpenAI OpenAPI spec (`CreateTranscriptionRequest`, `AudioResponseFormat`,
  * `CreateSpeechRequest`, `VoiceIdsShared`, `CreateImageRequest`, `CreateEmbeddingRequest`) and, where the spec is silent,
- * OpenAI's guides (the 26,214,400-byte upload limit, 24 kHz speech, the voices of `tts-1`).
+ * OpenAI's guides (the 26,214,400-byte upload limit, 24 kHz speech, the voices of `tts-1`). The
+ * realtime formats are the SDK's `RealtimeAudioFormats` (`audio/pcm` at 24 kHz only,
+ * `audio/pcmu`, `audio/pcma`).
  *
  * @since 0.1.0
  */
@@ -112,6 +114,22 @@ export const MAX_UPLOAD_BYTES = 26_214_400
  */
 export const INPUT_FORMATS: ReadonlyArray<string> = ["flac", "mp3", "mp4", "ogg", "wav", "webm"]
 
+/** The transcription models of realtime transcription sessions (`wss://…/v1/realtime?intent=transcription`). */
+export type RealtimeSttModel = "gpt-4o-transcribe" | "gpt-4o-mini-transcribe"
+
+/** The realtime models, in catalogue order. */
+export const REALTIME_MODELS: ReadonlyArray<RealtimeSttModel> = ["gpt-4o-transcribe", "gpt-4o-mini-transcribe"]
+
+/** Narrows a string to a realtime transcription model. */
+export const isRealtimeModel = (id: string): id is RealtimeSttModel => (REALTIME_MODELS as ReadonlyArray<string>).includes(id)
+
+/**
+ * The audio a realtime session takes, by generic id: `audio/pcm` (16-bit little-endian mono at
+ * 24 kHz, the only PCM rate the API accepts), `audio/pcmu` (G.711 μ-law) and `audio/pcma`
+ * (G.711 A-law), both at 8 kHz.
+ */
+export const REALTIME_FORMATS: ReadonlyArray<string> = ["pcm_24000", "ulaw_8000", "alaw_8000"]
+
 const stt = (id: SttModel, display_name: string): ModelInfo => {
   const features = sttFeatures[id]
   return {
@@ -122,6 +140,7 @@ const stt = (id: SttModel, display_name: string): ModelInfo => {
     streaming: features.streaming,
     input_formats: INPUT_FORMATS,
     max_input_bytes: MAX_UPLOAD_BYTES,
+    ...(isRealtimeModel(id) ? { realtime: true, realtime_formats: REALTIME_FORMATS } : {}),
     diarization: features.diarization,
     word_timestamps: features.timestamps
   }

@@ -63,6 +63,30 @@ export const SttOptions = Schema.Struct({
 })
 export type SttOptions = typeof SttOptions.Type
 
+/** `turn_detection` as semantic VAD: a turn-detection model decides when the speaker is done. */
+export const SemanticVad = Schema.Struct({
+  type: Schema.Literal("semantic_vad"),
+  /** How soon it commits: `low` waits longer, `high` commits sooner; `auto` is `medium`. */
+  eagerness: Schema.optionalKey(Schema.Literals(["low", "medium", "high", "auto"]))
+})
+
+/**
+ * Realtime transcription options (a transcription session's `session.update`), for
+ * `commit: "vad"` sessions' turn detection and for the transcription itself. The model,
+ * language and audio format are the session's own fields.
+ */
+export const RealtimeSttOptions = Schema.Struct({
+  /** Server VAD (`threshold`, `prefix_padding_ms`, `silence_duration_ms`) or semantic VAD; `commit: "vad"` only. */
+  turn_detection: Schema.optionalKey(Schema.Union([ServerVad, SemanticVad])),
+  /** Filters the audio before VAD and the model: `near_field` (headsets) or `far_field` (laptops, rooms). */
+  noise_reduction: Schema.optionalKey(Schema.Literals(["near_field", "far_field"])),
+  /** Text to guide the transcription's style or vocabulary. */
+  prompt: Schema.optionalKey(Text),
+  /** `["item.input_audio_transcription.logprobs"]`: token log probabilities, kept in the summary's `provider_output`. */
+  include: Schema.optionalKey(Schema.Array(Schema.Literal("item.input_audio_transcription.logprobs")))
+})
+export type RealtimeSttOptions = typeof RealtimeSttOptions.Type
+
 // ---------------------------------------------------------------------------------------------
 // Text to speech
 // ---------------------------------------------------------------------------------------------

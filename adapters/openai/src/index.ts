@@ -1,7 +1,8 @@
 /**
  * `@patchbay/openai` — OpenAI behind Patchbay, on the official `openai` SDK: speech to text
  * (`whisper-1`, the gpt-4o transcribe models, diarization), text to speech (`tts-1`, `tts-1-hd`,
- * `gpt-4o-mini-tts`), chat completions with tools, images (`gpt-image-1`) and embeddings
+ * `gpt-4o-mini-tts`), realtime transcription of live audio (the gpt-4o transcribe models on the
+ * Realtime API's WebSocket), chat completions with tools, images (`gpt-image-1`) and embeddings
  * (`text-embedding-3-small`/`-large`, `ada-002`), each streaming where OpenAI streams.
  *
  * @example
@@ -26,11 +27,12 @@ import * as Embedding from "./Embedding.ts"
 import * as Image from "./Image.ts"
 import { makeClient, type OpenAIOptions } from "./internal/Client.ts"
 import { models, PROVIDER } from "./Models.ts"
+import * as Realtime from "./Realtime.ts"
 import * as Speech from "./Speech.ts"
 import * as Transcription from "./Transcription.ts"
 
 export { KEY_VARIABLE } from "./internal/Client.ts"
-export type { OpenAIOptions } from "./internal/Client.ts"
+export type { OpenAIOptions, RealtimeSocketOptions } from "./internal/Client.ts"
 export {
   CUSTOM_VOICE,
   IMAGE_SIZES,
@@ -43,13 +45,15 @@ export {
   models,
   OUTPUT_FORMATS,
   PROVIDER,
+  REALTIME_FORMATS,
+  REALTIME_MODELS,
   sttFeatures,
   ttsFeatures,
   VOICES
 } from "./Models.ts"
-export type { EmbeddingModel, ImageModel, LlmModel, OutputFormatId, SttFeatures, SttModel, TranscriptionFormat, TtsFeatures, TtsModel, Voice } from "./Models.ts"
+export type { EmbeddingModel, ImageModel, LlmModel, OutputFormatId, RealtimeSttModel, SttFeatures, SttModel, TranscriptionFormat, TtsFeatures, TtsModel, Voice } from "./Models.ts"
 export { decodeVector } from "./Embedding.ts"
-export { EmbeddingOptions, ImageOptions, LlmOptions, SttOptions, TtsOptions } from "./Options.ts"
+export { EmbeddingOptions, ImageOptions, LlmOptions, RealtimeSttOptions, SttOptions, TtsOptions } from "./Options.ts"
 
 /**
  * Builds the OpenAI provider (id `"openai"`): STT, TTS, LLM, image and embedding. Never throws: without
@@ -62,6 +66,7 @@ export { EmbeddingOptions, ImageOptions, LlmOptions, SttOptions, TtsOptions } fr
  * const provider = openai()                                   // OPENAI_API_KEY, read lazily
  * const proxied = openai({ apiKey, baseURL: "https://proxy.example/v1", organization: "org_…" })
  * const replayed = openai({ fetch: replayFetch(cassette), apiKey: REPLAY_API_KEY }) // tests
+ * const faked = openai({ apiKey, baseURL: fake.baseURL, realtimeSocket: { createConnection } }) // a local realtime server, no TLS (tests)
  * ```
  */
 export const openai = (options: OpenAIOptions = {}): PatchbayProvider => {
@@ -69,7 +74,7 @@ export const openai = (options: OpenAIOptions = {}): PatchbayProvider => {
   return {
     id: PROVIDER,
     models,
-    stt: Transcription.make(client),
+    stt: { ...Transcription.make(client), ...Realtime.make(client) },
     tts: Speech.make(client),
     llm: Chat.make(client),
     image: Image.make(client),

@@ -9,6 +9,8 @@
 import type { InvalidRequest, MissingApiKey } from "@patchbay/core"
 import { abortable, abortableScoped, clientOnFirstUse, decodeProviderOptions, loadApiKey } from "@patchbay/core/adapter"
 import { Effect, type Redacted, type Schema } from "effect"
+import type { Agent } from "node:http"
+import type { createConnection } from "node:net"
 import OpenAI from "openai"
 import { PROVIDER } from "../Models.ts"
 import { type FailureContext, optionField, toProviderError } from "./Errors.ts"
@@ -23,6 +25,23 @@ export interface OpenAIOptions {
   readonly fetch?: typeof fetch | undefined
   /** Sent as `OpenAI-Organization`. */
   readonly organization?: string | undefined
+  /** How realtime sessions reach the Realtime API's WebSocket (see {@link RealtimeSocketOptions}). */
+  readonly realtimeSocket?: RealtimeSocketOptions | undefined
+}
+
+/**
+ * Options for the WebSocket of realtime transcription sessions, handed to the `ws` client the
+ * SDK opens (`openai/realtime/ws`). The SDK always speaks `wss:` to `baseURL`'s host; these say
+ * how the connection is made.
+ */
+export interface RealtimeSocketOptions {
+  /** An HTTP agent for the upgrade request (a proxy). */
+  readonly agent?: Agent | undefined
+  /**
+   * Opens the connection in place of a TLS connection to the host (e.g. `net.createConnection`
+   * to reach a local test server without TLS).
+   */
+  readonly createConnection?: typeof createConnection | undefined
 }
 
 /** The environment variable the key is read from. */
@@ -72,7 +91,7 @@ export const makeClient = (options: OpenAIOptions) => {
   /** Succeeds when the key is there; no request. The provider's `credentials`. */
   const credentials: Effect.Effect<void, MissingApiKey> = Effect.asVoid(apiKey)
 
-  return { client, call, open, credentials }
+  return { client, call, open, credentials, realtimeSocket: options.realtimeSocket }
 }
 
 /** The client's shape. */

@@ -5,7 +5,8 @@
  * `QuotaExceeded`, `model_not_found` → `UnknownModel`), message, `x-request-id` and
  * `retry-after`; `param` names the request field at fault. A failure without a response (a
  * dropped connection, a timeout) and an error event in the middle of a stream get their own
- * tags. Vendor messages are redacted by core before an error keeps them.
+ * tags. Realtime sessions add two: an `error` event on the session's socket, and an upgrade the
+ * service refuses. Vendor messages are redacted by core before an error keeps them.
  */
 import {
   Cancelled,
@@ -20,7 +21,9 @@ import {
   UnknownModel
 } from "@patchbay/core"
 import { describeCause as describe, streamFailure } from "@patchbay/core/adapter"
+import type { IncomingHttpHeaders } from "node:http"
 import { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai"
+import type { RealtimeError } from "openai/resources/realtime/realtime"
 import { MAX_UPLOAD_BYTES, PROVIDER } from "../Models.ts"
 import { EmbeddingOptions, ImageOptions, LlmOptions, SttOptions, TtsOptions } from "../Options.ts"
 import type { ErrorBody } from "../Wire.ts"
@@ -176,5 +179,60 @@ export const fromStreamError = (error: ErrorBody["error"], requestId: string | u
     message: error.message ?? undefined,
     requestId,
     field: typeof error.param === "string" ? error.param : "request"
+  })
+}
+
+const realtimeAuthNames = new Set(["authentication_error", "invalid_api_key", "invalid_authentication", "unauthorized"])
+
+/**
+ * Maps an `error` event of a realtime session: authentication (`invalid_api_key`) →
+ * `AuthenticationFailed`, a rate limit (`rate_limit_exceeded`) → `RateLimited`, a spent quota →
+ * `QuotaExceeded`, `invalid_request_error` → `InvalidRequest` naming `param`, anything else
+ * (`server_error`) → `ProviderUnavailable`.
+ */
+export const fromRealtimeError = (error: RealtimeError): ProviderError => {
+  const names = [error.code, error.type].filter((n): n is string => typeof n === "string").map((n) => n.toLowerCase())
+  const code = error.code ?? undefined
+  if (names.some((n) => realtimeAuthNames.has(n))) return fromHttpFailure({ provider: PROVIDER, status: 401, code, message: error.message })
+  if (!names.includes("insufficient_quota") && names.some((n) => n.startsWith("rate_limit"))) {
+    return fromHttpFailure({ provider: PROVIDER, status: 429, code, message: error.message })
+  }
+  return fromStreamError(
+    {
+      message: error.message,
+      type: error.type,
+      ...(typeof error.param === "string" ? { param: error.param } : {}),
+      ...(typeof error.code === "string" ? { code: error.code } : {})
+    },
+    undefined
+  )
+}
+
+/**
+ * Maps a realtime upgrade the service refused, by its HTTP status and `{ error }` body, like any
+ * HTTP failure (401 → `AuthenticationFailed`, 429 → `RateLimited`, 5xx → `ProviderUnavailable`).
+ * `now` is the time in milliseconds, for a `retry-after` date.
+ */
+export const fromRefusedUpgrade = (status: number, body: string, headers: IncomingHttpHeaders, now: number): ProviderError => {
+  let vendor: { readonly message?: unknown; readonly code?: unknown; readonly type?: unknown } = {}
+  try {
+    const parsed = JSON.parse(body) as { readonly error?: typeof vendor } | null
+    vendor = parsed?.error ?? {}
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  const header = (name: string) => {
+    const value = headers[name]
+    return typeof value === "string" ? value : null
+  }
+  const code = typeof vendor.code === "string" ? vendor.code : typeof vendor.type === "string" ? vendor.type : undefined
+  return fromHttpFailure({
+    provider: PROVIDER,
+    status,
+    code,
+    message: typeof vendor.message === "string" ? vendor.message : `the realtime connection was refused (HTTP ${status})`,
+    requestId: header("x-request-id") ?? undefined,
+    retryAfter: parseRetryAfter({ get: header }, now),
+    field: "voice.stt"
   })
 }
