@@ -7,13 +7,13 @@ import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "vitest"
 import { createApp } from "../../examples/express.ts"
 import { makeScenario } from "../support/server.ts"
-import { mountedSuite } from "./suite.ts"
+import { mountedSuite, stalledProvider } from "./suite.ts"
 
 describe("Express", () => {
   let origin = ""
   mountedSuite(async () => {
     const scenario = await makeScenario()
-    const { app, patchbay } = createApp(scenario.serverOptions)
+    const { app, patchbay } = createApp({ ...scenario.serverOptions, providers: [...scenario.serverOptions.providers, stalledProvider()] })
     await patchbay.ready
     const server = await new Promise<Server>((resolve) => {
       const started = app.listen(0, "127.0.0.1", () => resolve(started))
@@ -30,7 +30,7 @@ describe("Express", () => {
         await patchbay.dispose()
       }
     }
-  })
+  }, { stalled: true })
 
   it("the app's own routes still answer; paths outside the prefix are Express's", async () => {
     expect(await (await fetch(`${origin}/`)).text()).toBe("my app")

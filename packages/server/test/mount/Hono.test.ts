@@ -7,13 +7,13 @@ import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "vitest"
 import { createApp } from "../../examples/hono.ts"
 import { makeScenario } from "../support/server.ts"
-import { mountedSuite } from "./suite.ts"
+import { mountedSuite, stalledProvider } from "./suite.ts"
 
 describe("Hono", () => {
   let origin = ""
   mountedSuite(async () => {
     const scenario = await makeScenario()
-    const { app, patchbay } = createApp(scenario.serverOptions)
+    const { app, patchbay } = createApp({ ...scenario.serverOptions, providers: [...scenario.serverOptions.providers, stalledProvider()] })
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started))
     })
@@ -28,7 +28,7 @@ describe("Hono", () => {
         await patchbay.dispose()
       }
     }
-  })
+  }, { stalled: true })
 
   it("the app's own routes still answer; paths outside the prefix are Hono's", async () => {
     expect(await (await fetch(`${origin}/`)).text()).toBe("my app")

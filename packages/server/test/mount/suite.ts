@@ -1,12 +1,15 @@
 /**
  * What every mounted server is driven through over real HTTP with plain `fetch`, whichever
  * framework serves it: a message answered as Server-Sent Events, an audio upload transcribed by
- * the fake STT, a 404 error body, and a signed media URL that carries the prefix and is served
- * under it. Each framework's test file starts its app and calls {@link mountedSuite}.
+ * the fake STT, a 404 error body, a signed media URL that carries the prefix and is served
+ * under it, and (where the app can be given a stalled LLM) an event that arrives while its run is
+ * in flight and a disconnect that cancels the run. Each framework's test file starts its app and
+ * calls {@link mountedSuite}.
  */
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, expect, it } from "vitest"
+import { FakeLlm, fakeProvider } from "@patchbay/core/testing"
 import { readEvents } from "../support/server.ts"
 
 const mp3 = readFileSync(path.resolve(import.meta.dirname, "../../../core/test/fixtures/audio/speech.mp3"))
@@ -24,8 +27,15 @@ export interface Mounted {
   readonly close: () => Promise<void>
 }
 
-/** Registers the suite's tests against the app `start` serves (started once for the file). */
-export const mountedSuite = (start: () => Promise<Mounted>) => {
+/** A provider whose LLM never answers, for runs that stay in flight (see {@link mountedSuite}). */
+export const stalledProvider = () => fakeProvider({ id: "stalled", llm: FakeLlm({ firstToken: "1 hour" }) })
+
+/**
+ * Registers the suite's tests against the app `start` serves (started once for the file). With
+ * `stalled`, the server also has {@link stalledProvider}, and the suite checks that events arrive
+ * while a run is still in flight and that a client going away cancels it, through the framework.
+ */
+export const mountedSuite = (start: () => Promise<Mounted>, options: { readonly stalled?: boolean } = {}) => {
   let app: Mounted
   beforeAll(async () => {
     app = await start()
@@ -82,6 +92,29 @@ export const mountedSuite = (start: () => Promise<Mounted>) => {
     expect(response.headers.get("x-should-retry")).toBe("false")
     expect(await response.json()).toEqual({ detail: "No thread with id \"thr_nope\"", code: "NotFound", retryable: false, kind: "thread", id: "thr_nope" })
   })
+
+  if (options.stalled === true) {
+    it("events arrive while the run is in flight; a client that goes away cancels it", async () => {
+      const abort = new AbortController()
+      const response = await call("/threads/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ content: "Hi", stream: true, llm_provider: "stalled", model_name: "fake-llm" }),
+        signal: abort.signal
+      })
+      // The LLM never answers: the first event can only have come through unbuffered.
+      const { events } = await readEvents(response, (e) => e.type === "run_started")
+      expect(events.map((e) => e.type)).toEqual(["run_started"])
+      abort.abort()
+      // Polled a few milliseconds at a time (at most 2 s): a status, never a duration, is asserted.
+      let status = "in_progress"
+      for (let i = 0; i < 400 && status === "in_progress"; i++) {
+        status = (await (await call(`/runs/${events[0]!["run_id"]}`)).json()).status
+        if (status === "in_progress") await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      expect(status).toBe("cancelled")
+    })
+  }
 
   it("produced media: its signed URL carries the prefix and is served there without a key", async () => {
     const response = await call("/threads/messages", {
