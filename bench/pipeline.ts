@@ -22,8 +22,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { MediaStore, Memories, Pipeline, ProviderRegistry, Stores, type StoreServices } from "../packages/core/src/index.ts"
-import { FakeLlm, fakeProvider, FakeStt, FakeTts, scriptedMemoryLlm, silentMp3, tokens } from "../packages/core/src/testing/index.ts"
+import { FakeLlm, fakeProvider, FakeStt, FakeTts, scriptedMemoryLlm, silentMp3 } from "../packages/core/src/testing/index.ts"
 import type { Marks } from "./http.ts"
+import { boundaryToken, FIRST_TOKEN_MS, floor, profile, reply, STT_MS, TOKENS_PER_SECOND, TRANSCRIPT, TTS_FIRST_BYTE_MS } from "./profile.ts"
 
 const layerOf = (provider: ReturnType<typeof fakeProvider>) =>
   Layer.mergeAll(
@@ -39,22 +40,11 @@ const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math
 // Time to first audio
 // ---------------------------------------------------------------------------------------------
 
-const words = [
-  "Sure.", "The", "quickest", "way", "to", "the", "station", "is", "to", "walk", "north", "along", "the", "river",
-  "for", "about", "ten", "minutes,", "then", "cross", "the", "old", "stone", "bridge", "and", "keep", "going",
-  "straight", "until", "you", "see", "the", "clock", "tower."
-]
-/** A 120-token reply whose first sentence is one word long, as assistants often open. */
-const reply = Array.from({ length: 120 }, (_, i) => words[i % words.length]).join(" ")
-const STT_MS = 300
-const FIRST_TOKEN_MS = 250
-const TOKENS_PER_SECOND = 40
-const TTS_FIRST_BYTE_MS = 150
 
 const firstAudio = async () => {
   const audio = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
   const make = () => ({
-    stt: FakeStt({ transcript: "How do I get to the station?", latency: `${STT_MS} millis` }),
+    stt: FakeStt({ transcript: TRANSCRIPT, latency: `${STT_MS} millis` }),
     llm: FakeLlm({ reply, firstToken: `${FIRST_TOKEN_MS} millis`, tokensPerSecond: TOKENS_PER_SECOND }),
     tts: FakeTts({ firstByte: `${TTS_FIRST_BYTE_MS} millis`, chunkInterval: "20 millis" })
   })
@@ -128,9 +118,6 @@ const firstAudio = async () => {
     return firstAudioAt
   }
 
-  // The first chunk boundary is known when the token after "Sure." (it carries the space) arrives.
-  const boundaryToken = tokens(reply).findIndex((t) => t.trim().endsWith(".")) + 1
-  const floor = STT_MS + FIRST_TOKEN_MS + boundaryToken * (1000 / TOKENS_PER_SECOND) + TTS_FIRST_BYTE_MS
   await pipelined() // warm-up
   const runs = 5
   const ours: Array<number> = []
@@ -143,15 +130,6 @@ const firstAudio = async () => {
   const q = median(theirs)
 
   // The same turn over real HTTP: a warm-up, then as many runs, each bounded by the profile.
-  const profile = {
-    transcript: "How do I get to the station?",
-    reply,
-    sttMs: STT_MS,
-    firstTokenMs: FIRST_TOKEN_MS,
-    tokensPerSecond: TOKENS_PER_SECOND,
-    ttsFirstByteMs: TTS_FIRST_BYTE_MS,
-    ttsChunkMs: 20
-  }
   // Loaded only here: the SDKs it imports would otherwise count in the memory benchmark's peak RSS.
   const { breakdown, httpTurn } = await import("./http.ts")
   const http = await httpTurn(profile)
@@ -332,7 +310,7 @@ const memoryFirstAudio = async () => {
   })
   const provider = fakeProvider({
     id: "fake",
-    stt: FakeStt({ transcript: "How do I get to the station?", latency: `${STT_MS} millis` }),
+    stt: FakeStt({ transcript: TRANSCRIPT, latency: `${STT_MS} millis` }),
     llm,
     tts: FakeTts({ firstByte: `${TTS_FIRST_BYTE_MS} millis`, chunkInterval: "20 millis" })
   })

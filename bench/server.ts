@@ -1,144 +1,435 @@
 /**
- * Upload memory of the server: peak RSS growth of a `@patchbay/server` process while a 1 GB mp3
- * goes through it — posted as multipart (`voice` field first, then `audio_file`) to
- * `POST /threads/messages` with `send_to_llm: false`, spooled to disk by the server, then
- * transcribed by `@patchbay/elevenlabs` (scribe_v1) against a loopback endpoint that consumes the
- * upload as it arrives and answers the adapter's cassette JSON.
+ * The server's cost over calling Patchbay in process, on loopback, each figure beside a baseline
+ * measured in the same run:
  *
- * The server runs in its own process (its peak RSS is its own): it serves one small message
- * first (so code paths are warm), then takes its baseline, then the large one. Target: under
- * 100 MB of growth for 1 GB.
+ *   first-audio  one spoken turn (audio → transcript → reply → speech) with the vendors and latency
+ *                profile of `pnpm bench` (the real OpenAI and ElevenLabs adapters against their fake
+ *                upstreams in a worker thread): time to the first `tts_audio_chunk`, posted as
+ *                multipart and read as Server-Sent Events, against `createPatchbay().addMessage`
+ *                in the server's process; alternating runs, medians (target: within 5 ms)
+ *   round-trip   a text message answered whole by a fake LLM (core's, no latency), each the first
+ *                of a new thread: latency p50 and p99 at 1, 50 and 200 concurrent clients, each
+ *                sending a fixed number of messages one after another, against the same loops in process
+ *   rps          requests per second of `GET /threads/{id}` from 50 clients, against `GET /health`
+ *                and a bare `node:http` server answering the same JSON
+ *   sse-memory   peak RSS growth of a server process holding N event streams open (a fake LLM that
+ *                never answers) divided by N, against N runs held open in process the same way
  *
- * Run: `pnpm bench:server` (or `node --expose-gc bench/server.ts`); `BENCH_UPLOAD_MB` changes the size.
+ * The server runs in a child process (the measured side: its timings, its RSS); the clients are
+ * plain `fetch` in this process, loops of fixed length that end by themselves.
+ *
+ * Run: `pnpm bench:server`, or `node --expose-gc bench/server.ts first-audio|round-trip|rps|sse-memory`.
+ * `BENCH_SSE_STREAMS` (default 1000) sets N; `BENCH_ROUND_TRIPS` (default 2000) the messages per
+ * concurrency level. The upload memory benchmark is `pnpm bench:server-upload`.
  */
-import { spawn } from "node:child_process"
-import { createWriteStream, mkdtempSync, openAsBlob, readFileSync, rmSync, statSync } from "node:fs"
-import { createServer, type Server } from "node:http"
-import * as os from "node:os"
-import * as path from "node:path"
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { createInterface } from "node:readline"
-import { finished } from "node:stream/promises"
 import { fileURLToPath } from "node:url"
+import { Worker } from "node:worker_threads"
+import type { FromWorker, ToWorker } from "./http-fakes.ts"
+import { FIRST_TOKEN_MS, boundaryToken, floor, profile, STT_MS, TOKENS_PER_SECOND, TTS_FIRST_BYTE_MS } from "./profile.ts"
 
-const MB = 1_000_000
-const here = path.dirname(fileURLToPath(import.meta.url))
-const fixture = path.join(here, "../packages/core/test/fixtures/audio/speech.mp3")
-const cassette = JSON.parse(readFileSync(path.join(here, "../adapters/elevenlabs/test/cassettes/stt-success-scribe-v1.json"), "utf8")) as {
-  interactions: ReadonlyArray<{ response: { body: { json: unknown } } }>
+const self = fileURLToPath(import.meta.url)
+const MB = 1024 * 1024
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const percentile = (xs: ReadonlyArray<number>, p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
-const answer = JSON.stringify(cassette.interactions[0]?.response.body.json)
+/** The instant each event type first reached the caller, in ms since the call. */
+type Marks = Record<string, number>
+const signed = (ms: number) => `${ms >= 0 ? "+" : "-"}${Math.abs(ms).toFixed(2)} ms`
+
+const VOICE = "JBFqnCBsd6RMkjVDRZzb"
+/** The spoken turn of `pnpm bench`'s over-HTTP run, as the wire request. */
+const voice = {
+  stt: { provider: "openai", model: "whisper-1" },
+  tts: { provider: "elevenlabs", model: "eleven_flash_v2_5", voice: VOICE, output_format: "mp3_22050_32" }
+}
+/** A text message for core's fake LLM, answered whole. */
+const text = { content: "Hello?", llm_provider: "fake", model_name: "fake-llm" }
 
 // ---------------------------------------------------------------------------------------------
-// The measured side: the server, in a child process, driven by lines on stdin
+// The measured side: a Patchbay process (a server, and the same providers in process)
 // ---------------------------------------------------------------------------------------------
 
-const serveChild = async (upstream: string): Promise<void> => {
+/** What the bench asks the Patchbay process. */
+type Command =
+  | { readonly cmd: "first-audio" }
+  | { readonly cmd: "round-trip"; readonly clients: number; readonly each: number }
+  | { readonly cmd: "open"; readonly streams: number }
+  | { readonly cmd: "baseline" }
+  | { readonly cmd: "report" }
+  | { readonly cmd: "close" }
+
+/** The vendors' HTTP fakes of `pnpm bench` in a worker thread (bench/http-fakes.ts); their marks are not needed here. */
+const fakesInWorker = async () => {
+  const worker = new Worker(new URL("./http-fakes.ts", import.meta.url), { workerData: { fakes: profile } })
+  let closed: (() => void) | undefined
+  const urls = await new Promise<{ openaiUrl: string; elevenlabsUrl: string }>((resolve, reject) => {
+    worker.once("error", reject)
+    worker.on("message", (message: FromWorker) => {
+      if (message.type === "ready") resolve(message)
+      else if (message.type === "closed") closed?.()
+    })
+  })
+  return {
+    ...urls,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        closed = resolve
+        worker.postMessage({ type: "close" } satisfies ToWorker)
+      })
+      await worker.terminate()
+    }
+  }
+}
+
+/**
+ * The Patchbay process: `mode` "latency" serves the spoken turn's vendors and a fast fake LLM;
+ * "memory" serves a fake LLM that never answers (streams stay open) and nothing else. It prints
+ * its addresses and a key, then answers commands read from stdin, one JSON line each.
+ */
+const patchbayProcess = async (mode: "latency" | "memory") => {
   const { Effect } = await import("effect")
-  const { createKey, CurrentTenant, Stores } = await import("../packages/core/src/index.ts")
-  const { elevenlabs } = await import("../adapters/elevenlabs/src/index.ts")
-  const { serve } = await import("../packages/server/src/index.ts")
+  const { createKey, createPatchbay, CurrentTenant, Stores } = await import("../packages/core/src/index.ts")
+  const { FakeLlm, fakeProvider, silentMp3 } = await import("../packages/core/src/testing/index.ts")
+  const { toNodeHandler } = await import("../packages/server/src/index.ts")
+  const fakes = mode === "latency" ? await fakesInWorker() : undefined
+  const providersOf = async () => {
+    if (fakes === undefined) return [fakeProvider({ llm: FakeLlm({ firstToken: "1 hour" }) })]
+    const { openai } = await import("../adapters/openai/src/index.ts")
+    const { elevenlabs } = await import("../adapters/elevenlabs/src/index.ts")
+    return [
+      openai({ apiKey: "bench-key-not-secret", baseURL: `${fakes.openaiUrl}/v1` }),
+      elevenlabs({ apiKey: "bench-key-not-secret", baseUrl: fakes.elevenlabsUrl }),
+      fakeProvider({ llm: FakeLlm() })
+    ]
+  }
+  const media = { secret: "bench-secret-not-for-production" }
   const stores = Stores.makeMemory()
   const { plaintext } = await Effect.runPromise(createKey({}).pipe(Effect.provide(stores), Effect.provideService(CurrentTenant, "bench")))
-  const running = await serve({
-    providers: [elevenlabs({ apiKey: "bench-key-not-a-secret", baseUrl: upstream })],
-    stores,
-    media: { secret: "bench-secret-not-a-secret" },
-    port: 0
+  const node = toNodeHandler({ providers: await providersOf(), stores, media })
+  await node.ready
+  const server = createServer(node.handler)
+  // The same providers (their own instances) in process, as an application calls them.
+  const pb = createPatchbay({ providers: await providersOf(), media })
+  // A bare node:http server answering what /health answers: the floor of a request over loopback.
+  const health = JSON.stringify({ status: "ok" })
+  const bare = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(health) }).end(health)
   })
-  console.log(JSON.stringify({ url: running.url, key: plaintext }))
+  const listen = async (s: ReturnType<typeof createServer>) => {
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`
+  }
+  const say = (message: unknown) => console.log(JSON.stringify(message))
+  say({ url: await listen(server), bare: await listen(bare), key: plaintext })
+
+  const audio = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
+  const global = globalThis as { gc?: () => void }
+  const held: Array<AbortController> = []
   let before = 0
   for await (const line of createInterface({ input: process.stdin })) {
-    if (line === "baseline") {
-      ;(globalThis as { gc?: () => void }).gc?.()
+    const command = JSON.parse(line) as Command
+    if (command.cmd === "first-audio") {
+      const started = performance.now()
+      const marks: Marks = {}
+      for await (const event of await pb.addMessage({ audioFile: audio, voice, llmProvider: "openai", modelName: "gpt-4.1", stream: true })) {
+        marks[event.type] ??= performance.now() - started
+      }
+      say({ marks })
+    } else if (command.cmd === "round-trip") {
+      const latencies: Array<number> = []
+      await Promise.all(Array.from({ length: command.clients }, async () => {
+        // Each client's first message is not timed, as over HTTP (where it opens the connection).
+        for (let i = 0; i <= command.each; i++) {
+          const started = performance.now()
+          const answer = await pb.addMessage({ content: text.content, llmProvider: text.llm_provider, modelName: text.model_name })
+          if (i > 0) latencies.push(performance.now() - started)
+          if (answer.status !== "completed") throw new Error(`an in-process message ended ${answer.status}`)
+        }
+      }))
+      say({ latencies })
+    } else if (command.cmd === "open") {
+      // N runs held open in process: each waits on the LLM that never answers, its first event read.
+      await Promise.all(Array.from({ length: command.streams }, async () => {
+        const abort = new AbortController()
+        held.push(abort)
+        const stream = await pb.addMessage({ content: text.content, llmProvider: text.llm_provider, modelName: text.model_name, stream: true, signal: abort.signal })
+        const events = stream[Symbol.asyncIterator]()
+        await events.next()
+        void (async () => {
+          try {
+            while (!(await events.next()).done);
+          } catch {
+            // Cancelled when the bench ends.
+          }
+        })()
+      }))
+      say({ opened: command.streams })
+    } else if (command.cmd === "baseline") {
+      global.gc?.()
       before = process.memoryUsage().rss
-      console.log(JSON.stringify({ before }))
-    } else if (line === "report") {
-      console.log(JSON.stringify({ growth: process.resourceUsage().maxRSS * 1024 - before }))
-      await running.close()
+      say({ before })
+    } else if (command.cmd === "report") {
+      const peak = process.resourceUsage().maxRSS * 1024
+      say({ growth: peak - before })
+    } else {
+      for (const abort of held) abort.abort()
+      server.closeAllConnections()
+      bare.closeAllConnections()
+      await Promise.all([server, bare].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+      await Promise.all([node.dispose(), pb.dispose(), fakes?.close()])
       process.exit(0)
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// The runner: input, loopback upstream, the server child, the uploads
+// The clients: this process
 // ---------------------------------------------------------------------------------------------
 
-/** A vendor stand-in that reads each upload to its end, counting its bytes, and answers the cassette's JSON. */
-const loopback = async (): Promise<{ server: Server; url: string; received: () => number }> => {
-  let last = 0
-  const server = createServer((request, response) => {
-    let bytes = 0
-    request.on("data", (chunk: Buffer) => (bytes += chunk.byteLength))
-    request.on("end", () => {
-      last = bytes
-      response.writeHead(200, { "content-type": "application/json", "request-id": "bench" }).end(answer)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  if (address === null || typeof address === "string") throw new Error("the loopback server has no port")
-  return { server, url: `http://127.0.0.1:${address.port}`, received: () => last }
-}
-
-/** Core's real mp3 fixture, repeated to the size asked for. */
-const makeInput = async (dir: string, bytes: number): Promise<string> => {
-  const mp3 = readFileSync(fixture)
-  const file = path.join(dir, "long.mp3")
-  const out = createWriteStream(file)
-  for (let written = 0; written < bytes; written += mp3.byteLength) {
-    if (!out.write(mp3)) await new Promise<void>((resolve) => out.once("drain", () => resolve()))
-  }
-  out.end()
-  await finished(out)
-  return file
-}
-
-/** Posts a file as Backboard's SDK does: the voice field, then the audio. */
-const post = async (url: string, key: string, file: string) => {
-  const body = new FormData()
-  body.append("voice", JSON.stringify({ stt: { provider: "elevenlabs", model: "scribe_v1" } }))
-  body.append("send_to_llm", "false")
-  body.append("audio_file", await openAsBlob(file, { type: "audio/mpeg" }), path.basename(file))
-  const response = await fetch(`${url}/threads/messages`, { method: "POST", headers: { "x-api-key": key }, body })
-  const json = (await response.json()) as { status?: string; content?: string; detail?: string }
-  if (response.status !== 200 || json.status !== "completed") throw new Error(`the upload failed: ${response.status} ${JSON.stringify(json)}`)
-  return json
-}
-
-const run = async () => {
-  const size = Number(process.env["BENCH_UPLOAD_MB"] ?? 1000) * MB
-  const dir = mkdtempSync(path.join(os.tmpdir(), "patchbay-bench-server-"))
-  const upstream = await loopback()
-  const child = spawn(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "serve", upstream.url], { stdio: ["pipe", "pipe", "inherit"] })
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+/** A Patchbay process started in a child, and its command channel. */
+const startPatchbay = async (mode: "latency" | "memory") => {
+  const child: ChildProcess = spawn(process.execPath, ["--expose-gc", self, "patchbay", mode], { stdio: ["pipe", "pipe", "inherit"] })
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const next = async <A>(): Promise<A> => {
     const line = await lines.next()
-    if (line.done === true) throw new Error("the server process ended early")
+    if (line.done === true) throw new Error("the Patchbay process ended early")
     return JSON.parse(line.value) as A
   }
-  try {
-    const file = await makeInput(dir, size)
-    const total = statSync(file).size
-    const { key, url } = await next<{ url: string; key: string }>()
-    await post(url, key, fixture)
-    child.stdin.write("baseline\n")
-    await next<{ before: number }>()
-    const started = performance.now()
-    await post(url, key, file)
-    const seconds = (performance.now() - started) / 1000
-    if (upstream.received() < total) throw new Error(`the upstream received ${upstream.received()} bytes for a ${total}-byte file`)
-    child.stdin.write("report\n")
-    const { growth } = await next<{ growth: number }>()
-    console.log(`server upload  ${(total / MB).toFixed(0)} MB of mp3 → POST /threads/messages (multipart) → spooled → @patchbay/elevenlabs → loopback, ${os.availableParallelism()} cores`)
-    console.log(`server upload  peak RSS growth of the server process ${(growth / MB).toFixed(1)} MB (${(100 * growth / total).toFixed(1)} % of the input; target under 100 MB) in ${seconds.toFixed(1)} s`)
-  } finally {
-    child.kill()
-    upstream.server.close()
-    rmSync(dir, { recursive: true, force: true })
+  const { bare, key, url } = await next<{ url: string; bare: string; key: string }>()
+  const ask = <A>(command: Command): Promise<A> => {
+    child.stdin!.write(`${JSON.stringify(command)}\n`)
+    return next<A>()
+  }
+  return {
+    url,
+    bare,
+    key,
+    ask,
+    close: async () => {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+      child.stdin!.write(`${JSON.stringify({ cmd: "close" })}\n`)
+      await exited
+    }
+  }
+}
+type Patchbay = Awaited<ReturnType<typeof startPatchbay>>
+
+/** Reads an event stream line by line, calling `seen` with each event's type, until it ends or `seen` answers true. */
+const readEvents = async (body: ReadableStream<Uint8Array<ArrayBuffer>>, seen: (type: string) => boolean | void) => {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ""
+  for (;;) {
+    const next = await reader.read()
+    if (next.done) return
+    buffer += next.value
+    let newline: number
+    while ((newline = buffer.indexOf("\n")) !== -1) {
+      const line = buffer.slice(0, newline)
+      buffer = buffer.slice(newline + 1)
+      if (line.startsWith("data: ") && seen((JSON.parse(line.slice(6)) as { type: string }).type) === true) return reader
+    }
   }
 }
 
-const [mode, upstreamUrl] = process.argv.slice(2)
-if (mode === "serve" && upstreamUrl !== undefined) await serveChild(upstreamUrl)
-else await run()
+const postJson = (pb: Patchbay, path: string, body: unknown, signal?: AbortSignal) =>
+  fetch(`${pb.url}${path}`, {
+    method: "POST",
+    headers: { "x-api-key": pb.key, "content-type": "application/json" },
+    body: JSON.stringify(body),
+    ...(signal === undefined ? {} : { signal })
+  })
+
+const firstAudio = async (): Promise<Array<string>> => {
+  const { silentMp3 } = await import("../packages/core/src/testing/index.ts")
+  const audio = new Blob([new Uint8Array(silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 }))], { type: "audio/mpeg" })
+  const pb = await startPatchbay("latency")
+  /** One turn over HTTP: multipart in, Server-Sent Events out; the instant of the first audio, read to the end. */
+  const overHttp = async () => {
+    const form = new FormData()
+    form.append("voice", JSON.stringify(voice))
+    form.append("llm_provider", "openai")
+    form.append("model_name", "gpt-4.1")
+    form.append("stream", "true")
+    form.append("audio_file", audio, "question.mp3")
+    const started = performance.now()
+    const response = await fetch(`${pb.url}/threads/messages`, { method: "POST", headers: { "x-api-key": pb.key }, body: form })
+    if (response.status !== 200 || response.body === null) throw new Error(`the turn failed: ${response.status} ${await response.text()}`)
+    const marks: Marks = { headers: performance.now() - started }
+    await readEvents(response.body, (type) => void (marks[type] ??= performance.now() - started))
+    if (marks["run_ended"] === undefined) throw new Error("the turn's stream ended without run_ended")
+    return marks
+  }
+  const inProcess = async () => (await pb.ask<{ marks: Marks }>({ cmd: "first-audio" })).marks
+  try {
+    // The first turn of each (SDK clients created, connections opened) is a warm-up.
+    await inProcess()
+    await overHttp()
+    const runs = 7
+    const local: Array<Marks> = []
+    const remote: Array<Marks> = []
+    for (let i = 0; i < runs; i++) {
+      local.push(await inProcess())
+      remote.push(await overHttp())
+    }
+    const at = (marks: ReadonlyArray<Marks>, type: string) => median(marks.map((m) => m[type] ?? Number.NaN))
+    const l = at(local, "tts_audio_chunk")
+    const r = at(remote, "tts_audio_chunk")
+    const steps = ["run_started", "stt_stream_end", "content_streaming", "tts_audio_chunk"].map((type) => {
+      const [a, b] = [at(local, type), at(remote, type)]
+      return `first-audio    ${type.padEnd(18)} in process ${a.toFixed(1).padStart(6)} ms, over HTTP + SSE ${b.toFixed(1).padStart(6)} ms (${signed(b - a)})`
+    })
+    return [
+      `first-audio  floor ${floor.toFixed(0)} ms (STT ${STT_MS} + first boundary ${FIRST_TOKEN_MS + boundaryToken * 1000 / TOKENS_PER_SECOND} + TTS first byte ${TTS_FIRST_BYTE_MS}); ${runs} runs each, alternating, medians`,
+      `first-audio  in process (createPatchbay in the server's process) ${l.toFixed(1)} ms = floor + ${(l - floor).toFixed(1)} ms`,
+      `first-audio  over HTTP + SSE (multipart upload, events read by fetch) ${r.toFixed(1)} ms = floor + ${(r - floor).toFixed(1)} ms`,
+      `first-audio  over HTTP + SSE − in process: ${signed(r - l)} (target: within 5 ms)`,
+      `first-audio  when each step's first event reached the caller (medians):`,
+      ...steps
+    ]
+  } finally {
+    await pb.close()
+  }
+}
+
+const roundTrip = async (): Promise<Array<string>> => {
+  const total = Number(process.env["BENCH_ROUND_TRIPS"] ?? 2000)
+  const pb = await startPatchbay("latency")
+  /** `clients` loops of `each` messages over HTTP, each message the first of a new thread (so every one costs the same). */
+  const overHttp = async (clients: number, each: number) => {
+    const latencies: Array<number> = []
+    await Promise.all(Array.from({ length: clients }, async () => {
+      // Each client's first message opens its connection (kept alive after): it is not timed.
+      for (let i = 0; i <= each; i++) {
+        const started = performance.now()
+        const response = await postJson(pb, "/threads/messages", text)
+        const answer = (await response.json()) as { status?: string }
+        if (i > 0) latencies.push(performance.now() - started)
+        if (answer.status !== "completed") throw new Error(`a message over HTTP answered ${response.status} ${JSON.stringify(answer)}`)
+      }
+    }))
+    return latencies
+  }
+  const inProcess = async (clients: number, each: number) => (await pb.ask<{ latencies: Array<number> }>({ cmd: "round-trip", clients, each })).latencies
+  const lines: Array<string> = []
+  try {
+    for (let i = 0; i < 3; i++) {
+      // Warm-up: both paths' code compiled, connections open.
+      await inProcess(10, 50)
+      await overHttp(10, 50)
+    }
+    for (const clients of [1, 50, 200]) {
+      const each = Math.max(1, Math.round((clients === 1 ? total / 4 : total) / clients))
+      const local = await inProcess(clients, each)
+      const remote = await overHttp(clients, each)
+      const [l50, l99, r50, r99] = [percentile(local, 50), percentile(local, 99), percentile(remote, 50), percentile(remote, 99)]
+      lines.push(
+        `round-trip   ${String(clients).padStart(3)} client${clients === 1 ? " " : "s"} × ${each} messages: ` +
+          `over HTTP p50 ${r50.toFixed(2)} ms, p99 ${r99.toFixed(2)} ms; in process p50 ${l50.toFixed(2)} ms, p99 ${l99.toFixed(2)} ms; ` +
+          `added p50 ${signed(r50 - l50)}, p99 ${signed(r99 - l99)}`
+      )
+    }
+    return lines
+  } finally {
+    await pb.close()
+  }
+}
+
+const rps = async (): Promise<Array<string>> => {
+  const clients = 50
+  const each = 100
+  const pb = await startPatchbay("latency")
+  /** `clients` loops of `each` GETs; requests per second over the whole. */
+  const rate = async (url: string) => {
+    const started = performance.now()
+    await Promise.all(Array.from({ length: clients }, async () => {
+      for (let i = 0; i < each; i++) {
+        const response = await fetch(url, { headers: { "x-api-key": pb.key } })
+        await response.arrayBuffer()
+        if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`)
+      }
+    }))
+    return (clients * each) / ((performance.now() - started) / 1000)
+  }
+  try {
+    const thread = (await (await postJson(pb, "/threads/messages", text)).json()) as { thread_id: string }
+    const urls = { thread: `${pb.url}/threads/${thread.thread_id}`, health: `${pb.url}/health`, bare: `${pb.bare}/health` }
+    for (const url of Object.values(urls)) await rate(url) // warm-up
+    const t: Array<number> = []
+    const h: Array<number> = []
+    const b: Array<number> = []
+    for (let i = 0; i < 3; i++) {
+      b.push(await rate(urls.bare))
+      h.push(await rate(urls.health))
+      t.push(await rate(urls.thread))
+    }
+    const [tm, hm, bm] = [median(t), median(h), median(b)]
+    return [
+      `rps          ${clients} clients × ${each} requests, median of 3 rounds: GET /threads/{id} (a thread of 2 messages) ${tm.toFixed(0)}/s; ` +
+        `GET /health ${hm.toFixed(0)}/s; bare node:http ${bm.toFixed(0)}/s`,
+      `rps          GET /threads/{id} / GET /health = ${(tm / hm).toFixed(2)}; / bare node:http = ${(tm / bm).toFixed(2)}`
+    ]
+  } finally {
+    await pb.close()
+  }
+}
+
+const sseMemory = async (): Promise<Array<string>> => {
+  const streams = Number(process.env["BENCH_SSE_STREAMS"] ?? 1000)
+  /** Peak RSS growth of a fresh Patchbay process while `open` holds `streams` open (after one opened and closed). */
+  const measure = async (open: (pb: Patchbay, n: number) => Promise<() => void>) => {
+    const pb = await startPatchbay("memory")
+    try {
+      // Warm-up: one stream opened and closed, so the growth is the streams', not the first request's code paths.
+      ;(await open(pb, 1))()
+      await pb.ask({ cmd: "baseline" })
+      const release = await open(pb, streams)
+      const { growth } = await pb.ask<{ growth: number }>({ cmd: "report" })
+      release()
+      return growth
+    } finally {
+      await pb.close()
+    }
+  }
+  /** Streams over HTTP, each read up to its `run_started`, then left open until released. */
+  const overHttp = async (pb: Patchbay, n: number) => {
+    const aborts = Array.from({ length: n }, () => new AbortController())
+    await Promise.all(aborts.map(async (abort) => {
+      const response = await postJson(pb, "/threads/messages", { ...text, stream: true }, abort.signal)
+      if (response.status !== 200 || response.body === null) throw new Error(`a stream answered ${response.status}`)
+      await readEvents(response.body, (type) => type === "run_started")
+    }))
+    return () => aborts.forEach((abort) => abort.abort())
+  }
+  /** The same runs opened in the Patchbay process by `createPatchbay`; they end with it. */
+  const inProcess = async (pb: Patchbay, n: number) => {
+    await pb.ask({ cmd: "open", streams: n })
+    return () => undefined
+  }
+  const server = await measure(overHttp)
+  const local = await measure(inProcess)
+  return [
+    `sse-memory   ${streams} event streams held open (fake LLM that never answers), peak RSS growth of the server process ${(server / MB).toFixed(1)} MB: ` +
+      `${(server / streams / 1024).toFixed(1)} KB per stream`,
+    `sse-memory   the same runs held open in process: ${(local / MB).toFixed(1)} MB, ${(local / streams / 1024).toFixed(1)} KB per run; ` +
+      `HTTP + SSE adds ${((server - local) / streams / 1024).toFixed(1)} KB per stream`
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const benches: Record<string, () => Promise<Array<string>>> = { "first-audio": firstAudio, "round-trip": roundTrip, rps, "sse-memory": sseMemory }
+const [which, mode] = process.argv.slice(2)
+if (which === "patchbay" && (mode === "latency" || mode === "memory")) await patchbayProcess(mode)
+else if (which !== undefined) {
+  const bench = benches[which]
+  if (bench === undefined) throw new Error(`unknown benchmark ${which}; one of ${Object.keys(benches).join(", ")}`)
+  for (const line of await bench()) console.log(line)
+} else {
+  for (const bench of Object.values(benches)) for (const line of await bench()) console.log(line)
+}

@@ -213,7 +213,9 @@ export interface NodeHandler {
 /**
  * The server as a `node:http` request listener (also an Express handler), streaming both ways:
  * uploads are read as they arrive and events are written as they happen; a client that goes
- * away interrupts its request (and so cancels a run it was streaming).
+ * away interrupts its request (and so cancels a run it was streaming). Under `basePath`, a
+ * request's `originalUrl` (Express, Connect) is preferred to its `url`, so
+ * `app.use(basePath, handler)` works.
  *
  * @category mounting
  */
@@ -246,7 +248,9 @@ export const toNodeHandler = (options: ServerOptions): NodeHandler => {
   return {
     handler: (request, response) => {
       if (base !== "") {
-        const rest = stripBase(base, request.url ?? "/")
+        // Express and Connect strip the prefix of `app.use("/patchbay", …)` from `url` and keep
+        // the path as it arrived in `originalUrl`: the base path is matched against that one.
+        const rest = stripBase(base, (request as { readonly originalUrl?: string }).originalUrl ?? request.url ?? "/")
         if (rest === undefined) {
           response.writeHead(404, { "content-type": "application/json", "x-should-retry": "false" })
           response.end(JSON.stringify({ detail: `Not under ${base}`, code: "RouteNotFound", retryable: false }))

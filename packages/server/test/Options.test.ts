@@ -5,8 +5,10 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "vitest"
-import { layer } from "../src/index.ts"
+import { layer, toNodeHandler } from "../src/index.ts"
 import { makeScenario, nodeServer, webServer } from "./support/server.ts"
 
 describe("authenticate", () => {
@@ -54,6 +56,29 @@ describe("basePath", () => {
       expect((await s.call("/api/threads", {})).status).toBe(200)
     } finally {
       await s.dispose()
+    }
+  })
+
+  it("a request whose url lost the prefix keeps it in originalUrl, as Express's app.use leaves it", async () => {
+    const scenario = await makeScenario({ server: { basePath: "/api" } })
+    const node = toNodeHandler(scenario.serverOptions)
+    // What `app.use("/api", handler)` does before calling the handler.
+    const server = createServer((request, response) => {
+      const original = request.url ?? "/"
+      Object.assign(request, { originalUrl: original, url: original.slice("/api".length) || "/" })
+      node.handler(request, response)
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const threads = await fetch(`${base}/api/threads?limit=1`, { headers: { "x-api-key": scenario.keys.acme } })
+      expect([threads.status, await threads.json()]).toEqual([200, []])
+      const outside = await fetch(`${base}/threads`, { headers: { "x-api-key": scenario.keys.acme } })
+      expect([outside.status, await outside.json()]).toEqual([404, { detail: "Not under /api", code: "RouteNotFound", retryable: false }])
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await node.dispose()
     }
   })
 })
