@@ -212,6 +212,10 @@ const iso = (ms: number) => new Date(ms).toISOString()
 /** An in-memory store: fine for one process, gone on restart. */
 export const makeMemory = (): RunStoreShape => {
   const runs = new Map<string, { readonly tenant: string; run: StoredRun }>()
+  /** The runs of each thread (by tenant and thread id): `start` and `listByThread` look only there. */
+  const byThread = new Map<string, Array<{ readonly tenant: string; run: StoredRun }>>()
+  const threadKey = (tenant: string, threadId: string) => `${tenant}\u0000${threadId}`
+  const ofThread = (tenant: string, threadId: string) => byThread.get(threadKey(tenant, threadId)) ?? []
   const now = Effect.map(Clock.currentTimeMillis, iso)
   /** Ends the run as `sweep` would when it is stale at `stamp`; true when it did. */
   const settle = (entry: { run: StoredRun }, stamp: string): boolean => {
@@ -245,13 +249,18 @@ export const makeMemory = (): RunStoreShape => {
       Effect.gen(function*() {
         const tenant = yield* CurrentTenant
         const at = yield* now
-        for (const entry of runs.values()) {
-          if (entry.tenant === tenant && entry.run.thread_id === start.thread_id && (settle(entry, at), isActive(entry.run.status))) {
+        for (const entry of ofThread(tenant, start.thread_id)) {
+          if ((settle(entry, at), isActive(entry.run.status))) {
             return yield* new ThreadBusy({ threadId: start.thread_id, runId: entry.run.run_id })
           }
         }
         const run = startedRun(start, at)
-        runs.set(run.run_id, { tenant, run })
+        const entry = { tenant, run }
+        runs.set(run.run_id, entry)
+        const key = threadKey(tenant, start.thread_id)
+        const list = byThread.get(key)
+        if (list === undefined) byThread.set(key, [entry])
+        else list.push(entry)
         return run
       }),
     get: (runId) => Effect.map(find(runId), (entry) => entry.run),
@@ -259,7 +268,7 @@ export const makeMemory = (): RunStoreShape => {
       Effect.gen(function*() {
         const tenant = yield* CurrentTenant
         const at = yield* now
-        const found = [...runs.values()].filter((entry) => entry.tenant === tenant && entry.run.thread_id === threadId)
+        const found = ofThread(tenant, threadId)
         for (const entry of found) settle(entry, at)
         return found.map((entry) => entry.run)
       }),
@@ -362,7 +371,8 @@ export const makeMemory = (): RunStoreShape => {
       }),
     deleteByThread: (threadId) =>
       Effect.map(CurrentTenant, (tenant) => {
-        for (const [id, entry] of runs) if (entry.tenant === tenant && entry.run.thread_id === threadId) runs.delete(id)
+        for (const entry of ofThread(tenant, threadId)) runs.delete(entry.run.run_id)
+        byThread.delete(threadKey(tenant, threadId))
       })
   }
 }
