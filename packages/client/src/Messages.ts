@@ -73,6 +73,18 @@ export const errorOf = async (response: Response): Promise<unknown> => {
 }
 
 /**
+ * The error an `error` event stands for: its `code`'s class, with the event's message (the
+ * event carries no other field, so a class that requires one arrives as a `ServerError`).
+ */
+const fromErrorEvent = (event: { readonly code: string; readonly message: string; readonly retryable: boolean }): unknown => {
+  const error = fromErrorBody({ detail: event.message, code: event.code, retryable: event.retryable })
+  if (error instanceof Error && error.message !== event.message) {
+    Object.defineProperty(error, "message", { value: event.message, enumerable: false, configurable: true, writable: true })
+  }
+  return error
+}
+
+/**
  * The events of a Server-Sent Events answer, as `createPatchbay`'s iterator gives them: a
  * failure after the start arrives as `error` then `run_ended{failed}` and is then thrown (rebuilt
  * from the event's `code`, `message` and `retryable`); the caller's signal ends it with
@@ -101,7 +113,7 @@ const eventsOf = (response: Response, controller: AbortController, release: () =
           }
           if (done) {
             release()
-            if (failure !== undefined) throw fromErrorBody({ detail: failure.message, code: failure.code, retryable: failure.retryable })
+            if (failure !== undefined) throw fromErrorEvent(failure)
             if (!ended) throw new ServerError("StreamEnded", true, {}, "The server ended the event stream before the run ended")
             return { done: true, value: undefined }
           }

@@ -56,13 +56,17 @@ const fromIterable = (source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Ar
  */
 const openFile = async (path: string): Promise<Blob> => {
   const specifier = "node:fs"
-  let fs: { readonly openAsBlob: (path: string) => Promise<Blob> }
+  let fs: {
+    readonly openAsBlob: (path: string) => Promise<Blob>
+    readonly promises: { readonly stat: (path: string) => Promise<{ readonly isFile: () => boolean }> }
+  }
   try {
     fs = await import(/* @vite-ignore */ specifier)
   } catch {
     throw new InvalidRequest({ field: "audio_file", value: path, reason: "a file path needs node:fs; pass bytes, a Blob or a stream here" })
   }
   try {
+    if (!(await fs.promises.stat(path)).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" })
     return await fs.openAsBlob(path)
   } catch (cause) {
     const code = (cause as { readonly code?: unknown } | undefined)?.code

@@ -1,0 +1,410 @@
+/**
+ * What `createPatchbay` does, written once and run against every target (see `Targets.ts`):
+ * in process, and through `createClient` over HTTP. Each case builds its own target with the
+ * fakes it scripts, and asserts exact values — never a duration. Where the two targets differ
+ * by nature, the case says so and why, keyed on `remote`.
+ */
+import { type LlmEvent, type LlmRequest, type PipelineEvent, ThreadBusy } from "@patchbay/core"
+import { onePixelPng, scriptedMemoryLlm, silentMp3 } from "@patchbay/core/testing"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import type { MakeTarget, Script, Target } from "./Targets.ts"
+
+/** A second of silent mp3: what every audio case speaks. */
+const speech = silentMp3({ seconds: 1 })
+
+const stt = { provider: "fake", model: "fake-stt", language: "en" } as const
+const tts = { provider: "fake", model: "fake-tts", voice: "ada" } as const
+
+const weatherTool = {
+  type: "function",
+  function: { name: "get_weather", description: "The weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } }
+} as const
+
+const toolCall = (id: string, name: string, args: unknown): LlmEvent => ({
+  type: "tool_call",
+  tool_call: { id, type: "function", function: { name, arguments: JSON.stringify(args) } }
+})
+
+/** Calls `get_weather` when offered tools and the user spoke last; answers once it has the result. */
+const weatherReply = (request: LlmRequest): string | ReadonlyArray<LlmEvent> => {
+  const last = request.messages.at(-1)
+  if (last?.role === "tool") return `It is ${last.content} in Oslo.`
+  if ((request.tools ?? []).length === 0) return "Hello! How can I help?"
+  return [toolCall("call_w", "get_weather", { city: "Oslo" })]
+}
+
+/** An LLM that never answers until it is interrupted: a run that stays in flight, without timing. */
+const stalled: Script = { llm: { firstToken: "1 hour" } }
+
+const collect = async (events: AsyncIterable<PipelineEvent>) => {
+  const out: Array<PipelineEvent> = []
+  for await (const event of events) out.push(event)
+  return out
+}
+
+/** What a promise rejects with. */
+const rejection = (promise: Promise<unknown>) => promise.then(() => expect.unreachable("resolved"), (error: unknown) => error)
+
+/** An error as data: its tag, message, `retryable` and own fields. */
+const fieldsOf = (error: unknown) => {
+  const e = error as Error & { readonly _tag: string; readonly retryable: boolean }
+  return { ...Object.fromEntries(Object.entries(e)), _tag: e._tag, message: e.message, retryable: e.retryable }
+}
+
+/** Waits (5 ms at a time, at most 2 s) until `condition` holds: a state is asserted, never a duration. */
+const until = async (condition: () => boolean | Promise<boolean>) => {
+  for (let i = 0; i < 400 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  expect(await condition()).toBe(true)
+}
+
+/** The audio kinds `audioFile` takes, each a fresh source of the same bytes. */
+const audioKinds = () => {
+  const dir = mkdtempSync(join(tmpdir(), "patchbay-behaviour-"))
+  const path = join(dir, "speech.mp3")
+  writeFileSync(path, speech)
+  const chunks = [speech.subarray(0, 1000), speech.subarray(1000)]
+  return {
+    path: () => path,
+    bytes: () => speech,
+    blob: () => new Blob([speech as Uint8Array<ArrayBuffer>], { type: "audio/mpeg" }),
+    readableStream: () => new ReadableStream<Uint8Array>({ start: (c) => (chunks.forEach((chunk) => c.enqueue(chunk)), c.close()) }),
+    asyncIterable: () => ({ async *[Symbol.asyncIterator]() { yield* chunks } })
+  }
+}
+
+/** The behaviour of `Patchbay`, against the targets `make` builds. `remote` is true over HTTP. */
+export const behaviour = (make: MakeTarget, remote: boolean) => {
+  let targets: Array<Target> = []
+  const target = async (script?: Script) => {
+    const t = await make(script)
+    targets.push(t)
+    return t
+  }
+  afterEach(async () => {
+    for (const t of targets) await t.dispose()
+    targets = []
+  })
+
+  describe("the three modes", () => {
+    it("audio to text: every kind of audioFile is transcribed, all of its bytes read", async () => {
+      const { pb, fakes } = await target()
+      const kinds = audioKinds()
+      for (const [kind, source] of Object.entries(kinds)) {
+        const response = await pb.addMessage({ audioFile: source(), voice: { stt }, sendToLlm: false })
+        expect([kind, response.status, response.content]).toEqual([kind, "completed", "Hello there."])
+        expect(response.messages.map((m) => [m.role, m.content])).toEqual([["user", "Hello there."]])
+        expect(response.messages[0]?.voice_records?.stt).toMatchObject({ provider: "fake", model: "fake-stt", language: "en", transcript: "Hello there." })
+      }
+      expect(fakes.stt.log.requests).toHaveLength(5)
+      expect(fakes.stt.bytesRead()).toBe(5 * speech.byteLength)
+      expect(fakes.llm.log.requests).toEqual([])
+    })
+
+    it("text to audio: the reply is spoken, its audio read back by URL, by id and through media.handler", async () => {
+      const { pb } = await target()
+      const response = await pb.sendMessage("Hello?", { voice: { tts } })
+      expect(response.content).toBe("Hello! How can I help?")
+      const spoken = response.messages.at(-1)?.voice_records?.tts
+      expect(spoken).toMatchObject({ provider: "fake", model: "fake-tts", voice: "ada" })
+      const byUrl = await pb.media.get(spoken!.audio_url)
+      const byId = await pb.media.get(spoken!.document_id)
+      expect(byUrl).toEqual(byId)
+      expect(byId.media_type).toBe("audio/mpeg")
+      expect(byId.bytes.byteLength).toBeGreaterThan(0)
+      const served = await pb.media.handler(new Request(new URL(spoken!.audio_url, "http://app.example")))
+      expect(served.status).toBe(200)
+      expect(new Uint8Array(await served.arrayBuffer())).toEqual(byId.bytes)
+    })
+
+    it("audio to audio: heard, answered and spoken, streamed in order", async () => {
+      const { pb, fakes } = await target()
+      const events = await collect(await pb.addMessage({ audioFile: speech, voice: { stt, tts }, stream: true }))
+      expect(events.map((e) => e.type)).toEqual([
+        "run_started",
+        "stt_stream_start",
+        "stt_text_delta",
+        "stt_stream_end",
+        ...Array<string>(5).fill("content_streaming"),
+        "tts_stream_start",
+        ...Array<string>(6).fill("tts_audio_chunk"),
+        "tts_stream_end",
+        "run_ended"
+      ])
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i))
+      expect(fakes.stt.bytesRead()).toBe(speech.byteLength)
+      const thread = await pb.threads.get(events[0]!.thread_id)
+      expect(thread.messages.map((m) => [m.role, m.content])).toEqual([["user", "Hello there."], ["assistant", "Hello! How can I help?"]])
+      expect(thread.messages.at(-1)?.voice_records?.tts).toMatchObject({ provider: "fake", model: "fake-tts", voice: "ada" })
+    })
+  })
+
+  describe("streaming", () => {
+    it("events arrive in order, numbered, on the run's thread, in wire form", async () => {
+      const { pb } = await target()
+      const events = await collect(await pb.sendMessage("Hello?", { stream: true }))
+      expect(events.map((e) => e.type)).toEqual(["run_started", "content_streaming", "content_streaming", "content_streaming", "content_streaming", "content_streaming", "run_ended"])
+      expect(events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6])
+      expect(new Set(events.map((e) => e.thread_id)).size).toBe(1)
+      expect(events.flatMap((e) => (e.type === "content_streaming" ? [e.content] : [])).join("")).toBe("Hello! How can I help?")
+      expect(events.at(-1)).toMatchObject({ type: "run_ended", status: "completed", reason: null, model_provider: "fake", model_name: "fake-llm" })
+      expect(JSON.parse(JSON.stringify(events))).toEqual(events)
+    })
+
+    it("a failure after the start: error, run_ended failed, then the iterator throws (over HTTP without the vendor's fields)", async () => {
+      const { QuotaExceeded } = await import("@patchbay/core")
+      const { pb } = await target({ llm: { failures: [new QuotaExceeded({ provider: "fake", status: 429 })] } })
+      const seen: Array<string> = []
+      const failure = await rejection((async () => {
+        for await (const event of await pb.sendMessage("Hi", { stream: true })) seen.push(event.type)
+      })())
+      expect(seen).toEqual(["run_started", "error", "run_ended"])
+      const quotaMessage = "Quota exceeded (fake): add credit or raise the plan's limit"
+      // over HTTP the error is rebuilt from the `error` event, which carries its code, message
+      // and retryable only: the vendor's provider and status are not on the wire
+      expect(fieldsOf(failure)).toEqual(
+        remote
+          ? { _tag: "QuotaExceeded", message: quotaMessage, retryable: false }
+          : { _tag: "QuotaExceeded", provider: "fake", status: 429, message: quotaMessage, retryable: false }
+      )
+    })
+  })
+
+  describe("tools", () => {
+    it("a run pauses for the tool's output and resumes with submitToolOutputs", async () => {
+      const { pb } = await target({ llm: { reply: weatherReply } })
+      const paused = await pb.sendMessage("Weather in Oslo?", { tools: [weatherTool] })
+      expect(paused).toMatchObject({
+        status: "requires_action",
+        content: "",
+        tool_calls: [{ id: "call_w", type: "function", function: { name: "get_weather", arguments: "{\"city\":\"Oslo\"}" } }]
+      })
+      expect(await pb.runs.get(paused.run_id)).toMatchObject({ status: "requires_action", tool_calls: paused.tool_calls })
+      const resumed = await pb.submitToolOutputs(paused.run_id, [{ tool_call_id: "call_w", output: "sunny" }])
+      expect(resumed).toMatchObject({ status: "completed", content: "It is sunny in Oslo.", run_id: paused.run_id, thread_id: paused.thread_id })
+      expect((await pb.runs.get(paused.run_id)).status).toBe("completed")
+    })
+
+    it("streamed: tool_submit_required ends the first stream, the resumed run streams its answer", async () => {
+      const { pb } = await target({ llm: { reply: weatherReply } })
+      const first = await collect(await pb.sendMessage("Weather in Oslo?", { tools: [weatherTool], stream: true }))
+      expect(first.map((e) => e.type)).toEqual(["run_started", "tool_call", "tool_submit_required", "run_ended"])
+      expect(first.at(-1)).toMatchObject({ status: "requires_action" })
+      const resumed = await collect(await pb.submitToolOutputs(first[0]!.run_id, [{ tool_call_id: "call_w", output: "rainy" }], { stream: true }))
+      expect(resumed.at(-1)).toMatchObject({ type: "run_ended", status: "completed" })
+      expect(resumed.flatMap((e) => (e.type === "content_streaming" ? [e.content] : [])).join("")).toBe("It is rainy in Oslo.")
+    })
+
+    it("the image tool: the LLM calls generate_image, the image is an attachment readable by id", async () => {
+      const { pb, fakes } = await target({
+        llm: { reply: (request) => (request.messages.at(-1)?.role === "tool" ? "Here is your fox." : [toolCall("call_1", "generate_image", { prompt: "a red fox" })]) }
+      })
+      const response = await pb.sendMessage("Draw a fox", { imageGeneration: "auto", imageModelProvider: "fake", imageModelName: "fake-image" })
+      expect(response).toMatchObject({ status: "completed", content: "Here is your fox." })
+      expect(response.attachments.map((a) => a.media_type)).toEqual(["image/png"])
+      expect(fakes.image.log.requests.map((r) => r.prompt)).toEqual(["a red fox"])
+      expect(await pb.media.get(response.attachments[0]!.document_id)).toEqual({ bytes: onePixelPng, media_type: "image/png" })
+    })
+  })
+
+  describe("run controls", () => {
+    it("cancel(runId) ends a run in flight with status cancelled; an unknown run is NotFound", async () => {
+      const { pb, fakes } = await target(stalled)
+      const events = await pb.sendMessage("Count", { stream: true })
+      const seen: Array<PipelineEvent> = []
+      for await (const event of events) {
+        seen.push(event)
+        if (event.type === "run_started") {
+          await until(() => fakes.llm.log.requests.length === 1)
+          await pb.cancel(event.run_id)
+        }
+      }
+      expect(seen.map((e) => e.type)).toEqual(["run_started", "run_ended"])
+      expect(seen.at(-1)).toMatchObject({ status: "cancelled" })
+      expect((await pb.runs.get(seen[0]!.run_id)).status).toBe("cancelled")
+      expect(fakes.llm.log.outcomes).toEqual(["interrupted"])
+      expect(fieldsOf(await rejection(pb.cancel("run_unknown")))).toMatchObject({ _tag: "NotFound", kind: "run", id: "run_unknown" })
+    })
+
+    it("a signal aborting a stream ends it with Cancelled and the run is stored cancelled", async () => {
+      // over HTTP the abort closes the request; the server sees its caller gone and cancels the
+      // run, a moment later: hence the wait for the stored status
+      const { pb, fakes } = await target(stalled)
+      const controller = new AbortController()
+      const events = await pb.sendMessage("Hi", { stream: true, signal: controller.signal })
+      const seen: Array<string> = []
+      const failure = await rejection((async () => {
+        for await (const event of events) {
+          seen.push(event.type)
+          if (event.type === "run_started") {
+            await until(() => fakes.llm.log.requests.length === 1)
+            controller.abort()
+          }
+        }
+      })())
+      expect(seen).toEqual(["run_started"])
+      expect(failure).toMatchObject({ _tag: "Cancelled" })
+      const runId = (failure as { readonly runId: string }).runId
+      expect(runId).toMatch(/^run_/)
+      await until(async () => (await pb.runs.get(runId)).status === "cancelled")
+      expect(await pb.runs.get(runId)).toMatchObject({ status: "cancelled", reason: "cancelled by the caller" })
+      await until(() => fakes.llm.log.outcomes[0] === "interrupted")
+      expect(fakes.llm.log.outcomes).toEqual(["interrupted"])
+    })
+
+    it("a signal aborting a message answered whole rejects with Cancelled and stops the vendor call", async () => {
+      const { pb, fakes } = await target(stalled)
+      const controller = new AbortController()
+      const pending = rejection(pb.sendMessage("Hi", { signal: controller.signal }))
+      await until(() => fakes.llm.log.requests.length === 1)
+      controller.abort()
+      expect(fieldsOf(await pending)).toEqual({ _tag: "Cancelled", message: "Cancelled", retryable: false })
+      await until(() => fakes.llm.log.outcomes[0] === "interrupted")
+      expect(fakes.llm.log.outcomes).toEqual(["interrupted"])
+      const [thread] = await pb.threads.list()
+      const runId = (await pb.threads.get(thread!.thread_id)).messages[0]!.run_id!
+      await until(async () => (await pb.runs.get(runId)).status === "cancelled")
+    })
+  })
+
+  describe("assistants", () => {
+    it("create, get, update, list and delete", async () => {
+      const { pb } = await target()
+      const created = await pb.assistants.create({ name: "Support", system_prompt: "You help.", metadata: { team: "a" } })
+      expect(created).toMatchObject({ name: "Support", system_prompt: "You help.", memory: "off", memory_top_k: 10, metadata: { team: "a" } })
+      expect(await pb.assistants.get(created.assistant_id)).toEqual(created)
+      const updated = await pb.assistants.update(created.assistant_id, { name: "Support 2", memory_top_k: 7 })
+      expect(updated).toMatchObject({ name: "Support 2", memory_top_k: 7, system_prompt: "You help." })
+      expect((await pb.assistants.list()).map((a) => a.assistant_id)).toEqual(["asst_default", created.assistant_id])
+      const thread = await pb.createThread({ assistantId: created.assistant_id })
+      expect((await pb.threads.list({ assistantId: created.assistant_id })).map((t) => t.thread_id)).toEqual([thread.thread_id])
+      expect(await pb.assistants.delete(created.assistant_id)).toBeUndefined()
+      expect((await pb.assistants.list()).map((a) => a.assistant_id)).toEqual(["asst_default"])
+      expect(fieldsOf(await rejection(pb.threads.get(thread.thread_id)))).toMatchObject({ _tag: "NotFound", kind: "thread" })
+    })
+  })
+
+  describe("memory", () => {
+    const memoryLlm: Script = {
+      llm: {
+        reply: scriptedMemoryLlm({
+          chat: (request) => {
+            const system = String(request.messages.find((m) => m.role === "system")?.content ?? "")
+            return /Lives in Oslo/.test(system) ? "You live in Oslo." : "Noted."
+          },
+          facts: (conversation) => (conversation.includes("Oslo") ? ["Lives in Oslo"] : [])
+        })
+      }
+    }
+
+    it("Auto writes the turn's facts, Readonly retrieves them, off neither", async () => {
+      const { pb } = await target(memoryLlm)
+      const { assistant_id } = await pb.assistants.create({ name: "Concierge", memory: "Auto" })
+      const told = await pb.sendMessage("Hi! I live in Oslo.", { assistantId: assistant_id, memoryScope: "user_42" })
+      expect(told).toMatchObject({ content: "Noted.", retrieved_memories: [], memory_operation_id: expect.stringMatching(/^memop_/) })
+      const operation = await pb.memory.wait(told.memory_operation_id!)
+      expect(operation).toMatchObject({ operation_id: told.memory_operation_id, status: "COMPLETED", error: null, events: [{ event: "ADD" }] })
+      expect(await pb.memory.operation(told.memory_operation_id!)).toEqual(operation)
+      const stored = await pb.memory.list(assistant_id, { memory_scope: "user_42" })
+      expect(stored).toMatchObject({ total_count: 1, page: 1, page_size: 100, total_pages: 1, memories: [{ content: "Lives in Oslo", memory_scope: "user_42" }] })
+
+      const asked = await pb.sendMessage("Where do I live?", { assistantId: assistant_id, memory: "Readonly", memoryScope: "user_42" })
+      expect(asked).toMatchObject({ content: "You live in Oslo.", memory_operation_id: null })
+      expect(asked.retrieved_memories.map((m) => [m.id, m.memory])).toEqual([[stored.memories[0]!.id, "Lives in Oslo"]])
+
+      const off = await pb.sendMessage("Where do I live?", { assistantId: assistant_id, memory: "off", memoryScope: "user_42" })
+      expect(off).toMatchObject({ content: "Noted.", retrieved_memories: [], memory_operation_id: null })
+      const otherScope = await pb.sendMessage("Where do I live?", { assistantId: assistant_id, memory: "Readonly", memoryScope: "user_7" })
+      expect(otherScope).toMatchObject({ content: "Noted.", retrieved_memories: [] })
+    })
+
+    it("memories added, searched, updated, deleted, restored, reset; their history and stats", async () => {
+      const { pb } = await target()
+      const { assistant_id } = await pb.assistants.create({ name: "Concierge" })
+      const added = await pb.memory.add(assistant_id, { content: "Likes tea", memory_scope: "user_1", metadata: { source: "form" } })
+      expect(added).toMatchObject({ content: "Likes tea", memory_scope: "user_1", metadata: { source: "form" } })
+      expect(await pb.memory.search(assistant_id, "Which tea?", { memory_scope: "user_1" })).toEqual([{ id: added.id, memory: "Likes tea", score: 1 / 61 }])
+      const updated = await pb.memory.update(assistant_id, added.id, { content: "Likes green tea" })
+      expect(updated).toMatchObject({ id: added.id, content: "Likes green tea" })
+      expect(await pb.memory.stats(assistant_id)).toEqual({ total_count: 1, deleted_count: 0, scopes: 1 })
+      expect((await pb.memory.delete(assistant_id, added.id)).deleted_at).toEqual(expect.any(String))
+      expect(await pb.memory.list(assistant_id)).toMatchObject({ total_count: 0, memories: [] })
+      expect(await pb.memory.list(assistant_id, { include_deleted: true })).toMatchObject({ total_count: 1 })
+      expect((await pb.memory.restore(assistant_id, added.id)).deleted_at).toBeUndefined()
+      expect((await pb.memory.history(assistant_id, added.id)).map((h) => [h.event, h.old_content, h.new_content])).toEqual([
+        ["ADD", null, "Likes tea"],
+        ["UPDATE", "Likes tea", "Likes green tea"],
+        ["DELETE", "Likes green tea", null],
+        ["RESTORE", null, "Likes green tea"]
+      ])
+      expect(await pb.memory.reset(assistant_id, { memory_scope: "user_1" })).toEqual({ deleted_count: 1 })
+      expect(await pb.memory.stats(assistant_id)).toEqual({ total_count: 0, deleted_count: 1, scopes: 0 })
+    })
+  })
+
+  describe("errors", () => {
+    it("an unknown thread is NotFound with its kind and id", async () => {
+      const { pb } = await target()
+      expect(fieldsOf(await rejection(pb.threads.get("thr_missing")))).toEqual({
+        _tag: "NotFound",
+        kind: "thread",
+        id: "thr_missing",
+        message: "No thread with id \"thr_missing\"",
+        retryable: false
+      })
+      expect(fieldsOf(await rejection(pb.sendMessage("Hi", { threadId: "thr_missing" })))).toMatchObject({ _tag: "NotFound", kind: "thread", id: "thr_missing" })
+      expect(fieldsOf(await rejection(pb.memory.operation("memop_nope")))).toMatchObject({ _tag: "NotFound", kind: "operation", id: "memop_nope" })
+    })
+
+    it("a wrong field is InvalidRequest naming it, also with stream: true and with audio", async () => {
+      const { pb, fakes } = await target()
+      const expected = {
+        _tag: "InvalidRequest",
+        field: "memory",
+        value: "sometimes",
+        allowed: ["Auto", "Readonly", "off"],
+        reason: "not a memory mode",
+        message: "Invalid request at memory: not a memory mode; allowed: \"Auto\", \"Readonly\", \"off\"",
+        retryable: false
+      }
+      const wrong = { memory: "sometimes" } as unknown as { readonly memory: "off" }
+      expect(fieldsOf(await rejection(pb.sendMessage("Hi", wrong)))).toEqual(expected)
+      expect(fieldsOf(await rejection(pb.sendMessage("Hi", { ...wrong, stream: true })))).toEqual(expected)
+      expect(fieldsOf(await rejection(pb.addMessage({ ...wrong, audioFile: speech, voice: { stt } })))).toEqual(expected)
+      expect(fieldsOf(await rejection(pb.sendMessage("Hi", { voice: { tts: { ...tts, voice: "nobody" } } })))).toMatchObject({
+        _tag: "InvalidRequest",
+        field: "voice.tts.voice"
+      })
+      expect(fakes.llm.log.requests).toEqual([])
+    })
+
+    it("a missing audio file is NotFound of kind file", async () => {
+      const { pb } = await target()
+      expect(fieldsOf(await rejection(pb.addMessage({ audioFile: "/nonexistent/speech.mp3", voice: { stt } })))).toEqual({
+        _tag: "NotFound",
+        kind: "file",
+        id: "/nonexistent/speech.mp3",
+        message: "File not found: no file at path \"/nonexistent/speech.mp3\"",
+        retryable: false
+      })
+    })
+
+    it("a message to a thread with a run in flight is ThreadBusy naming the run", async () => {
+      const { pb } = await target(stalled)
+      const events = (await pb.sendMessage("First", { stream: true }))[Symbol.asyncIterator]()
+      const started = (await events.next()).value as PipelineEvent
+      const busy = await rejection(pb.sendMessage("Second", { threadId: started.thread_id }))
+      expect(busy).toBeInstanceOf(ThreadBusy)
+      expect(fieldsOf(busy)).toEqual({
+        _tag: "ThreadBusy",
+        threadId: started.thread_id,
+        runId: started.run_id,
+        message: new ThreadBusy({ threadId: started.thread_id, runId: started.run_id }).message,
+        retryable: false
+      })
+      await events.return!()
+    })
+  })
+}
