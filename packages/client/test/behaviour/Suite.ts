@@ -254,6 +254,20 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
       expect(fakes.llm.log.outcomes).toEqual(["interrupted"])
     })
 
+    it("leaving the loop early stops the run: it is stored cancelled", async () => {
+      // over HTTP leaving the loop closes the request, and the server cancels the run a moment later
+      const { pb, fakes } = await target(stalled)
+      let runId = ""
+      for await (const event of await pb.sendMessage("Hi", { stream: true })) {
+        runId = event.run_id
+        await until(() => fakes.llm.log.requests.length === 1)
+        break
+      }
+      await until(async () => (await pb.runs.get(runId)).status === "cancelled")
+      await until(() => fakes.llm.log.outcomes[0] === "interrupted")
+      expect(fakes.llm.log.outcomes).toEqual(["interrupted"])
+    })
+
     it("a signal aborting a message answered whole rejects with Cancelled and stops the vendor call", async () => {
       const { pb, fakes } = await target(stalled)
       const controller = new AbortController()
