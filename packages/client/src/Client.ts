@@ -17,11 +17,11 @@
  */
 import { Api } from "@patchbay/api"
 import type { AddMessageParams, Patchbay } from "@patchbay/core"
-import { DocumentId, type MessageResponse, type PipelineEvent } from "@patchbay/core/schema"
+import { DocumentId, InvalidRequest, type MessageResponse, type PipelineEvent } from "@patchbay/core/schema"
 import { Cause, Effect, Exit, Layer, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
-import { fromErrorBody, isErrorBody } from "./Errors.ts"
+import { fromErrorBody, fromSchemaError, isErrorBody } from "./Errors.ts"
 import { errorOf, messageBody, post, type Transport } from "./Messages.ts"
 
 /** Options of {@link createClient}. */
@@ -81,14 +81,17 @@ export const createClient = (options: ClientOptions): PatchbayClient => {
   /**
    * Runs a call; a failure rejects with the tagged error the server answered with — also when
    * its status is not one the route declares (the client then fails on the status alone, and
-   * the body still says which error it was).
+   * the body still says which error it was). Input the declaration refuses never leaves: it
+   * rejects as `InvalidRequest` naming the field, its value read from `input` (the call's body
+   * or query).
    */
-  const run = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> => {
+  const run = async <A, E>(effect: Effect.Effect<A, E>, input?: object): Promise<A> => {
     const exit = await Effect.runPromiseExit(effect)
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.findErrorOption(exit.cause)
     if (failure._tag === "None") throw Cause.squash(exit.cause)
     const error: unknown = failure.value
+    if (Schema.isSchemaError(error)) throw fromSchemaError(error, input)
     if (isErrorBody(error)) throw fromErrorBody(error)
     if (HttpClientError.isHttpClientError(error) && error.response !== undefined && error.response.status >= 400) {
       const body = await Effect.runPromise(Effect.option(error.response.json))
@@ -125,17 +128,25 @@ export const createClient = (options: ClientOptions): PatchbayClient => {
    * responses carry them), that URL on the server — root-relative URLs against its origin.
    * The key goes only to the server's own origin.
    */
-  const mediaRequest = (documentIdOrUrl: string): { readonly url: string; readonly withKey: boolean } => {
-    if (Schema.is(DocumentId)(documentIdOrUrl)) return { url: `${base}/media/${encodeURIComponent(documentIdOrUrl)}`, withKey: true }
+  const mediaRequest = (documentIdOrUrl: string): { readonly url: string; readonly withKey: boolean; readonly byId: boolean } => {
+    if (Schema.is(DocumentId)(documentIdOrUrl)) return { url: `${base}/media/${encodeURIComponent(documentIdOrUrl)}`, withKey: true, byId: true }
     const origin = new URL(base).origin
     const url = new URL(documentIdOrUrl, origin)
-    return { url: url.href, withKey: url.origin === origin }
+    return { url: url.href, withKey: url.origin === origin, byId: false }
   }
 
   const getMedia = async (documentIdOrUrl: string) => {
     const target = mediaRequest(documentIdOrUrl)
     const response = await transport.fetch(target.url, target.withKey ? { headers: { "x-api-key": options.apiKey } } : {})
-    if (!response.ok) throw await errorOf(response)
+    if (!response.ok) {
+      const error = await errorOf(response)
+      // the server names the query parameter; in process the link is the argument, `url`
+      // (its signature redacted, as in process)
+      if (error instanceof InvalidRequest && (error.field === "sig" || error.field === "exp") && !target.byId) {
+        throw new InvalidRequest({ field: "url", value: documentIdOrUrl.replace(/([?&]sig=)[^&#]*/g, "$1[redacted]"), reason: error.reason })
+      }
+      throw error
+    }
     return { bytes: new Uint8Array(await response.arrayBuffer()), media_type: response.headers.get("content-type") ?? "application/octet-stream" }
   }
 
@@ -161,30 +172,29 @@ export const createClient = (options: ClientOptions): PatchbayClient => {
   }
 
   return {
-    createThread: (thread = {}) =>
-      run(client.assistants.createThread({
-        params: { assistant_id: thread.assistantId ?? "asst_default" },
-        payload: defined({ system_prompt: thread.systemPrompt, llm_provider: thread.llmProvider, model_name: thread.modelName, tools: thread.tools })
-      })),
+    createThread: (thread = {}) => {
+      const payload = defined({ system_prompt: thread.systemPrompt, llm_provider: thread.llmProvider, model_name: thread.modelName, tools: thread.tools })
+      return run(client.assistants.createThread({ params: { assistant_id: thread.assistantId ?? "asst_default" }, payload }), payload)
+    },
     addMessage: message as Patchbay["addMessage"],
     sendMessage: ((content: string, sendOptions: Omit<AddMessageParams, "content"> = {}) =>
       message({ ...sendOptions, content })) as Patchbay["sendMessage"],
     submitToolOutputs: submitToolOutputs as Patchbay["submitToolOutputs"],
     cancel: (runId) => run(client.runs.cancel({ params: { run_id: runId } })).then(() => undefined),
     assistants: {
-      create: (fields) => run(client.assistants.create({ payload: { ...defined(fields), name: fields.name } })),
+      create: (fields) => run(client.assistants.create({ payload: { ...defined(fields), name: fields.name } }), fields),
       get: (assistantId) => run(client.assistants.get({ params: { assistant_id: assistantId } })),
-      update: (assistantId, fields) => run(client.assistants.update({ params: { assistant_id: assistantId }, payload: defined(fields) })),
+      update: (assistantId, fields) => run(client.assistants.update({ params: { assistant_id: assistantId }, payload: defined(fields) }), fields),
       delete: (assistantId) => run(client.assistants.delete({ params: { assistant_id: assistantId } })).then(() => undefined),
-      list: (options) => run(client.assistants.list({ query: page(options) }))
+      list: (options) => run(client.assistants.list({ query: page(options) }), options)
     },
     threads: {
       list: (options = {}) =>
         options.assistantId === undefined
-          ? run(client.threads.list({ query: page(options) }))
-          : run(client.assistants.listThreads({ params: { assistant_id: options.assistantId }, query: page(options) })),
+          ? run(client.threads.list({ query: page(options) }), options)
+          : run(client.assistants.listThreads({ params: { assistant_id: options.assistantId }, query: page(options) }), options),
       get: (threadId, messages = {}) =>
-        run(client.threads.get({ params: { thread_id: threadId }, query: defined({ limit: messages.limit, before: messages.before }) })),
+        run(client.threads.get({ params: { thread_id: threadId }, query: defined({ limit: messages.limit, before: messages.before }) }), messages),
       delete: (threadId) => run(client.threads.delete({ params: { thread_id: threadId } })).then(() => undefined)
     },
     runs: {
@@ -201,17 +211,19 @@ export const createClient = (options: ClientOptions): PatchbayClient => {
             page_size: list.page_size,
             include_deleted: list.include_deleted === undefined ? undefined : list.include_deleted ? "true" as const : "false" as const
           })
-        })),
-      search: (assistantId, query, search = {}) =>
-        run(client.memories.search({ params: { assistant_id: assistantId }, payload: { query, ...defined({ memory_scope: search.memory_scope, limit: search.limit }) } })),
-      add: (assistantId, memory) => run(client.memories.add({ params: { assistant_id: assistantId }, payload: memory })),
+        }), list),
+      search: (assistantId, query, search = {}) => {
+        const payload = { query, ...defined({ memory_scope: search.memory_scope, limit: search.limit }) }
+        return run(client.memories.search({ params: { assistant_id: assistantId }, payload }), payload)
+      },
+      add: (assistantId, memory) => run(client.memories.add({ params: { assistant_id: assistantId }, payload: memory }), memory),
       update: (assistantId, memoryId, fields) =>
-        run(client.memories.update({ params: { assistant_id: assistantId, memory_id: memoryId }, payload: fields })),
+        run(client.memories.update({ params: { assistant_id: assistantId, memory_id: memoryId }, payload: fields }), fields),
       delete: (assistantId, memoryId) => run(client.memories.delete({ params: { assistant_id: assistantId, memory_id: memoryId } })),
       restore: (assistantId, memoryId) => run(client.memories.restore({ params: { assistant_id: assistantId, memory_id: memoryId } })),
       history: (assistantId, memoryId) => run(client.memories.history({ params: { assistant_id: assistantId, memory_id: memoryId } })),
       reset: (assistantId, reset = {}) =>
-        run(client.memories.reset({ params: { assistant_id: assistantId }, query: defined({ memory_scope: reset.memory_scope }) })),
+        run(client.memories.reset({ params: { assistant_id: assistantId }, query: defined({ memory_scope: reset.memory_scope }) }), reset),
       stats: (assistantId) => run(client.memories.stats({ params: { assistant_id: assistantId } })),
       operation: (operationId) => run(client.memories.operation({ params: { operation_id: operationId } })),
       wait: waitFor

@@ -394,6 +394,52 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
       expect(fakes.llm.log.requests).toEqual([])
     })
 
+    it("a malformed assistant or memory is InvalidRequest naming the field, before any request over HTTP", async () => {
+      // over HTTP the client's own copy of the API's schemas refuses it, worded as core words it
+      const { pb } = await target()
+      const { assistant_id } = await pb.assistants.create({ name: "Concierge" })
+      const empty = (field: string) => ({
+        _tag: "InvalidRequest",
+        field,
+        value: "",
+        reason: "Expected a value with a length of at least 1",
+        message: `Invalid request at ${field}: Expected a value with a length of at least 1`,
+        retryable: false
+      })
+      expect(fieldsOf(await rejection(pb.memory.add(assistant_id, { content: "" })))).toEqual(empty("content"))
+      expect(fieldsOf(await rejection(pb.memory.add(assistant_id, { content: "x", memory_scope: "" })))).toEqual(empty("memory_scope"))
+      expect(fieldsOf(await rejection(pb.assistants.create({ name: "" })))).toEqual(empty("name"))
+      expect(fieldsOf(await rejection(pb.assistants.create({ name: "x", memory: "sometimes" as "off" })))).toEqual({
+        _tag: "InvalidRequest",
+        field: "memory",
+        value: "sometimes",
+        reason: "Expected \"Auto\" | \"Readonly\" | \"off\"",
+        message: "Invalid request at memory: Expected \"Auto\" | \"Readonly\" | \"off\"",
+        retryable: false
+      })
+      expect(await pb.memory.stats(assistant_id)).toEqual({ total_count: 0, deleted_count: 0, scopes: 0 })
+    })
+
+    it("a forged media link is InvalidRequest at sig; an unknown document is NotFound", async () => {
+      const { pb } = await target()
+      const response = await pb.sendMessage("Hello?", { voice: { tts } })
+      const url = response.messages.at(-1)!.voice_records!.tts!.audio_url
+      const forged = url.replace(/sig=./, (m) => (m.endsWith("A") ? "sig=B" : "sig=A"))
+      expect(fieldsOf(await rejection(pb.media.get(forged)))).toEqual({
+        _tag: "InvalidRequest",
+        field: "url",
+        value: forged.replace(/sig=.*$/, "sig=[redacted]"),
+        reason: "signature does not match",
+        message: "Invalid request at url: signature does not match",
+        retryable: false
+      })
+      expect(fieldsOf(await rejection(pb.media.get("doc_AAAAAAAAAAAAAAAAAAAAAAAA")))).toMatchObject({
+        _tag: "NotFound",
+        kind: "document",
+        id: "doc_AAAAAAAAAAAAAAAAAAAAAAAA"
+      })
+    })
+
     it("a missing audio file is NotFound of kind file", async () => {
       const { pb } = await target()
       expect(fieldsOf(await rejection(pb.addMessage({ audioFile: "/nonexistent/speech.mp3", voice: { stt } })))).toEqual({
