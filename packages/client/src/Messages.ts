@@ -153,9 +153,6 @@ export const post = async (
   signal: AbortSignal | undefined
 ): Promise<MessageResponse | AsyncIterable<PipelineEvent>> => {
   if (signal?.aborted === true) throw new Cancelled({})
-  const controller = new AbortController()
-  const abort = () => controller.abort()
-  signal?.addEventListener("abort", abort, { once: true })
   const headers: Record<string, string> = { "x-api-key": transport.apiKey, accept: stream ? "text/event-stream" : "application/json" }
   let payload: BodyInit
   if (body._tag === "json") {
@@ -166,6 +163,10 @@ export const post = async (
     headers["content-type"] = form.contentType
     payload = form.body
   }
+  const controller = new AbortController()
+  const abort = () => controller.abort()
+  signal?.addEventListener("abort", abort, { once: true })
+  if (signal?.aborted === true) abort()
   try {
     const response = await transport.fetch(`${transport.base}${path}`, {
       method: "POST",

@@ -451,6 +451,28 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
       })
     })
 
+    it("audio of unknown length past the STT model's limit is InputTooLarge, and the rest of it is never read", async () => {
+      // over HTTP the server counts the bytes as they arrive and refuses the upload; `size` is
+      // what was counted then, which differs from the in-process count by what was in flight
+      const { pb } = await target()
+      let read = 0
+      const oneMiB = new Uint8Array(1 << 20)
+      const endless = {
+        async *[Symbol.asyncIterator]() {
+          read += speech.byteLength
+          yield speech
+          for (let i = 0; i < 100; i++) {
+            read += oneMiB.byteLength
+            yield oneMiB
+          }
+        }
+      }
+      const error = await rejection(pb.addMessage({ audioFile: endless, voice: { stt }, sendToLlm: false }))
+      expect(fieldsOf(error)).toMatchObject({ _tag: "InputTooLarge", field: "audio_file", limit: 26_214_400, provider: "fake", model: "fake-stt" })
+      expect((error as { readonly size: number }).size).toBeGreaterThan(26_214_400)
+      expect(read).toBeLessThan(speech.byteLength + 100 * oneMiB.byteLength)
+    })
+
     it("a message to a thread with a run in flight is ThreadBusy naming the run", async () => {
       const { pb } = await target(stalled)
       const events = (await pb.sendMessage("First", { stream: true }))[Symbol.asyncIterator]()
