@@ -54,6 +54,9 @@ export const toWire = (params: AddMessageParams): Record<string, unknown> => {
   return wire
 }
 
+/** Whether a signal has fired, read afresh (not narrowed by an earlier check). */
+const isAborted = (signal: AbortSignal): boolean => signal.aborted
+
 const isAbort = (error: unknown) => error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError")
 
 /**
@@ -166,7 +169,8 @@ export const post = async (
   const controller = new AbortController()
   const abort = () => controller.abort()
   signal?.addEventListener("abort", abort, { once: true })
-  if (signal?.aborted === true) abort()
+  // the signal may have fired while the audio was being opened
+  if (signal !== undefined && isAborted(signal)) abort()
   try {
     const response = await transport.fetch(`${transport.base}${path}`, {
       method: "POST",
