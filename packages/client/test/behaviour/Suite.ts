@@ -173,7 +173,7 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
   })
 
   describe("tools", () => {
-    it("a run pauses for the tool's output and resumes with submitToolOutputs", async () => {
+    it("a run pauses for the tool's output and resumes with submitToolOutputs, once", async () => {
       const { pb } = await target({ llm: { reply: weatherReply } })
       const paused = await pb.sendMessage("Weather in Oslo?", { tools: [weatherTool] })
       expect(paused).toMatchObject({
@@ -185,6 +185,18 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
       const resumed = await pb.submitToolOutputs(paused.run_id, [{ tool_call_id: "call_w", output: "sunny" }])
       expect(resumed).toMatchObject({ status: "completed", content: "It is sunny in Oslo.", run_id: paused.run_id, thread_id: paused.thread_id })
       expect((await pb.runs.get(paused.run_id)).status).toBe("completed")
+      const again = await rejection(pb.submitToolOutputs(paused.run_id, [{ tool_call_id: "call_w", output: "sunny" }]))
+      const unknown = await rejection(pb.submitToolOutputs("run_unknown", [{ tool_call_id: "call_w", output: "sunny" }], { stream: true }))
+      const reason = "the run is completed, not requires_action: only a run paused for tool outputs takes them"
+      expect(fieldsOf(again)).toEqual({
+        _tag: "InvalidRequest",
+        field: "run_id",
+        value: paused.run_id,
+        reason,
+        message: `Invalid request at run_id: ${reason}`,
+        retryable: false
+      })
+      expect(fieldsOf(unknown)).toEqual({ _tag: "NotFound", kind: "run", id: "run_unknown", message: "No run with id \"run_unknown\"", retryable: false })
     })
 
     it("streamed: tool_submit_required ends the first stream, the resumed run streams its answer", async () => {
