@@ -51,6 +51,10 @@ export interface ClientOptions {
  *   passed); there is no route that waits.
  * - `media.handler` forwards a signed URL's request (path and query, `Range` and `If-None-Match`)
  *   to the server, without the key: mount it where the URLs point on your own origin.
+ * - Input `@patchbay/api`'s schemas refuse is refused before any request, as `InvalidRequest`
+ *   naming the field, worded as a schema mismatch (where core words a check its own way, the
+ *   reason differs).
+ * - `assistants.update` cannot remove a field with `undefined` (JSON has none): it is kept.
  * - `dispose()` releases nothing (the client holds no runtime) and resolves at once.
  */
 export type PatchbayClient = Patchbay
