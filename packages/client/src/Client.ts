@@ -18,7 +18,7 @@
 import { Api } from "@patchbay/api"
 import type { AddMessageParams, Patchbay } from "@patchbay/core"
 import { DocumentId, InvalidRequest, type MessageResponse, type PipelineEvent } from "@patchbay/core/schema"
-import { Cause, Effect, Exit, Layer, Schema } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
 import { fromErrorBody, fromSchemaError, isErrorBody } from "./Errors.ts"
@@ -59,6 +59,9 @@ export interface ClientOptions {
  */
 export type PatchbayClient = Patchbay
 
+/** Set while a call runs: told when its request has been built and is being sent. */
+const RequestSent = Context.Reference<{ readonly mark: () => void } | undefined>("@patchbay/client/RequestSent", { defaultValue: () => undefined })
+
 /** The keys of `fields` whose value is defined (the wire has no `undefined`). */
 const defined = <A extends object>(fields: A): { [K in keyof A]?: Exclude<A[K], undefined> } =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as { [K in keyof A]?: Exclude<A[K], undefined> }
@@ -77,7 +80,12 @@ export const createClient = (options: ClientOptions): PatchbayClient => {
     : Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, options.fetch))
   const client = HttpApiClient.make(Api, {
     baseUrl: options.baseUrl,
-    transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader("x-api-key", options.apiKey))
+    transformClient: (http) =>
+      http.pipe(
+        HttpClient.mapRequest(HttpClientRequest.setHeader("x-api-key", options.apiKey)),
+        // marks the call's request as sent: a schema error after this point is the answer's
+        HttpClient.tapRequest(() => Effect.map(RequestSent, (sent) => void sent?.mark()))
+      )
   }).pipe(Effect.provide(fetchLayer), Effect.runSync)
   const base = String(options.baseUrl).replace(/\/+$/, "")
   const transport: Transport = { base, apiKey: options.apiKey, fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)) }
@@ -90,12 +98,14 @@ export const createClient = (options: ClientOptions): PatchbayClient => {
    * or query).
    */
   const run = async <A, E>(effect: Effect.Effect<A, E>, input?: object): Promise<A> => {
-    const exit = await Effect.runPromiseExit(effect)
+    let sent = false
+    const exit = await Effect.runPromiseExit(Effect.provideService(effect, RequestSent, { mark: () => (sent = true) }))
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.findErrorOption(exit.cause)
     if (failure._tag === "None") throw Cause.squash(exit.cause)
     const error: unknown = failure.value
-    if (Schema.isSchemaError(error)) throw fromSchemaError(error, input)
+    // before the request: the input did not encode; after it: the answer did not decode
+    if (Schema.isSchemaError(error) && !sent) throw fromSchemaError(error, input)
     if (isErrorBody(error)) throw fromErrorBody(error)
     if (HttpClientError.isHttpClientError(error) && error.response !== undefined && error.response.status >= 400) {
       const body = await Effect.runPromise(Effect.option(error.response.json))

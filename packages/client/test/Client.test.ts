@@ -6,7 +6,7 @@
  * client has: what travels on the wire (uploads as body streams, the multipart layout, an event
  * stream cut short, where the key goes). The behaviour both share is in `behaviour/Suite.ts`.
  */
-import { createKey, createPatchbay, CurrentTenant, NotFound, type Patchbay, RateLimited, Stores } from "@patchbay/core"
+import { createKey, createPatchbay, CurrentTenant, InvalidRequest, NotFound, type Patchbay, RateLimited, Stores } from "@patchbay/core"
 import { Unauthorized } from "@patchbay/api"
 import { FakeLlm, FakeStt, FakeTts, fakeProvider, silentMp3 } from "@patchbay/core/testing"
 import { toNodeHandler } from "@patchbay/server"
@@ -346,5 +346,29 @@ describe("uploads and streams on the wire", () => {
     await client.media.get("/media/doc_abcdefghijklmnopqrstuvwx?exp=1&sig=x")
     await client.media.get("https://cdn.example/media/doc_abcdefghijklmnopqrstuvwx?exp=1&sig=x")
     expect(keys).toEqual([`${r.base} key`, `${r.base} key`, "https://cdn.example no key"])
+  })
+})
+
+describe("answers the client cannot read", () => {
+  it("an answer that does not decode is the schema's error, not an InvalidRequest of the call", async () => {
+    const client = createClient({ baseUrl: r.base, apiKey: r.key, fetch: async () => Response.json([{ unexpected: 1 }]) })
+    const error = await client.assistants.list().then(() => expect.unreachable("resolved"), (e: unknown) => e)
+    expect(error).not.toBeInstanceOf(InvalidRequest)
+    expect(error).toMatchObject({ _tag: "SchemaError" })
+  })
+
+  it("input the declaration refuses is an InvalidRequest, and no request is sent", async () => {
+    const sent: Array<string> = []
+    const client = createClient({
+      baseUrl: r.base,
+      apiKey: r.key,
+      fetch: (input, init) => {
+        sent.push(String(input))
+        return fetch(input, init)
+      }
+    })
+    const error = await client.memory.search("asst_default", "q", { limit: 0 }).then(() => expect.unreachable("resolved"), (e: unknown) => e)
+    expect(error).toEqual(new InvalidRequest({ field: "limit", value: 0, reason: "Expected a value between 1 and 100" }))
+    expect(sent).toEqual([])
   })
 })
