@@ -4,12 +4,12 @@
  * fakes it scripts, and asserts exact values — never a duration. Where the two targets differ
  * by nature, the case says so and why, keyed on `remote`.
  */
-import { type LlmEvent, type LlmRequest, type PipelineEvent, ThreadBusy } from "@patchbay/core"
+import { type LlmEvent, type LlmRequest, type PipelineEvent, QuotaExceeded, ThreadBusy } from "@patchbay/core"
 import { onePixelPng, scriptedMemoryLlm, silentMp3 } from "@patchbay/core/testing"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it, onTestFinished } from "vitest"
 import type { MakeTarget, Script, Target } from "./Targets.ts"
 
 /** A second of silent mp3: what every audio case speaks. */
@@ -60,19 +60,20 @@ const until = async (condition: () => boolean | Promise<boolean>) => {
   expect(await condition()).toBe(true)
 }
 
-/** The audio kinds `audioFile` takes, each a fresh source of the same bytes. */
+/** The audio kinds `audioFile` takes, each a fresh source of the same bytes; `dir` holds the file. */
 const audioKinds = () => {
   const dir = mkdtempSync(join(tmpdir(), "patchbay-behaviour-"))
   const path = join(dir, "speech.mp3")
   writeFileSync(path, speech)
   const chunks = [speech.subarray(0, 1000), speech.subarray(1000)]
-  return {
+  const kinds = {
     path: () => path,
     bytes: () => speech,
     blob: () => new Blob([speech as Uint8Array<ArrayBuffer>], { type: "audio/mpeg" }),
     readableStream: () => new ReadableStream<Uint8Array>({ start: (c) => (chunks.forEach((chunk) => c.enqueue(chunk)), c.close()) }),
     asyncIterable: () => ({ async *[Symbol.asyncIterator]() { yield* chunks } })
   }
+  return { kinds, dir }
 }
 
 /** The behaviour of `Patchbay`, against the targets `make` builds. `remote` is true over HTTP. */
@@ -91,7 +92,8 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
   describe("the three modes", () => {
     it("audio to text: every kind of audioFile is transcribed, all of its bytes read", async () => {
       const { pb, fakes } = await target()
-      const kinds = audioKinds()
+      const { kinds, dir } = audioKinds()
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
       for (const [kind, source] of Object.entries(kinds)) {
         const response = await pb.addMessage({ audioFile: source(), voice: { stt }, sendToLlm: false })
         expect([kind, response.status, response.content]).toEqual([kind, "completed", "Hello there."])
@@ -154,7 +156,6 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
     })
 
     it("a failure after the start: error, run_ended failed, then the iterator throws (over HTTP without the vendor's fields)", async () => {
-      const { QuotaExceeded } = await import("@patchbay/core")
       const { pb } = await target({ llm: { failures: [new QuotaExceeded({ provider: "fake", status: 429 })] } })
       const seen: Array<string> = []
       const failure = await rejection((async () => {
