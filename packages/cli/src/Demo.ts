@@ -3,7 +3,8 @@
  * provider-options example, a read-aloud, its streaming example, its image flow (generate,
  * then edit by `document_id`) and memory (a fact said in one thread, used in another) through
  * the real pipeline and the real adapters, and — when the programs are installed — an offline
- * turn on the local engines. Vendor calls are served from
+ * turn on the local engines; last, mode 3 again through `@patchbay/client`, against the server
+ * started in process on a loopback port. Vendor calls are served from
  * the cassettes shipped in `demo/cassettes/` unless the vendor's key is set (then it runs live)
  * or `--replay <dir>` names other cassettes. It writes the audio and images to `./out/`, keeps
  * its threads, messages, runs and media metadata in the SQLite file `./out/patchbay.db` (made
@@ -16,8 +17,21 @@
  * @since 0.1.0
  */
 import { Cassette } from "@patchbay/conformance/cassette"
-import { Audio, type MessageResponse, type Patchbay, type PatchbayProvider, type StoresLayer, type VoiceRecords } from "@patchbay/core"
+import {
+  Audio,
+  createKey,
+  CurrentTenant,
+  type MessageResponse,
+  type Patchbay,
+  type PatchbayProvider,
+  Stores,
+  type StoresLayer,
+  type VoiceRecords
+} from "@patchbay/core"
+import { Effect } from "effect"
+import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import type { AddressInfo } from "node:net"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Io } from "./Context.ts"
@@ -80,6 +94,8 @@ export interface SectionRun {
   readonly save: (name: string, bytes: Uint8Array | string) => string
   /** Prints a turn's `voice_records` and saves the whole response as `<name>.json`. */
   readonly records: (name: string, response: MessageResponse | { readonly voice_records: VoiceRecords }) => void
+  /** The providers `pb` runs on (replayed or live), for a section that serves them itself. */
+  readonly providers: ReadonlyArray<PatchbayProvider>
   /** The local provider, when `@patchbay/local` loaded. */
   readonly localProvider: PatchbayProvider | undefined
   /** Whether ffmpeg is installed (the local engines then write mp3). */
@@ -94,6 +110,11 @@ export interface Section {
   readonly vendors: ReadonlyArray<VendorId>
   /** Runs only when the local engines are installed. */
   readonly local?: boolean
+  /**
+   * The section whose vendor calls it repeats word for word: replay serves it from that
+   * section's interactions, so the cassettes are made without it.
+   */
+  readonly repeats?: string
   /**
    * The scope of its repeatable media ids (see `repeatableIds`); by default its number, so no
    * two documents of a run share an id.
@@ -382,6 +403,48 @@ export const sections: ReadonlyArray<Section> = [
       s.out.line(`Thread 2, assistant: ${second.content}`)
       s.save("9-memory.json", `${JSON.stringify({ first, operation, memories: stored, second }, null, 2)}\n`)
     }
+  },
+  {
+    id: "10-client",
+    title: "Over HTTP — mode 3 again, through @patchbay/client: the server in process on a loopback port",
+    vendors: ["openai"],
+    repeats: "3-audio-to-audio",
+    run: async (s) => {
+      // loaded here only: no other section pays for the server and the client
+      const [{ toNodeHandler }, { createClient }, http] = await Promise.all([import("@patchbay/server"), import("@patchbay/client"), import("node:http")])
+      const stores = Stores.makeMemory()
+      const key = await Effect.runPromise(createKey({ name: "demo" }).pipe(Effect.provide(stores), Effect.provideService(CurrentTenant, "demo")))
+      const node = toNodeHandler({ providers: s.providers, stores, media: { secret: randomBytes(32).toString("base64url") } })
+      const server = http.createServer(node.handler)
+      try {
+        await node.ready
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+        const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+        s.out.line(`Server: ${baseUrl} (toNodeHandler on node:http, in-memory stores, a key made in process)`)
+        s.out.line(`Client: createClient({ baseUrl: "${baseUrl}", apiKey }) — the question uploaded as a multipart stream`)
+        const pb = createClient({ baseUrl, apiKey: key.plaintext })
+        const response = await pb.addMessage({
+          voice: {
+            stt: { provider: "openai", model: "gpt-4o-transcribe", language: "en" },
+            tts: { provider: "openai", model: "gpt-4o-mini-tts", voice: "coral" }
+          },
+          audioFile: questionFile,
+          llmProvider: "openai",
+          modelName: "gpt-4.1",
+          sendToLlm: "true",
+          stream: false
+        })
+        const vr = lastRecords(response)
+        s.out.line(`Transcript: ${vr.stt?.transcript ?? ""}`)
+        s.out.line(`Reply: ${response.content}`)
+        s.out.line(`Audio URL: ${vr.tts?.audio_url ?? ""} (on the server; read back with the key through pb.media.get)`)
+        await finish({ ...s, pb }, "10-client", response)
+      } finally {
+        server.closeAllConnections()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+        await node.dispose()
+      }
+    }
   }
 ]
 
@@ -393,7 +456,8 @@ export const usage = `Usage: patchbay demo [<section>…] [--out <dir>] [--repla
 
 Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example,
 its image flow and memory across threads through the real pipeline and adapters, plus an
-offline turn on espeak-ng and pocketsphinx when they are installed. No key and no network
+offline turn on espeak-ng and pocketsphinx when they are installed, and mode 3 once more
+through @patchbay/client, against the HTTP server started in process on a loopback port. No key and no network
 needed: vendor calls are replayed from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
 ELEVENLABS_API_KEY, OPENROUTER_API_KEY) runs live instead, unless --replay is given.
 
@@ -524,6 +588,7 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
     const pb = openPatchbay(injected(providers), true, section.idScope ?? Number(section.id.split("-")[0]), options.stores) // ids unique across the run
     const run: SectionRun = {
       pb,
+      providers,
       out,
       save,
       localProvider,

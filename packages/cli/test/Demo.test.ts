@@ -42,7 +42,9 @@ describe("patchbay demo, offline", () => {
     const files = readdirSync(out)
     const audio = files.filter((f) => /\.(mp3|wav)$/.test(f))
     const images = files.filter((f) => f.endsWith(".png"))
-    expect(audio).toEqual(expect.arrayContaining(["2-text-to-audio.mp3", "3-audio-to-audio.mp3", "4-provider-options.mp3", "5-read-aloud.mp3", "6-streaming.mp3"]))
+    expect(audio).toEqual(
+      expect.arrayContaining(["2-text-to-audio.mp3", "3-audio-to-audio.mp3", "4-provider-options.mp3", "5-read-aloud.mp3", "6-streaming.mp3", "10-client.mp3"])
+    )
     expect(images.sort()).toEqual(["7-image-edited.png", "7-image.png"])
     for (const file of audio) {
       const bytes = bytesOf(path.join(out, file))
@@ -52,7 +54,7 @@ describe("patchbay demo, offline", () => {
   })
 
   it("the audio files are whole: their measured duration is that of a sentence or two", async () => {
-    for (const file of ["2-text-to-audio.mp3", "3-audio-to-audio.mp3", "5-read-aloud.mp3", "6-streaming.mp3"]) {
+    for (const file of ["2-text-to-audio.mp3", "3-audio-to-audio.mp3", "5-read-aloud.mp3", "6-streaming.mp3", "10-client.mp3"]) {
       const seconds = await durationOf(bytesOf(path.join(ran.cwd, "out", file)))
       expect(seconds, file).toBeGreaterThan(1)
       expect(seconds, file).toBeLessThan(15)
@@ -133,6 +135,21 @@ describe("patchbay demo, offline", () => {
     expect(saved.operation.status).toBe("COMPLETED")
   })
 
+  it("runs mode 3 once more through @patchbay/client, against the server started in process on a loopback port", () => {
+    const section = /^== 10\. Over HTTP.*\n((?:.+\n)+)/m.exec(ran.stdout)?.[1] ?? ""
+    const lines = section.split("\n")
+    expect(lines[0]).toMatch(/^Server: http:\/\/127\.0\.0\.1:\d+ \(toNodeHandler on node:http, in-memory stores, a key made in process\)$/)
+    expect(lines[1]).toMatch(/^Client: createClient\(\{ baseUrl: "http:\/\/127\.0\.0\.1:\d+", apiKey \}\) — the question uploaded as a multipart stream$/)
+    expect(lines[2]).toBe(`Transcript: ${QUESTION}`)
+    // the same replayed vendors as mode 3 in process: the same reply
+    const inProcess = /^== 3\. .*\n(?:.+\n)*?(Reply: .+)\n/m.exec(ran.stdout)?.[1]
+    expect(lines[3]).toBe(inProcess)
+    expect(lines[4]).toMatch(/^Audio URL: \/media\/doc_[\w-]{24}\?exp=\d+&sig=[\w-]+ \(on the server; read back with the key through pb\.media\.get\)$/)
+    expect(lines[5]).toBe("Audio file: out/10-client.mp3")
+    expect(bytesOf(path.join(ran.cwd, "out/10-client.mp3"))).toEqual(bytesOf(path.join(ran.cwd, "out/3-audio-to-audio.mp3")))
+    expect(section).toMatch(/^vendor calls: openai \d+ replayed$/m)
+  })
+
   it("says plainly which vendor calls were replayed, and that none ran live", () => {
     expect(ran.stdout).toMatch(/^ {2}openai +replayed from .*demo\/cassettes \(set OPENAI_API_KEY to run it live\)$/m)
     expect(ran.stdout).toMatch(/cassettes synthesized from the vendors' published API specs .* not recorded from the live APIs/)
@@ -150,14 +167,14 @@ describe("patchbay demo, offline", () => {
     ]
     if (missing.length > 0) {
       expect(local).toMatch(new RegExp(`^skipped: not installed: ${missing.join(" .*, ")}`))
-      expect(ran.stdout).toMatch(/^Sections: 8 ran, 1 skipped \(8-local\)/m)
+      expect(ran.stdout).toMatch(/^Sections: 9 ran, 1 skipped \(8-local\)/m)
       return
     }
     expect(local).toMatch(/^pocketsphinx heard: .+/)
     const file = readdirSync(path.join(ran.cwd, "out")).find((f) => /^8-local\.(mp3|wav)$/.test(f))
     expect(file).toBeDefined()
     expect(Audio.sniff(bytesOf(path.join(ran.cwd, "out", file ?? "")))?.container).toBe(onPath("ffmpeg") ? "mp3" : "wav")
-    expect(ran.stdout).toMatch(/^Sections: 9 ran$/m)
+    expect(ran.stdout).toMatch(/^Sections: 10 ran$/m)
   })
 })
 
@@ -234,9 +251,9 @@ describe("patchbay demo with keys and options", () => {
   })
 
   it("an unknown section is a usage error", async () => {
-    const ran = await cli(["demo", "10"])
+    const ran = await cli(["demo", "11"])
     expect(ran.code).toBe(2)
-    expect(ran.stderr).toContain(`patchbay: demo: no section "10" [UsageError] — the sections are ${sections.map((s) => s.id).join(", ")}`)
+    expect(ran.stderr).toContain(`patchbay: demo: no section "11" [UsageError] — the sections are ${sections.map((s) => s.id).join(", ")}`)
   })
 })
 

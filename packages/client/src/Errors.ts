@@ -26,7 +26,7 @@ import {
   UnknownProvider,
   UnsupportedFormat
 } from "@patchbay/core/schema"
-import { Schema } from "effect"
+import { Schema, SchemaIssue } from "effect"
 
 /** The error classes a server may answer with, by `code`. */
 const classes = {
@@ -99,4 +99,27 @@ export const fromErrorBody = (body: Readonly<Record<string, unknown>> & { readon
     }
   }
   return new ServerError(code, retryable, rest, detail)
+}
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const pathToField = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>): string =>
+  path.reduce<string>((out, segment) => {
+    const key = typeof segment === "object" ? segment.key : segment
+    return typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`
+  }, "")
+
+/**
+ * The `InvalidRequest` for input the API's declaration refuses before any request is sent (the
+ * client encodes bodies, queries and path parameters with its schemas): the field's path, its
+ * value in `input`, and the schema's reason — worded as core's own validation words it.
+ */
+export const fromSchemaError = (error: Schema.SchemaError, input: object = {}): InvalidRequest => {
+  const first = formatter(error.issue).issues[0]
+  const field = first === undefined ? "" : pathToField(first.path ?? [])
+  return new InvalidRequest({
+    field: field === "" ? "request" : field,
+    ...(field === "" || !(field in input) ? {} : { value: (input as Readonly<Record<string, unknown>>)[field] }),
+    reason: first?.message ?? "does not match the expected shape"
+  })
 }

@@ -9,7 +9,7 @@
  * @since 0.3.0
  */
 import type { ListenParams, PipelineEvent } from "@patchbay/core"
-import { Cancelled } from "@patchbay/core/schema"
+import { Cancelled, InvalidRequest } from "@patchbay/core/schema"
 import { fromErrorBody, isErrorBody, ServerError } from "./Errors.ts"
 
 /** Where and how the client reaches the server. */
@@ -128,8 +128,11 @@ export const listen = (connection: Connection, params: ListenParams): AsyncItera
       socket?.close(1000)
     }
 
-    const start = (async () => {
+    void (async () => {
       if (params.signal?.aborted === true) throw new Cancelled({})
+      if (params.voice.tts !== undefined) {
+        throw new InvalidRequest({ field: "voice.tts", reason: "the server's realtime route does not speak replies: leave voice.tts out, or listen in process" })
+      }
       params.signal?.addEventListener("abort", onAbort, { once: true })
       const base = connection.baseUrl.replace(/\/$/, "")
       const issued = await connection.fetch(`${base}/realtime/tokens`, {
@@ -184,8 +187,8 @@ export const listen = (connection: Connection, params: ListenParams): AsyncItera
           const event = events.shift()
           if (event !== undefined) return { done: false, value: event }
           if (failure !== undefined) {
+            // Not waiting for the audio pump: it may be parked on a source that never yields again.
             close()
-            await start
             throw failure.error
           }
           if (done) {

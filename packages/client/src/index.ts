@@ -5,5 +5,5 @@
  *
  * @since 0.1.0
  */
-export { type ClientOptions, createClient, type PatchbayClient, type SendMessageOptions } from "./Client.ts"
+export { type ClientOptions, createClient, type PatchbayClient } from "./Client.ts"
 export { fromErrorBody, ServerError } from "./Errors.ts"

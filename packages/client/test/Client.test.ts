@@ -2,11 +2,13 @@
  * The client against a real server: `toNodeHandler` on a loopback `node:http` server with core's
  * fake vendors behind it. Every call is made twice — through the client, and on a
  * `createPatchbay` in process over the same fakes — and the answers must be equal, ids and
- * times aside; errors arrive as the same tagged errors with the same fields.
+ * times aside; errors arrive as the same tagged errors with the same fields. Then what only the
+ * client has: what travels on the wire (uploads as body streams, the multipart layout, an event
+ * stream cut short, where the key goes). The behaviour both share is in `behaviour/Suite.ts`.
  */
-import { createKey, createPatchbay, CurrentTenant, NotFound, type Patchbay, RateLimited, Stores } from "@patchbay/core"
+import { createKey, createPatchbay, CurrentTenant, InvalidRequest, NotFound, type Patchbay, RateLimited, Stores } from "@patchbay/core"
 import { Unauthorized } from "@patchbay/api"
-import { FakeLlm, FakeStt, FakeTts, fakeProvider } from "@patchbay/core/testing"
+import { FakeLlm, FakeStt, FakeTts, fakeProvider, silentMp3 } from "@patchbay/core/testing"
 import { toNodeHandler } from "@patchbay/server"
 import { Effect } from "effect"
 import { createServer, type Server } from "node:http"
@@ -21,6 +23,7 @@ interface Running {
   readonly client: PatchbayClient
   readonly local: Patchbay
   readonly base: string
+  readonly key: string
   readonly dispose: () => Promise<void>
 }
 
@@ -37,6 +40,7 @@ const start = async (): Promise<Running> => {
     client: createClient({ baseUrl: base, apiKey: key.plaintext }),
     local,
     base,
+    key: key.plaintext,
     dispose: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -256,5 +260,115 @@ describe("fromErrorBody", () => {
       message: "Something odd",
       name: "ServerError"
     })
+  })
+})
+
+describe("uploads and streams on the wire", () => {
+  const stt = { provider: "fake", model: "fake-stt", language: "en" } as const
+
+  it("the audio is a request body stream, pulled as it is sent: nothing is read before fetch is called", async () => {
+    const chunks = [silentMp3({ seconds: 1 }).subarray(0, 500), silentMp3({ seconds: 1 }).subarray(500)]
+    let yielded = 0
+    const source = {
+      async *[Symbol.asyncIterator]() {
+        for (const chunk of chunks) {
+          yielded++
+          yield chunk
+        }
+      }
+    }
+    const seen: Array<{ readonly yielded: number; readonly body: string; readonly type: string | null }> = []
+    const client = createClient({
+      baseUrl: r.base,
+      apiKey: r.key,
+      fetch: (input, init) => {
+        seen.push({ yielded, body: init?.body instanceof ReadableStream ? "stream" : typeof init?.body, type: new Headers(init?.headers).get("content-type") })
+        return fetch(input, init)
+      }
+    })
+    const response = await client.addMessage({ audioFile: source, voice: { stt }, sendToLlm: false })
+    expect(response.content).toBe("Hello there.")
+    expect(seen).toEqual([{ yielded: 0, body: "stream", type: expect.stringMatching(/^multipart\/form-data; boundary=patchbay-/) }])
+    expect(yielded).toBe(2)
+  })
+
+  it("a multipart message: the fields first (JSON ones as JSON text, booleans as words), then audio_file", async () => {
+    let body = ""
+    const client = createClient({
+      baseUrl: r.base,
+      apiKey: r.key,
+      fetch: async (input, init) => {
+        body = await new Response(init?.body ?? null).text()
+        return Response.json({ detail: "stop here", code: "Mystery", retryable: false }, { status: 400 })
+      }
+    })
+    const blob = new File([new TextEncoder().encode("RIFF-bytes")], "hello.wav", { type: "audio/wav" })
+    await client.addMessage({ audioFile: blob, content: "Hi", voice: { stt }, sendToLlm: false, memoryScope: "user \"1\"" }).catch(() => undefined)
+    const boundary = body.slice(2, body.indexOf("\r\n"))
+    expect(body.split(`--${boundary}`).map((part) => part.trim())).toEqual([
+      "",
+      "Content-Disposition: form-data; name=\"content\"\r\n\r\nHi",
+      `Content-Disposition: form-data; name="voice"\r\n\r\n${JSON.stringify({ stt })}`,
+      "Content-Disposition: form-data; name=\"send_to_llm\"\r\n\r\nfalse",
+      "Content-Disposition: form-data; name=\"memory_scope\"\r\n\r\nuser \"1\"",
+      "Content-Disposition: form-data; name=\"audio_file\"; filename=\"hello.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF-bytes",
+      "--"
+    ])
+  })
+
+  it("an event stream that ends before run_ended throws a ServerError", async () => {
+    const started = { type: "run_started", thread_id: "thr_1", run_id: "run_1", message_id: "msg_1", assistant_id: "asst_default", seq: 0 }
+    const client = createClient({
+      baseUrl: r.base,
+      apiKey: r.key,
+      fetch: async () => new Response(`: keep-alive\n\ndata: ${JSON.stringify(started)}\n\n`, { headers: { "content-type": "text/event-stream" } })
+    })
+    const seen: Array<unknown> = []
+    const failure = await (async () => {
+      for await (const event of await client.sendMessage("Hi", { stream: true })) seen.push(event)
+    })().then(() => undefined, (error: unknown) => error)
+    expect(seen).toEqual([started])
+    expect(failure).toBeInstanceOf(ServerError)
+    expect(failure).toMatchObject({ code: "StreamEnded", retryable: true })
+  })
+
+  it("media.get sends the key to the server's own origin only", async () => {
+    const keys: Array<string | null> = []
+    const client = createClient({
+      baseUrl: `${r.base}/`,
+      apiKey: r.key,
+      fetch: async (input, init) => {
+        keys.push(`${new URL(String(input)).origin} ${new Headers(init?.headers).get("x-api-key") === r.key ? "key" : "no key"}`)
+        return new Response(new Uint8Array([1, 2]), { headers: { "content-type": "image/png" } })
+      }
+    })
+    expect(await client.media.get("doc_abcdefghijklmnopqrstuvwx")).toEqual({ bytes: new Uint8Array([1, 2]), media_type: "image/png" })
+    await client.media.get("/media/doc_abcdefghijklmnopqrstuvwx?exp=1&sig=x")
+    await client.media.get("https://cdn.example/media/doc_abcdefghijklmnopqrstuvwx?exp=1&sig=x")
+    expect(keys).toEqual([`${r.base} key`, `${r.base} key`, "https://cdn.example no key"])
+  })
+})
+
+describe("answers the client cannot read", () => {
+  it("an answer that does not decode is the schema's error, not an InvalidRequest of the call", async () => {
+    const client = createClient({ baseUrl: r.base, apiKey: r.key, fetch: async () => Response.json([{ unexpected: 1 }]) })
+    const error = await client.assistants.list().then(() => expect.unreachable("resolved"), (e: unknown) => e)
+    expect(error).not.toBeInstanceOf(InvalidRequest)
+    expect(error).toMatchObject({ _tag: "SchemaError" })
+  })
+
+  it("input the declaration refuses is an InvalidRequest, and no request is sent", async () => {
+    const sent: Array<string> = []
+    const client = createClient({
+      baseUrl: r.base,
+      apiKey: r.key,
+      fetch: (input, init) => {
+        sent.push(String(input))
+        return fetch(input, init)
+      }
+    })
+    const error = await client.memory.search("asst_default", "q", { limit: 0 }).then(() => expect.unreachable("resolved"), (e: unknown) => e)
+    expect(error).toEqual(new InvalidRequest({ field: "limit", value: 0, reason: "Expected a value between 1 and 100" }))
+    expect(sent).toEqual([])
   })
 })

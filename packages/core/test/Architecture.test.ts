@@ -32,6 +32,7 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
     "@patchbay/openrouter",
     "@patchbay/local",
     "@patchbay/server",
+    "@patchbay/client",
     "@patchbay/sql"
   ]
 }
