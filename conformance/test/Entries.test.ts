@@ -1,7 +1,8 @@
 /**
  * What each entry of the package loads. `@patchbay/conformance/cassette` is for programs that
  * replay vendor calls (the `patchbay` command, its demo): it must not bring in the test runner
- * the battery registers with. Observed with a module resolve hook in a child process.
+ * the battery registers with. Observed with a module resolve hook in a child process (a generous
+ * cap each: loading the battery in a child takes seconds on a loaded machine).
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -30,9 +31,9 @@ describe("the package's entries", () => {
     expect(files.some((f) => f.endsWith("/conformance/src/cassette/index.ts"))).toBe(true)
     expect(files.filter((f) => testRunner.test(f))).toEqual([])
     expect(files.filter((f) => /\/conformance\/src\/(Battery|Checks|Report)\.ts$/.test(f))).toEqual([])
-  })
+  }, 60_000)
 
   it("@patchbay/conformance, with the battery, loads vitest", () => {
     expect(resolvedBy("@patchbay/conformance").some((f) => testRunner.test(f))).toBe(true)
-  })
+  }, 60_000)
 })
