@@ -48,6 +48,8 @@ const voice = {
   stt: { provider: "openai", model: "whisper-1" },
   tts: { provider: "elevenlabs", model: "eleven_flash_v2_5", voice: VOICE, output_format: "mp3_22050_32" }
 }
+/** The same turn on core's fakes, without latency: what warms the code paths up (the route's, the pipeline's) before timing. */
+const warmVoice = { stt: { provider: "fake", model: "fake-stt" }, tts: { provider: "fake", model: "fake-tts", voice: "ada" } }
 /** A text message for core's fake LLM, answered whole. */
 const text = { content: "Hello?", llm_provider: "fake", model_name: "fake-llm" }
 
@@ -58,6 +60,7 @@ const text = { content: "Hello?", llm_provider: "fake", model_name: "fake-llm" }
 /** What the bench asks the Patchbay process. */
 type Command =
   | { readonly cmd: "first-audio" }
+  | { readonly cmd: "warm"; readonly turns: number }
   | { readonly cmd: "round-trip"; readonly clients: number; readonly each: number }
   | { readonly cmd: "open"; readonly streams: number }
   | { readonly cmd: "baseline" }
@@ -95,7 +98,7 @@ const fakesInWorker = async () => {
 const patchbayProcess = async (mode: "latency" | "memory") => {
   const { Effect } = await import("effect")
   const { createKey, createPatchbay, CurrentTenant, Stores } = await import("../packages/core/src/index.ts")
-  const { FakeLlm, fakeProvider, silentMp3 } = await import("../packages/core/src/testing/index.ts")
+  const { FakeLlm, fakeProvider, FakeStt, FakeTts, silentMp3 } = await import("../packages/core/src/testing/index.ts")
   const { toNodeHandler } = await import("../packages/server/src/index.ts")
   const fakes = mode === "latency" ? await fakesInWorker() : undefined
   const providersOf = async () => {
@@ -105,7 +108,7 @@ const patchbayProcess = async (mode: "latency" | "memory") => {
     return [
       openai({ apiKey: "bench-key-not-secret", baseURL: `${fakes.openaiUrl}/v1` }),
       elevenlabs({ apiKey: "bench-key-not-secret", baseUrl: fakes.elevenlabsUrl }),
-      fakeProvider({ llm: FakeLlm() })
+      fakeProvider({ llm: FakeLlm(), stt: FakeStt(), tts: FakeTts() })
     ]
   }
   const media = { secret: "bench-secret-not-for-production" }
@@ -141,6 +144,13 @@ const patchbayProcess = async (mode: "latency" | "memory") => {
         marks[event.type] ??= performance.now() - started
       }
       say({ marks })
+    } else if (command.cmd === "warm") {
+      for (let i = 0; i < command.turns; i++) {
+        for await (const _ of await pb.addMessage({ audioFile: audio, voice: warmVoice, llmProvider: "fake", modelName: "fake-llm", stream: true })) {
+          // read to the end
+        }
+      }
+      say({ warmed: command.turns })
     } else if (command.cmd === "round-trip") {
       const latencies: Array<number> = []
       await Promise.all(Array.from({ length: command.clients }, async () => {
@@ -250,11 +260,11 @@ const firstAudio = async (): Promise<Array<string>> => {
   const audio = new Blob([new Uint8Array(silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 }))], { type: "audio/mpeg" })
   const pb = await startPatchbay("latency")
   /** One turn over HTTP: multipart in, Server-Sent Events out; the instant of the first audio, read to the end. */
-  const overHttp = async () => {
+  const overHttp = async (warm = false) => {
     const form = new FormData()
-    form.append("voice", JSON.stringify(voice))
-    form.append("llm_provider", "openai")
-    form.append("model_name", "gpt-4.1")
+    form.append("voice", JSON.stringify(warm ? warmVoice : voice))
+    form.append("llm_provider", warm ? "fake" : "openai")
+    form.append("model_name", warm ? "fake-llm" : "gpt-4.1")
     form.append("stream", "true")
     form.append("audio_file", audio, "question.mp3")
     const started = performance.now()
@@ -267,7 +277,12 @@ const firstAudio = async (): Promise<Array<string>> => {
   }
   const inProcess = async () => (await pb.ask<{ marks: Marks }>({ cmd: "first-audio" })).marks
   try {
-    // The first turn of each (SDK clients created, connections opened) is a warm-up.
+    // Both paths' code warmed up on the fakes without latency (the JIT settles after some
+    // hundred turns), then the first turn of each on the profile (SDK clients created,
+    // connections opened) as a warm-up too.
+    const turns = 200
+    await pb.ask<{ warmed: number }>({ cmd: "warm", turns })
+    for (let i = 0; i < turns; i++) await overHttp(true)
     await inProcess()
     await overHttp()
     const runs = 7
