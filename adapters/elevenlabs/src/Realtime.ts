@@ -67,7 +67,7 @@ import {
 } from "@patchbay/core"
 import { describeCause } from "@patchbay/core/adapter"
 import { Cause, Effect, Queue, Stream } from "effect"
-import { type Client, decodeOptions, optionsField } from "./internal/Client.ts"
+import { checkIso6391, type Client, decodeOptions, optionsField } from "./internal/Client.ts"
 import { PROVIDER } from "./Models.ts"
 import { RealtimeSttOptions } from "./Options.ts"
 
@@ -145,14 +145,7 @@ export const validateWith = (models: ReadonlyArray<ModelInfo>) => (spec: Realtim
     if (!formats.includes(spec.audio_format)) {
       return yield* new UnsupportedFormat({ provider: PROVIDER, model: model.id, field: "audio_format", format: spec.audio_format, allowed: formats })
     }
-    if (spec.language !== undefined && !Language.isIso6391(spec.language)) {
-      return yield* new InvalidRequest({
-        provider: PROVIDER,
-        field: "voice.stt.language",
-        value: spec.language,
-        reason: "expected an ISO 639-1 code such as \"en\""
-      })
-    }
+    if (spec.language !== undefined) yield* checkIso6391("voice.stt.language", spec.language)
     if (spec.commit !== "vad" && spec.commit !== "manual") {
       return yield* new InvalidRequest({
         provider: PROVIDER,

@@ -39,7 +39,7 @@ import {
   type Word
 } from "@patchbay/core"
 import { Effect, Schema, Stream } from "effect"
-import { type Client, decodeOptions, optionsField } from "./internal/Client.ts"
+import { checkIso6391, type Client, decodeOptions, optionsField } from "./internal/Client.ts"
 import type { FailureContext } from "./internal/Errors.ts"
 import { isWav, PROVIDER, withoutLanguageCode } from "./Models.ts"
 import { nestedStructs, TtsOptions } from "./Options.ts"
@@ -59,9 +59,7 @@ export interface ValidTts {
 }
 
 const checkLanguage = (model: ModelInfo, field: string, code: string): Effect.Effect<void, InvalidRequest> => {
-  if (!Language.isIso6391(code)) {
-    return Effect.fail(new InvalidRequest({ provider: PROVIDER, field, value: code, reason: "expected an ISO 639-1 code such as \"en\"" }))
-  }
+  if (!Language.isIso6391(code)) return checkIso6391(field, code)
   if (model.languages !== undefined && !model.languages.includes(code)) {
     return Effect.fail(new InvalidRequest({ provider: PROVIDER, field, value: code, allowed: model.languages, reason: `${model.id} does not speak this language` }))
   }

@@ -34,7 +34,7 @@ import {
 } from "@patchbay/core"
 import { spoolToFile } from "@patchbay/core/adapter"
 import { Effect, Schema } from "effect"
-import { type Client, decodeOptions, type ElevenLabsOptions, optionsField } from "./internal/Client.ts"
+import { checkIso6391, type Client, decodeOptions, type ElevenLabsOptions, optionsField } from "./internal/Client.ts"
 import type { FailureContext } from "./internal/Errors.ts"
 import { PROVIDER, withKeyterms } from "./Models.ts"
 import { SttOptions } from "./Options.ts"
@@ -107,14 +107,7 @@ export const validateWith = (models: ReadonlyArray<ModelInfo>) => (spec: SttSpec
       return yield* new UnknownModel({ provider: PROVIDER, model: spec.model, field: "voice.stt.model", allowed: sttModels.map((m) => m.id) })
     }
     yield* Validation.checkAudio(model, spec.audio)
-    if (spec.language !== undefined && !Language.isIso6391(spec.language)) {
-      return yield* new InvalidRequest({
-        provider: PROVIDER,
-        field: "voice.stt.language",
-        value: spec.language,
-        reason: "expected an ISO 639-1 code such as \"en\""
-      })
-    }
+    if (spec.language !== undefined) yield* checkIso6391("voice.stt.language", spec.language)
     const options = yield* decodeOptions(SttOptions, spec.provider_options, FIELD)
     yield* checkRules(model.id, options)
     return { model, options }

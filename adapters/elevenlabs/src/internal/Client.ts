@@ -17,7 +17,7 @@
  * stand-in response the SDK reads as an error, and the call reports the kept failure instead.
  */
 import { ElevenLabsClient } from "@elevenlabs/elevenlabs-js"
-import { type InvalidRequest, type MissingApiKey, type ProviderError, ProviderUnavailable, redactSecrets } from "@patchbay/core"
+import { InvalidRequest, Language, type MissingApiKey, type ProviderError, ProviderUnavailable, redactSecrets } from "@patchbay/core"
 import { abortable, clientOnFirstUse, decodeProviderOptions, loadApiKey, streamingUploadFetch } from "@patchbay/core/adapter"
 import { Effect, type Redacted, type Schema } from "effect"
 import { AsyncLocalStorage } from "node:async_hooks"
@@ -136,6 +136,12 @@ export const makeClient = (options: ElevenLabsOptions) => {
 
 /** The client's shape. */
 export type Client = ReturnType<typeof makeClient>
+
+/** Refuses a language that is not an ISO 639-1 code, naming `field`. */
+export const checkIso6391 = (field: string, code: string): Effect.Effect<void, InvalidRequest> =>
+  Language.isIso6391(code)
+    ? Effect.void
+    : Effect.fail(new InvalidRequest({ provider: PROVIDER, field, value: code, reason: "expected an ISO 639-1 code such as \"en\"" }))
 
 /** Where options sit in a request: `voice.stt.provider_options.elevenlabs`. */
 export const optionsField = (stage: "stt" | "tts"): string => `voice.${stage}.provider_options.${PROVIDER}`
