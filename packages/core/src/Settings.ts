@@ -31,6 +31,12 @@ export interface StageTimeouts {
   readonly tts?: number | undefined
   readonly image?: number | undefined
   readonly embedding?: number | undefined
+  /**
+   * Realtime STT: how long a session may take, once its audio has ended, to send its last
+   * transcript and summary (default 30 s); then it fails as `ProviderTimeout` and the vendor
+   * connection is closed. While audio flows, a session has no timeout: a speaker may pause.
+   */
+  readonly realtime?: number | undefined
 }
 
 /** How long runs hold their state (see `RunStore`). */
@@ -91,7 +97,7 @@ export const defaultSettings: PipelineSettingsShape = {
   chunking: {},
   mediaUrlTtlSeconds: 3600,
   retry: { times: 3, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 },
-  timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000, embedding: 60_000 },
+  timeouts: { stt: 300_000, llm: 60_000, tts: 30_000, image: 180_000, embedding: 60_000, realtime: 30_000 },
   maxToolRounds: 8,
   runs: { leaseMs: 30_000, pausedTtlMs: 24 * 60 * 60 * 1000, cancelPollMs: 200, sweepIntervalMs: 0 },
   memory: { waitMs: 2000, pollMs: 50, operationTimeoutMs: 120_000 }

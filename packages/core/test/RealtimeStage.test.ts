@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Fiber, Queue, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import { readFileSync } from "node:fs"
 import {
   AuthenticationFailed,
@@ -307,6 +308,45 @@ describe("Stages.listen", () => {
       expect(error).toMatchObject({ _tag: "ProviderUnavailable", provider: "fake", detail: "the realtime session ended without its summary" })
       expect(events.map((e) => e.type)).toEqual(["stt_stream_start", "stt_committed", "error"])
     }).pipe(Effect.provide(ProviderRegistry.layer([broken])))
+  })
+
+  it.effect("a vendor that never finishes after the audio ends: ProviderTimeout after timeouts.realtime, the session closed; no timeout while audio flows", () => {
+    const provider = fakeProvider({ id: "fake", stt: FakeRealtimeStt() })
+    let closed = 0
+    // Reads every chunk, answers a partial for each, then never sends its summary.
+    const stuck = {
+      ...provider,
+      stt: {
+        ...provider.stt!,
+        realtime: (_spec: unknown, input: Stream.Stream<RealtimeSttInput>) =>
+          Stream.concat(
+            input.pipe(Stream.map(() => ({ type: "partial" as const, text: "…" }))),
+            Stream.never
+          ).pipe(Stream.ensuring(Effect.sync(() => void closed++)))
+      }
+    }
+    return Effect.gen(function*() {
+      const queue = yield* Queue.unbounded<RealtimeSttInput, Cause.Done>()
+      const events: Array<PipelineEvent> = []
+      const fiber = yield* Effect.forkChild(Effect.flip(
+        Stream.runForEach(listen({ stt, audio_format: "pcm_16000", audio: Stream.fromQueue(queue) }), (e) => Effect.sync(() => events.push(e)))
+      ))
+      yield* Queue.offer(queue, silence)
+      // A long pause mid-speech is no timeout: the audio has not ended.
+      yield* TestClock.adjust("1 hour")
+      yield* Queue.offer(queue, silence)
+      // Let the chunk reach the vendor and its partial the events (no clock involved).
+      for (let i = 0; i < 100 && events.length < 3; i++) yield* Effect.yieldNow
+      expect(events.map((e) => e.type)).toEqual(["stt_stream_start", "stt_partial", "stt_partial"])
+      yield* Queue.end(queue)
+      yield* TestClock.adjust("29999 millis")
+      expect(closed).toBe(0)
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "ProviderTimeout", provider: "fake", stage: "stt", timeoutMs: 30_000, retryable: true })
+      expect(events.map((e) => e.type)).toEqual(["stt_stream_start", "stt_partial", "stt_partial", "error"])
+      expect(closed).toBe(1)
+    }).pipe(Effect.provide(ProviderRegistry.layer([stuck])))
   })
 })
 

@@ -6,10 +6,11 @@
  * the run's client takes events (`Run.toStream`'s bound), so nothing piles up in between.
  */
 import { Clock, Deferred, Effect, Stream } from "effect"
-import { isProviderError, type ProviderError, ProviderUnavailable } from "../../Errors.ts"
+import { isProviderError, type ProviderError, ProviderTimeout, ProviderUnavailable } from "../../Errors.ts"
 import { realtimeFormatInfo } from "../../ModelInfo.ts"
 import type { RealtimeSttEvent, RealtimeSttInput } from "../../Provider.ts"
 import { Run } from "../../Run.ts"
+import { PipelineSettings } from "../../Settings.ts"
 import type * as Validation from "../../Validation.ts"
 import type { SttRecord, Word } from "../../VoiceRecords.ts"
 import { withWarnings } from "./store.ts"
@@ -87,11 +88,19 @@ export const listenValidated = <E = never, R = never, E2 = never, R2 = never>(
     // The caller's audio, counted as the vendor reads it. Its failure stops the session from the
     // outside (below) rather than reaching the adapter, which only reads audio that cannot fail.
     const audioFailed = yield* Deferred.make<never, AudioFailed<E>>()
+    /** Done when the caller's audio has ended: from then on the vendor has `timeouts.realtime` to finish. */
+    const audioEnded = yield* Deferred.make<void>()
     const context = yield* Effect.context<R>()
     const input: Stream.Stream<RealtimeSttInput> = audio.pipe(
       Stream.tap((element) => Effect.sync(() => void (element instanceof Uint8Array && (bytes += element.byteLength)))),
       Stream.catch((error: E) => Stream.concat(Stream.drain(Stream.fromEffect(Deferred.fail(audioFailed, new AudioFailed(error)))), Stream.never)),
+      Stream.onEnd(Deferred.succeed(audioEnded, undefined)),
       Stream.provideContext(context)
+    )
+    const tailMs = (yield* PipelineSettings).timeouts.realtime ?? 30_000
+    const tail = Effect.andThen(
+      Deferred.await(audioEnded),
+      Effect.andThen(Effect.sleep(tailMs), Effect.fail(new ProviderTimeout({ provider, stage: "stt", timeoutMs: tailMs })))
     )
 
     const begin = Effect.suspend(() => {
@@ -128,7 +137,7 @@ export const listenValidated = <E = never, R = never, E2 = never, R2 = never>(
       }
     }
 
-    yield* Effect.raceFirst(Stream.runForEach(realtime(spec, input), handle), Deferred.await(audioFailed)).pipe(
+    yield* Effect.raceAllFirst([Stream.runForEach(realtime(spec, input), handle), Deferred.await(audioFailed), tail]).pipe(
       Effect.catch((failure): Effect.Effect<never, ProviderError | E | E2> =>
         failure instanceof AudioFailed
           ? Effect.fail(failure.error as E)
