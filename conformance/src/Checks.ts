@@ -32,6 +32,7 @@ import { secretsCheck } from "./internal/checks/secrets.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
 import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from "./internal/checks/tts.ts"
 import { refusalChecks, validateCheck } from "./internal/checks/validate.ts"
+import { refusesValues } from "./internal/checks/values.ts"
 import { wireCheck } from "./internal/checks/wire.ts"
 import { capabilitiesOf, type Subject } from "./Subject.ts"
 
@@ -43,6 +44,7 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("stt"),
   ...refusalChecks("stt"),
   refusesModelOptions("stt"),
+  refusesValues("stt"),
   sttText,
   sttLanguage,
   sttDuration,
@@ -63,6 +65,7 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("tts"),
   ...refusalChecks("tts"),
   refusesModelOptions("tts"),
+  refusesValues("tts"),
   ttsStreaming,
   ttsFormat,
   ttsDuration,
@@ -81,6 +84,7 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("llm"),
   ...refusalChecks("llm"),
   refusesModelOptions("llm"),
+  refusesValues("llm"),
   llmText,
   llmToolCalls,
   llmMedia,
@@ -96,6 +100,7 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("image"),
   ...refusalChecks("image"),
   refusesModelOptions("image"),
+  refusesValues("image"),
   imageBytes,
   imageUsage,
   wireCheck("image"),

@@ -52,7 +52,7 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes, options: acmeOptions })
-    expect(tests).toHaveLength(102)
+    expect(tests).toHaveLength(106)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",

@@ -33,6 +33,8 @@ import {
   leaksKeyInCause,
   maps429ToGeneric,
   padsRetryAfter,
+  checksTypesOnly,
+  refusesSpeedBound,
   retriesItself,
   sendsFixedLanguage,
   sendsKeyInOwnHeader
@@ -52,7 +54,7 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(102)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(106)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
@@ -152,10 +154,10 @@ const cases: ReadonlyArray<{
     check: "stt.validate_unknown_model",
     message: "stt-success.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
     failing: [
-      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options", "stt.validate_model_options",
-      "tts.validate_unknown_model", "tts.validate_format", "tts.validate_options",
-      "llm.validate_unknown_model", "llm.validate_options",
-      "image.validate_unknown_model", "image.validate_options"
+      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options", "stt.validate_model_options", "stt.validate_values",
+      "tts.validate_unknown_model", "tts.validate_format", "tts.validate_options", "tts.validate_values",
+      "llm.validate_unknown_model", "llm.validate_options", "llm.validate_values",
+      "image.validate_unknown_model", "image.validate_options", "image.validate_values"
     ]
   },
   {
@@ -189,7 +191,12 @@ const cases: ReadonlyArray<{
     // It drops the options before the model's own rules see them, too.
     message:
       "llm-success-text.json: validate accepted the unknown option provider_options.acme-voice.conformance_no_such_option; it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
-    failing: ["stt.validate_options", "stt.validate_model_options", "tts.validate_options", "llm.validate_options", "image.validate_options"]
+    failing: [
+      "stt.validate_options", "stt.validate_model_options", "stt.validate_values",
+      "tts.validate_options", "tts.validate_values",
+      "llm.validate_options", "llm.validate_values",
+      "image.validate_options", "image.validate_values"
+    ]
   },
   {
     bug: "coerces option values from strings in validate",
@@ -308,6 +315,22 @@ const cases: ReadonlyArray<{
     check: "image.request_id",
     message: "image-success.json: the result's request_id is (absent); the vendor's answer carried \"req_img_0001\": keep the response's request id as the result's request_id",
     failing: ["image.request_id"]
+  },
+  {
+    bug: "checks only the options' types, not their ranges",
+    make: checksTypesOnly,
+    check: "tts.validate_values",
+    message:
+      "tts-success-mp3.json: validate accepted provider_options.acme-voice.speed = 2.01 on acme-speak-1 (just above 2); it must refuse it with InvalidRequest naming voice.tts.provider_options.acme-voice.speed, before any request (check the value's range and rules in the hook, not only its type)",
+    failing: ["tts.validate_values", "llm.validate_values"]
+  },
+  {
+    bug: "refuses the bound itself (< written as <=)",
+    make: refusesSpeedBound,
+    check: "tts.validate_values",
+    message:
+      "tts-success-mp3.json: validate refused provider_options.acme-voice.speed = 2 on acme-speak-1 (the upper bound), which is valid (an edge just inside what the vendor allows): InvalidRequest: Invalid request (acme-voice) at voice.tts.provider_options.acme-voice.speed: the speed must be below 2 (check the bound: < against <=)",
+    failing: ["tts.validate_values"]
   },
   {
     bug: "retries by itself",
