@@ -49,7 +49,7 @@ export const refusesModelOptions = (capability: Capability): Check =>
         }
         const failure = failureOf(exit)
         if (failure?._tag !== "Typed") return yield* failWith(`validate died on ${what}: ${failure?.message}`)
-        yield* judgeRefusal(failure.error, { tag: "InvalidRequest", field: c.field, allowed: c.allowed }, what)
+        yield* judgeRefusal(failure.error, { tag: "InvalidRequest", field: c.field, allowed: c.allowed, refused: c.allowed === undefined ? undefined : c.model }, what)
       }
     })
   )

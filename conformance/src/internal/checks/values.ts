@@ -20,6 +20,8 @@ export interface ExpectedRefusal {
   readonly tag: string
   readonly field?: string | undefined
   readonly allowed?: ReadonlyArray<string> | undefined
+  /** What was refused (the value, or the model that lacks an option): the `allowed` list must not offer it. */
+  readonly refused?: string | undefined
 }
 
 /**
@@ -44,7 +46,19 @@ export const judgeRefusal = (error: { readonly _tag: string; readonly message: s
       missing.length === 0,
       () => `validate refused ${what} with allowed ${show(found.allowed)}, which lacks ${missing.map((v) => JSON.stringify(v)).join(", ")}: list what the caller may use instead`
     )
+    const refused = expected.refused
+    yield* ensure(
+      refused === undefined || !(Array.isArray(found.allowed) && found.allowed.includes(refused)),
+      () => `validate refused ${what} but its allowed list offers ${JSON.stringify(refused)} itself: list only what the caller may use instead`
+    )
   })
+
+/** The one string a case refuses (its option's value, else its only request field's), for the `allowed` list to leave out. */
+const refusedOf = (c: ValueCase): string | undefined => {
+  if (c.option !== undefined) return typeof c.value === "string" ? c.value : undefined
+  const fields = Object.values(c.request ?? {})
+  return fields.length === 1 && typeof fields[0] === "string" ? fields[0] : undefined
+}
 
 /** The success cassette a case plays on: the first of its model, else the capability's first. */
 const baseFor = (found: ReadonlyArray<LoadedCassette>, c: ValueCase): LoadedCassette =>
@@ -123,7 +137,7 @@ export const refusesValues = (capability: Capability): Check =>
         }
         const failure = failureOf(exit)
         if (failure?._tag !== "Typed") return yield* failWith(`${base.name}: validate died on ${what}: ${failure?.message}`)
-        yield* judgeRefusal(failure.error, { tag, field: c.field, allowed: c.allowed }, what).pipe(
+        yield* judgeRefusal(failure.error, { tag, field: c.field, allowed: c.allowed, refused: c.allowed === undefined ? undefined : refusedOf(c) }, what).pipe(
           Effect.mapError((e) => new CheckFailed({ message: `${base.name}: ${e.message}` }))
         )
       }
@@ -138,7 +152,7 @@ export const refusesValues = (capability: Capability): Check =>
           return yield* failWith(
             `${base.name}: validate refused ${what}, which is valid (an edge just inside what the vendor allows): ${
               failure?._tag === "Typed" ? `${failure.error._tag}: ${failure.error.message}` : failure?.message
-            } (check the bound: < against <=)`
+            } (check the bounds, < against <=, and each rule's condition)`
           )
         }
       }
