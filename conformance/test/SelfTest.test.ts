@@ -33,6 +33,7 @@ import {
   leaksKeyInCause,
   maps429ToGeneric,
   padsRetryAfter,
+  looksUpWholeCatalogue,
   checksTypesOnly,
   refusesSpeedBound,
   retriesItself,
@@ -167,6 +168,14 @@ const cases: ReadonlyArray<{
     message:
       "tts-success-mp3.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
     failing: inEvery("validate_unknown_model")
+  },
+  {
+    bug: "looks a model up in the whole catalogue, whatever its capability",
+    make: looksUpWholeCatalogue,
+    check: "tts.validate_unknown_model",
+    message:
+      "tts-success-mp3.json: validate accepted the stt model \"acme-listen-1\" as a tts model; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["tts.validate_unknown_model"]
   },
   {
     bug: "accepts an oversize upload in validate",
@@ -329,7 +338,7 @@ const cases: ReadonlyArray<{
     make: refusesSpeedBound,
     check: "tts.validate_values",
     message:
-      "tts-success-mp3.json: validate refused provider_options.acme-voice.speed = 2 on acme-speak-1 (the upper bound), which is valid (an edge just inside what the vendor allows): InvalidRequest: Invalid request (acme-voice) at voice.tts.provider_options.acme-voice.speed: the speed must be below 2 (check the bound: < against <=)",
+      "tts-success-mp3.json: validate refused provider_options.acme-voice.speed = 2 on acme-speak-1 (the upper bound), which is valid (an edge just inside what the vendor allows): InvalidRequest: Invalid request (acme-voice) at voice.tts.provider_options.acme-voice.speed: the speed must be below 2 (check the bounds, < against <=, and each rule's condition)",
     failing: ["tts.validate_values"]
   },
   {

@@ -449,3 +449,11 @@ export const checksTypesOnly: MakeProvider = (options) => {
   }
   return { ...p, tts: { ...tts, validate: (r) => tts.validate(inRange(r)) }, llm: { ...llm, validate: (r) => llm.validate(inRange(r)) } }
 }
+
+/** Looks the model up in the whole catalogue, whatever its capability: a transcription model passes as a speech model. */
+export const looksUpWholeCatalogue: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  const speech = p.models.find((m) => m.capability === "tts")!.id
+  return { ...p, tts: { ...tts, validate: (spec) => tts.validate(p.models.some((m) => m.id === spec.model) ? { ...spec, model: speech } : spec) } }
+}
