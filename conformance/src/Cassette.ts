@@ -260,7 +260,9 @@ export const Expectation = Schema.Struct({
   /** Error cases: the tagged error (default: the case's usual tag). */
   error: Schema.optionalKey(ExpectedError),
   /** Fields that must be on the wire (body, multipart or query), when they differ from `provider_options`. */
-  wire: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  wire: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  /** Fields the result's `provider_output` must keep, with the vendor's values (objects compared key by key). */
+  provider_output: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
 })
 export type Expectation = typeof Expectation.Type
 

@@ -17,6 +17,7 @@ import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/checks/embedding.ts"
 import { detailsCheck } from "./internal/checks/details.ts"
+import { providerOutputCheck } from "./internal/checks/provider-output.ts"
 import { requestIdCheck } from "./internal/checks/request-id.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
@@ -57,6 +58,7 @@ export const checks: ReadonlyArray<Check> = [
   sttTooLarge,
   sttUnsupported,
   requestIdCheck("stt"),
+  providerOutputCheck("stt"),
   ...httpChecks("stt"),
   detailsCheck("stt"),
   secretsCheck("stt"),
@@ -76,6 +78,7 @@ export const checks: ReadonlyArray<Check> = [
   requestFieldsCheck("tts"),
   latencyChecks.tts,
   requestIdCheck("tts"),
+  providerOutputCheck("tts"),
   ...httpChecks("tts"),
   detailsCheck("tts"),
   secretsCheck("tts"),
@@ -92,6 +95,7 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("llm"),
   optionsCoverageCheck("llm"),
   requestIdCheck("llm"),
+  providerOutputCheck("llm"),
   ...httpChecks("llm"),
   detailsCheck("llm"),
   secretsCheck("llm"),
@@ -106,6 +110,7 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("image"),
   optionsCoverageCheck("image"),
   requestIdCheck("image"),
+  providerOutputCheck("image"),
   ...httpChecks("image"),
   detailsCheck("image"),
   secretsCheck("image"),

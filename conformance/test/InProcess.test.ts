@@ -30,6 +30,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.request_fields: skipped (in-process provider: nothing goes over a wire)",
       "tts.latency: skipped (in-process provider: no transport whose delays the clock could play)",
       "tts.request_id: skipped (in-process provider: no HTTP)",
+      "tts.provider_output: skipped (no tts success cassette states expect.provider_output)",
       "tts.unauthorized: skipped (in-process provider: no HTTP)",
       "tts.unknown_model: skipped (in-process provider: no HTTP)",
       "tts.too_large: skipped (in-process provider: no HTTP)",

@@ -33,6 +33,7 @@ import {
   leaksKeyInCause,
   maps429ToGeneric,
   padsRetryAfter,
+  dropsProviderOutput,
   looksUpWholeCatalogue,
   checksTypesOnly,
   refusesSpeedBound,
@@ -55,12 +56,13 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(106)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(109)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
       "llm.validate_model_options: no option is declared unsupported by a model (options.llm.unsupported)",
       "llm.media: no llm cassette expects images",
+      "llm.provider_output: no llm success cassette states expect.provider_output",
       "image.validate_model_options: no option is declared unsupported by a model (options.image.unsupported)",
       "image.too_large: no image cassette with case \"too_large\"",
       "image.stream_error: image generation does not stream",
@@ -87,10 +89,10 @@ const cases: ReadonlyArray<{
     // Without its options the request matches no recorded interaction, so every check playing
     // an optioned success cassette fails too, each naming the missing field.
     failing: [
-      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.request_id", "stt.abort",
-      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.abort",
+      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.request_id", "stt.provider_output", "stt.abort",
+      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.provider_output", "tts.abort",
       "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.request_id", "llm.abort",
-      "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.abort"
+      "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.provider_output", "image.abort"
     ]
   },
   {
@@ -340,6 +342,14 @@ const cases: ReadonlyArray<{
     message:
       "tts-success-mp3.json: validate refused provider_options.acme-voice.speed = 2 on acme-speak-1 (the upper bound), which is valid (an edge just inside what the vendor allows): InvalidRequest: Invalid request (acme-voice) at voice.tts.provider_options.acme-voice.speed: the speed must be below 2 (check the bounds, < against <=, and each rule's condition)",
     failing: ["tts.validate_values"]
+  },
+  {
+    bug: "keeps only part of what the vendor sent as provider_output",
+    make: dropsProviderOutput,
+    check: "tts.provider_output",
+    message:
+      "tts-success-mp3.json: provider_output does not keep what the vendor sent: x_acme_characters is (absent); the vendor sent \"47\" (keep the vendor's fields as they came, on every path)",
+    failing: ["tts.provider_output"]
   },
   {
     bug: "retries by itself",

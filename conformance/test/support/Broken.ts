@@ -457,3 +457,14 @@ export const looksUpWholeCatalogue: MakeProvider = (options) => {
   const speech = p.models.find((m) => m.capability === "tts")!.id
   return { ...p, tts: { ...tts, validate: (spec) => tts.validate(p.models.some((m) => m.id === spec.model) ? { ...spec, model: speech } : spec) } }
 }
+
+/** Keeps the response's content type as the speech summary's provider_output, but not the billed-characters header. */
+export const dropsProviderOutput: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  const trimmed = (element: { readonly type: string; readonly provider_output?: unknown }) =>
+    element.type === "summary" && typeof element.provider_output === "object" && element.provider_output !== null
+      ? { ...element, provider_output: { content_type: (element.provider_output as { content_type?: unknown }).content_type } }
+      : element
+  return { ...p, tts: { ...tts, synthesize: (r) => Stream.map(tts.synthesize(r), (e) => trimmed(e) as typeof e) } }
+}
