@@ -175,10 +175,20 @@ export type ScenarioCase = typeof ScenarioCase.Type
 export const Operation = Schema.Literals(["transcribe", "transcribeStream", "synthesize", "stream", "generate", "embed"])
 export type Operation = typeof Operation.Type
 
-/** A message of an LLM scenario (text only; images as input belong to a later format version). */
+/**
+ * A part of a user message: text, or an image read from a file next to the cassette (an addition
+ * to format version 1 that readers without it refuse with the path of the part).
+ */
+export const ScenarioContentPart = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("text"), text: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("image"), fixture: Schema.String, media_type: Schema.String })
+])
+export type ScenarioContentPart = typeof ScenarioContentPart.Type
+
+/** A message of an LLM scenario; a user message's content is text or a list of text and image parts. */
 export const ScenarioMessage = Schema.Union([
   Schema.Struct({ role: Schema.Literal("system"), content: Schema.String }),
-  Schema.Struct({ role: Schema.Literal("user"), content: Schema.String }),
+  Schema.Struct({ role: Schema.Literal("user"), content: Schema.Union([Schema.String, Schema.Array(ScenarioContentPart)]) }),
   Schema.Struct({ role: Schema.Literal("assistant"), content: Schema.String, tool_calls: Schema.optionalKey(Schema.Array(ToolCall)) }),
   Schema.Struct({ role: Schema.Literal("tool"), tool_call_id: Schema.String, content: Schema.String })
 ])
@@ -260,7 +270,9 @@ export const Expectation = Schema.Struct({
   /** Error cases: the tagged error (default: the case's usual tag). */
   error: Schema.optionalKey(ExpectedError),
   /** Fields that must be on the wire (body, multipart or query), when they differ from `provider_options`. */
-  wire: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  wire: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  /** Fields the result's `provider_output` must keep, with the vendor's values (objects compared key by key). */
+  provider_output: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
 })
 export type Expectation = typeof Expectation.Type
 

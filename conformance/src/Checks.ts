@@ -17,6 +17,7 @@ import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/checks/embedding.ts"
 import { detailsCheck } from "./internal/checks/details.ts"
+import { providerOutputCheck } from "./internal/checks/provider-output.ts"
 import { requestIdCheck } from "./internal/checks/request-id.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
@@ -32,6 +33,7 @@ import { secretsCheck } from "./internal/checks/secrets.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
 import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from "./internal/checks/tts.ts"
 import { refusalChecks, validateCheck } from "./internal/checks/validate.ts"
+import { refusesValues } from "./internal/checks/values.ts"
 import { wireCheck } from "./internal/checks/wire.ts"
 import { capabilitiesOf, type Subject } from "./Subject.ts"
 
@@ -43,6 +45,7 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("stt"),
   ...refusalChecks("stt"),
   refusesModelOptions("stt"),
+  refusesValues("stt"),
   sttText,
   sttLanguage,
   sttDuration,
@@ -55,6 +58,7 @@ export const checks: ReadonlyArray<Check> = [
   sttTooLarge,
   sttUnsupported,
   requestIdCheck("stt"),
+  providerOutputCheck("stt"),
   ...httpChecks("stt"),
   detailsCheck("stt"),
   secretsCheck("stt"),
@@ -63,6 +67,7 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("tts"),
   ...refusalChecks("tts"),
   refusesModelOptions("tts"),
+  refusesValues("tts"),
   ttsStreaming,
   ttsFormat,
   ttsDuration,
@@ -73,6 +78,7 @@ export const checks: ReadonlyArray<Check> = [
   requestFieldsCheck("tts"),
   latencyChecks.tts,
   requestIdCheck("tts"),
+  providerOutputCheck("tts"),
   ...httpChecks("tts"),
   detailsCheck("tts"),
   secretsCheck("tts"),
@@ -81,6 +87,7 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("llm"),
   ...refusalChecks("llm"),
   refusesModelOptions("llm"),
+  refusesValues("llm"),
   llmText,
   llmToolCalls,
   llmMedia,
@@ -88,6 +95,7 @@ export const checks: ReadonlyArray<Check> = [
   wireCheck("llm"),
   optionsCoverageCheck("llm"),
   requestIdCheck("llm"),
+  providerOutputCheck("llm"),
   ...httpChecks("llm"),
   detailsCheck("llm"),
   secretsCheck("llm"),
@@ -96,11 +104,13 @@ export const checks: ReadonlyArray<Check> = [
   validateCheck("image"),
   ...refusalChecks("image"),
   refusesModelOptions("image"),
+  refusesValues("image"),
   imageBytes,
   imageUsage,
   wireCheck("image"),
   optionsCoverageCheck("image"),
   requestIdCheck("image"),
+  providerOutputCheck("image"),
   ...httpChecks("image"),
   detailsCheck("image"),
   secretsCheck("image"),

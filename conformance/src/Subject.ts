@@ -47,18 +47,60 @@ export interface UnsupportedOption {
   readonly value: unknown
   /** Other options the request needs to be otherwise valid. */
   readonly with?: Readonly<Record<string, unknown>> | undefined
+  /** The request field the refusal must name, when given (`voice.tts.provider_options.elevenlabs.language_code`). */
+  readonly field?: string | undefined
+  /** Values the refusal's `allowed` list must hold, when given (the models that do support it). */
+  readonly allowed?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * A request the battery hands `validate` to judge a value its type allows: a provider option set
+ * to `value` (beside the options of `with`, which then replace the scenario's), request fields
+ * (`voice`, `language`, `tools`, `size`, …), or both, on `model` (the first success scenario of
+ * that model, else the capability's first with its model replaced).
+ */
+export interface ValueCase {
+  /** The provider option (a key under the vendor's `provider_options`) the case sets to `value`. */
+  readonly option?: string | undefined
+  readonly value?: unknown
+  /** Fields of the request itself the case sets (in the scenario's wire form). */
+  readonly request?: Partial<Cassette.ScenarioRequest> | undefined
+  readonly model?: string | undefined
+  /** Other options the request needs to be otherwise valid. */
+  readonly with?: Readonly<Record<string, unknown>> | undefined
+  /** What the value shows, for messages: `"speed just above 4"`. */
+  readonly why?: string | undefined
+}
+
+/**
+ * A value its type allows that `validate` must refuse (out of range, the boundary just outside,
+ * a forbidden pairing, a name outside a closed list, a code the vendor refuses), with the
+ * request field the refusal must name.
+ */
+export interface InvalidValue extends ValueCase {
+  /** The refusal's `field`, in wire form: `voice.tts.provider_options.openai.speed`. */
+  readonly field: string
+  /** The refusal's tag (default `InvalidRequest`). */
+  readonly tag?: "InvalidRequest" | "UnknownModel" | "UnsupportedFormat" | undefined
+  /** Values the refusal's `allowed` list must hold (the closed list it refers the caller to). */
+  readonly allowed?: ReadonlyArray<string> | undefined
 }
 
 /**
  * What the battery knows of a capability's `provider_options`: its schema (every field of it
  * must reach the wire, each proven by a request of its own), samples for options whose value
- * cannot be generated, and the options some models do not support.
+ * cannot be generated, the options some models do not support, and values their type allows
+ * that `validate` must refuse (`invalid`) or accept (`valid`: the edges just inside).
  */
 export interface OptionsCoverage {
   /** The options schema, a `Schema.Struct` (its `fields` are walked). */
   readonly schema: { readonly fields: Readonly<Record<string, Schema.Top>> }
   readonly samples?: Readonly<Record<string, OptionSample>> | undefined
   readonly unsupported?: ReadonlyArray<UnsupportedOption> | undefined
+  /** Values `validate` must refuse, each naming its field (`validate_values`). */
+  readonly invalid?: ReadonlyArray<InvalidValue> | undefined
+  /** Values `validate` must accept: the boundary just inside each refused one, an allowed pairing (`validate_values`). */
+  readonly valid?: ReadonlyArray<ValueCase> | undefined
 }
 
 /** The options of `runConformance`. @category models */

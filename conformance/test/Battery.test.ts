@@ -52,7 +52,7 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes, options: acmeOptions })
-    expect(tests).toHaveLength(102)
+    expect(tests).toHaveLength(109)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
@@ -63,6 +63,7 @@ describe("registerBattery", () => {
       "conformance: acme-voice > tts > validate_model_options: skipped: no option is declared unsupported by a model (options.tts.unsupported)",
       "conformance: acme-voice > llm > validate_model_options: skipped: no option is declared unsupported by a model (options.llm.unsupported)",
       "conformance: acme-voice > llm > media: skipped: no llm cassette expects images",
+      "conformance: acme-voice > llm > provider_output: skipped: no llm success cassette states expect.provider_output",
       "conformance: acme-voice > image > validate_model_options: skipped: no option is declared unsupported by a model (options.image.unsupported)",
       "conformance: acme-voice > image > too_large: skipped: no image cassette with case \"too_large\"",
       "conformance: acme-voice > image > stream_error: skipped: image generation does not stream",
@@ -92,6 +93,7 @@ describe("registerBattery", () => {
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
         ...["tts", "llm"].map(modelOptionsRow),
         skippedRow("llm", "media", "images the model streams arrive as media events, each the declared image type", "no llm cassette expects images"),
+        skippedRow("llm", "provider_output", "a result keeps what the vendor sent as its provider_output", "no llm success cassette states expect.provider_output"),
         modelOptionsRow("image"),
         skippedRow("image", "too_large", "an over-limit input → InputTooLarge", "no image cassette with case \"too_large\""),
         skippedRow("image", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "image generation does not stream"),

@@ -65,6 +65,14 @@ describe("validation on load", () => {
     }
   })
 
+  it("reads a user message of text and image parts, each image a file next to the cassette", () => {
+    const parts = [{ type: "text", text: "What is this?" }, { type: "image", fixture: "images/fox.png", media_type: "image/png" }]
+    const scenario = { capability: "llm", case: "success", request: { model: "m", messages: [{ role: "user", content: parts }] } }
+    expect(Cassette.loadSync(write("image-part.json", { ...base, scenario })).cassette.scenario?.request.messages).toEqual([{ role: "user", content: parts }])
+    const file = write("image-part-bad.json", { ...base, scenario: { ...scenario, request: { model: "m", messages: [{ role: "user", content: [{ type: "image", media_type: "image/png" }] }] } } })
+    expect(messageOf(file)).toContain("scenario.request.messages[0]")
+  })
+
   it("reports unreadable files and directories", () => {
     expect(messageOf(write("broken.json", "{ not json"))).toMatch(/broken\.json: is not JSON \(/)
     expect(messageOf(path.join(dir, "absent.json"))).toBe(`${path.join(dir, "absent.json")}: cannot be read (ENOENT)`)

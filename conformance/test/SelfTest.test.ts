@@ -33,6 +33,10 @@ import {
   leaksKeyInCause,
   maps429ToGeneric,
   padsRetryAfter,
+  dropsProviderOutput,
+  looksUpWholeCatalogue,
+  checksTypesOnly,
+  refusesSpeedBound,
   retriesItself,
   sendsFixedLanguage,
   sendsKeyInOwnHeader
@@ -52,12 +56,13 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(102)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(109)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
       "llm.validate_model_options: no option is declared unsupported by a model (options.llm.unsupported)",
       "llm.media: no llm cassette expects images",
+      "llm.provider_output: no llm success cassette states expect.provider_output",
       "image.validate_model_options: no option is declared unsupported by a model (options.image.unsupported)",
       "image.too_large: no image cassette with case \"too_large\"",
       "image.stream_error: image generation does not stream",
@@ -84,10 +89,10 @@ const cases: ReadonlyArray<{
     // Without its options the request matches no recorded interaction, so every check playing
     // an optioned success cassette fails too, each naming the missing field.
     failing: [
-      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.request_id", "stt.abort",
-      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.abort",
+      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.request_id", "stt.provider_output", "stt.abort",
+      "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.provider_output", "tts.abort",
       "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.request_id", "llm.abort",
-      "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.abort"
+      "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.provider_output", "image.abort"
     ]
   },
   {
@@ -152,10 +157,10 @@ const cases: ReadonlyArray<{
     check: "stt.validate_unknown_model",
     message: "stt-success.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
     failing: [
-      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options", "stt.validate_model_options",
-      "tts.validate_unknown_model", "tts.validate_format", "tts.validate_options",
-      "llm.validate_unknown_model", "llm.validate_options",
-      "image.validate_unknown_model", "image.validate_options"
+      "stt.validate_unknown_model", "stt.validate_too_large", "stt.validate_format", "stt.validate_options", "stt.validate_model_options", "stt.validate_values",
+      "tts.validate_unknown_model", "tts.validate_format", "tts.validate_options", "tts.validate_values",
+      "llm.validate_unknown_model", "llm.validate_options", "llm.validate_values",
+      "image.validate_unknown_model", "image.validate_options", "image.validate_values"
     ]
   },
   {
@@ -165,6 +170,14 @@ const cases: ReadonlyArray<{
     message:
       "tts-success-mp3.json: validate accepted the unknown model \"conformance-no-such-model\"; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
     failing: inEvery("validate_unknown_model")
+  },
+  {
+    bug: "looks a model up in the whole catalogue, whatever its capability",
+    make: looksUpWholeCatalogue,
+    check: "tts.validate_unknown_model",
+    message:
+      "tts-success-mp3.json: validate accepted the stt model \"acme-listen-1\" as a tts model; it must refuse it with UnknownModel before any request (check it against the catalogue and the options schema in the hook)",
+    failing: ["tts.validate_unknown_model"]
   },
   {
     bug: "accepts an oversize upload in validate",
@@ -189,7 +202,12 @@ const cases: ReadonlyArray<{
     // It drops the options before the model's own rules see them, too.
     message:
       "llm-success-text.json: validate accepted the unknown option provider_options.acme-voice.conformance_no_such_option; it must refuse it with InvalidRequest before any request (check it against the catalogue and the options schema in the hook)",
-    failing: ["stt.validate_options", "stt.validate_model_options", "tts.validate_options", "llm.validate_options", "image.validate_options"]
+    failing: [
+      "stt.validate_options", "stt.validate_model_options", "stt.validate_values",
+      "tts.validate_options", "tts.validate_values",
+      "llm.validate_options", "llm.validate_values",
+      "image.validate_options", "image.validate_values"
+    ]
   },
   {
     bug: "coerces option values from strings in validate",
@@ -308,6 +326,30 @@ const cases: ReadonlyArray<{
     check: "image.request_id",
     message: "image-success.json: the result's request_id is (absent); the vendor's answer carried \"req_img_0001\": keep the response's request id as the result's request_id",
     failing: ["image.request_id"]
+  },
+  {
+    bug: "checks only the options' types, not their ranges",
+    make: checksTypesOnly,
+    check: "tts.validate_values",
+    message:
+      "tts-success-mp3.json: validate accepted provider_options.acme-voice.speed = 2.01 on acme-speak-1 (just above 2); it must refuse it with InvalidRequest naming voice.tts.provider_options.acme-voice.speed, before any request (check the value's range and rules in the hook, not only its type)",
+    failing: ["tts.validate_values", "llm.validate_values"]
+  },
+  {
+    bug: "refuses the bound itself (< written as <=)",
+    make: refusesSpeedBound,
+    check: "tts.validate_values",
+    message:
+      "tts-success-mp3.json: validate refused provider_options.acme-voice.speed = 2 on acme-speak-1 (the upper bound), which is valid (an edge just inside what the vendor allows): InvalidRequest: Invalid request (acme-voice) at voice.tts.provider_options.acme-voice.speed: the speed must be below 2 (check the bounds, < against <=, and each rule's condition)",
+    failing: ["tts.validate_values"]
+  },
+  {
+    bug: "keeps only part of what the vendor sent as provider_output",
+    make: dropsProviderOutput,
+    check: "tts.provider_output",
+    message:
+      "tts-success-mp3.json: provider_output does not keep what the vendor sent: x_acme_characters is (absent); the vendor sent \"47\" (keep the vendor's fields as they came, on every path)",
+    failing: ["tts.provider_output"]
   },
   {
     bug: "retries by itself",

@@ -79,7 +79,7 @@ describe("streaming speech", () => {
 
 describe("with timestamps", () => {
   it("NDJSON lines: the audio of each line is passed on as it arrives, the alignment becomes word timings", async () => {
-    const { provider, fetch } = replayed("extra/tts-with-timestamps.json")
+    const { provider, fetch } = replayed("tts-with-timestamps.json")
     const { chunks, bytes, summary } = await Effect.runPromise(synthesize(provider, withTimestamps))
     expect(fetch.log[0]?.mismatch).toBeUndefined()
     expect(chunks).toHaveLength(3)
@@ -95,7 +95,7 @@ describe("with timestamps", () => {
   })
 
   it("lines whose times start over are placed after the audio before them", async () => {
-    const { provider } = replayed("extra/tts-with-timestamps-relative.json")
+    const { provider } = replayed("tts-with-timestamps-relative.json")
     const { summary } = await Effect.runPromise(synthesize(provider, withTimestamps))
     const words = summary?.words ?? []
     expect(words.map((w) => w.text)).toEqual(expectedWords.map((w) => w.text))
@@ -106,7 +106,7 @@ describe("with timestamps", () => {
   })
 
   it("a stream that breaks after its first line ends in ProviderUnavailable after that line's audio", async () => {
-    const { provider } = replayed("extra/tts-with-timestamps-stream-error.json")
+    const { provider } = replayed("tts-with-timestamps-stream-error.json")
     const { chunks, summary, exit } = await Effect.runPromise(synthesize(provider, withTimestamps))
     expect(chunks).toHaveLength(1)
     expect(summary).toBeUndefined()
@@ -115,7 +115,7 @@ describe("with timestamps", () => {
   })
 
   it("interrupting while the lines stream aborts the HTTP request", async () => {
-    const loaded = cassette("extra/tts-with-timestamps.json")
+    const loaded = cassette("tts-with-timestamps.json")
     const fetch = replayFetch(loaded, { stall: { afterChunks: 1 } })
     const provider = elevenlabs({ fetch, apiKey: "k" })
     const received: Array<unknown> = []
@@ -130,7 +130,7 @@ describe("with timestamps", () => {
   })
 
   it("wav with timestamps: one JSON object from the non-streaming endpoint, one chunk, the words", async () => {
-    const { provider } = replayed("extra/tts-wav-with-timestamps.json")
+    const { provider } = replayed("tts-wav-with-timestamps.json")
     const { chunks, bytes, summary } = await Effect.runPromise(synthesize(provider, { ...withTimestamps, output_format: "wav_8000", text: "Hello." }))
     expect(chunks).toHaveLength(1)
     expect(bytes).toEqual(new Uint8Array(readFileSync(audioPath("hello-8000.wav"))))

@@ -199,7 +199,7 @@ const fromChunks = (response: Response): Stream.Stream<LlmEvent, ProviderError> 
       const parsed = Option.getOrUndefined(Option.liftThrowable(JSON.parse)(e.data))
       if (parsed === undefined) return Effect.fail(unexpected(`an event that is not JSON: ${e.data.slice(0, 200)}`))
       const failure = Option.getOrUndefined(decodeError(parsed))
-      if (failure !== undefined) return Effect.fail(fromStreamError(failure.error, requestId))
+      if (failure !== undefined) return Effect.fail(fromStreamError(failure.error, requestId, "llm"))
       const chunk = Option.getOrUndefined(decodeChunk(parsed))
       if (chunk === undefined) return Effect.fail(unexpected(`an event that is not a chat.completion.chunk: ${e.data.slice(0, 200)}`))
       return Effect.succeed(onChunk(chunk))

@@ -144,7 +144,7 @@ const fromEvents = (response: Response, done: { event?: { readonly wire: unknown
       const parsed = Option.getOrUndefined(Option.liftThrowable(JSON.parse)(e.data))
       if (parsed === undefined) return Effect.fail(unexpected(`an event that is not JSON: ${e.data.slice(0, 200)}`, requestId))
       const failure = Option.getOrUndefined(decodeError(parsed))
-      if (failure !== undefined) return Effect.fail(fromStreamError(failure.error, requestId))
+      if (failure !== undefined) return Effect.fail(fromStreamError(failure.error, requestId, "tts"))
       const event = Option.getOrUndefined(decodeEvent(parsed))
       if (event === undefined) return Effect.succeed([])
       if (event.type === "speech.audio.done") {

@@ -361,7 +361,7 @@ const fromEvents = (response: Response): Stream.Stream<SttDelta | Transcript, Pr
       const parsed = Option.getOrUndefined(Option.liftThrowable(JSON.parse)(e.data))
       if (parsed === undefined) return Effect.fail(unexpected(`an event that is not JSON: ${e.data.slice(0, 200)}`, requestId))
       const failure = Option.getOrUndefined(decodeError(parsed))
-      if (failure !== undefined) return Effect.fail(fromStreamError(failure.error, requestId))
+      if (failure !== undefined) return Effect.fail(fromStreamError(failure.error, requestId, "stt"))
       const event = Option.getOrUndefined(decodeEvent(parsed))
       if (event === undefined) return Effect.succeed([]) // an event type this adapter does not know
       switch (event.type) {

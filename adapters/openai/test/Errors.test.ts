@@ -171,4 +171,13 @@ describe("errors inside a stream", () => {
     expect(fields(server)).toMatchObject({ _tag: "ProviderUnavailable", detail: "The server had an error.", requestId: "req_mid" })
     expect((server as { status?: number }).status).toBeUndefined() // the HTTP status was 200
   })
+
+  it("an invalid request in band names the request field its param names, as the HTTP path does", async () => {
+    const overlong = await midStream({ message: "Too long.", type: "invalid_request_error", param: "messages", code: "context_length_exceeded" })
+    expect(fields(overlong)).toMatchObject({ _tag: "InvalidRequest", field: "content", requestId: "req_mid" })
+    const option = await midStream({ message: "Bad value.", type: "invalid_request_error", param: "temperature", code: null })
+    expect(fields(option)).toMatchObject({ _tag: "InvalidRequest", field: "provider_options.openai.temperature", requestId: "req_mid" })
+    const unnamed = await midStream({ message: "Bad request.", type: "invalid_request_error", param: null, code: null })
+    expect(fields(unnamed)).toMatchObject({ _tag: "InvalidRequest", field: "request" })
+  })
 })

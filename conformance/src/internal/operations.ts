@@ -17,6 +17,7 @@ import {
   type TtsSpec
 } from "@patchbay/core"
 import { Cause, Data, Effect, Exit, Stream } from "effect"
+import { readFileSync } from "node:fs"
 import { type LoadedCassette, operationOf, resolveIn, type Scenario } from "../Cassette.ts"
 
 /**
@@ -63,8 +64,21 @@ export const outputFormatOf = (provider: PatchbayProvider, scenario: Scenario): 
   return resolveOutputFormat(model, requested)?.id ?? requested
 }
 
-const messagesOf = (scenario: Scenario): ReadonlyArray<LlmMessage> =>
-  scenario.request.messages ?? [{ role: "user", content: scenario.request.text ?? "" }]
+/** The scenario's messages as the LLM gets them: an image part's file read next to the cassette. */
+const messagesOf = (loaded: LoadedCassette, scenario: Scenario): ReadonlyArray<LlmMessage> =>
+  (scenario.request.messages ?? [{ role: "user" as const, content: scenario.request.text ?? "" }]).map((message): LlmMessage => {
+    if (message.role !== "user") return message
+    const content = message.content
+    if (typeof content === "string") return { role: "user", content }
+    return {
+      role: "user",
+      content: content.map((part) =>
+        part.type === "text"
+          ? part
+          : { type: "image" as const, data: new Uint8Array(readFileSync(resolveIn(loaded, part.fixture))), media_type: part.media_type }
+      )
+    }
+  })
 
 const missing = (provider: PatchbayProvider, scenario: Scenario) =>
   new ScenarioProblem({ message: `the provider ${provider.id} declares no ${scenario.capability} capability` })
@@ -174,7 +188,7 @@ export const outputsOf = (
     }
     case "llm": {
       if (provider.llm === undefined) return Stream.fail(missing(provider, scenario))
-      return provider.llm.stream({ model: r.model, tools: r.tools, provider_options: options, messages: messagesOf(scenario) })
+      return provider.llm.stream({ model: r.model, tools: r.tools, provider_options: options, messages: messagesOf(loaded, scenario) })
     }
     case "image": {
       if (provider.image === undefined) return Stream.fail(missing(provider, scenario))

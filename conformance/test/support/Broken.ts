@@ -411,3 +411,60 @@ export const dropsSuccessRequestId: MakeProvider = (options) => {
     image: { ...image, generate: (r) => Effect.map(image.generate(r), ({ request_id: _dropped, ...rest }) => rest) }
   }
 }
+
+/** Checks the speed against its bounds one step off: the upper bound itself, 2, is refused. */
+export const refusesSpeedBound: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  const speed = (spec: TtsSpec) => spec.provider_options?.speed
+  return {
+    ...p,
+    tts: {
+      ...tts,
+      validate: (spec) =>
+        speed(spec) === 2
+          ? Effect.fail(new InvalidRequest({ provider: "acme-voice", field: "voice.tts.provider_options.acme-voice.speed", value: 2, reason: "the speed must be below 2" }))
+          : tts.validate(spec)
+    }
+  }
+}
+
+/** Checks only the options' types: a speed or a token count out of range passes validate (the vendor refuses it later). */
+export const checksTypesOnly: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  const llm = p.llm!
+  const inRange = <R extends { readonly provider_options?: Readonly<Record<string, unknown>> | undefined }>(r: R): R => {
+    const o = r.provider_options
+    if (o === undefined) return r
+    const clamp = (v: unknown, min: number, max: number) => (typeof v === "number" ? Math.min(max, Math.max(min, v)) : v)
+    return {
+      ...r,
+      provider_options: {
+        ...o,
+        ...("speed" in o ? { speed: clamp(o.speed, 0.5, 2) } : {}),
+        ...("max_tokens" in o ? { max_tokens: clamp(o.max_tokens, 1, Number.MAX_SAFE_INTEGER) } : {})
+      }
+    }
+  }
+  return { ...p, tts: { ...tts, validate: (r) => tts.validate(inRange(r)) }, llm: { ...llm, validate: (r) => llm.validate(inRange(r)) } }
+}
+
+/** Looks the model up in the whole catalogue, whatever its capability: a transcription model passes as a speech model. */
+export const looksUpWholeCatalogue: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  const speech = p.models.find((m) => m.capability === "tts")!.id
+  return { ...p, tts: { ...tts, validate: (spec) => tts.validate(p.models.some((m) => m.id === spec.model) ? { ...spec, model: speech } : spec) } }
+}
+
+/** Keeps the response's content type as the speech summary's provider_output, but not the billed-characters header. */
+export const dropsProviderOutput: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  const trimmed = (element: { readonly type: string; readonly provider_output?: unknown }) =>
+    element.type === "summary" && typeof element.provider_output === "object" && element.provider_output !== null
+      ? { ...element, provider_output: { content_type: (element.provider_output as { content_type?: unknown }).content_type } }
+      : element
+  return { ...p, tts: { ...tts, synthesize: (r) => Stream.map(tts.synthesize(r), (e) => trimmed(e) as typeof e) } }
+}

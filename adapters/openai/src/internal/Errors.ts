@@ -166,11 +166,12 @@ export const toProviderError = (cause: unknown, context: FailureContext, now: nu
  * Maps an error reported inside a stream that had started (an event with an `error` key): the
  * HTTP status was 200, so only the code (or, without one, the type) says what happened. An
  * `invalid_request_error` is what a 400 carries, and maps as the 400 would: a final
- * `InvalidRequest` naming the parameter, not a retryable outage.
+ * `InvalidRequest` naming the request field (as the HTTP path maps it, given the capability).
  */
-export const fromStreamError = (error: ErrorBody["error"], requestId: string | undefined): ProviderError => {
+export const fromStreamError = (error: ErrorBody["error"], requestId: string | undefined, capability?: FailureContext["capability"]): ProviderError => {
   const code = typeof error.code === "string" ? error.code : error.type ?? undefined
-  const mapped = streamFailure(PROVIDER, { code, message: error.message ?? undefined }, requestId)
+  const param = capability === undefined ? (typeof error.param === "string" ? error.param : "request") : fieldOf(capability, error.param)
+  const mapped = streamFailure(PROVIDER, { code, message: error.message ?? undefined, param }, requestId)
   if (mapped._tag !== "ProviderUnavailable" || error.type !== "invalid_request_error") return mapped
   return fromHttpFailure({
     provider: PROVIDER,
@@ -178,7 +179,7 @@ export const fromStreamError = (error: ErrorBody["error"], requestId: string | u
     code,
     message: error.message ?? undefined,
     requestId,
-    field: typeof error.param === "string" ? error.param : "request"
+    field: param
   })
 }
 

@@ -4,7 +4,8 @@
  * `keyterms` on an older transcription model) must be refused by `validate` with
  * `InvalidRequest`, before any request — else the vendor bills a request that ignores it, or
  * refuses it after the upload. The adapter declares those pairs (`options.<capability>.unsupported`
- * in `runConformance`), since no catalogue field can say which option a model lacks.
+ * in `runConformance`), since no catalogue field can say which option a model lacks, and may
+ * say which field the refusal names and which models it must list instead.
  */
 import type { Capability } from "@patchbay/core"
 import { Effect, Exit } from "effect"
@@ -12,6 +13,7 @@ import { show } from "../json.ts"
 import { failureOf, validateScenario } from "../operations.ts"
 import { arrange, type Check, define, ensure, failWith, run, scenarioIn, skip, successes } from "./common.ts"
 import { variant } from "./options.ts"
+import { judgeRefusal } from "./values.ts"
 
 export const refusesModelOptions = (capability: Capability): Check =>
   define(
@@ -47,10 +49,7 @@ export const refusesModelOptions = (capability: Capability): Check =>
         }
         const failure = failureOf(exit)
         if (failure?._tag !== "Typed") return yield* failWith(`validate died on ${what}: ${failure?.message}`)
-        yield* ensure(
-          failure.error._tag === "InvalidRequest",
-          () => `validate refused ${what} with ${failure.error._tag} (${failure.error.message}); expected InvalidRequest`
-        )
+        yield* judgeRefusal(failure.error, { tag: "InvalidRequest", field: c.field, allowed: c.allowed, refused: c.allowed === undefined ? undefined : c.model }, what)
       }
     })
   )

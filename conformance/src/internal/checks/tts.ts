@@ -62,7 +62,9 @@ export const ttsStreaming = define(
   "the first chunk arrives before the response completes",
   overSuccesses("tts", (subject, found) => {
     if (subject.mode === "in-process") return skip("in-process provider: no transport to time")
-    const streaming = found.filter((c) => streams(subject, c))
+    // A speech answer that is one JSON document (audio in base64 beside its timestamps) cannot be
+    // played before it ends, whatever the model: streaming is proven on the answers that stream.
+    const streaming = found.filter((c) => streams(subject, c) && c.cassette.interactions.find((i) => i.response.status < 300)?.response.body?.type !== "json")
     return streaming.length === 0
       ? skip(`${scenarioIn(found[0] as LoadedCassette).request.model} does not declare streaming (one chunk)`)
       : run(streaming)

@@ -98,11 +98,22 @@ const refusalCheck = (capability: Capability, name: string, title: string, refus
 
 const capabilityOf = (subject: Subject, capability: Capability) => subject.provider[capability]
 
-/** A closed catalogue refuses a model it does not list; an open one, an id its syntax check rejects. */
+/**
+ * A closed catalogue refuses a model it does not list — nor one it lists for another capability
+ * only; an open one, an id its syntax check rejects.
+ */
 export const refusesUnknownModel = (capability: Capability): Check =>
   refusalCheck(capability, "validate_unknown_model", "validate refuses a model the catalogue does not allow, with no request", (subject) => {
     const provider = capabilityOf(subject, capability)
-    if (provider?.catalogue === "closed") return [{ what: `the unknown model ${JSON.stringify(UNKNOWN_MODEL)}`, tweak: { model: UNKNOWN_MODEL }, tag: "UnknownModel" }]
+    if (provider?.catalogue === "closed") {
+      // A model of the same catalogue for another capability (a speech model asked to transcribe) is unknown here too.
+      const own = new Set(subject.provider.models.filter((m) => m.capability === capability).map((m) => m.id))
+      const other = subject.provider.models.find((m) => m.capability !== capability && !own.has(m.id))
+      return [
+        { what: `the unknown model ${JSON.stringify(UNKNOWN_MODEL)}`, tweak: { model: UNKNOWN_MODEL }, tag: "UnknownModel" },
+        ...(other === undefined ? [] : [{ what: `the ${other.capability} model ${JSON.stringify(other.id)} as a ${capability} model`, tweak: { model: other.id }, tag: "UnknownModel" as const }])
+      ]
+    }
     const pattern = provider?.modelPattern
     if (pattern === undefined) return `open model list with no modelPattern: the vendor's 404 is the check (see ${capability}.unknown_model)`
     const malformed = MALFORMED_IDS.find((id) => !new RegExp(pattern.source, pattern.flags.replace("g", "")).test(id))

@@ -1,6 +1,8 @@
 /**
  * The check that options reach the vendor: every `provider_options` entry (and, for speech, the
- * model, voice and output format) a success scenario sets is found in the recorded request.
+ * model, voice and output format) a success scenario sets is found in the recorded request — or,
+ * for an option the adapter declares shows otherwise (`options.<capability>.samples.<name>.onWire`),
+ * that test holds.
  */
 import type { Capability } from "@patchbay/core"
 import { Effect } from "effect"
@@ -32,8 +34,12 @@ export const wireCheck = (capability: Capability): Check =>
           if (entry === undefined) return yield* failWith(`no request was made (${describeFailure(played)})`)
           const missing: Array<string> = []
           const key = played.provider.id
+          const samples = subject.options[capability]?.samples
           for (const [name, value] of Object.entries(optionsOf(played.provider, scenario) ?? {})) {
-            if (!optionOnWire(entry, name, value)) missing.push(`provider_options.${key}.${name} = ${show(value)}`)
+            // An option that shows otherwise (an endpoint it selects) says how, as options_coverage reads it.
+            const onWire = samples?.[name]?.onWire
+            const shown = onWire === undefined ? optionOnWire(entry, name, value) : onWire(entry)
+            if (!shown) missing.push(`provider_options.${key}.${name} = ${show(value)}`)
           }
           for (const [name, value] of Object.entries(scenario.expect?.wire ?? {})) {
             if (!optionOnWire(entry, name, value)) missing.push(`${name} = ${show(value)}`)
