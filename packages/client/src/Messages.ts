@@ -10,7 +10,7 @@
  * @since 0.2.0
  */
 import type { AddMessageParams } from "@patchbay/core"
-import { Cancelled, type MessageResponse, type PipelineEvent } from "@patchbay/core/schema"
+import { Cancelled, type MessageResponse, type PipelineEvent, wireOf } from "@patchbay/core/schema"
 import { Sse } from "effect/encoding"
 import { fromErrorBody, isErrorBody, ServerError } from "./Errors.ts"
 import { audioPart, multipart } from "./Upload.ts"
@@ -27,32 +27,6 @@ export interface Transport {
 type Body =
   | { readonly _tag: "json"; readonly value: unknown }
   | { readonly _tag: "multipart"; readonly fields: Readonly<Record<string, unknown>>; readonly audio: NonNullable<AddMessageParams["audioFile"]> }
-
-/** The wire request of a message: the seed's camelCase options in snake_case (as `createPatchbay` builds it). */
-export const toWire = (params: AddMessageParams): Record<string, unknown> => {
-  const wire: Record<string, unknown> = {}
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined) wire[key] = value
-  }
-  set("thread_id", params.threadId)
-  set("assistant_id", params.assistantId)
-  set("content", params.content)
-  set("voice", params.voice)
-  set("send_to_llm", params.sendToLlm)
-  set("stream", params.stream)
-  set("llm_provider", params.llmProvider)
-  set("model_name", params.modelName)
-  set("system_prompt", params.systemPrompt)
-  set("tools", params.tools)
-  set("provider_options", params.providerOptions)
-  set("llm_fallback", params.llmFallback)
-  set("image_generation", params.imageGeneration)
-  set("image_model_provider", params.imageModelProvider)
-  set("image_model_name", params.imageModelName)
-  set("memory", params.memory)
-  set("memory_scope", params.memoryScope)
-  return wire
-}
 
 /** Whether a signal has fired, read afresh (not narrowed by an earlier check). */
 const isAborted = (signal: AbortSignal): boolean => signal.aborted
@@ -195,6 +169,6 @@ export const post = async (
 
 /** The request of a message: JSON, or multipart when it carries audio. */
 export const messageBody = (params: AddMessageParams): Body => {
-  const fields = toWire(params)
+  const fields = wireOf(params)
   return params.audioFile === undefined ? { _tag: "json", value: fields } : { _tag: "multipart", fields, audio: params.audioFile }
 }

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Schema, SchemaTransformation } from "effect"
+import type { AddMessageParams } from "./Patchbay.ts"
 import { ToolDefinition } from "./Tools.ts"
 import { ProviderOptions, VoiceConfig } from "./VoiceConfig.ts"
 
@@ -60,3 +61,33 @@ export const MessageRequest = Schema.Struct({
 })
 export type MessageRequest = typeof MessageRequest.Type
 export type MessageRequestEncoded = typeof MessageRequest.Encoded
+
+/**
+ * The wire request (snake_case, as `POST /threads/messages` takes it) of a message given with
+ * the seed's camelCase options: what `createPatchbay` decodes and `@patchbay/client` sends.
+ * Options left undefined are left out; the audio travels beside it.
+ */
+export const wireOf = (params: AddMessageParams): Record<string, unknown> => {
+  const wire: Record<string, unknown> = {}
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) wire[key] = value
+  }
+  set("thread_id", params.threadId)
+  set("assistant_id", params.assistantId)
+  set("content", params.content)
+  set("voice", params.voice)
+  set("send_to_llm", params.sendToLlm)
+  set("stream", params.stream)
+  set("llm_provider", params.llmProvider)
+  set("model_name", params.modelName)
+  set("system_prompt", params.systemPrompt)
+  set("tools", params.tools)
+  set("provider_options", params.providerOptions)
+  set("llm_fallback", params.llmFallback)
+  set("image_generation", params.imageGeneration)
+  set("image_model_provider", params.imageModelProvider)
+  set("image_model_name", params.imageModelName)
+  set("memory", params.memory)
+  set("memory_scope", params.memoryScope)
+  return wire
+}

@@ -23,7 +23,7 @@ import { Cancelled } from "./Errors.ts"
 import * as Listen from "./Listen.ts"
 import { isDocumentId, MediaStore } from "./MediaStore.ts"
 import * as Memories from "./Memories.ts"
-import type { MessageRequestEncoded } from "./MessageRequest.ts"
+import { type MessageRequestEncoded, wireOf } from "./MessageRequest.ts"
 import type { MessageResponse } from "./MessageResponse.ts"
 import * as Pipeline from "./Pipeline.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
@@ -185,32 +185,6 @@ export interface Patchbay {
   readonly listen: (params: Listen.ListenParams) => AsyncIterable<PipelineEvent>
   /** Releases the runtime (open files, timers); interrupts memory writes still running. */
   readonly dispose: () => Promise<void>
-}
-
-/** Turns the seed's camelCase options into the wire request. */
-const toWire = (params: AddMessageParams): Record<string, unknown> => {
-  const wire: Record<string, unknown> = {}
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined) wire[key] = value
-  }
-  set("thread_id", params.threadId)
-  set("assistant_id", params.assistantId)
-  set("content", params.content)
-  set("voice", params.voice)
-  set("send_to_llm", params.sendToLlm)
-  set("stream", params.stream)
-  set("llm_provider", params.llmProvider)
-  set("model_name", params.modelName)
-  set("system_prompt", params.systemPrompt)
-  set("tools", params.tools)
-  set("provider_options", params.providerOptions)
-  set("llm_fallback", params.llmFallback)
-  set("image_generation", params.imageGeneration)
-  set("image_model_provider", params.imageModelProvider)
-  set("image_model_name", params.imageModelName)
-  set("memory", params.memory)
-  set("memory_scope", params.memoryScope)
-  return wire
 }
 
 /** The error a failed exit rejects with: the tagged error itself; interruption is `Cancelled`. */
@@ -406,7 +380,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     return addMessageAt(params, callSite(addMessage))
   }
   async function addMessageAt(params: AddMessageParams, site: string): Promise<MessageResponse | AsyncIterable<PipelineEvent>> {
-    const wire = toWire(params)
+    const wire = wireOf(params)
     const audio = params.audioFile === undefined ? {} : { audio: params.audioFile }
     if (params.signal?.aborted === true) throw atCallSite(new Cancelled({}), site)
     if (params.stream === true) {

@@ -9,7 +9,7 @@
 // Wire schemas (snake_case, as the seed writes them)
 export { FallbackEntry, ProviderOptions, SttConfig, TtsConfig, VoiceConfig } from "./VoiceConfig.ts"
 export { LatencyMs, Segment, Speaker, SttRecord, TtsRecord, VoiceRecords, Word } from "./VoiceRecords.ts"
-export { BooleanLike, LlmFallbackEntry, MessageRequest } from "./MessageRequest.ts"
+export { BooleanLike, LlmFallbackEntry, MessageRequest, wireOf } from "./MessageRequest.ts"
 export { MessageResponse, RetrievedMemory, RunStatus, TurnMessage } from "./MessageResponse.ts"
 export { PipelineEvent } from "./PipelineEvent.ts"
 export type { PipelineEventType } from "./PipelineEvent.ts"

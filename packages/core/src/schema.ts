@@ -7,7 +7,7 @@
  */
 export { FallbackEntry, ProviderOptions, SttConfig, TtsConfig, VoiceConfig } from "./VoiceConfig.ts"
 export { LatencyMs, Segment, Speaker, SttRecord, TtsRecord, VoiceRecords, Word } from "./VoiceRecords.ts"
-export { BooleanLike, LlmFallbackEntry, MessageRequest } from "./MessageRequest.ts"
+export { BooleanLike, LlmFallbackEntry, MessageRequest, wireOf } from "./MessageRequest.ts"
 export type { MessageRequestEncoded } from "./MessageRequest.ts"
 export { MessageResponse, RunStatus, TurnMessage } from "./MessageResponse.ts"
 export { PipelineEvent } from "./PipelineEvent.ts"
