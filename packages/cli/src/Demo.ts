@@ -61,6 +61,19 @@ export const cassettesDir: string = path.join(demoDir, "cassettes")
 /** The spoken question (espeak-ng, then ffmpeg to mp3). */
 export const questionFile: string = path.join(demoDir, "question.mp3")
 
+/** The seed's mode 3 (audio in, audio out, answered whole): section 3 runs it in process, section 10 through the client. */
+const audioToAudio = {
+  voice: {
+    stt: { provider: "openai", model: "gpt-4o-transcribe", language: "en" },
+    tts: { provider: "openai", model: "gpt-4o-mini-tts", voice: "coral" }
+  },
+  audioFile: questionFile,
+  llmProvider: "openai",
+  modelName: "gpt-4.1",
+  sendToLlm: "true",
+  stream: false
+} as const
+
 /** What `question.mp3` says. */
 export const QUESTION = "What is the tallest mountain in the world?"
 
@@ -184,17 +197,7 @@ export const sections: ReadonlyArray<Section> = [
     title: "Mode 3 — audio in, audio out: openai/gpt-4o-transcribe → openai/gpt-4.1 → openai/gpt-4o-mini-tts (coral)",
     vendors: ["openai"],
     run: async (s) => {
-      const response = await s.pb.addMessage({
-        voice: {
-          stt: { provider: "openai", model: "gpt-4o-transcribe", language: "en" },
-          tts: { provider: "openai", model: "gpt-4o-mini-tts", voice: "coral" }
-        },
-        audioFile: questionFile,
-        llmProvider: "openai",
-        modelName: "gpt-4.1",
-        sendToLlm: "true",
-        stream: false
-      })
+      const response = await s.pb.addMessage(audioToAudio)
       const vr = lastRecords(response)
       s.out.line(`Transcript: ${vr.stt?.transcript ?? ""}`)
       s.out.line(`Reply: ${response.content}`)
@@ -423,17 +426,7 @@ export const sections: ReadonlyArray<Section> = [
         s.out.line(`Server: ${baseUrl} (toNodeHandler on node:http, in-memory stores, a key made in process)`)
         s.out.line(`Client: createClient({ baseUrl: "${baseUrl}", apiKey }) — the question uploaded as a multipart stream`)
         const pb = createClient({ baseUrl, apiKey: key.plaintext })
-        const response = await pb.addMessage({
-          voice: {
-            stt: { provider: "openai", model: "gpt-4o-transcribe", language: "en" },
-            tts: { provider: "openai", model: "gpt-4o-mini-tts", voice: "coral" }
-          },
-          audioFile: questionFile,
-          llmProvider: "openai",
-          modelName: "gpt-4.1",
-          sendToLlm: "true",
-          stream: false
-        })
+        const response = await pb.addMessage(audioToAudio)
         const vr = lastRecords(response)
         s.out.line(`Transcript: ${vr.stt?.transcript ?? ""}`)
         s.out.line(`Reply: ${response.content}`)
