@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import { Schema, SchemaTransformation } from "effect"
-import type { AddMessageParams } from "./Patchbay.ts"
 import { ToolDefinition } from "./Tools.ts"
 import { ProviderOptions, VoiceConfig } from "./VoiceConfig.ts"
 
@@ -62,12 +61,33 @@ export const MessageRequest = Schema.Struct({
 export type MessageRequest = typeof MessageRequest.Type
 export type MessageRequestEncoded = typeof MessageRequest.Encoded
 
+/** The camelCase options of a message (`AddMessageParams` without its audio), as {@link wireOf} reads them. */
+export interface CamelMessageOptions {
+  readonly threadId?: unknown
+  readonly assistantId?: unknown
+  readonly content?: unknown
+  readonly voice?: unknown
+  readonly sendToLlm?: unknown
+  readonly stream?: unknown
+  readonly llmProvider?: unknown
+  readonly modelName?: unknown
+  readonly systemPrompt?: unknown
+  readonly tools?: unknown
+  readonly providerOptions?: unknown
+  readonly llmFallback?: unknown
+  readonly imageGeneration?: unknown
+  readonly imageModelProvider?: unknown
+  readonly imageModelName?: unknown
+  readonly memory?: unknown
+  readonly memoryScope?: unknown
+}
+
 /**
  * The wire request (snake_case, as `POST /threads/messages` takes it) of a message given with
  * the seed's camelCase options: what `createPatchbay` decodes and `@patchbay/client` sends.
  * Options left undefined are left out; the audio travels beside it.
  */
-export const wireOf = (params: AddMessageParams): Record<string, unknown> => {
+export const wireOf = (params: CamelMessageOptions): Record<string, unknown> => {
   const wire: Record<string, unknown> = {}
   const set = (key: string, value: unknown) => {
     if (value !== undefined) wire[key] = value
