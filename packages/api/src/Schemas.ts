@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Media, ModelInfo, RunStatus, ToolCall, ToolDefinition, ToolOutput, Usage, VoiceConfig, VoiceRecords, Warning } from "@patchbay/core/schema"
+import { Media, ModelInfo, pageRules, RunStatus, ToolCall, ToolDefinition, ToolOutput, Usage, VoiceConfig, VoiceRecords, Warning } from "@patchbay/core/schema"
 import { Schema } from "effect"
 
 const MemoryMode = Schema.Literals(["Auto", "Readonly", "off"])
@@ -149,13 +149,13 @@ export const Health = Schema.Struct({ status: Schema.Literal("ok") }).annotate({
 
 /** `skip`/`limit` of a list. @category schemas */
 export const PageQuery = {
-  skip: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))),
-  limit: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })))
+  skip: Schema.optionalKey(Schema.NumberFromString.check(...pageRules.skip)),
+  limit: Schema.optionalKey(Schema.NumberFromString.check(...pageRules.limit))
 }
 
 /** `limit`/`before` of a thread's messages. @category schemas */
 export const MessagePageQuery = {
-  limit: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))),
+  limit: Schema.optionalKey(Schema.NumberFromString.check(...pageRules.limit)),
   before: Schema.optionalKey(Schema.String)
 }
 
@@ -238,7 +238,7 @@ export const MemoryUpdate = Schema.Struct({
 export const MemorySearch = Schema.Struct({
   query: Schema.String,
   memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
-  limit: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 })))
+  limit: Schema.optionalKey(Schema.Number.check(...pageRules.searchLimit))
 }).annotate({ identifier: "MemorySearch" })
 
 /** A memory found by a search or retrieved for a turn, with its fused score. @category schemas */
@@ -284,8 +284,8 @@ export const MemoryReset = Schema.Struct({ deleted_count: Schema.Int }).annotate
 
 /** `page`/`page_size` of a memory list, its scope, and whether deleted memories are listed too. @category schemas */
 export const MemoryPageQuery = {
-  page: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))),
-  page_size: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))),
+  page: Schema.optionalKey(Schema.NumberFromString.check(...pageRules.page)),
+  page_size: Schema.optionalKey(Schema.NumberFromString.check(...pageRules.limit)),
   memory_scope: Schema.optionalKey(Schema.String.check(Schema.isNonEmpty())),
   include_deleted: Schema.optionalKey(Schema.Literals(["true", "false"]))
 }

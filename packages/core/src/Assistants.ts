@@ -14,7 +14,7 @@ import type { Media } from "./Media.ts"
 import { MediaStore } from "./MediaStore.ts"
 import { checkEmbeddingChange } from "./Memories.ts"
 import { MemoryStore } from "./MemoryStore.ts"
-import type { MessagePage } from "./Paging.ts"
+import { type MessagePage, MessagePageOptions } from "./Paging.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { makeId } from "./Run.ts"
 import { RunStore, toRecord } from "./RunStore.ts"
@@ -117,7 +117,10 @@ export interface ThreadWithMessages extends Thread {
 }
 
 /** A thread and a page of its messages, their media URLs signed afresh. */
+const decodeMessagePage = Validation.decodeWith(MessagePageOptions)
+
 export const getThread = Effect.fn("Assistants.getThread")(function*(threadId: string, page: MessagePage = {}) {
+  yield* decodeMessagePage(page)
   const threads = yield* ThreadStore
   const media = yield* MediaStore
   const settings = yield* PipelineSettings

@@ -21,7 +21,7 @@ import * as Recall from "./internal/stages/recall.ts"
 import type { MessageRequest } from "./MessageRequest.ts"
 import type { RetrievedMemory } from "./MessageResponse.ts"
 import { type Memory, type MemoryHistory, type MemoryOperation, type MemoryStats, MemoryStore, type StoredMemoryOperation } from "./MemoryStore.ts"
-import type { MemoryPage, MemoryPageResult } from "./Paging.ts"
+import { type MemoryPage, MemoryPageOptions, type MemoryPageResult, SearchLimitOptions } from "./Paging.ts"
 import type { Resolved } from "./ProviderRegistry.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { makeId } from "./Run.ts"
@@ -180,11 +180,15 @@ const checkExpiry = (expires_at: string | null | undefined) =>
 /** The assistant, checked to exist (`NotFound`, kind assistant). */
 const assistantOf = (assistantId: string) => AssistantStore.use((assistants) => assistants.get(assistantId))
 
+const decodeMemoryPage = Validation.decodeWith(MemoryPageOptions)
+const decodeSearchLimit = Validation.decodeWith(SearchLimitOptions)
+
 /** A page of an assistant's memories, optionally of one scope, oldest first. */
 export const list = Effect.fn("Memories.list")(function*(
   assistantId: string,
   options: MemoryPage & { readonly memory_scope?: string | undefined; readonly include_deleted?: boolean | undefined } = {}
 ) {
+  yield* decodeMemoryPage(options)
   yield* assistantOf(assistantId)
   const page: MemoryPageResult<Memory> = yield* MemoryStore.use((store) => store.list(assistantId, options))
   return page
@@ -282,10 +286,8 @@ export const search = Effect.fn("Memories.search")(function*(
   query: string,
   options: { readonly memory_scope?: string | undefined; readonly limit?: number | undefined } = {}
 ) {
+  yield* decodeSearchLimit(options)
   const assistant = yield* assistantOf(assistantId)
-  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 100)) {
-    return yield* new InvalidRequest({ field: "limit", value: options.limit, reason: "expected a whole number from 1 to 100" })
-  }
   const found = yield* Recall.search({ assistant, scope: options.memory_scope ?? DEFAULT_SCOPE }, query, options.limit ?? assistant.memory_top_k)
   return found.map(({ memory, score }): RetrievedMemory => ({ id: memory.id, memory: memory.content, score }))
 })

@@ -5,10 +5,42 @@
  *
  * @since 0.2.0
  */
+import { Schema, type SchemaAST } from "effect"
 
 /** The default and the largest `limit` of a page. */
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 1000
+
+/** The largest `limit` of a memory search. */
+export const MAX_SEARCH_LIMIT = 100
+
+/**
+ * The rules of a page's numbers, one list for the library and the HTTP API (whose query schemas
+ * apply them to the decoded strings), so a value is refused with the same words in process and
+ * over HTTP.
+ */
+type Rules = readonly [SchemaAST.Check<number>, ...Array<SchemaAST.Check<number>>]
+
+export const pageRules: { readonly skip: Rules; readonly limit: Rules; readonly page: Rules; readonly searchLimit: Rules } = {
+  skip: [Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)],
+  limit: [Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: MAX_LIMIT })],
+  page: [Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)],
+  searchLimit: [Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: MAX_SEARCH_LIMIT })]
+}
+
+const number = (rules: Rules) => Schema.optional(Schema.Number.check(...rules))
+
+/** What the library accepts as a `Page` (validation only: the stores clamp what they are given). */
+export const PageOptions = Schema.Struct({ skip: number(pageRules.skip), limit: number(pageRules.limit) })
+
+/** What the library accepts as a `MessagePage`. */
+export const MessagePageOptions = Schema.Struct({ limit: number(pageRules.limit), before: Schema.optional(Schema.String) })
+
+/** What the library accepts as a `MemoryPage`. */
+export const MemoryPageOptions = Schema.Struct({ page: number(pageRules.page), page_size: number(pageRules.limit) })
+
+/** What the library accepts as a memory search's `limit`. */
+export const SearchLimitOptions = Schema.Struct({ limit: number(pageRules.searchLimit) })
 
 /** A page of a list: `skip` items (default 0), then at most `limit` (default 100, at most 1000). */
 export interface Page {

@@ -25,6 +25,7 @@ import { isDocumentId, MediaStore } from "./MediaStore.ts"
 import * as Memories from "./Memories.ts"
 import { type MessageRequestEncoded, wireOf } from "./MessageRequest.ts"
 import type { MessageResponse } from "./MessageResponse.ts"
+import { PageOptions } from "./Paging.ts"
 import * as Pipeline from "./Pipeline.ts"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 import * as Run from "./Run.ts"
@@ -36,6 +37,7 @@ import * as Stores from "./Stores.ts"
 import { CurrentTenant, DEFAULT_TENANT } from "./Tenant.ts"
 import { type Thread, ThreadStore } from "./ThreadStore.ts"
 import type { ToolDefinition, ToolOutput } from "./Tools.ts"
+import { decodeWith } from "./Validation.ts"
 
 /** Options of {@link createPatchbay}. */
 export interface PatchbayOptions {
@@ -460,6 +462,7 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
     function call(...args: Args): Promise<A> {
       return run(program(...args), callSite(call))
     }
+  const decodePage = decodeWith(PageOptions)
   const page = (options: { readonly skip?: number | undefined; readonly limit?: number | undefined } = {}) => ({
     ...(options.skip === undefined ? {} : { skip: options.skip }),
     ...(options.limit === undefined ? {} : { limit: options.limit })
@@ -478,12 +481,15 @@ export const make = (options: PatchbayOptions, hooks: TestHooks): Patchbay => {
       update: method((assistantId: string, fields: Partial<AssistantFields>) => Assistants.updateAssistant(assistantId, fields)),
       delete: method((assistantId: string) => Assistants.deleteAssistant(assistantId)),
       list: method((options?: { readonly skip?: number | undefined; readonly limit?: number | undefined }) =>
-        AssistantStore.use((assistants) => assistants.list(page(options))))
+        Effect.andThen(decodePage(options ?? {}), AssistantStore.use((assistants) => assistants.list(page(options)))))
     },
     threads: {
       list: method((options: Parameters<Patchbay["threads"]["list"]>[0] = {}) =>
-        ThreadStore.use((threads) =>
-          threads.list({ ...page(options), ...(options.assistantId === undefined ? {} : { assistant_id: options.assistantId }) }))),
+        Effect.andThen(
+          decodePage(options),
+          ThreadStore.use((threads) =>
+            threads.list({ ...page(options), ...(options.assistantId === undefined ? {} : { assistant_id: options.assistantId }) }))
+        )),
       get: method((threadId: string, options?: { readonly limit?: number | undefined; readonly before?: string | undefined }) =>
         Assistants.getThread(threadId, {
           ...(options?.limit === undefined ? {} : { limit: options.limit }),

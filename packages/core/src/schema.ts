@@ -18,6 +18,7 @@ export { EmbeddingRecord } from "./EmbeddingRecord.ts"
 export { DocumentId, Media } from "./Media.ts"
 export { Capability, GenericOutputFormat, ModelInfo, Openness, OutputFormat, VoiceCatalogue } from "./ModelInfo.ts"
 export { Warning } from "./Warning.ts"
+export { pageRules } from "./Paging.ts"
 export {
   AuthenticationFailed,
   Cancelled,

@@ -429,6 +429,36 @@ export const behaviour = (make: MakeTarget, remote: boolean) => {
       expect(await pb.memory.stats(assistant_id)).toEqual({ total_count: 0, deleted_count: 0, scopes: 0 })
     })
 
+    it("a page out of range is InvalidRequest naming the field, in the API's words, before the lookup", async () => {
+      const { pb } = await target()
+      const { assistant_id } = await pb.assistants.create({ name: "Concierge" })
+      const { thread_id } = await pb.createThread()
+      const refused = (field: string, value: number, reason: string) => ({
+        _tag: "InvalidRequest",
+        field,
+        value,
+        reason,
+        message: `Invalid request at ${field}: ${reason}`,
+        retryable: false
+      })
+      const range = (max: number) => `Expected a value between 1 and ${max}`
+      expect(fieldsOf(await rejection(pb.threads.get(thread_id, { limit: -1 })))).toEqual(refused("limit", -1, range(1000)))
+      expect(fieldsOf(await rejection(pb.threads.get(thread_id, { limit: 1.5 })))).toEqual(refused("limit", 1.5, "Expected an integer"))
+      expect(fieldsOf(await rejection(pb.threads.get("thr_missing", { limit: 5000 })))).toEqual(refused("limit", 5000, range(1000)))
+      expect(fieldsOf(await rejection(pb.threads.list({ skip: -1 })))).toEqual(refused("skip", -1, "Expected a value greater than or equal to 0"))
+      expect(fieldsOf(await rejection(pb.threads.list({ limit: 0 })))).toEqual(refused("limit", 0, range(1000)))
+      expect(fieldsOf(await rejection(pb.assistants.list({ limit: 2000 })))).toEqual(refused("limit", 2000, range(1000)))
+      expect(fieldsOf(await rejection(pb.memory.list(assistant_id, { page: 0 })))).toEqual(refused("page", 0, "Expected a value greater than or equal to 1"))
+      expect(fieldsOf(await rejection(pb.memory.list("asst_missing", { page_size: 0 })))).toEqual(refused("page_size", 0, range(1000)))
+      expect(fieldsOf(await rejection(pb.memory.search(assistant_id, "x", { limit: 0 })))).toEqual(refused("limit", 0, range(100)))
+      expect(fieldsOf(await rejection(pb.memory.search("asst_missing", "x", { limit: 101 })))).toEqual(refused("limit", 101, range(100)))
+      // the edges are accepted
+      expect((await pb.threads.get(thread_id, { limit: 1000 })).messages).toEqual([])
+      expect(await pb.threads.list({ skip: 0, limit: 1 })).toHaveLength(1)
+      expect(await pb.memory.list(assistant_id, { page: 1, page_size: 1000 })).toMatchObject({ page: 1, page_size: 1000, total_count: 0 })
+      expect(await pb.memory.search(assistant_id, "x", { limit: 100 })).toEqual([])
+    })
+
     it("a forged media link is InvalidRequest at sig; an unknown document is NotFound", async () => {
       const { pb } = await target()
       const response = await pb.sendMessage("Hello?", { voice: { tts } })
