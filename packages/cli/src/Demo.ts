@@ -120,6 +120,8 @@ export interface SectionRun {
   readonly served: "live" | "replay" | "offline"
   /** The folder of the replayed cassettes (`demo/cassettes/`, or `--replay <dir>`). */
   readonly replayDir: string
+  /** Counts a realtime session replayed over WebSocket among the vendor's replayed calls. */
+  readonly sessionReplayed: (vendor: VendorId) => void
 }
 
 /** One part of the demo. */
@@ -201,6 +203,7 @@ const realtimeSection = async (s: SectionRun): Promise<void> => {
     close = async () => {
       await pb.dispose()
       const differences = server.differences()
+      if (server.sessions.length > 0) s.sessionReplayed("elevenlabs")
       await server.close()
       if (differences.length > 0) throw new Error(`the session did not go as recorded: ${differences.join("; ")}`)
     }
@@ -608,6 +611,8 @@ export interface RunSectionsOptions {
   readonly stores?: StoresLayer | undefined
   /** The folder of the replayed cassettes (default `demo/cassettes/`). */
   readonly replayDir?: string | undefined
+  /** Told of each realtime session a section replayed over WebSocket. */
+  readonly onSession?: ((vendor: VendorId) => void) | undefined
 }
 
 const localMissing = (local: RunSectionsOptions["local"]): string | undefined => {
@@ -679,6 +684,7 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
         options.local.programs.programs.some((p) => p.name === "ffmpeg" && p.available),
       served: chosen.served,
       replayDir: options.replayDir ?? cassettesDir,
+      sessionReplayed: (vendor) => options.onSession?.(vendor),
       records: (name, response) => {
         const records = "voice_records" in response ? response.voice_records : lastRecords(response)
         out.line("voice_records:")
@@ -779,11 +785,13 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   out.line(`Output: ${displayPath(io.cwd, outDir)}/`)
   out.line(`Database: ${displayPath(io.cwd, database)} — SQLite, holding the demo's threads, messages, runs and media metadata (made afresh each run)`)
 
+  /** Realtime sessions replayed over WebSocket, by vendor: counted as replayed calls. */
+  const sessions = new Map<VendorId, number>()
   const counts = () =>
     new Map(vendors.map((v) => {
       const failed = live.get(v.id)?.failed?.() ?? { count: 0, network: 0 }
       return [v.id, {
-        replayed: replayed.get(v.id)?.served() ?? 0,
+        replayed: (replayed.get(v.id)?.served() ?? 0) + (sessions.get(v.id) ?? 0),
         unmatched: replayed.get(v.id)?.unmatched() ?? 0,
         live: live.get(v.id)?.served() ?? 0,
         failed: failed.count,
@@ -841,7 +849,8 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
     only: options.positionals,
     callsOf,
     stores: sql.sqlite({ filename: database }),
-    replayDir
+    replayDir,
+    onSession: (vendor) => sessions.set(vendor, (sessions.get(vendor) ?? 0) + 1)
   })
   const { results } = ran
   const files = existsSync(database)
