@@ -213,7 +213,8 @@ export const serveReplaySocket = async (source: LoadedCassette | WebSocketIntera
           if (got === undefined) {
             const missing = interaction.messages.slice(i).filter((m) => m.from === "client")
             return fail([
-              `${name}: the socket closed after the client's message #${index - 1}; the recording has ${missing.length} more: ` +
+              `${name}: the socket closed ${index === 0 ? "before the client's first message" : `after the client's message #${index - 1}`}; ` +
+              `the recording has ${missing.length} more: ` +
               `first ${describeRecorded(missing[0] as SocketMessage, baseDir)}`
             ])
           }
