@@ -30,7 +30,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import type { Duplex } from "node:stream"
-import { type WebSocket, WebSocketServer } from "ws"
+import type { WebSocket } from "ws"
 import type { LoadedCassette, SocketMessage, WebSocketInteraction } from "./Cassette.ts"
 import { compareMessage, compareUpgrade, describeReceived, describeRecorded, parseFrame, payloadOf, type Received } from "./internal/socket.ts"
 import { ReplayMismatch } from "./Replay.ts"
@@ -131,6 +131,8 @@ export const serveReplaySocket = async (source: LoadedCassette | WebSocketIntera
     })
   }
 
+  // Loaded on first use: programs that import the cassette entry for HTTP replay do not pay for `ws`.
+  const { WebSocketServer } = await import("ws")
   const server = createServer((_, response) => response.writeHead(426, { "content-type": "text/plain" }).end("a WebSocket upgrade is expected"))
   const wss = new WebSocketServer({ noServer: true })
   server.on("connection", (socket) => {
