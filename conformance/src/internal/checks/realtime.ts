@@ -108,7 +108,7 @@ export const realtimeErrors: Check = define(
         const driven = yield* drive(subject, loaded, scenario)
         const exit = driven.exit as Exit.Exit<void, ProviderError>
         if (Exit.isSuccess(exit)) {
-          return yield* failWith(`the session ended well (${texts(driven.events, "committed").length} committed), but the vendor ${describeEnd(loaded)}: it must fail with ${want}`)
+          return yield* failWith(`the session ended well (${texts(driven.events, "committed").length} committed), but the vendor ${describeEnd(loaded)}: it must fail with ${want}${serverNote(driven.server)}`)
         }
         const found = Cause.findErrorOption(exit.cause)
         yield* ensure(found._tag === "Some", () => `the session died (${endOf(exit)}) instead of failing with ${want}`)
@@ -116,7 +116,7 @@ export const realtimeErrors: Check = define(
           yield* ensure(found.value._tag === want, () =>
             `the vendor ${describeEnd(loaded)}, and the session failed with ${found.value._tag} (${found.value.message}); expected ${want}: ` +
             `map the vendor's error message by its type or code once, as the HTTP statuses are (auth → AuthenticationFailed, quota → QuotaExceeded, ` +
-            `rate → RateLimited, input → InvalidRequest), and a socket that drops before the end to ProviderUnavailable`)
+            `rate → RateLimited, input → InvalidRequest), and a socket that drops before the end to ProviderUnavailable${serverNote(driven.server)}`)
           const expected = scenario.expect?.error
           if (expected?.retryAfter !== undefined) {
             yield* ensure((found.value as { retryAfter?: unknown }).retryAfter === expected.retryAfter, () =>
