@@ -149,6 +149,72 @@ export const Interaction = Schema.Struct({
 export type Interaction = typeof Interaction.Type
 
 // ---------------------------------------------------------------------------------------------
+// WebSocket: one realtime session, message by message
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Bytes of a WebSocket message: base64, a byte range of a file next to the cassette (`start`
+ * inclusive, `end` exclusive), or only a size (a client's audio compared by length, not content).
+ *
+ * @category schemas
+ */
+export const SocketBytes = Schema.Union([
+  Schema.Struct({ base64: Schema.String }),
+  Schema.Struct({ file: Schema.String, start: Schema.optionalKey(Size), end: Schema.optionalKey(Size) }),
+  Schema.Struct({ size: Size })
+])
+export type SocketBytes = typeof SocketBytes.Type
+
+const From = Schema.Literals(["client", "server"])
+
+/**
+ * One message of a session, in the order the session had them: JSON text (`json`), other text,
+ * or a binary frame. Inside `json`, a string value written `{ "$base64": SocketBytes }` stands
+ * for base64 of those bytes (the audio a client message carries). A server message waits
+ * `delay_ms` after the message before it in the list — the one it answers, when that is the
+ * client's.
+ *
+ * @category schemas
+ */
+export const SocketMessage = Schema.Union([
+  Schema.Struct({ from: From, json: Schema.Unknown, delay_ms: Delay }),
+  Schema.Struct({ from: From, text: Schema.String, delay_ms: Delay }),
+  Schema.Struct({ from: From, binary: SocketBytes, delay_ms: Delay })
+])
+export type SocketMessage = typeof SocketMessage.Type
+
+/**
+ * How the session ends once its messages are played: the client closes it (with `code`, when
+ * given, checked), the server closes it with a code and reason, or the server drops the
+ * connection without a close frame.
+ *
+ * @category schemas
+ */
+export const SocketEnd = Schema.Union([
+  Schema.Struct({ by: Schema.Literal("client"), code: Schema.optionalKey(Schema.Int) }),
+  Schema.Struct({ by: Schema.Literal("server"), code: Schema.Int, reason: Schema.optionalKey(Schema.String), delay_ms: Delay }),
+  Schema.Struct({ by: Schema.Literal("drop"), delay_ms: Delay })
+])
+export type SocketEnd = typeof SocketEnd.Type
+
+/**
+ * A WebSocket session (an addition to format version 1): the upgrade's URL (path and query are
+ * matched, the host is not), then every message in each direction, then how it ended. `ignore`
+ * names what legitimately varies: `query.<name>` for the upgrade, `message.<path>` for a field of
+ * every client JSON message (`message.event_id`).
+ *
+ * @category schemas
+ */
+export const WebSocketInteraction = Schema.Struct({
+  url: Schema.String,
+  headers: Schema.optionalKey(Headers),
+  ignore: Schema.optionalKey(Schema.Array(Schema.String)),
+  messages: Schema.Array(SocketMessage),
+  end: SocketEnd
+})
+export type WebSocketInteraction = typeof WebSocketInteraction.Type
+
+// ---------------------------------------------------------------------------------------------
 // Scenario: what the battery calls for this cassette
 // ---------------------------------------------------------------------------------------------
 
@@ -172,7 +238,7 @@ export const ScenarioCase = Schema.Literals([
 export type ScenarioCase = typeof ScenarioCase.Type
 
 /** The provider operation a scenario calls. @category schemas */
-export const Operation = Schema.Literals(["transcribe", "transcribeStream", "synthesize", "stream", "generate", "embed"])
+export const Operation = Schema.Literals(["transcribe", "transcribeStream", "realtime", "synthesize", "stream", "generate", "embed"])
 export type Operation = typeof Operation.Type
 
 /**
@@ -204,8 +270,16 @@ export const ScenarioRequest = Schema.Struct({
   model: Schema.String,
   language: Schema.optionalKey(Schema.String),
   provider_options: Schema.optionalKey(Schema.Record(Schema.String, Schema.Record(Schema.String, Schema.Unknown))),
-  /** STT: the audio file, relative to the cassette. */
+  /** STT: the audio file, relative to the cassette (raw audio in `audio_format` for realtime). */
   audio: Schema.optionalKey(Schema.Struct({ fixture: Schema.String })),
+  /** Realtime STT: the session's audio format (`pcm_16000`), commit strategy (default `manual`) and word times. */
+  audio_format: Schema.optionalKey(Schema.String),
+  commit: Schema.optionalKey(Schema.Literals(["vad", "manual"])),
+  include_timestamps: Schema.optionalKey(Schema.Boolean),
+  /** Realtime STT: the audio is sent in chunks of this many bytes (default 3200)… */
+  chunk_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+  /** …with a `Commit` after each of these chunk counts (the adapter commits the rest when the input ends). */
+  commit_after: Schema.optionalKey(Schema.Array(Size)),
   /** TTS */
   voice: Schema.optionalKey(Schema.String),
   output_format: Schema.optionalKey(Schema.String),
@@ -311,7 +385,9 @@ export const Cassette = Schema.Struct({
   description: Schema.optionalKey(Schema.String),
   recorded_at: Schema.optionalKey(Schema.String),
   scenario: Schema.optionalKey(Scenario),
-  interactions: Schema.Array(Interaction)
+  interactions: Schema.Array(Interaction),
+  /** A realtime session the replay WebSocket server plays (`serveReplaySocket`). */
+  websocket: Schema.optionalKey(WebSocketInteraction)
 })
 export type Cassette = typeof Cassette.Type
 
@@ -456,6 +532,10 @@ export const loadDirectory = Effect.fn("Cassette.loadDirectory")(function*(locat
  * newline.
  */
 export const stringify = (cassette: Cassette): string => `${JSON.stringify(Schema.encodeSync(Cassette)(cassette), null, 2)}\n`
+
+/** Whether a cassette is a realtime session (operation `realtime`, or a `websocket` interaction): the realtime checks play it, the others never. */
+export const isRealtime = (loaded: Pick<LoadedCassette, "cassette">): boolean =>
+  loaded.cassette.websocket !== undefined || loaded.cassette.scenario?.operation === "realtime"
 
 /** The operation a scenario calls: its own, else the capability's default. */
 export const operationOf = (scenario: Scenario): Operation =>

@@ -28,6 +28,7 @@ import { refusesModelOptions } from "./internal/checks/model-options.ts"
 import { optionsCoverageCheck, requestFieldsCheck } from "./internal/checks/options.ts"
 import { llmMedia } from "./internal/checks/media.ts"
 import { processChecks } from "./internal/checks/process.ts"
+import { realtimeChecks } from "./internal/checks/realtime.ts"
 import { recordSecretsCheck } from "./internal/checks/record-secrets.ts"
 import { secretsCheck } from "./internal/checks/secrets.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
@@ -64,6 +65,7 @@ export const checks: ReadonlyArray<Check> = [
   secretsCheck("stt"),
   recordSecretsCheck("stt"),
   nothingOutlivesCheck("stt"),
+  ...realtimeChecks,
   validateCheck("tts"),
   ...refusalChecks("tts"),
   refusesModelOptions("tts"),

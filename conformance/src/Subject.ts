@@ -15,6 +15,12 @@ import type { TransportLogEntry } from "./Replay.ts"
 export interface MakeOptions {
   readonly fetch: typeof fetch
   readonly apiKey: string
+  /**
+   * Given to the realtime checks only: the replay WebSocket server, `http://127.0.0.1:<port>`
+   * without a trailing slash and without TLS. Point the SDK's realtime connection at it (the
+   * adapter's base URL; a plain TCP `createConnection` for an SDK that always dials `wss:`).
+   */
+  readonly realtimeBaseUrl?: string | undefined
 }
 
 /** Builds the provider under test; called once per cassette with a fresh transport. */
@@ -142,7 +148,10 @@ export interface Subject {
   readonly make: MakeProvider
   /** Built once with a transport that refuses every request; read for its catalogue and capabilities. */
   readonly provider: PatchbayProvider
+  /** The cassettes of the request/response checks: every one but the realtime sessions. */
   readonly cassettes: ReadonlyArray<Cassette.LoadedCassette>
+  /** The realtime sessions (`Cassette.isRealtime`), which only the realtime checks play. */
+  readonly realtimeCassettes: ReadonlyArray<Cassette.LoadedCassette>
   readonly process: ProcessHarness | undefined
   readonly record: RecordSettings | undefined
   readonly timeoutMs: number
@@ -161,18 +170,22 @@ export const refusingFetch: typeof fetch = async (input) => {
  * Builds the subject: loads and validates every cassette of the directory (a bad one throws a
  * `CassetteError` naming the file and path) and builds the provider once to read its catalogue.
  */
-export const makeSubject = (options: ConformanceOptions): Subject => ({
-  name: options.name,
-  mode: options.mode ?? "http",
-  make: options.make,
-  provider: options.make({ fetch: refusingFetch, apiKey: "replay-placeholder-key" }),
-  cassettes: Cassette.loadDirectorySync(options.cassettes),
-  process: options.process,
-  record: options.record,
-  timeoutMs: options.timeoutMs ?? 30_000,
-  openOptions: options.openOptions,
-  options: options.options ?? {}
-})
+export const makeSubject = (options: ConformanceOptions): Subject => {
+  const all = Cassette.loadDirectorySync(options.cassettes)
+  return {
+    name: options.name,
+    mode: options.mode ?? "http",
+    make: options.make,
+    provider: options.make({ fetch: refusingFetch, apiKey: "replay-placeholder-key" }),
+    cassettes: all.filter((c) => !Cassette.isRealtime(c)),
+    realtimeCassettes: all.filter((c) => Cassette.isRealtime(c)),
+    process: options.process,
+    record: options.record,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    openOptions: options.openOptions,
+    options: options.options ?? {}
+  }
+}
 
 /** The capabilities a provider declares, in the battery's order. */
 export const capabilitiesOf = (provider: PatchbayProvider): ReadonlyArray<Capability> =>

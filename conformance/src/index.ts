@@ -23,6 +23,8 @@ export type { HangingProgram, ProcessHarness } from "./Process.ts"
 // Transports
 export { REPLAY_API_KEY, replayFetch, ReplayMismatch } from "./Replay.ts"
 export type { ReplayFetch, ReplayOptions, TransportLogEntry } from "./Replay.ts"
+export { serveReplaySocket } from "./ReplaySocket.ts"
+export type { ReceivedMessage, ReplaySocketOptions, ReplaySocketServer, ReplaySocketSession, SocketClosed } from "./ReplaySocket.ts"
 export { isRecordMode, RECORD_VARIABLE, recordFetch, recordSubject, writeCassette } from "./Record.ts"
 export type { Recorded, RecordingFetch, RecordOptions } from "./Record.ts"
 export { closedPort, EXIT_GUARD_MS, runToExit } from "./Exit.ts"

@@ -9,7 +9,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { acmeVoice } from "../examples/acme-voice/src/index.ts"
-import { type ConformanceOptions, registerBattery, type ResultsFile, type TestApi } from "../src/index.ts"
+import { Checks, type ConformanceOptions, registerBattery, type ResultsFile, type TestApi } from "../src/index.ts"
 import { claimsMp3ReturnsWav } from "./support/Broken.ts"
 import { acmeOptions } from "./support/AcmeOptions.ts"
 import { fakeAcme } from "./support/FakeAcme.ts"
@@ -60,6 +60,12 @@ describe("registerBattery", () => {
     ])
     expect(skipped).toEqual([
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
+      "conformance: acme-voice > stt > realtime_validate: skipped: the adapter has no stt.realtime",
+      "conformance: acme-voice > stt > realtime_partials: skipped: the adapter has no stt.realtime",
+      "conformance: acme-voice > stt > realtime_text: skipped: the adapter has no stt.realtime",
+      "conformance: acme-voice > stt > realtime_errors: skipped: the adapter has no stt.realtime",
+      "conformance: acme-voice > stt > realtime_abort: skipped: the adapter has no stt.realtime",
+      "conformance: acme-voice > stt > realtime_nothing_outlives: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > tts > validate_model_options: skipped: no option is declared unsupported by a model (options.tts.unsupported)",
       "conformance: acme-voice > llm > validate_model_options: skipped: no option is declared unsupported by a model (options.llm.unsupported)",
       "conformance: acme-voice > llm > media: skipped: no llm cassette expects images",
@@ -91,6 +97,7 @@ describe("registerBattery", () => {
       mode: "http",
       results: [
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
+        ...Checks.checks.filter((c) => c.name.startsWith("realtime_")).map((c) => skippedRow("stt", c.name, c.title, "the adapter has no stt.realtime")),
         ...["tts", "llm"].map(modelOptionsRow),
         skippedRow("llm", "media", "images the model streams arrive as media events, each the declared image type", "no llm cassette expects images"),
         skippedRow("llm", "provider_output", "a result keeps what the vendor sent as its provider_output", "no llm success cassette states expect.provider_output"),

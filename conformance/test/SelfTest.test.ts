@@ -59,6 +59,12 @@ describe("the good adapter", () => {
     expect(results.filter((r) => r.status === "pass")).toHaveLength(109)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.stream_error: the provider does not stream transcripts",
+      "stt.realtime_validate: the adapter has no stt.realtime",
+      "stt.realtime_partials: the adapter has no stt.realtime",
+      "stt.realtime_text: the adapter has no stt.realtime",
+      "stt.realtime_errors: the adapter has no stt.realtime",
+      "stt.realtime_abort: the adapter has no stt.realtime",
+      "stt.realtime_nothing_outlives: the adapter has no stt.realtime",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
       "llm.validate_model_options: no option is declared unsupported by a model (options.llm.unsupported)",
       "llm.media: no llm cassette expects images",

@@ -1,6 +1,7 @@
 /**
  * The shared conformance battery on the ElevenLabs adapter, replaying the synthesized cassettes
- * of `test/cassettes/` (never the network, whatever keys are set).
+ * of `test/cassettes/` (never the network, whatever keys are set): HTTP through the replay
+ * `fetch`, the realtime sessions (`stt-realtime-*.json`) through the replay WebSocket server.
  */
 import { runConformance } from "@patchbay/conformance"
 import { elevenlabs } from "../src/index.ts"
@@ -11,7 +12,8 @@ const tts = (name: string) => `voice.tts.provider_options.elevenlabs.${name}`
 
 runConformance({
   name: "elevenlabs",
-  make: ({ fetch, apiKey }) => elevenlabs({ fetch, apiKey }),
+  // The realtime checks give the replay WebSocket server's address: the SDK's realtime connection goes there.
+  make: ({ fetch, apiKey, realtimeBaseUrl }) => elevenlabs({ fetch, apiKey, ...(realtimeBaseUrl === undefined ? {} : { baseUrl: realtimeBaseUrl }) }),
   cassettes: new URL("./cassettes/", import.meta.url),
   record: { apiKeyVariable: "ELEVENLABS_API_KEY" },
   options: {

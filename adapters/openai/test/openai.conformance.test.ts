@@ -1,8 +1,10 @@
 /**
  * The conformance battery on the OpenAI adapter: every check of every capability, replayed from
- * the synthesized cassettes in `./cassettes/`, offline and without a key.
+ * the synthesized cassettes in `./cassettes/`, offline and without a key: HTTP through the
+ * replay `fetch`, the realtime sessions (`stt-realtime-*.json`) through the replay WebSocket server.
  */
 import { runConformance } from "@patchbay/conformance"
+import { createConnection } from "node:net"
 import { openai } from "../src/index.ts"
 import { ImageOptions, LlmOptions, SttOptions, TtsOptions } from "../src/Options.ts"
 
@@ -14,7 +16,9 @@ const weather = [{ type: "function" as const, function: { name: "get_weather", p
 
 runConformance({
   name: "openai",
-  make: ({ fetch, apiKey }) => openai({ fetch, apiKey }),
+  // The realtime checks give the replay WebSocket server's address: the SDK dials `wss:` to baseURL's host, so it goes over plain TCP.
+  make: ({ fetch, apiKey, realtimeBaseUrl }) =>
+    openai({ fetch, apiKey, ...(realtimeBaseUrl === undefined ? {} : { baseURL: `${realtimeBaseUrl}/v1`, realtimeSocket: { createConnection } }) }),
   cassettes: new URL("./cassettes/", import.meta.url),
   record: { apiKeyVariable: "OPENAI_API_KEY" },
   options: {

@@ -23,6 +23,10 @@ export * as Cassette from "../Cassette.ts"
 export { REPLAY_API_KEY, replayFetch, ReplayMismatch } from "../Replay.ts"
 export type { ReplayFetch, ReplayOptions, TransportLogEntry } from "../Replay.ts"
 
+// Replay of WebSocket sessions
+export { serveReplaySocket } from "../ReplaySocket.ts"
+export type { ReceivedMessage, ReplaySocketOptions, ReplaySocketServer, ReplaySocketSession, SocketClosed } from "../ReplaySocket.ts"
+
 // Record
 export { isRecordMode, RECORD_VARIABLE, recordFetch, writeCassette } from "../Record.ts"
 export type { RecordingFetch, RecordOptions } from "../Record.ts"

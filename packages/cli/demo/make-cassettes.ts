@@ -84,7 +84,7 @@ export const makeCassettes = async (options: MakeCassettesOptions = {}): Promise
       cwd: scratch,
       providersFor: () => ({ providers, served: "replay" }),
       local: undefined,
-      only: sections.filter((s) => s.local !== true && s.repeats === undefined).map((s) => s.id)
+      only: sections.filter((s) => s.local !== true && s.repeats === undefined && s.session === undefined).map((s) => s.id)
     })
     const failed = results.filter((r) => r.status === "failed")
     if (failed.length > 0) throw new Error(`the demo failed against the synthesizer: ${failed.map((r) => `${r.id}: ${r.reason ?? "?"}`).join("; ")}`)

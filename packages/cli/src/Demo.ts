@@ -3,8 +3,9 @@
  * provider-options example, a read-aloud, its streaming example, its image flow (generate,
  * then edit by `document_id`) and memory (a fact said in one thread, used in another) through
  * the real pipeline and the real adapters, and — when the programs are installed — an offline
- * turn on the local engines; last, mode 3 again through `@patchbay/client`, against the server
- * started in process on a loopback port. Vendor calls are served from
+ * turn on the local engines; mode 3 again through `@patchbay/client`, against the server
+ * started in process on a loopback port; last, a recording streamed to a realtime model with
+ * `pb.listen`, its WebSocket session replayed by conformance's replay WebSocket server. Vendor calls are served from
  * the cassettes shipped in `demo/cassettes/` unless the vendor's key is set (then it runs live)
  * or `--replay <dir>` names other cassettes. It writes the audio and images to `./out/`, keeps
  * its threads, messages, runs and media metadata in the SQLite file `./out/patchbay.db` (made
@@ -16,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Cassette } from "@patchbay/conformance/cassette"
+import { Cassette, REPLAY_API_KEY } from "@patchbay/conformance/cassette"
 import {
   Audio,
   createKey,
@@ -25,6 +26,7 @@ import {
   type Patchbay,
   type PatchbayProvider,
   Stores,
+  type SttRecord,
   type StoresLayer,
   type VoiceRecords
 } from "@patchbay/core"
@@ -50,6 +52,7 @@ import {
   type VendorId,
   vendors
 } from "./Providers.ts"
+import { bytesPerSecond } from "./Listen.ts"
 import { displayPath } from "./Speech.ts"
 
 /** The folder shipped with the package: the question, the cassettes, and the script that makes them. */
@@ -113,6 +116,12 @@ export interface SectionRun {
   readonly localProvider: PatchbayProvider | undefined
   /** Whether ffmpeg is installed (the local engines then write mp3). */
   readonly localFfmpeg: boolean
+  /** How the section's vendors are served. */
+  readonly served: "live" | "replay" | "offline"
+  /** The folder of the replayed cassettes (`demo/cassettes/`, or `--replay <dir>`). */
+  readonly replayDir: string
+  /** Counts a realtime session replayed over WebSocket among the vendor's replayed calls. */
+  readonly sessionReplayed: (vendor: VendorId) => void
 }
 
 /** One part of the demo. */
@@ -133,6 +142,12 @@ export interface Section {
    * two documents of a run share an id.
    */
   readonly idScope?: number
+  /**
+   * A realtime section: the WebSocket session it replays, a cassette relative to the replayed
+   * folder (in a subfolder, which the HTTP replay does not read). `make-cassettes.ts` leaves such
+   * sections out: their cassette is written from the SDK's message types, not recorded.
+   */
+  readonly session?: string
   readonly run: (s: SectionRun) => Promise<void>
 }
 
@@ -153,6 +168,73 @@ const finish = async (s: SectionRun, name: string, response: MessageResponse, la
   if (file !== undefined) s.out.line(`${label}: ${file}`)
   s.records(name, response)
 }
+
+/** The realtime section's session, relative to the replayed cassettes. */
+export const REALTIME_SESSION = path.join("realtime", "elevenlabs.json")
+
+/** The recording a realtime session cassette sends, in the chunks it was recorded with (its scenario's `chunk_bytes`, `commit_after`). */
+const recordingOf = (loaded: Cassette.LoadedCassette): { readonly chunks: ReadonlyArray<Uint8Array>; readonly request: Cassette.ScenarioRequest } => {
+  const request = loaded.cassette.scenario?.request
+  const fixture = request?.audio?.fixture
+  if (request === undefined || fixture === undefined) throw new Error(`${loaded.name}: a realtime session cassette names its recording (scenario.request.audio.fixture)`)
+  const bytes = new Uint8Array(readFileSync(Cassette.resolveIn(loaded, fixture)))
+  const size = request.chunk_bytes ?? 3200
+  const chunks: Array<Uint8Array> = []
+  for (let at = 0; at < bytes.byteLength; at += size) chunks.push(bytes.subarray(at, at + size))
+  return { chunks, request }
+}
+
+/**
+ * Section 11: a recording streamed to a realtime model with `pb.listen`. Replayed, the vendor is
+ * conformance's replay WebSocket server playing the session cassette (its recorded delays
+ * included), and the adapter is pointed at it with its base URL; live, the real vendor.
+ */
+const realtimeSection = async (s: SectionRun): Promise<void> => {
+  const loaded = Cassette.loadSync(path.join(s.served === "live" ? cassettesDir : s.replayDir, REALTIME_SESSION))
+  const { chunks, request } = recordingOf(loaded)
+  let pb = s.pb
+  let close = async () => {}
+  if (s.served !== "live") {
+    // loaded here only: no other section pays for the WebSocket server and the ws package
+    const [{ serveReplaySocket }, { elevenlabs }] = await Promise.all([import("@patchbay/conformance/cassette"), import("@patchbay/elevenlabs")])
+    const server = await serveReplaySocket(loaded)
+    pb = openPatchbay(injected([elevenlabs({ apiKey: REPLAY_API_KEY, baseUrl: server.baseUrl })]), true, 11)
+    s.out.line(`Vendor: the replay WebSocket server on ${server.baseUrl}, playing ${displayPath(s.replayDir, loaded.file)} with its recorded delays`)
+    close = async () => {
+      await pb.dispose()
+      const differences = server.differences()
+      if (server.sessions.length > 0) s.sessionReplayed("elevenlabs")
+      await server.close()
+      if (differences.length > 0) throw new Error(`the session did not go as recorded: ${differences.join("; ")}`)
+    }
+  }
+  const format = request.audio_format ?? "pcm_16000"
+  const seconds = chunks.reduce((n, c) => n + c.byteLength, 0) / (bytesPerSecond(format) ?? 32000)
+  s.out.line(`Input: ${path.basename(request.audio?.fixture ?? "")} (${seconds2(seconds)} of ${format}) sent in ${chunks.length} chunks, commit ${request.commit ?? "manual"}`)
+  try {
+    async function* audio(): AsyncGenerator<Uint8Array> {
+      yield* chunks
+    }
+    let record: SttRecord | undefined
+    for await (const event of pb.listen(listenOf(request, audio()))) {
+      if (event.type === "stt_partial") s.out.line(`  … ${event.text}`)
+      else if (event.type === "stt_committed") s.out.line(`  ✓ ${event.text}`)
+      else if (event.type === "stt_stream_end") record = event.record
+    }
+    if (record === undefined) throw new Error("the session ended without a record")
+    s.out.line(`Transcript: ${record.transcript}`)
+    s.records("11-realtime", { voice_records: { stt: record } })
+  } finally {
+    await close()
+  }
+}
+
+const listenOf = (request: Cassette.ScenarioRequest, audio: AsyncIterable<Uint8Array>) => ({
+  voice: { stt: { provider: "elevenlabs", model: request.model, ...(request.language === undefined ? {} : { language: request.language }) } },
+  audio,
+  format: request.audio_format ?? "pcm_16000",
+  commit: request.commit ?? "manual"
+})
 
 /** The demo's sections, in order. */
 export const sections: ReadonlyArray<Section> = [
@@ -438,6 +520,13 @@ export const sections: ReadonlyArray<Section> = [
         await node.dispose()
       }
     }
+  },
+  {
+    id: "11-realtime",
+    title: "Realtime — a recording streamed to elevenlabs/scribe_v2_realtime over WebSocket with pb.listen: partials, then the committed line",
+    vendors: ["elevenlabs"],
+    session: REALTIME_SESSION,
+    run: realtimeSection
   }
 ]
 
@@ -449,9 +538,11 @@ export const usage = `Usage: patchbay demo [<section>…] [--out <dir>] [--repla
 
 Runs the seed's three voice modes, its provider options, a read-aloud, its streaming example,
 its image flow and memory across threads through the real pipeline and adapters, plus an
-offline turn on espeak-ng and pocketsphinx when they are installed, and mode 3 once more
-through @patchbay/client, against the HTTP server started in process on a loopback port. No key and no network
-needed: vendor calls are replayed from the cassettes shipped with the package. A vendor whose key is set (OPENAI_API_KEY,
+offline turn on espeak-ng and pocketsphinx when they are installed, mode 3 once more
+through @patchbay/client, against the HTTP server started in process on a loopback port, and a
+recording streamed to a realtime model over WebSocket. No key and no network
+needed: vendor calls are replayed from the cassettes shipped with the package (the realtime
+session by a replay WebSocket server, from realtime/elevenlabs.json). A vendor whose key is set (OPENAI_API_KEY,
 ELEVENLABS_API_KEY, OPENROUTER_API_KEY) runs live instead, unless --replay is given.
 
 Sections (all by default; name some by number or id to run only those, e.g. \`patchbay demo 1 7\`):
@@ -518,6 +609,10 @@ export interface RunSectionsOptions {
   readonly callsOf?: (() => string) | undefined
   /** Where each section's Patchbay keeps its threads, runs and media metadata; memory when absent. */
   readonly stores?: StoresLayer | undefined
+  /** The folder of the replayed cassettes (default `demo/cassettes/`). */
+  readonly replayDir?: string | undefined
+  /** Told of each realtime session a section replayed over WebSocket. */
+  readonly onSession?: ((vendor: VendorId) => void) | undefined
 }
 
 const localMissing = (local: RunSectionsOptions["local"]): string | undefined => {
@@ -587,6 +682,9 @@ export const runSections = async (options: RunSectionsOptions): Promise<{ readon
       localProvider,
       localFfmpeg: options.local !== undefined && !(options.local instanceof Error) &&
         options.local.programs.programs.some((p) => p.name === "ffmpeg" && p.available),
+      served: chosen.served,
+      replayDir: options.replayDir ?? cassettesDir,
+      sessionReplayed: (vendor) => options.onSession?.(vendor),
       records: (name, response) => {
         const records = "voice_records" in response ? response.voice_records : lastRecords(response)
         out.line("voice_records:")
@@ -687,11 +785,13 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
   out.line(`Output: ${displayPath(io.cwd, outDir)}/`)
   out.line(`Database: ${displayPath(io.cwd, database)} — SQLite, holding the demo's threads, messages, runs and media metadata (made afresh each run)`)
 
+  /** Realtime sessions replayed over WebSocket, by vendor: counted as replayed calls. */
+  const sessions = new Map<VendorId, number>()
   const counts = () =>
     new Map(vendors.map((v) => {
       const failed = live.get(v.id)?.failed?.() ?? { count: 0, network: 0 }
       return [v.id, {
-        replayed: replayed.get(v.id)?.served() ?? 0,
+        replayed: (replayed.get(v.id)?.served() ?? 0) + (sessions.get(v.id) ?? 0),
         unmatched: replayed.get(v.id)?.unmatched() ?? 0,
         live: live.get(v.id)?.served() ?? 0,
         failed: failed.count,
@@ -748,7 +848,9 @@ export const run = async (io: Io, out: Output, options: DemoOptions): Promise<nu
     local,
     only: options.positionals,
     callsOf,
-    stores: sql.sqlite({ filename: database })
+    stores: sql.sqlite({ filename: database }),
+    replayDir,
+    onSession: (vendor) => sessions.set(vendor, (sessions.get(vendor) ?? 0) + 1)
   })
   const { results } = ran
   const files = existsSync(database)

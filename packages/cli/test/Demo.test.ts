@@ -150,10 +150,31 @@ describe("patchbay demo, offline", () => {
     expect(section).toMatch(/^vendor calls: openai \d+ replayed$/m)
   })
 
+  it("streams a recording to scribe_v2_realtime with pb.listen: the replayed session's partials in order, the committed line, voice_records.stt", () => {
+    const section = /^== 11\. Realtime .*\n((?:.+\n)+)/m.exec(ran.stdout)?.[1] ?? ""
+    const lines = section.split("\n")
+    expect(lines[0]).toMatch(/^Vendor: the replay WebSocket server on http:\/\/127\.0\.0\.1:\d+, playing realtime\/elevenlabs\.json with its recorded delays$/)
+    expect(lines.slice(1, 9)).toEqual([
+      "Input: speech-16000.pcm (2.57 s of pcm_16000) sent in 26 chunks, commit manual",
+      "  … Patchbay",
+      "  … Patchbay turns",
+      "  … Patchbay turns speech into",
+      "  … Patchbay turns speech into text and",
+      "  … Patchbay turns speech into text and back",
+      "  ✓ Patchbay turns speech into text and back again.",
+      "Transcript: Patchbay turns speech into text and back again."
+    ])
+    expect(section).toContain("\"model\": \"scribe_v2_realtime\"")
+    expect(section).toContain("\"audio_seconds\": 2.566625")
+    expect(section).toMatch(/^vendor calls: elevenlabs 1 replayed$/m)
+    const saved = JSON.parse(readFileSync(path.join(ran.cwd, "out", "11-realtime.json"), "utf8"))
+    expect(saved.voice_records.stt).toMatchObject({ provider: "elevenlabs", model: "scribe_v2_realtime", language: "en", transcript: "Patchbay turns speech into text and back again." })
+  })
+
   it("says plainly which vendor calls were replayed, and that none ran live", () => {
     expect(ran.stdout).toMatch(/^ {2}openai +replayed from .*demo\/cassettes \(set OPENAI_API_KEY to run it live\)$/m)
     expect(ran.stdout).toMatch(/cassettes synthesized from the vendors' published API specs .* not recorded from the live APIs/)
-    expect(ran.stdout).toMatch(/^Vendor calls:\n {2}openai +\d+ replayed from the cassettes\n {2}elevenlabs +3 replayed from the cassettes\n {2}openrouter +2 replayed from the cassettes\n/m)
+    expect(ran.stdout).toMatch(/^Vendor calls:\n {2}openai +\d+ replayed from the cassettes\n {2}elevenlabs +4 replayed from the cassettes\n {2}openrouter +2 replayed from the cassettes\n/m)
     expect(ran.stdout).toMatch(/^All \d+ vendor calls were replayed; none reached the network\.$/m)
     expect(ran.stdout).toMatch(/^vendor calls: openai 4 replayed, openrouter 2 replayed$/m)
     expect(ran.stdout).not.toMatch(/unmatched|not matched/)
@@ -167,14 +188,14 @@ describe("patchbay demo, offline", () => {
     ]
     if (missing.length > 0) {
       expect(local).toMatch(new RegExp(`^skipped: not installed: ${missing.join(" .*, ")}`))
-      expect(ran.stdout).toMatch(/^Sections: 9 ran, 1 skipped \(8-local\)/m)
+      expect(ran.stdout).toMatch(/^Sections: 10 ran, 1 skipped \(8-local\)/m)
       return
     }
     expect(local).toMatch(/^pocketsphinx heard: .+/)
     const file = readdirSync(path.join(ran.cwd, "out")).find((f) => /^8-local\.(mp3|wav)$/.test(f))
     expect(file).toBeDefined()
     expect(Audio.sniff(bytesOf(path.join(ran.cwd, "out", file ?? "")))?.container).toBe(onPath("ffmpeg") ? "mp3" : "wav")
-    expect(ran.stdout).toMatch(/^Sections: 10 ran$/m)
+    expect(ran.stdout).toMatch(/^Sections: 11 ran$/m)
   })
 })
 
@@ -251,9 +272,9 @@ describe("patchbay demo with keys and options", () => {
   })
 
   it("an unknown section is a usage error", async () => {
-    const ran = await cli(["demo", "11"])
+    const ran = await cli(["demo", "12"])
     expect(ran.code).toBe(2)
-    expect(ran.stderr).toContain(`patchbay: demo: no section "11" [UsageError] — the sections are ${sections.map((s) => s.id).join(", ")}`)
+    expect(ran.stderr).toContain(`patchbay: demo: no section "12" [UsageError] — the sections are ${sections.map((s) => s.id).join(", ")}`)
   })
 })
 
@@ -262,6 +283,16 @@ describe("the shipped cassettes", () => {
     const loaded = Cassette.loadDirectorySync(cassettesDir)
     expect(loaded.map((c) => c.name).sort()).toEqual(["elevenlabs.json", "openai.json", "openrouter.json"])
     for (const c of loaded) expect(c.cassette.source, c.name).toBe("synthesized")
+    const session = Cassette.loadSync(path.join(cassettesDir, "realtime", "elevenlabs.json")).cassette
+    expect(session.source).toBe("synthesized")
+    expect(session.websocket?.url).toMatch(/^wss:\/\/api\.elevenlabs\.io\/v1\/speech-to-text\/realtime\?model_id=scribe_v2_realtime&/)
+  })
+
+  it("the realtime session is the one @patchbay/elevenlabs's battery plays", () => {
+    const battery = Cassette.loadSync(new URL("../../../adapters/elevenlabs/test/cassettes/stt-realtime-success.json", import.meta.url)).cassette
+    const { description: _ours, ...demo } = Cassette.loadSync(path.join(cassettesDir, "realtime", "elevenlabs.json")).cassette
+    const { description: _theirs, ...rest } = battery
+    expect(demo).toEqual(rest)
   })
 
   it("hold exactly what the adapters send today (make-cassettes.ts regenerates the same requests)", async () => {

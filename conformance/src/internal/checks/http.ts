@@ -31,7 +31,7 @@ import {
 } from "./common.ts"
 import { streams } from "./tts.ts"
 
-const defaultTags: Partial<Record<ScenarioCase, string>> = {
+export const defaultTags: Partial<Record<ScenarioCase, string>> = {
   unauthorized: "AuthenticationFailed",
   unknown_model: "UnknownModel",
   too_large: "InputTooLarge",

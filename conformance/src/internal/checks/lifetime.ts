@@ -22,23 +22,23 @@ const WATCHED = new Set(["Timeout", "TCPSocketWrap", "TCPWrap", "TCPServerWrap",
 /** How long resources may take to go after a call ends: generous, since what is asserted is that they go. */
 export const SETTLE_CAP_MS = 5_000
 
-type Counts = ReadonlyMap<string, number>
+export type Counts = ReadonlyMap<string, number>
 
-const activeResources = (): Counts => {
+export const activeResources = (): Counts => {
   const counts = new Map<string, number>()
   for (const kind of process.getActiveResourcesInfo()) if (WATCHED.has(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1)
   return counts
 }
 
 /** One macrotask turn of the event loop. */
-const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+export const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 /** The kinds now more numerous than before, as `2 × Timeout`. */
 const grown = (before: Counts, now: Counts): ReadonlyArray<string> =>
   [...now].flatMap(([kind, n]) => (n > (before.get(kind) ?? 0) ? [`${n - (before.get(kind) ?? 0)} × ${kind}`] : []))
 
 /** Waits (polling on real timers) until no watched kind is above its count in `before`, up to the cap; the kinds still above it. */
-const settled = (before: Counts): Effect.Effect<ReadonlyArray<string>> =>
+export const settled = (before: Counts): Effect.Effect<ReadonlyArray<string>> =>
   Effect.gen(function*() {
     const until = performance.now() + SETTLE_CAP_MS
     for (;;) {
@@ -61,7 +61,7 @@ const failingCassette = (subject: Subject, capability: Capability): LoadedCasset
   return undefined
 }
 
-const hint = "clear the timers you set (also when the call fails or is interrupted), close or cancel response bodies, and let child processes be killed and reaped; " +
+export const hint = "clear the timers you set (also when the call fails or is interrupted), close or cancel response bodies, and let child processes be killed and reaped; " +
   "an SDK that arms a request deadline must see fetch settle (abort it) or be given a signal"
 
 /**
