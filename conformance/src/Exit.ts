@@ -15,8 +15,12 @@
 import { spawn } from "node:child_process"
 import { createServer } from "node:net"
 
-/** How long a script may run before the guard kills it and reports `exited: false`. */
-export const EXIT_GUARD_MS = 20_000
+/**
+ * How long a script may run before the guard kills it and reports `exited: false`: generous, so a
+ * loaded machine starting a Node process slowly does not look like a leak (a timer an adapter
+ * leaves behind keeps a process alive far longer: the vendor SDKs' deadlines are minutes to an hour).
+ */
+export const EXIT_GUARD_MS = 120_000
 
 /** What a script run to its end reported. */
 export interface Exited {
