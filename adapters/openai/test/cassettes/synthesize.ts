@@ -183,6 +183,44 @@ write("stt-success-stream",
     }
   }])
 
+const trailingDeltas = ["Patchbay turns", "", " speech into text", " and back again."]
+write("stt-success-stream-trailing",
+  "Streaming transcription with gpt-4o-mini-transcribe whose stream holds an empty transcript.text.delta, and events after transcript.text.done (a stray delta, then [DONE], as a proxy replaying the stream's tail may send): the adapter passes on the non-empty deltas before the done event and nothing after it.",
+  sttScenario("success",
+    { model: "gpt-4o-mini-transcribe", language: "en" },
+    { text: SPEECH, language: null, deltas: trailingDeltas.filter((d) => d !== ""), usage: { input_tokens: 36, output_tokens: 12, total_tokens: 48, audio_tokens: 36 } },
+    { operation: "transcribeStream" }),
+  [{
+    request: stt("gpt-4o-mini-transcribe", { response_format: "json", language: "en", stream: "true" }),
+    response: {
+      status: 200,
+      headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a08") },
+      body: {
+        type: "sse",
+        chunks: [
+          ...trailingDeltas.map((delta, i) => ({ data: transcriptionEvent({ type: "transcript.text.delta", delta }), ...(i === 0 ? {} : { delay_ms: 10 }) })),
+          { data: transcriptionEvent({ type: "transcript.text.done", text: SPEECH, usage: { input_tokens: 36, input_token_details: { text_tokens: 0, audio_tokens: 36 }, output_tokens: 12, total_tokens: 48 } }), delay_ms: 5 },
+          { data: transcriptionEvent({ type: "transcript.text.delta", delta: " again." }), delay_ms: 5 },
+          { data: transcriptionEvent({ type: "transcript.text.done", text: `${SPEECH} again.` }), delay_ms: 5 },
+          { data: "[DONE]" }
+        ]
+      }
+    }
+  }])
+
+write("stt-success-tokens-without-details",
+  "gpt-4o-mini-transcribe with json whose token usage has no input_token_details (optional in TranscriptTextUsageTokens): the usage has no audio_tokens.",
+  sttScenario("success",
+    { model: "gpt-4o-mini-transcribe" },
+    { text: SPEECH, language: null, usage: { input_tokens: 38, output_tokens: 11, total_tokens: 49 } }),
+  [{
+    request: stt("gpt-4o-mini-transcribe", { response_format: "json" }),
+    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a09", transcriptionJson({
+      text: SPEECH,
+      usage: { type: "tokens", input_tokens: 38, output_tokens: 11, total_tokens: 49 }
+    }))
+  }])
+
 write("stt-success-stream-diarize",
   "Streaming diarization: deltas tagged with their segment_id, a transcript.text.segment event per finished segment, then transcript.text.done.",
   sttScenario("success",
@@ -446,6 +484,25 @@ llmError("llm-rate-limited", "429 on tokens per minute, retry-after: 2.", "rate_
 llmError("llm-quota-exceeded", "429 insufficient_quota.", "quota_exceeded", fail(429, "req_llm_quota", quota))
 llmError("llm-unavailable", "503: the engine is overloaded.", "unavailable", fail(503, "req_llm_503", { message: "The engine is currently overloaded, please try again later.", type: "server_error" }))
 
+const C4 = "chatcmpl-Bp3xYz4"
+const refusal = ["I'm sorry,", " but I can't", " help with that."]
+/** A chunk of a deployment that reports no fingerprint (`system_fingerprint: null`, as in the reference's chat completion example). */
+const unfingerprinted = (choices: Parameters<typeof chunk>[2], usage: CompletionUsage | null) => ({ ...chunk(C4, "gpt-4.1-2025-04-14", choices, usage), system_fingerprint: null })
+write("llm-success-refusal",
+  "gpt-4.1 refuses: the deltas carry `refusal` text instead of `content` (ChatCompletionStreamResponseDelta.refusal), passed on as text deltas; the chunks' system_fingerprint is null, so the provider_output has none.",
+  { capability: "llm", case: "success", request: { model: "gpt-4.1", messages: hi },
+    expect: { text: refusal.join(""), deltas: refusal, finish_reason: "stop", usage: { input_tokens: 12, output_tokens: 10, total_tokens: 22 }, provider_output_absent: ["system_fingerprint"], provider_output: { choices: [{ index: 0, message: { role: "assistant", content: null, refusal: refusal.join("") }, finish_reason: "stop" }] } } },
+  [{
+    request: chatRequest({ model: "gpt-4.1", messages: hi }),
+    response: sse("req_llm_refusal", [
+      { data: unfingerprinted([choice({ role: "assistant", content: null, refusal: "" })], null) },
+      ...refusal.map((text) => ({ data: unfingerprinted([choice({ refusal: text })], null), delay_ms: 10 })),
+      { data: unfingerprinted([choice({}, "stop")], null), delay_ms: 5 },
+      { data: unfingerprinted([], { prompt_tokens: 12, completion_tokens: 10, total_tokens: 22 }), delay_ms: 5 },
+      { data: "[DONE]" }
+    ])
+  }])
+
 const C3 = "chatcmpl-Bp3xYz3"
 write("llm-stream-error",
   "The model fails after two deltas: an event carrying an `error` key (the SDK treats any such event as an error).",
@@ -497,6 +554,14 @@ write("image-success",
   [{
     request: json("/images/generations", { model: "gpt-image-1", prompt: PROMPT, size: "1024x1024", quality: "low", background: "opaque", output_format: "png" }),
     response: ok("req_img_0001", imagesResponse({ created: 1764115200, data: [{ b64_json: b64(fox) }], background: "opaque", output_format: "png", size: "1024x1024", quality: "low", usage: imageUsage }))
+  }])
+
+write("image-success-no-usage",
+  "gpt-image-1-mini generation answered without usage (optional in ImagesResponse): the result has no usage figures, and no error.",
+  { capability: "image", case: "success", request: { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }, expect: { images: 1, usage: {} } },
+  [{
+    request: json("/images/generations", { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }),
+    response: ok("req_img_0002", imagesResponse({ created: 1764115260, data: [{ b64_json: b64(fox) }], output_format: "png", size: "1024x1024" }))
   }])
 
 write("image-edit",
