@@ -564,6 +564,14 @@ write("image-success-no-usage",
     response: ok("req_img_0002", imagesResponse({ created: 1764115260, data: [{ b64_json: b64(fox) }], output_format: "png", size: "1024x1024" }))
   }])
 
+write("image-success-null-usage",
+  "gpt-image-1-mini generation answered with \"usage\": null (the API's null for a field it does not fill, which the adapter's wire schema admits for every optional field): no usage figures, and no error.",
+  { capability: "image", case: "success", request: { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }, expect: { images: 1, usage: {} } },
+  [{
+    request: json("/images/generations", { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }),
+    response: ok("req_img_0003", imagesResponse({ created: 1764115320, data: [{ b64_json: b64(fox) }], output_format: "png", size: "1024x1024", usage: null }))
+  }])
+
 write("image-edit",
   "An edit (no battery scenario: scenarios carry no input images): the input image goes up as a repeated image[] part of multipart /images/edits. Used by the adapter's own tests.",
   undefined,
