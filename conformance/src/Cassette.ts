@@ -346,7 +346,11 @@ export const Expectation = Schema.Struct({
   /** Fields that must be on the wire (body, multipart or query), when they differ from `provider_options`. */
   wire: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
   /** Fields the result's `provider_output` must keep, with the vendor's values (objects compared key by key). */
-  provider_output: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  provider_output: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  /** Paths (`system_fingerprint`, `choices.0.message.refusal`) the result's `provider_output` must not hold: the vendor sent no value there. */
+  provider_output_absent: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** A streamed STT or LLM success: the text deltas, in order, that the vendor sent before its final event (none empty). */
+  deltas: Schema.optionalKey(Schema.Array(Schema.String))
 })
 export type Expectation = typeof Expectation.Type
 

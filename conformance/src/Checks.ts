@@ -16,7 +16,9 @@
 import { Cause, Effect } from "effect"
 import type { Check, CheckGroup, CheckResult, CheckStatus } from "./internal/checks/common.ts"
 import { embeddingBehaviourChecks, embeddingValidateChecks } from "./internal/checks/embedding.ts"
+import { deltasCheck } from "./internal/checks/deltas.ts"
 import { detailsCheck } from "./internal/checks/details.ts"
+import { ttsEmptyText } from "./internal/checks/empty-text.ts"
 import { providerOutputCheck } from "./internal/checks/provider-output.ts"
 import { requestIdCheck } from "./internal/checks/request-id.ts"
 import { httpChecks } from "./internal/checks/http.ts"
@@ -31,6 +33,8 @@ import { processChecks } from "./internal/checks/process.ts"
 import { realtimeChecks } from "./internal/checks/realtime.ts"
 import { recordSecretsCheck } from "./internal/checks/record-secrets.ts"
 import { secretsCheck } from "./internal/checks/secrets.ts"
+import { sttShape } from "./internal/checks/shape.ts"
+import { sttStreamedUpload } from "./internal/checks/upload.ts"
 import { sttDuration, sttLanguage, sttText, sttTimestamps, sttTooLarge, sttUnsupported, sttUsage } from "./internal/checks/stt.ts"
 import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from "./internal/checks/tts.ts"
 import { refusalChecks, validateCheck } from "./internal/checks/validate.ts"
@@ -48,15 +52,18 @@ export const checks: ReadonlyArray<Check> = [
   refusesModelOptions("stt"),
   refusesValues("stt"),
   sttText,
+  deltasCheck("stt"),
   sttLanguage,
   sttDuration,
   sttTimestamps,
+  sttShape,
   sttUsage,
   wireCheck("stt"),
   optionsCoverageCheck("stt"),
   requestFieldsCheck("stt"),
   latencyChecks.stt,
   sttTooLarge,
+  sttStreamedUpload,
   sttUnsupported,
   requestIdCheck("stt"),
   providerOutputCheck("stt"),
@@ -71,6 +78,7 @@ export const checks: ReadonlyArray<Check> = [
   refusesModelOptions("tts"),
   refusesValues("tts"),
   ttsStreaming,
+  ttsEmptyText,
   ttsFormat,
   ttsDuration,
   ttsCharacters,
@@ -91,6 +99,7 @@ export const checks: ReadonlyArray<Check> = [
   refusesModelOptions("llm"),
   refusesValues("llm"),
   llmText,
+  deltasCheck("llm"),
   llmToolCalls,
   llmMedia,
   llmUsage,

@@ -52,13 +52,14 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes, options: acmeOptions })
-    expect(tests).toHaveLength(109)
+    expect(tests).toHaveLength(113)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
       "conformance: acme-voice > stt > validate_unknown_model: validate refuses a model the catalogue does not allow, with no request"
     ])
     expect(skipped).toEqual([
+      "conformance: acme-voice > stt > deltas: skipped: no stt success cassette streams",
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
       "conformance: acme-voice > stt > realtime_validate: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > stt > realtime_partials: skipped: the adapter has no stt.realtime",
@@ -96,6 +97,7 @@ describe("registerBattery", () => {
       adapter: "acme-broken",
       mode: "http",
       results: [
+        skippedRow("stt", "deltas", "a stream passes on the vendor's deltas: none empty, none after the vendor's final event", "no stt success cassette streams"),
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
         ...Checks.checks.filter((c) => c.name.startsWith("realtime_")).map((c) => skippedRow("stt", c.name, c.title, "the adapter has no stt.realtime")),
         ...["tts", "llm"].map(modelOptionsRow),

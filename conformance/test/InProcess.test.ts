@@ -21,6 +21,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.validate_model_options: skipped (no option is declared unsupported by a model (options.tts.unsupported))",
       "tts.validate_values: skipped (no value is declared invalid (options.tts.invalid: a value its type allows that validate must refuse))",
       "tts.streaming: skipped (in-process provider: no transport to time)",
+      "tts.refuses_empty_text: pass",
       "tts.format: pass",
       "tts.duration: pass",
       "tts.characters: pass",

@@ -39,7 +39,11 @@ import {
   refusesSpeedBound,
   retriesItself,
   sendsFixedLanguage,
-  sendsKeyInOwnHeader
+  sendsKeyInOwnHeader,
+  buffersUnknownLength,
+  keepsMissingHeaderAsNull,
+  refusesBlankTextNamingNothing,
+  typesWordsAsTokens
 } from "./support/Broken.ts"
 import { acmeOptions } from "./support/AcmeOptions.ts"
 
@@ -56,8 +60,9 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(109)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(113)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
+      "stt.deltas: no stt success cassette streams",
       "stt.stream_error: the provider does not stream transcripts",
       "stt.realtime_validate: the adapter has no stt.realtime",
       "stt.realtime_partials: the adapter has no stt.realtime",
@@ -95,9 +100,9 @@ const cases: ReadonlyArray<{
     // Without its options the request matches no recorded interaction, so every check playing
     // an optioned success cassette fails too, each naming the missing field.
     failing: [
-      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.request_id", "stt.provider_output", "stt.abort",
+      "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.shape", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.streamed_upload", "stt.request_id", "stt.provider_output", "stt.abort",
       "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.provider_output", "tts.abort",
-      "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.request_id", "llm.abort",
+      "llm.text", "llm.deltas", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.request_id", "llm.abort",
       "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.provider_output", "image.abort"
     ]
   },
@@ -364,6 +369,34 @@ const cases: ReadonlyArray<{
     message:
       "llm-unavailable.json: one call made 3 requests for a 502 response: the adapter retried by itself (create SDK clients with maxRetries: 0; retries belong to the pipeline)",
     failing: inEvery("no_retry")
+  },
+  {
+    bug: "reads audio of unknown length whole before counting it",
+    make: buffersUnknownLength,
+    check: "stt.streamed_upload",
+    message: "stt-success.json: a stream of unknown length past the limit of 10000000 bytes was read to 18388608 bytes before the refusal: stop reading as soon as the count passes the limit (a stream may never end)",
+    failing: ["stt.streamed_upload"]
+  },
+  {
+    bug: "refuses blank text naming no field",
+    make: refusesBlankTextNamingNothing,
+    check: "tts.refuses_empty_text",
+    message: "tts-success-mp3.json: the text \"\" was refused naming the field \"\": name the request field that holds the text",
+    failing: ["tts.refuses_empty_text"]
+  },
+  {
+    bug: "types words with a literal voice_records does not know",
+    make: typesWordsAsTokens,
+    check: "stt.shape",
+    message: "stt-success.json: words[0] {\"text\":\"Patchbay\",\"start\":0.05,\"end\":0.52,\"speaker\":\"spk_0\",\"type\":\"token\"} does not decode as voice_records' Word: SchemaError: Expected \"word\" | \"spacing\" | \"audio_event\" (a word's type is \"word\", \"spacing\" or \"audio_event\"; times are numbers in seconds)",
+    failing: ["stt.shape"]
+  },
+  {
+    bug: "keeps a header the vendor did not send as null in provider_output",
+    make: keepsMissingHeaderAsNull,
+    check: "tts.provider_output",
+    message: "tts-success-ulaw.json: provider_output holds x_acme_characters = null, which the vendor did not send with a value: leave out what the vendor left out or sent as null",
+    failing: ["tts.provider_output"]
   }
 ]
 

@@ -132,6 +132,10 @@ export const make = (options: AiSdkOptions, models: Models<SpeechModel>): TtsPro
     Stream.unwrap(
       Effect.gen(function*() {
         yield* validate(request)
+        if (request.text.trim() === "") {
+          // Nothing to say: refused here, before the model is called.
+          return yield* new InvalidRequest({ provider: options.id, field: "text", value: request.text, reason: "there is nothing to say: the text is empty or blank" })
+        }
         const model = yield* models.get(request.model, MODEL_FIELD)
         const settings = yield* settingsOf(options, request, model)
         const info = models.info(request.model)

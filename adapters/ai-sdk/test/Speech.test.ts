@@ -31,6 +31,24 @@ it.effect("a model without streaming gives one chunk, then the summary labelled 
     ])
   }))
 
+it.effect("empty or blank text is refused before the model is called, naming the field", () =>
+  Effect.gen(function*() {
+    let calls = 0
+    const model = new MockSpeechModelV4({
+      provider: "acme.speech",
+      doGenerate: async () => {
+        calls += 1
+        return { audio: speechMp3, warnings: [], response: { timestamp: new Date(0), modelId: "mock-speak" } }
+      }
+    })
+    const provider = fromAiSdk({ id: "acme", models: { tts: { "mock-speak": model } } }).tts!
+    for (const text of ["", " \n\t "]) {
+      const error = yield* Effect.flip(Stream.runCollect(provider.synthesize({ model: "mock-speak", voice: "alloy", text })))
+      expect(error).toMatchObject({ _tag: "InvalidRequest", provider: "acme", field: "text", value: text, reason: "there is nothing to say: the text is empty or blank" })
+    }
+    expect(calls).toBe(0)
+  }))
+
 it.effect("a streaming model streams its chunks as they arrive; the summary counts what the vendor billed", () =>
   Effect.gen(function*() {
     const out = yield* Stream.runCollect(tts().synthesize({ model: "mock-speak-live", voice: "alloy", output_format: "pcm_16000", text: SENTENCE }))

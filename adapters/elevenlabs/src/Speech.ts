@@ -317,6 +317,10 @@ export const make = (client: Client, models: ReadonlyArray<ModelInfo>): TtsProvi
       Stream.unwrap(Effect.gen(function*() {
         const valid = yield* validate(request)
         const { model, format, options } = valid
+        if (request.text.trim() === "") {
+          // Nothing to say: the vendor would refuse it, after a round trip.
+          return yield* new InvalidRequest({ provider: PROVIDER, field: "text", value: request.text, reason: "there is nothing to say: the text is empty or blank" })
+        }
         const characters = [...request.text].length
         const limit = model.max_input_characters
         if (limit !== undefined && characters > limit) {

@@ -60,6 +60,15 @@ describe("streaming speech", () => {
     expect(fetch.log).toHaveLength(0)
   })
 
+  it("refuses empty or blank text before any request, naming the field", async () => {
+    for (const text of ["", " \n\t "]) {
+      const { provider, fetch } = replayed(undefined)
+      const { exit } = await Effect.runPromise(synthesize(provider, { model: "eleven_v3", voice: VOICE, text }))
+      expect(failure(exit)).toMatchObject({ _tag: "InvalidRequest", field: "text", value: text, reason: "there is nothing to say: the text is empty or blank" })
+      expect(fetch.log).toHaveLength(0)
+    }
+  })
+
   it("a voice the account does not have is NotFound of kind voice, with the vendor's status and request id", async () => {
     const { provider } = replayed("extra/tts-voice-not-found.json")
     const { exit, chunks } = await Effect.runPromise(synthesize(provider, { model: "eleven_flash_v2_5", voice: "AAAAAAAAAAAAAAAAAAAA", output_format: "mp3", text: TEXT }))

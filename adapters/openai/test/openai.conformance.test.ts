@@ -40,8 +40,8 @@ runConformance({
       ],
       // From the transcription reference and the model matrix: ranges, pairings, closed lists, language codes.
       invalid: [
-        { model: "whisper-1", option: "temperature", value: 1.01, with: {}, field: stt("temperature"), why: "just above 1" },
-        { model: "whisper-1", option: "temperature", value: -0.01, with: {}, field: stt("temperature"), why: "just below 0" },
+        { model: "whisper-1", option: "temperature", value: 1.01, with: {}, field: stt("temperature"), allowed: ["0 to 1"], why: "just above 1" },
+        { model: "whisper-1", option: "temperature", value: -0.01, with: {}, field: stt("temperature"), allowed: ["0 to 1"], why: "just below 0" },
         { model: "gpt-4o-transcribe", option: "response_format", value: "srt", with: {}, field: stt("response_format"), allowed: ["json"], why: "a format only whisper-1 returns" },
         { model: "whisper-1", option: "timestamp_granularities", value: ["word"], with: { response_format: "json" }, field: stt("timestamp_granularities"), why: "timestamps need verbose_json" },
         { model: "gpt-4o-transcribe-diarize", option: "chunking_strategy", value: { type: "server_vad" }, with: {}, field: stt("chunking_strategy"), allowed: ["auto"], why: "the diarizing model always chunks auto" },

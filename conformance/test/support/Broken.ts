@@ -3,6 +3,7 @@
  * shipped. The self-tests prove that the battery catches every one of them with the named check.
  */
 import {
+  AudioInput,
   InputTooLarge,
   InvalidRequest,
   type LlmEvent,
@@ -12,8 +13,10 @@ import {
   type ProviderError,
   type SttRequest,
   type SttSpec,
+  type Transcript,
   type TtsRequest,
-  type TtsSpec
+  type TtsSpec,
+  type Word
 } from "@patchbay/core"
 import { Effect, Stream } from "effect"
 import type { MakeProvider } from "../../src/index.ts"
@@ -467,4 +470,50 @@ export const dropsProviderOutput: MakeProvider = (options) => {
       ? { ...element, provider_output: { content_type: (element.provider_output as { content_type?: unknown }).content_type } }
       : element
   return { ...p, tts: { ...tts, synthesize: (r) => Stream.map(tts.synthesize(r), (e) => trimmed(e) as typeof e) } }
+}
+
+/** Reads audio of unknown length whole before looking at its size: past the limit it is refused, but only once every byte was read (a stream that never ends is read forever). */
+export const buffersUnknownLength: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  return {
+    ...p,
+    stt: {
+      ...stt,
+      transcribe: (r) =>
+        r.audio.size !== undefined
+          ? stt.transcribe(r)
+          : Effect.flatMap(Effect.promise(() => r.audio.bytes()), (bytes) => stt.transcribe({ ...r, audio: AudioInput.fromBytes(bytes, r.audio.filename) }))
+    }
+  }
+}
+
+/** Refuses blank text before any request, but names no field: the caller cannot tell what to fix. */
+export const refusesBlankTextNamingNothing: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  return {
+    ...p,
+    tts: { ...tts, synthesize: (r) => Stream.mapError(tts.synthesize(r), (e) => (e._tag === "InvalidRequest" && e.field === "text" ? new InvalidRequest({ ...e, field: "" }) : e)) }
+  }
+}
+
+/** Types each word of a transcript `"token"`, a literal voice_records does not know. */
+export const typesWordsAsTokens: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const stt = p.stt!
+  const retype = (t: Transcript): Transcript =>
+    t.words === undefined ? t : { ...t, words: t.words.map((w) => ({ ...w, type: "token" }) as unknown as Word) }
+  return { ...p, stt: { ...stt, transcribe: (r) => Effect.map(stt.transcribe(r), retype) } }
+}
+
+/** Keeps a response header the vendor did not send as `null` in the speech summary's provider_output. */
+export const keepsMissingHeaderAsNull: MakeProvider = (options) => {
+  const p = acmeVoice(options)
+  const tts = p.tts!
+  const padded = (element: { readonly type: string; readonly provider_output?: unknown }) =>
+    element.type === "summary" && typeof element.provider_output === "object" && element.provider_output !== null
+      ? { ...element, provider_output: { x_acme_characters: null, ...element.provider_output } }
+      : element
+  return { ...p, tts: { ...tts, synthesize: (r) => Stream.map(tts.synthesize(r), (e) => padded(e) as typeof e) } }
 }

@@ -4,7 +4,7 @@
  * stdout. No HTTP, so the battery runs it in process, and its process harness lets the process
  * checks run: a missing program, a killed one, and interruption killing it.
  */
-import { type AudioChunk, type ModelInfo, type PatchbayProvider, ProviderUnavailable, type SpeechSummary } from "@patchbay/core"
+import { type AudioChunk, InvalidRequest, type ModelInfo, type PatchbayProvider, ProviderUnavailable, type SpeechSummary } from "@patchbay/core"
 import { checkTtsSpec, optionsDecoder, optionsSchema } from "@patchbay/core/adapter"
 import { Effect, Stream } from "effect"
 import { spawn } from "node:child_process"
@@ -66,34 +66,36 @@ export const fakeLocal = (
     catalogue: "closed",
     validate: (spec) => Effect.asVoid(Effect.andThen(checkTtsSpec(models, spec), decodeOptions(TtsOptions, spec.provider_options, "voice.tts"))),
     synthesize: (request) =>
-      Stream.fromEffect(Effect.callback<Uint8Array, ProviderUnavailable>((resume) => {
-        const child = spawn(program.command, [...program.args, request.text], { stdio: ["ignore", "pipe", "ignore"] })
-        const pid = child.pid
-        if (pid !== undefined) track.onSpawn?.(pid)
-        const chunks: Array<Buffer> = []
-        child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk))
-        child.on("error", (error: NodeJS.ErrnoException) =>
-          resume(Effect.fail(new ProviderUnavailable({ provider: PROVIDER, detail: `cannot run ${program.command} (${error.code ?? error.message})` }))))
-        child.on("close", (code, signal) => {
-          if (pid !== undefined) track.onExit?.(pid)
-          if (code === 0) resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks))))
-          else resume(Effect.fail(new ProviderUnavailable({ provider: PROVIDER, detail: `${program.command} ended with ${signal ?? `exit code ${code}`}` })))
-        })
-        return Effect.sync(() => void child.kill("SIGKILL"))
-      })).pipe(
-        Stream.flatMap((data) => {
-          const chunk: AudioChunk = { type: "audio", data }
-          const summary: SpeechSummary = {
-            type: "summary",
-            output_format: "wav",
-            media_type: "audio/wav",
-            characters: request.text.length,
-            usage: { characters: request.text.length },
-            provider_output: null
-          }
-          return Stream.make(chunk, summary)
-        })
-      )
+      request.text.trim() === ""
+        ? Stream.fail(new InvalidRequest({ provider: PROVIDER, field: "text", value: request.text, reason: "there is nothing to say" }))
+        : Stream.fromEffect(Effect.callback<Uint8Array, ProviderUnavailable>((resume) => {
+          const child = spawn(program.command, [...program.args, request.text], { stdio: ["ignore", "pipe", "ignore"] })
+          const pid = child.pid
+          if (pid !== undefined) track.onSpawn?.(pid)
+          const chunks: Array<Buffer> = []
+          child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk))
+          child.on("error", (error: NodeJS.ErrnoException) =>
+            resume(Effect.fail(new ProviderUnavailable({ provider: PROVIDER, detail: `cannot run ${program.command} (${error.code ?? error.message})` }))))
+          child.on("close", (code, signal) => {
+            if (pid !== undefined) track.onExit?.(pid)
+            if (code === 0) resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks))))
+            else resume(Effect.fail(new ProviderUnavailable({ provider: PROVIDER, detail: `${program.command} ended with ${signal ?? `exit code ${code}`}` })))
+          })
+          return Effect.sync(() => void child.kill("SIGKILL"))
+        })).pipe(
+          Stream.flatMap((data) => {
+            const chunk: AudioChunk = { type: "audio", data }
+            const summary: SpeechSummary = {
+              type: "summary",
+              output_format: "wav",
+              media_type: "audio/wav",
+              characters: request.text.length,
+              usage: { characters: request.text.length },
+              provider_output: null
+            }
+            return Stream.make(chunk, summary)
+          })
+        )
   }
 })
 

@@ -183,6 +183,44 @@ write("stt-success-stream",
     }
   }])
 
+const trailingDeltas = ["Patchbay turns", "", " speech into text", " and back again."]
+write("stt-success-stream-trailing",
+  "Streaming transcription with gpt-4o-mini-transcribe whose stream holds an empty transcript.text.delta, and events after transcript.text.done (a stray delta, then [DONE], as a proxy replaying the stream's tail may send): the adapter passes on the non-empty deltas before the done event and nothing after it.",
+  sttScenario("success",
+    { model: "gpt-4o-mini-transcribe", language: "en" },
+    { text: SPEECH, language: null, deltas: trailingDeltas.filter((d) => d !== ""), usage: { input_tokens: 36, output_tokens: 12, total_tokens: 48, audio_tokens: 36 } },
+    { operation: "transcribeStream" }),
+  [{
+    request: stt("gpt-4o-mini-transcribe", { response_format: "json", language: "en", stream: "true" }),
+    response: {
+      status: 200,
+      headers: { "content-type": "text/event-stream; charset=utf-8", ...headers("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a08") },
+      body: {
+        type: "sse",
+        chunks: [
+          ...trailingDeltas.map((delta, i) => ({ data: transcriptionEvent({ type: "transcript.text.delta", delta }), ...(i === 0 ? {} : { delay_ms: 10 }) })),
+          { data: transcriptionEvent({ type: "transcript.text.done", text: SPEECH, usage: { input_tokens: 36, input_token_details: { text_tokens: 0, audio_tokens: 36 }, output_tokens: 12, total_tokens: 48 } }), delay_ms: 5 },
+          { data: transcriptionEvent({ type: "transcript.text.delta", delta: " again." }), delay_ms: 5 },
+          { data: transcriptionEvent({ type: "transcript.text.done", text: `${SPEECH} again.` }), delay_ms: 5 },
+          { data: "[DONE]" }
+        ]
+      }
+    }
+  }])
+
+write("stt-success-tokens-without-details",
+  "gpt-4o-mini-transcribe with json whose token usage has no input_token_details (optional in TranscriptTextUsageTokens): the usage has no audio_tokens.",
+  sttScenario("success",
+    { model: "gpt-4o-mini-transcribe" },
+    { text: SPEECH, language: null, usage: { input_tokens: 38, output_tokens: 11, total_tokens: 49 } }),
+  [{
+    request: stt("gpt-4o-mini-transcribe", { response_format: "json" }),
+    response: ok("req_5c1e0b7f3a2d4e6f8a9b0c1d2e3f4a09", transcriptionJson({
+      text: SPEECH,
+      usage: { type: "tokens", input_tokens: 38, output_tokens: 11, total_tokens: 49 }
+    }))
+  }])
+
 write("stt-success-stream-diarize",
   "Streaming diarization: deltas tagged with their segment_id, a transcript.text.segment event per finished segment, then transcript.text.done.",
   sttScenario("success",
@@ -215,9 +253,11 @@ sttError("stt-unauthorized", "A revoked key: 401 invalid_api_key (the message's 
 write("stt-unknown-model", "A model outside the closed catalogue: refused before any request, so there is no interaction.",
   sttScenario("unknown_model", { model: "whisper-2", language: "en" }), [])
 sttError("stt-too-large", "The server's 413 for an upload over 25 MiB, with the message seen in public logs (type server_error, no code).", "too_large",
-  fail(413, "req_stt_413", { message: "Maximum content size limit (26214400) exceeded (26228170 bytes read)", type: "server_error" }))
+  fail(413, "req_stt_413", { message: "Maximum content size limit (26214400) exceeded (26228170 bytes read)", type: "server_error" }),
+  { error: { _tag: "InputTooLarge", field: "audio_file", size: 26228170, limit: 26214400 } })
 sttError("stt-invalid-request", "A file the server cannot decode: 400 invalid_request_error naming param `file`.", "invalid_request",
-  fail(400, "req_stt_400", { message: "Audio file might be corrupted or unsupported", type: "invalid_request_error", param: "file", code: "invalid_value" }))
+  fail(400, "req_stt_400", { message: "Audio file might be corrupted or unsupported", type: "invalid_request_error", param: "file", code: "invalid_value" }),
+  { error: { _tag: "InvalidRequest", field: "audio_file" } })
 sttError("stt-rate-limited", "429 rate_limit_exceeded with retry-after: 2 and the x-ratelimit headers.", "rate_limited",
   fail(429, "req_stt_429", { message: "Rate limit reached for whisper-1 in organization org-patchbay on requests per min (RPM): Limit 50, Used 50, Requested 1. Please try again in 1.2s.", type: "requests", code: "rate_limit_exceeded" }, rateHeaders(50)),
   { error: { _tag: "RateLimited", retryAfter: 2, requestId: "req_stt_429" } })
@@ -283,7 +323,7 @@ const tokens = { input_tokens: 14, output_tokens: 101, total_tokens: 115 }
 write("tts-success-mp3",
   "tts-1 in mp3 at speed 1.1: the chunked audio body (tts-1 cannot stream server-sent events), three chunks 30 ms apart. tts-1 bills the characters sent. The audio is espeak-ng speech of the text, 24 kHz mono, encoded with ffmpeg.",
   ttsScenario("success", { model: "tts-1", voice: "alloy", output_format: "mp3", provider_options: { openai: { speed: 1.1 } } },
-    { characters: 20, duration_seconds: durations.mp3, usage: { characters: 20 } }),
+    { characters: 20, duration_seconds: durations.mp3, usage: { characters: 20 }, provider_output: { content_type: "audio/mpeg", x_request_id: "req_tts_0001" } }),
   [{ request: speech({ model: "tts-1", voice: "alloy", response_format: "mp3", speed: 1.1 }), response: binary("mp3", "req_tts_0001", thirds("audio/hello.mp3")) }])
 
 write("tts-success-mp3-sse",
@@ -329,7 +369,8 @@ const ttsError = (name: string, description: string, kase: string, response: Res
 ttsError("tts-unauthorized", "401 invalid_api_key.", "unauthorized", fail(401, "req_tts_401", unauthorized), { error: { _tag: "AuthenticationFailed", requestId: "req_tts_401" } })
 write("tts-unknown-model", "A model outside the closed catalogue: refused before any request.", ttsScenario("unknown_model", { model: "tts-2", voice: "alloy", output_format: "mp3" }), [])
 ttsError("tts-invalid-request", "400 invalid_request_error naming param `input`.", "invalid_request",
-  fail(400, "req_tts_400", { message: "Invalid 'input': the text contains no speakable characters.", type: "invalid_request_error", param: "input", code: "invalid_value" }))
+  fail(400, "req_tts_400", { message: "Invalid 'input': the text contains no speakable characters.", type: "invalid_request_error", param: "input", code: "invalid_value" }),
+  { error: { _tag: "InvalidRequest", field: "content" } })
 ttsError("tts-rate-limited", "429 rate_limit_exceeded with retry-after: 2.", "rate_limited",
   fail(429, "req_tts_429", { message: "Rate limit reached for tts-1 in organization org-patchbay on requests per min (RPM): Limit 50, Used 50, Requested 1. Please try again in 1.2s.", type: "requests", code: "rate_limit_exceeded" }, rateHeaders(50)))
 ttsError("tts-quota-exceeded", "429 insufficient_quota.", "quota_exceeded", fail(429, "req_tts_quota", quota))
@@ -396,7 +437,7 @@ const pieces = ["Hello", "! It's", " nice to meet", " you."]
 write("llm-success-text",
   "gpt-4.1 with system instructions, a temperature and max_completion_tokens: role chunk, content deltas, the finish chunk, then the usage chunk (choices: []) of stream_options.include_usage, then [DONE]. Shapes from CreateChatCompletionStreamResponse.",
   { capability: "llm", case: "success", request: { model: "gpt-4.1", messages: llmMessages, provider_options: { openai: { temperature: 0.2, max_completion_tokens: 64 } } },
-    expect: { text: pieces.join(""), finish_reason: "stop", usage: { input_tokens: 24, output_tokens: 9, total_tokens: 33 }, wire: { stream: true, stream_options: { include_usage: true } } } },
+    expect: { text: pieces.join(""), finish_reason: "stop", usage: { input_tokens: 24, output_tokens: 9, total_tokens: 33 }, wire: { stream: true, stream_options: { include_usage: true } }, provider_output: { system_fingerprint: "fp_3f58d112f7", service_tier: "default", usage: { prompt_tokens: 24, completion_tokens: 9, total_tokens: 33 } } } },
   [{
     request: chatRequest({ model: "gpt-4.1", messages: llmMessages, temperature: 0.2, max_completion_tokens: 64 }),
     response: sse("req_llm_0001", [
@@ -438,13 +479,33 @@ const llmError = (name: string, description: string, kase: string, response: Res
 llmError("llm-unauthorized", "401 invalid_api_key.", "unauthorized", fail(401, "req_llm_401", unauthorized))
 llmError("llm-unknown-model", "The chat catalogue is open: a well-formed unknown id goes to OpenAI, whose 404 model_not_found becomes UnknownModel.", "unknown_model",
   fail(404, "req_llm_404", { message: "The model `gpt-9` does not exist or you do not have access to it.", type: "invalid_request_error", code: "model_not_found" }),
-  { error: { _tag: "UnknownModel", status: 404, requestId: "req_llm_404" } }, "gpt-9")
+  { error: { _tag: "UnknownModel", status: 404, requestId: "req_llm_404", field: "model_name", model: "gpt-9" } }, "gpt-9")
 llmError("llm-invalid-request", "400 context_length_exceeded naming param `messages`.", "invalid_request",
-  fail(400, "req_llm_400", { message: "This model's maximum context length is 1047576 tokens. However, your messages resulted in 1200345 tokens. Please reduce the length of the messages.", type: "invalid_request_error", param: "messages", code: "context_length_exceeded" }))
+  fail(400, "req_llm_400", { message: "This model's maximum context length is 1047576 tokens. However, your messages resulted in 1200345 tokens. Please reduce the length of the messages.", type: "invalid_request_error", param: "messages", code: "context_length_exceeded" }),
+  { error: { _tag: "InvalidRequest", field: "content" } })
 llmError("llm-rate-limited", "429 on tokens per minute, retry-after: 2.", "rate_limited",
   fail(429, "req_llm_429", { message: "Rate limit reached for gpt-4.1 in organization org-patchbay on tokens per min (TPM): Limit 30000, Used 29950, Requested 120. Please try again in 140ms.", type: "tokens", code: "rate_limit_exceeded" }, { "retry-after": "2", "x-ratelimit-limit-tokens": "30000", "x-ratelimit-remaining-tokens": "50", "x-ratelimit-reset-tokens": "140ms" }))
 llmError("llm-quota-exceeded", "429 insufficient_quota.", "quota_exceeded", fail(429, "req_llm_quota", quota))
 llmError("llm-unavailable", "503: the engine is overloaded.", "unavailable", fail(503, "req_llm_503", { message: "The engine is currently overloaded, please try again later.", type: "server_error" }))
+
+const C4 = "chatcmpl-Bp3xYz4"
+const refusal = ["I'm sorry,", " but I can't", " help with that."]
+/** A chunk of a deployment that reports no fingerprint (`system_fingerprint: null`, as in the reference's chat completion example). */
+const unfingerprinted = (choices: Parameters<typeof chunk>[2], usage: CompletionUsage | null) => ({ ...chunk(C4, "gpt-4.1-2025-04-14", choices, usage), system_fingerprint: null })
+write("llm-success-refusal",
+  "gpt-4.1 refuses: the deltas carry `refusal` text instead of `content` (ChatCompletionStreamResponseDelta.refusal), passed on as text deltas; the chunks' system_fingerprint is null, so the provider_output has none.",
+  { capability: "llm", case: "success", request: { model: "gpt-4.1", messages: hi },
+    expect: { text: refusal.join(""), deltas: refusal, finish_reason: "stop", usage: { input_tokens: 12, output_tokens: 10, total_tokens: 22 }, provider_output_absent: ["system_fingerprint"], provider_output: { choices: [{ index: 0, message: { role: "assistant", content: null, refusal: refusal.join("") }, finish_reason: "stop" }] } } },
+  [{
+    request: chatRequest({ model: "gpt-4.1", messages: hi }),
+    response: sse("req_llm_refusal", [
+      { data: unfingerprinted([choice({ role: "assistant", content: null, refusal: "" })], null) },
+      ...refusal.map((text) => ({ data: unfingerprinted([choice({ refusal: text })], null), delay_ms: 10 })),
+      { data: unfingerprinted([choice({}, "stop")], null), delay_ms: 5 },
+      { data: unfingerprinted([], { prompt_tokens: 12, completion_tokens: 10, total_tokens: 22 }), delay_ms: 5 },
+      { data: "[DONE]" }
+    ])
+  }])
 
 const C3 = "chatcmpl-Bp3xYz3"
 write("llm-stream-error",
@@ -493,10 +554,26 @@ const PROMPT = "a red fox in the snow"
 write("image-success",
   "gpt-image-1 generation at 1024x1024, low quality, opaque png: one base64 image and the token usage (ImagesResponse, ImageGenUsage). The image is a real 1024x1024 PNG.",
   { capability: "image", case: "success", request: { model: "gpt-image-1", prompt: PROMPT, size: "1024x1024", provider_options: { openai: { quality: "low", background: "opaque", output_format: "png" } } },
-    expect: { images: 1, usage: { input_tokens: 12, output_tokens: 272, total_tokens: 284 } } },
+    expect: { images: 1, usage: { input_tokens: 12, output_tokens: 272, total_tokens: 284 }, provider_output: { created: 1764115200, size: "1024x1024", quality: "low", usage: { total_tokens: 284 } } } },
   [{
     request: json("/images/generations", { model: "gpt-image-1", prompt: PROMPT, size: "1024x1024", quality: "low", background: "opaque", output_format: "png" }),
     response: ok("req_img_0001", imagesResponse({ created: 1764115200, data: [{ b64_json: b64(fox) }], background: "opaque", output_format: "png", size: "1024x1024", quality: "low", usage: imageUsage }))
+  }])
+
+write("image-success-no-usage",
+  "gpt-image-1-mini generation answered without usage (optional in ImagesResponse): the result has no usage figures, and no error.",
+  { capability: "image", case: "success", request: { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }, expect: { images: 1, usage: {} } },
+  [{
+    request: json("/images/generations", { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }),
+    response: ok("req_img_0002", imagesResponse({ created: 1764115260, data: [{ b64_json: b64(fox) }], output_format: "png", size: "1024x1024" }))
+  }])
+
+write("image-success-null-usage",
+  "gpt-image-1-mini generation answered with \"usage\": null (the API's null for a field it does not fill, which the adapter's wire schema admits for every optional field): no usage figures, and no error.",
+  { capability: "image", case: "success", request: { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }, expect: { images: 1, usage: {} } },
+  [{
+    request: json("/images/generations", { model: "gpt-image-1-mini", prompt: PROMPT, size: "1024x1024" }),
+    response: ok("req_img_0003", imagesResponse({ created: 1764115320, data: [{ b64_json: b64(fox) }], output_format: "png", size: "1024x1024", usage: null }))
   }])
 
 write("image-edit",
@@ -515,7 +592,8 @@ imageError("image-unauthorized", "401 invalid_api_key.", "unauthorized", fail(40
 write("image-unknown-model", "dall-e-3 is not among the GPT image models this adapter serves: refused before any request.",
   { capability: "image", case: "unknown_model", request: { model: "dall-e-3", prompt: PROMPT } }, [])
 imageError("image-invalid-request", "400 moderation_blocked: the safety system rejected the prompt.", "invalid_request",
-  fail(400, "req_img_400", { message: "Your request was rejected as a result of our safety system. Your request may contain content that is not allowed by our safety system.", type: "image_generation_user_error", code: "moderation_blocked" }))
+  fail(400, "req_img_400", { message: "Your request was rejected as a result of our safety system. Your request may contain content that is not allowed by our safety system.", type: "image_generation_user_error", code: "moderation_blocked" }),
+  { error: { _tag: "InvalidRequest", field: "request" } })
 imageError("image-rate-limited", "429 on images per minute, retry-after: 2.", "rate_limited",
   fail(429, "req_img_429", { message: "Rate limit reached for gpt-image-1 in organization org-patchbay on images per min (IPM): Limit 5, Used 5, Requested 1.", type: "requests", code: "rate_limit_exceeded" }, rateHeaders(5)))
 imageError("image-quota-exceeded", "The images endpoint answers an exhausted billing limit with 400 billing_hard_limit_reached: QuotaExceeded.", "quota_exceeded",
@@ -551,7 +629,8 @@ embeddingError("embedding-unauthorized", "401 invalid_api_key.", "unauthorized",
 write("embedding-unknown-model", "text-embedding-4 is not among the embedding models this adapter serves: refused before any request.",
   embeddingScenario("unknown_model", { model: "text-embedding-4" }), [])
 embeddingError("embedding-invalid-request", "400 for a text over the model's 8192 tokens: OpenAI counts the tokens, so its refusal is the check (InvalidRequest with its message).", "invalid_request",
-  fail(400, "req_emb_400", { message: "This model's maximum context length is 8192 tokens, however you requested 9120 tokens (9120 in your prompt; 0 for the completion). Please reduce your prompt; or completion length.", type: "invalid_request_error", param: null, code: null }))
+  fail(400, "req_emb_400", { message: "This model's maximum context length is 8192 tokens, however you requested 9120 tokens (9120 in your prompt; 0 for the completion). Please reduce your prompt; or completion length.", type: "invalid_request_error", param: null, code: null }),
+  { error: { _tag: "InvalidRequest", field: "request" } })
 embeddingError("embedding-rate-limited", "429 on tokens per minute, retry-after: 2.", "rate_limited",
   fail(429, "req_emb_429", { message: "Rate limit reached for text-embedding-3-small in organization org-patchbay on tokens per min (TPM): Limit 1000000, Used 999990, Requested 15.", type: "tokens", code: "rate_limit_exceeded" }, rateHeaders(3000)))
 embeddingError("embedding-quota-exceeded", "429 insufficient_quota: QuotaExceeded, not RateLimited.", "quota_exceeded", fail(429, "req_emb_quota", quota))

@@ -4,7 +4,10 @@
  * `system_fingerprint` or `usage`, the alignment a speech answer came with) must be there with
  * the vendor's values. `provider_output` is the caller's way to what Patchbay does not model, so
  * an adapter that drops part of it — or keeps a field only on one path — loses the vendor's word
- * silently; until now only the secrets checks read it.
+ * silently; until now only the secrets checks read it. The paths `expect.provider_output_absent`
+ * names must hold nothing: a field the vendor sent without a value (`system_fingerprint: null`)
+ * or did not send is not invented as a key (a key holding `undefined`, which JSON drops, counts
+ * as absent).
  */
 import type { Capability } from "@patchbay/core"
 import { Effect } from "effect"
@@ -13,6 +16,7 @@ import { isRecord, joinPath, jsonEqual, show } from "../json.ts"
 import { type Check, define, eachCassette, ensure, overSuccesses, playCassette, run, scenarioIn, skip, succeeded } from "./common.ts"
 
 const expectedOf = (loaded: LoadedCassette): Readonly<Record<string, unknown>> | undefined => scenarioIn(loaded).expect?.provider_output
+const absentOf = (loaded: LoadedCassette): ReadonlyArray<string> => scenarioIn(loaded).expect?.provider_output_absent ?? []
 
 /** The last `provider_output` the outputs carry: on an output itself or on an object it holds (a streamed transcript). */
 const outputOf = (values: ReadonlyArray<unknown>): unknown =>
@@ -30,22 +34,37 @@ export const differences = (got: unknown, want: unknown, path: string): Readonly
   return jsonEqual(got, want) ? [] : [`${path} is ${show(got)}; the vendor sent ${show(want)}`]
 }
 
+/** The paths (dotted, array indexes as numbers: `choices.0.message.refusal`) that hold a value in `got`. */
+export const present = (got: unknown, paths: ReadonlyArray<string>): ReadonlyArray<string> =>
+  paths.filter((path) => {
+    let at: unknown = got
+    for (const key of path.split(".")) {
+      if (typeof at !== "object" || at === null || !Object.hasOwn(at, key)) return false
+      at = (at as Record<string, unknown>)[key]
+    }
+    return at !== undefined
+  })
+
 export const providerOutputCheck = (capability: Capability): Check =>
   define(
     capability,
     "provider_output",
     "a result keeps what the vendor sent as its provider_output",
     overSuccesses(capability, (_subject, found) => {
-      const stating = found.filter((c) => expectedOf(c) !== undefined)
+      const stating = found.filter((c) => expectedOf(c) !== undefined || absentOf(c).length > 0)
       return stating.length === 0 ? skip(`no ${capability} success cassette states expect.provider_output`) : run(stating)
     }),
     Effect.fn(`Checks.${capability}.provider_output`)(function*(subject, cassettes) {
       yield* eachCassette(cassettes, (loaded) =>
         Effect.gen(function*() {
           const values = yield* succeeded(yield* playCassette(subject, loaded))
-          const found = differences(outputOf(values), expectedOf(loaded), "")
+          const output = outputOf(values)
+          const found = differences(output, expectedOf(loaded) ?? {}, "")
           yield* ensure(found.length === 0, () =>
             `provider_output does not keep what the vendor sent: ${found.join("; ")} (keep the vendor's fields as they came, on every path)`)
+          const invented = present(output, absentOf(loaded))
+          yield* ensure(invented.length === 0, () =>
+            `provider_output holds ${invented.map((p) => `${p} = ${show(p.split(".").reduce<unknown>((at, k) => (at as Record<string, unknown>)[k], output))}`).join("; ")}, which the vendor did not send with a value: leave out what the vendor left out or sent as null`)
         }))
     })
   )
