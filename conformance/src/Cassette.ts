@@ -272,7 +272,9 @@ export const Expectation = Schema.Struct({
   /** Fields that must be on the wire (body, multipart or query), when they differ from `provider_options`. */
   wire: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
   /** Fields the result's `provider_output` must keep, with the vendor's values (objects compared key by key). */
-  provider_output: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  provider_output: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  /** The warnings the call must give, each named by a part of its text (default: none). */
+  warnings: Schema.optionalKey(Schema.Array(Schema.String))
 })
 export type Expectation = typeof Expectation.Type
 

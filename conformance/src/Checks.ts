@@ -35,6 +35,12 @@ import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from ".
 import { refusalChecks, validateCheck } from "./internal/checks/validate.ts"
 import { refusesValues } from "./internal/checks/values.ts"
 import { wireCheck } from "./internal/checks/wire.ts"
+import { ttsWords } from "./internal/checks/speech-words.ts"
+import { sttSegments } from "./internal/checks/transcript.ts"
+import { transportFailureCheck } from "./internal/checks/transport.ts"
+import { unreadableBodyCheck } from "./internal/checks/unreadable.ts"
+import { sttUploadType } from "./internal/checks/upload.ts"
+import { warningsCheck } from "./internal/checks/warnings.ts"
 import { capabilitiesOf, type Subject } from "./Subject.ts"
 
 export { CheckFailed } from "./internal/checks/common.ts"
@@ -50,6 +56,7 @@ export const checks: ReadonlyArray<Check> = [
   sttLanguage,
   sttDuration,
   sttTimestamps,
+  sttSegments,
   sttUsage,
   wireCheck("stt"),
   optionsCoverageCheck("stt"),
@@ -57,9 +64,13 @@ export const checks: ReadonlyArray<Check> = [
   latencyChecks.stt,
   sttTooLarge,
   sttUnsupported,
+  sttUploadType,
   requestIdCheck("stt"),
   providerOutputCheck("stt"),
+  warningsCheck("stt"),
   ...httpChecks("stt"),
+  transportFailureCheck("stt"),
+  unreadableBodyCheck("stt"),
   detailsCheck("stt"),
   secretsCheck("stt"),
   recordSecretsCheck("stt"),
@@ -71,6 +82,7 @@ export const checks: ReadonlyArray<Check> = [
   ttsStreaming,
   ttsFormat,
   ttsDuration,
+  ttsWords,
   ttsCharacters,
   ttsUsage,
   wireCheck("tts"),
@@ -79,7 +91,10 @@ export const checks: ReadonlyArray<Check> = [
   latencyChecks.tts,
   requestIdCheck("tts"),
   providerOutputCheck("tts"),
+  warningsCheck("tts"),
   ...httpChecks("tts"),
+  transportFailureCheck("tts"),
+  unreadableBodyCheck("tts"),
   detailsCheck("tts"),
   secretsCheck("tts"),
   recordSecretsCheck("tts"),
@@ -96,7 +111,10 @@ export const checks: ReadonlyArray<Check> = [
   optionsCoverageCheck("llm"),
   requestIdCheck("llm"),
   providerOutputCheck("llm"),
+  warningsCheck("llm"),
   ...httpChecks("llm"),
+  transportFailureCheck("llm"),
+  unreadableBodyCheck("llm"),
   detailsCheck("llm"),
   secretsCheck("llm"),
   recordSecretsCheck("llm"),
@@ -111,7 +129,10 @@ export const checks: ReadonlyArray<Check> = [
   optionsCoverageCheck("image"),
   requestIdCheck("image"),
   providerOutputCheck("image"),
+  warningsCheck("image"),
   ...httpChecks("image"),
+  transportFailureCheck("image"),
+  unreadableBodyCheck("image"),
   detailsCheck("image"),
   secretsCheck("image"),
   recordSecretsCheck("image"),
