@@ -38,6 +38,7 @@ import { wireCheck } from "./internal/checks/wire.ts"
 import { ttsWords } from "./internal/checks/speech-words.ts"
 import { sttSegments } from "./internal/checks/transcript.ts"
 import { transportFailureCheck } from "./internal/checks/transport.ts"
+import { deadlineCheck } from "./internal/checks/deadline.ts"
 import { unreadableBodyCheck } from "./internal/checks/unreadable.ts"
 import { sttUploadType } from "./internal/checks/upload.ts"
 import { warningsCheck } from "./internal/checks/warnings.ts"
@@ -70,6 +71,7 @@ export const checks: ReadonlyArray<Check> = [
   warningsCheck("stt"),
   ...httpChecks("stt"),
   transportFailureCheck("stt"),
+  deadlineCheck("stt"),
   unreadableBodyCheck("stt"),
   detailsCheck("stt"),
   secretsCheck("stt"),
@@ -94,6 +96,7 @@ export const checks: ReadonlyArray<Check> = [
   warningsCheck("tts"),
   ...httpChecks("tts"),
   transportFailureCheck("tts"),
+  deadlineCheck("tts"),
   unreadableBodyCheck("tts"),
   detailsCheck("tts"),
   secretsCheck("tts"),
@@ -114,6 +117,7 @@ export const checks: ReadonlyArray<Check> = [
   warningsCheck("llm"),
   ...httpChecks("llm"),
   transportFailureCheck("llm"),
+  deadlineCheck("llm"),
   unreadableBodyCheck("llm"),
   detailsCheck("llm"),
   secretsCheck("llm"),
@@ -132,6 +136,7 @@ export const checks: ReadonlyArray<Check> = [
   warningsCheck("image"),
   ...httpChecks("image"),
   transportFailureCheck("image"),
+  deadlineCheck("image"),
   unreadableBodyCheck("image"),
   detailsCheck("image"),
   secretsCheck("image"),

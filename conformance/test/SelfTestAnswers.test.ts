@@ -1,7 +1,7 @@
 /**
  * The self-tests of the checks of what an answer becomes (`*.transport_failure`,
- * `*.unreadable_body`, `stt.segments`, `tts.words`, `*.warnings`, `stt.upload_type`, and the
- * models a `validate_model_options` refusal offers): each broken variant of the example adapter
+ * `*.unreadable_body`, `*.deadline`, `stt.segments`, `tts.words`, `*.warnings`, `stt.upload_type`,
+ * and the models a `validate_model_options` refusal offers): each broken variant of the example adapter
  * fails exactly the named check, with a message that says what is wrong, and the good adapter
  * passes it.
  */
@@ -13,8 +13,10 @@ import {
   dropsUnreadableDetail,
   keepsSegmentSpacing,
   losesNetworkCause,
+  reportsDeadlineAsOutage,
   offersEveryOtherModel,
   shiftsChunkTimesTwice,
+  timesOut,
   timesSpeechWords,
   uploadsUnlabelled,
   warnsAlways
@@ -107,6 +109,19 @@ describe("the checks of what an answer becomes catch their broken adapter", () =
       expect(passed.status).toBe("pass")
     }, 60_000)
   }
+
+  it("*.deadline: an adapter whose deadline ends in ProviderTimeout passes; one that reports it as an outage fails it alone", async () => {
+    const timed = makeSubject({ name: "acme-voice", make: good, cassettes: example, options: acmeOptions, deadline: timesOut })
+    expect(await Checks.runCheck(Checks.byId("stt.deadline"), timed)).toMatchObject({ status: "pass" })
+    const outage = makeSubject({ name: "acme-voice", make: good, cassettes: example, options: acmeOptions, deadline: reportsDeadlineAsOutage })
+    const results = await Checks.runChecks(outage)
+    expect(results.filter((r) => r.status === "fail").map((r) => ({ check: `${r.group}.${r.check}`, detail: r.detail }))).toEqual(
+      (["stt", "tts", "llm", "image"] as const).map((c) => ({
+        check: `${c}.deadline`,
+        detail: `${c === "tts" ? "tts-success-mp3.json" : c === "llm" ? "llm-success-text.json" : `${c}-success.json`}: past its deadline of 0.05 s the call failed with ProviderUnavailable (Provider unavailable (acme-voice): the request failed); expected ProviderTimeout`
+      }))
+    )
+  }, 60_000)
 
   it("tts.words passes word times in order and inside the audio", async () => {
     expect(await Checks.runCheck(Checks.byId("tts.words"), subject("acme-timed", timesSpeechWords))).toMatchObject({ status: "pass" })

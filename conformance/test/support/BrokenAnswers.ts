@@ -1,12 +1,12 @@
 /**
  * Broken variants of the example adapter for the checks of what an answer becomes: a network
  * failure's message, an unreadable body, transcript segments and speakers, speech word times,
- * warnings, the upload's label and the models a refusal offers. Each has one bug an adapter
+ * warnings, the upload's label, the models a refusal offers and the adapter's own deadline. Each has one bug an adapter
  * author could ship; `../SelfTestAnswers.test.ts` proves the named check alone catches it.
  */
-import { InvalidRequest, type PatchbayProvider, ProviderUnavailable, type Transcript } from "@patchbay/core"
+import { InvalidRequest, type PatchbayProvider, ProviderTimeout, ProviderUnavailable, type Transcript } from "@patchbay/core"
 import { Effect, Stream } from "effect"
-import type { MakeProvider } from "../../src/index.ts"
+import type { MakeProvider, MakeWithDeadline } from "../../src/index.ts"
 import { good } from "./Broken.ts"
 
 const withTranscript = (p: PatchbayProvider, f: (t: Transcript) => Transcript): PatchbayProvider => {
@@ -132,3 +132,44 @@ export const offersEveryOtherModel: MakeProvider = (options) => {
     }
   }
 }
+
+/**
+ * The example adapter with a request deadline of its own (`seconds`): the request is aborted when
+ * it passes, and the call ends in `ProviderTimeout` — or, with `asOutage`, in the retryable
+ * outage an adapter that does not tell its deadline from a network failure reports.
+ */
+const withDeadline = (asOutage: boolean): MakeWithDeadline => ({ fetch, apiKey, seconds }) => {
+  let fired = false
+  const p = good({
+    apiKey,
+    fetch: (input, init) => {
+      const deadline = AbortSignal.timeout(seconds * 1000)
+      deadline.addEventListener("abort", () => {
+        fired = true
+      }, { once: true })
+      const signal = init?.signal === undefined || init.signal === null ? deadline : AbortSignal.any([init.signal, deadline])
+      return fetch(input, { ...init, signal })
+    }
+  })
+  const late = <E>(e: E): E | ProviderTimeout | ProviderUnavailable =>
+    !fired ? e : asOutage
+      ? new ProviderUnavailable({ provider: p.id, detail: "the request failed" })
+      : new ProviderTimeout({ provider: p.id, detail: `no response within ${seconds} s` })
+  const stt = p.stt!
+  const tts = p.tts!
+  const llm = p.llm!
+  const image = p.image!
+  return {
+    ...p,
+    stt: { ...stt, transcribe: (r) => Effect.mapError(stt.transcribe(r), late) },
+    tts: { ...tts, synthesize: (r) => Stream.mapError(tts.synthesize(r), late) },
+    llm: { ...llm, stream: (r) => Stream.mapError(llm.stream(r), late) },
+    image: { ...image, generate: (r) => Effect.mapError(image.generate(r), late) }
+  }
+}
+
+/** A deadline that ends the call in `ProviderTimeout`: what `*.deadline` passes. */
+export const timesOut: MakeWithDeadline = withDeadline(false)
+
+/** Reports its own deadline as an outage. */
+export const reportsDeadlineAsOutage: MakeWithDeadline = withDeadline(true)
