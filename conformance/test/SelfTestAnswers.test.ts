@@ -86,7 +86,7 @@ const cases: ReadonlyArray<{
     bug: "uploads the recording without its media type",
     make: uploadsUnlabelled,
     check: "stt.upload_type",
-    message: "stt-success.json: the audio (mp3) was uploaded without a content type: label it audio/mpeg (AudioInput.mediaTypeFor)",
+    message: "stt-success.json: the audio (mp3, given as a file) was uploaded without a content type: label it audio/mpeg (AudioInput.mediaTypeFor)",
     failing: ["stt.upload_type"]
   },
   {

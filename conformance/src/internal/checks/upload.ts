@@ -5,8 +5,11 @@
  * accepts an unlabelled upload (`application/octet-stream`, what `fetch` sends for a `Blob`
  * without a type), so the replay's matcher — which compares the bytes, not the label — cannot
  * tell; a vendor or proxy that goes by the label refuses it, or decodes it as the wrong format.
+ * Each scenario is played twice: with the recording as a file, and as a `Blob` without a type
+ * (what a browser upload or a `fetch` response gives), since an adapter that passes the caller's
+ * `Blob` on as it came labels only the audio that already had a label.
  */
-import { Audio, type AudioInput } from "@patchbay/core"
+import { Audio, AudioInput } from "@patchbay/core"
 import { Effect } from "effect"
 import type { BinaryRef, RequestBody } from "../../Cassette.ts"
 import { show } from "../json.ts"
@@ -38,19 +41,27 @@ export const sttUploadType = define(
     yield* eachCassette(cassettes, (loaded, scenario) =>
       Effect.gen(function*() {
         const audio = yield* audioOf(loaded, scenario)
-        const played = yield* playCassette(subject, loaded)
-        yield* succeeded(played)
-        const uploads = (played.transport?.log ?? []).flatMap((entry) => {
-          const found = uploadIn(entry.body, audio.size)
-          return found === undefined ? [] : [found]
-        })
-        if (uploads.length === 0) return yield* failWith("no request carried the audio (a multipart file part or a binary body)")
         const container = audio.container
-        if (container === undefined) return
-        for (const upload of uploads) {
-          const named = upload.contentType === undefined ? undefined : Audio.containerOfMediaType(upload.contentType)
-          yield* ensure(named === container, () =>
-            `the audio (${container}) was uploaded ${upload.contentType === undefined ? "without a content type" : `as ${show(upload.contentType)}`}: label it ${labelFor(audio)} (AudioInput.mediaTypeFor)`)
+        const bytes = yield* Effect.promise(() => audio.bytes())
+        const untyped = yield* AudioInput.fromBlob(new Blob([bytes as Uint8Array<ArrayBuffer>]), audio.filename).pipe(
+          Effect.orElseSucceed(() => undefined)
+        )
+        const forms = [["a file", undefined], ["a Blob without a type", untyped]] as const
+        for (const [form, given] of forms) {
+          if (form !== "a file" && given === undefined) continue
+          const played = yield* playCassette(subject, loaded, undefined, given === undefined ? undefined : { audio: given })
+          yield* succeeded(played)
+          const uploads = (played.transport?.log ?? []).flatMap((entry) => {
+            const found = uploadIn(entry.body, audio.size)
+            return found === undefined ? [] : [found]
+          })
+          if (uploads.length === 0) return yield* failWith(`given ${form}, no request carried the audio (a multipart file part or a binary body)`)
+          if (container === undefined) return
+          for (const upload of uploads) {
+            const named = upload.contentType === undefined ? undefined : Audio.containerOfMediaType(upload.contentType)
+            yield* ensure(named === container, () =>
+              `the audio (${container}, given as ${form}) was uploaded ${upload.contentType === undefined ? "without a content type" : `as ${show(upload.contentType)}`}: label it ${labelFor(audio)} (AudioInput.mediaTypeFor)`)
+          }
         }
       }))
   })
