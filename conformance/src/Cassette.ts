@@ -350,7 +350,9 @@ export const Expectation = Schema.Struct({
   /** Paths (`system_fingerprint`, `choices.0.message.refusal`) the result's `provider_output` must not hold: the vendor sent no value there. */
   provider_output_absent: Schema.optionalKey(Schema.Array(Schema.String)),
   /** A streamed STT or LLM success: the text deltas, in order, that the vendor sent before its final event (none empty). */
-  deltas: Schema.optionalKey(Schema.Array(Schema.String))
+  deltas: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** The warnings the call must give, each named by a part of its text (default: none). */
+  warnings: Schema.optionalKey(Schema.Array(Schema.String))
 })
 export type Expectation = typeof Expectation.Type
 

@@ -40,6 +40,13 @@ import { ttsCharacters, ttsDuration, ttsFormat, ttsStreaming, ttsUsage } from ".
 import { refusalChecks, validateCheck } from "./internal/checks/validate.ts"
 import { refusesValues } from "./internal/checks/values.ts"
 import { wireCheck } from "./internal/checks/wire.ts"
+import { ttsWords } from "./internal/checks/speech-words.ts"
+import { sttSegments } from "./internal/checks/transcript.ts"
+import { transportFailureCheck } from "./internal/checks/transport.ts"
+import { deadlineCheck } from "./internal/checks/deadline.ts"
+import { unreadableBodyCheck } from "./internal/checks/unreadable.ts"
+import { sttUploadType } from "./internal/checks/upload-type.ts"
+import { warningsCheck } from "./internal/checks/warnings.ts"
 import { capabilitiesOf, type Subject } from "./Subject.ts"
 
 export { CheckFailed } from "./internal/checks/common.ts"
@@ -57,6 +64,7 @@ export const checks: ReadonlyArray<Check> = [
   sttDuration,
   sttTimestamps,
   sttShape,
+  sttSegments,
   sttUsage,
   wireCheck("stt"),
   optionsCoverageCheck("stt"),
@@ -65,9 +73,14 @@ export const checks: ReadonlyArray<Check> = [
   sttTooLarge,
   sttStreamedUpload,
   sttUnsupported,
+  sttUploadType,
   requestIdCheck("stt"),
   providerOutputCheck("stt"),
+  warningsCheck("stt"),
   ...httpChecks("stt"),
+  transportFailureCheck("stt"),
+  deadlineCheck("stt"),
+  unreadableBodyCheck("stt"),
   detailsCheck("stt"),
   secretsCheck("stt"),
   recordSecretsCheck("stt"),
@@ -81,6 +94,7 @@ export const checks: ReadonlyArray<Check> = [
   ttsEmptyText,
   ttsFormat,
   ttsDuration,
+  ttsWords,
   ttsCharacters,
   ttsUsage,
   wireCheck("tts"),
@@ -89,7 +103,11 @@ export const checks: ReadonlyArray<Check> = [
   latencyChecks.tts,
   requestIdCheck("tts"),
   providerOutputCheck("tts"),
+  warningsCheck("tts"),
   ...httpChecks("tts"),
+  transportFailureCheck("tts"),
+  deadlineCheck("tts"),
+  unreadableBodyCheck("tts"),
   detailsCheck("tts"),
   secretsCheck("tts"),
   recordSecretsCheck("tts"),
@@ -107,7 +125,11 @@ export const checks: ReadonlyArray<Check> = [
   optionsCoverageCheck("llm"),
   requestIdCheck("llm"),
   providerOutputCheck("llm"),
+  warningsCheck("llm"),
   ...httpChecks("llm"),
+  transportFailureCheck("llm"),
+  deadlineCheck("llm"),
+  unreadableBodyCheck("llm"),
   detailsCheck("llm"),
   secretsCheck("llm"),
   recordSecretsCheck("llm"),
@@ -122,7 +144,11 @@ export const checks: ReadonlyArray<Check> = [
   optionsCoverageCheck("image"),
   requestIdCheck("image"),
   providerOutputCheck("image"),
+  warningsCheck("image"),
   ...httpChecks("image"),
+  transportFailureCheck("image"),
+  deadlineCheck("image"),
+  unreadableBodyCheck("image"),
   detailsCheck("image"),
   secretsCheck("image"),
   recordSecretsCheck("image"),

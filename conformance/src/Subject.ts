@@ -26,6 +26,9 @@ export interface MakeOptions {
 /** Builds the provider under test; called once per cassette with a fresh transport. */
 export type MakeProvider = (options: MakeOptions) => PatchbayProvider
 
+/** Builds the provider under test with its own request deadline set to `seconds` (for `*.deadline`). */
+export type MakeWithDeadline = (options: MakeOptions & { readonly seconds: number }) => PatchbayProvider
+
 /** Record mode settings: which environment variable holds the vendor's live key. */
 export interface RecordSettings {
   /** e.g. `ACME_VOICE_API_KEY`; recording runs when it is set and `PATCHBAY_RECORD=1`. */
@@ -139,6 +142,12 @@ export interface ConformanceOptions {
    * a model does not support are refused. Without it those checks are skipped.
    */
   readonly options?: Partial<Record<Capability, OptionsCoverage>> | undefined
+  /**
+   * For an adapter with a request deadline of its own (an SDK's `timeout`): the factory with that
+   * deadline set, which `*.deadline` gives a fraction of a second against a vendor that never
+   * answers. Without it that check is skipped.
+   */
+  readonly deadline?: MakeWithDeadline | undefined
 }
 
 /** The battery's view of an adapter. @category models */
@@ -159,6 +168,8 @@ export interface Subject {
   readonly openOptions: string | undefined
   /** See {@link ConformanceOptions.options}. */
   readonly options: Partial<Record<Capability, OptionsCoverage>>
+  /** See {@link ConformanceOptions.deadline}. */
+  readonly deadline?: MakeWithDeadline | undefined
 }
 
 /** A `fetch` for providers that must not talk HTTP here; every call rejects. */
@@ -183,7 +194,8 @@ export const makeSubject = (options: ConformanceOptions): Subject => {
     record: options.record,
     timeoutMs: options.timeoutMs ?? 30_000,
     openOptions: options.openOptions,
-    options: options.options ?? {}
+    options: options.options ?? {},
+    deadline: options.deadline
   }
 }
 

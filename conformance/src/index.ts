@@ -16,7 +16,7 @@
 export { registerBattery, runConformance, writeResults } from "./Battery.ts"
 export { RESULTS_VARIABLE } from "./Report.ts"
 export type { ResultsFile, TestApi } from "./Battery.ts"
-export type { ConformanceOptions, MakeOptions, MakeProvider, InvalidValue, OptionSample, OptionsCoverage, RecordSettings, Subject, UnsupportedOption, ValueCase } from "./Subject.ts"
+export type { ConformanceOptions, MakeOptions, MakeProvider, MakeWithDeadline, InvalidValue, OptionSample, OptionsCoverage, RecordSettings, Subject, UnsupportedOption, ValueCase } from "./Subject.ts"
 export { makeSubject } from "./Subject.ts"
 export type { HangingProgram, ProcessHarness } from "./Process.ts"
 

@@ -52,7 +52,7 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes, options: acmeOptions })
-    expect(tests).toHaveLength(113)
+    expect(tests).toHaveLength(124)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
@@ -61,6 +61,8 @@ describe("registerBattery", () => {
     expect(skipped).toEqual([
       "conformance: acme-voice > stt > deltas: skipped: no stt success cassette streams",
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
+      "conformance: acme-voice > stt > deadline: skipped: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
+      "conformance: acme-voice > stt > unreadable_body: skipped: no stt \"unavailable\" cassette answers with a success status",
       "conformance: acme-voice > stt > realtime_validate: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > stt > realtime_partials: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > stt > realtime_text: skipped: the adapter has no stt.realtime",
@@ -68,12 +70,18 @@ describe("registerBattery", () => {
       "conformance: acme-voice > stt > realtime_abort: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > stt > realtime_nothing_outlives: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > tts > validate_model_options: skipped: no option is declared unsupported by a model (options.tts.unsupported)",
+      "conformance: acme-voice > tts > deadline: skipped: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
+      "conformance: acme-voice > tts > unreadable_body: skipped: no tts \"unavailable\" cassette answers with a success status",
       "conformance: acme-voice > llm > validate_model_options: skipped: no option is declared unsupported by a model (options.llm.unsupported)",
       "conformance: acme-voice > llm > media: skipped: no llm cassette expects images",
       "conformance: acme-voice > llm > provider_output: skipped: no llm success cassette states expect.provider_output",
+      "conformance: acme-voice > llm > deadline: skipped: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
+      "conformance: acme-voice > llm > unreadable_body: skipped: no llm \"unavailable\" cassette answers with a success status",
       "conformance: acme-voice > image > validate_model_options: skipped: no option is declared unsupported by a model (options.image.unsupported)",
       "conformance: acme-voice > image > too_large: skipped: no image cassette with case \"too_large\"",
       "conformance: acme-voice > image > stream_error: skipped: image generation does not stream",
+      "conformance: acme-voice > image > deadline: skipped: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
+      "conformance: acme-voice > image > unreadable_body: skipped: no image \"unavailable\" cassette answers with a success status",
       "conformance: acme-voice > process > missing_program: skipped: HTTP adapter: process checks apply to adapters that run local programs",
       "conformance: acme-voice > process > killed_process: skipped: HTTP adapter: process checks apply to adapters that run local programs",
       "conformance: acme-voice > process > interrupt_kills: skipped: HTTP adapter: process checks apply to adapters that run local programs"
@@ -91,6 +99,10 @@ describe("registerBattery", () => {
     const http = "HTTP adapter: process checks apply to adapters that run local programs"
     const skippedRow = (group: string, check: string, title: string, detail: string) =>
       ({ adapter: "acme-broken", group, check, title, status: "skipped", detail, cassettes: [] })
+    const deadlineRows = (group: string) => [
+      skippedRow(group, "deadline", "the adapter's own request deadline → ProviderTimeout naming the provider, the request aborted", "the battery file gives no factory with a request deadline (runConformance({ deadline }))"),
+      skippedRow(group, "unreadable_body", "a success status with a body the adapter cannot read → ProviderUnavailable naming the provider and what was wrong", `no ${group} "unavailable" cassette answers with a success status`)
+    ]
     const modelOptionsRow = (group: string) =>
       skippedRow(group, "validate_model_options", "validate refuses an option the model does not support, with no request", `no option is declared unsupported by a model (options.${group}.unsupported)`)
     expect(written).toEqual({
@@ -99,13 +111,18 @@ describe("registerBattery", () => {
       results: [
         skippedRow("stt", "deltas", "a stream passes on the vendor's deltas: none empty, none after the vendor's final event", "no stt success cassette streams"),
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
+        ...deadlineRows("stt"),
         ...Checks.checks.filter((c) => c.name.startsWith("realtime_")).map((c) => skippedRow("stt", c.name, c.title, "the adapter has no stt.realtime")),
-        ...["tts", "llm"].map(modelOptionsRow),
+        modelOptionsRow("tts"),
+        ...deadlineRows("tts"),
+        modelOptionsRow("llm"),
         skippedRow("llm", "media", "images the model streams arrive as media events, each the declared image type", "no llm cassette expects images"),
         skippedRow("llm", "provider_output", "a result keeps what the vendor sent as its provider_output", "no llm success cassette states expect.provider_output"),
+        ...deadlineRows("llm"),
         modelOptionsRow("image"),
         skippedRow("image", "too_large", "an over-limit input → InputTooLarge", "no image cassette with case \"too_large\""),
         skippedRow("image", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "image generation does not stream"),
+        ...deadlineRows("image"),
         skippedRow("process", "missing_program", "a missing program fails with a typed error", http),
         skippedRow("process", "killed_process", "a killed process fails with a typed error", http),
         skippedRow("process", "interrupt_kills", "interruption kills the process", http),

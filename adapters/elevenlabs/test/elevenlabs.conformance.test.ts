@@ -14,6 +14,8 @@ runConformance({
   name: "elevenlabs",
   // The realtime checks give the replay WebSocket server's address: the SDK's realtime connection goes there.
   make: ({ fetch, apiKey, realtimeBaseUrl }) => elevenlabs({ fetch, apiKey, ...(realtimeBaseUrl === undefined ? {} : { baseUrl: realtimeBaseUrl }) }),
+  // The SDK's request deadline (an hour by default), shortened for `*.deadline`.
+  deadline: ({ fetch, apiKey, seconds }) => elevenlabs({ fetch, apiKey, timeoutInSeconds: seconds }),
   cassettes: new URL("./cassettes/", import.meta.url),
   record: { apiKeyVariable: "ELEVENLABS_API_KEY" },
   options: {

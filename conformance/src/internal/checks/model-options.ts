@@ -8,10 +8,12 @@
  * say which field the refusal names and which models it must list instead.
  */
 import type { Capability } from "@patchbay/core"
+import type { LoadedCassette } from "../../Cassette.ts"
+import type { Subject, UnsupportedOption } from "../../Subject.ts"
 import { Effect, Exit } from "effect"
 import { show } from "../json.ts"
 import { failureOf, validateScenario } from "../operations.ts"
-import { arrange, type Check, define, ensure, failWith, run, scenarioIn, skip, successes } from "./common.ts"
+import { arrange, type Check, type CheckFailed, define, ensure, failWith, run, scenarioIn, skip, successes } from "./common.ts"
 import { variant } from "./options.ts"
 import { judgeRefusal } from "./values.ts"
 
@@ -50,6 +52,44 @@ export const refusesModelOptions = (capability: Capability): Check =>
         const failure = failureOf(exit)
         if (failure?._tag !== "Typed") return yield* failWith(`validate died on ${what}: ${failure?.message}`)
         yield* judgeRefusal(failure.error, { tag: "InvalidRequest", field: c.field, allowed: c.allowed, refused: c.allowed === undefined ? undefined : c.model }, what)
+        yield* offersOnlyTakers(subject, capability, base, c, failure.error)
       }
     })
   )
+
+/**
+ * The models a refusal's `allowed` list offers instead must take the option: each catalogue
+ * model it names is one of the capability's, and `validate` accepts the option on it. A list
+ * built from the wrong part of the catalogue (every model without the flag, another
+ * capability's included) sends the caller to a model that refuses them too.
+ */
+const describe = (failure: ReturnType<typeof failureOf>): string =>
+  failure === undefined ? "accepted" : failure._tag === "Defect" ? failure.message : `${failure.error._tag}: ${failure.error.message}`
+
+const offersOnlyTakers = (
+  subject: Subject,
+  capability: Capability,
+  base: LoadedCassette,
+  c: UnsupportedOption,
+  error: unknown
+): Effect.Effect<void, CheckFailed> =>
+  Effect.gen(function*() {
+    const allowed = (error as { readonly allowed?: unknown }).allowed
+    if (!Array.isArray(allowed)) return
+    const id = subject.provider.id
+    for (const model of allowed.filter((v): v is string => typeof v === "string")) {
+      const listed = subject.provider.models.find((m) => m.id === model && m.capability === capability)
+      const elsewhere = subject.provider.models.find((m) => m.id === model && m.capability !== capability)
+      if (listed === undefined) {
+        yield* ensure(elsewhere === undefined, () =>
+          `validate refused provider_options.${id}.${c.option} on ${c.model} offering ${show(model)}, a ${elsewhere?.capability} model: offer only ${capability} models that take the option`)
+        continue
+      }
+      const loaded = variant(subject.provider, base, { model, options: { ...c.with, [c.option]: c.value } })
+      const { provider, transport } = arrange(subject, loaded)
+      const exit = yield* Effect.exit(validateScenario(provider, loaded, scenarioIn(loaded)))
+      transport?.dispose()
+      yield* ensure(Exit.isSuccess(exit), () =>
+        `validate refused provider_options.${id}.${c.option} on ${c.model} offering ${show(model)} instead, but refuses it on ${model} too (${describe(failureOf(exit))}): offer only models that take the option`)
+    }
+  })

@@ -47,7 +47,7 @@ const speechOf = (provider: PatchbayProvider, scenario: Scenario, values: Readon
     return { chunks, summary, bytes: concat(chunks.map((c) => c.data)), declared }
   })
 
-const speechFor = (subject: Subject, loaded: LoadedCassette, scenario: Scenario) =>
+export const speechFor = (subject: Subject, loaded: LoadedCassette, scenario: Scenario) =>
   Effect.gen(function*() {
     const played = yield* playCassette(subject, loaded)
     const speech = yield* speechOf(played.provider, scenario, yield* succeeded(played))
@@ -147,7 +147,7 @@ export const ttsFormat = define(
   })
 )
 
-const measureSpeech = (speech: Speech): Effect.Effect<number, CheckFailed> =>
+export const measureSpeech = (speech: Speech): Effect.Effect<number, CheckFailed> =>
   Effect.gen(function*() {
     const family = speech.declared?.format
     if (family === "pcm" || family === "ulaw" || family === "alaw") {

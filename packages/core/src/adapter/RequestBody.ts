@@ -112,9 +112,11 @@ const unreadable = (provider: string, field: string) => (cause: unknown) =>
   new InvalidRequest({ provider, field, reason: `the audio could not be read: ${describeCause(cause)}` })
 
 /**
- * The upload as a `Blob` for a form. One of known size is passed through (a file is never
- * buffered; its size was checked by `validate`); one of unknown length is read and counted, and
- * refused with `InputTooLarge` as soon as it passes the limit — before any request.
+ * The upload as a `Blob` for a form, labelled `mediaType` when it has no type of its own (a
+ * caller's untyped `Blob` would otherwise go up as `application/octet-stream`). One of known size
+ * is passed through (a file is never buffered — a `Blob` of a `Blob` refers to its bytes; its size
+ * was checked by `validate`); one of unknown length is read and counted, and refused with
+ * `InputTooLarge` as soon as it passes the limit — before any request.
  */
 export const uploadBlob = (
   upload: Upload,
@@ -122,7 +124,10 @@ export const uploadBlob = (
 ): Effect.Effect<Blob, InputTooLarge | InvalidRequest> =>
   Effect.gen(function*() {
     const failed = unreadable(options.provider, options.field ?? "audio_file")
-    if (upload.size !== undefined) return yield* Effect.tryPromise({ try: () => upload.blob(), catch: failed })
+    if (upload.size !== undefined) {
+      const blob = yield* Effect.tryPromise({ try: () => upload.blob(), catch: failed })
+      return blob.type === "" ? new Blob([blob], { type: options.mediaType }) : blob
+    }
     const chunks: Array<Uint8Array<ArrayBuffer>> = []
     let size = 0
     const reader = upload.stream().getReader()

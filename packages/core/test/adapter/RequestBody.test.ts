@@ -62,8 +62,11 @@ it.effect("an upload of unknown length is counted into a Blob, or refused as soo
     expect([error, large.cancelled()]).toEqual([new InputTooLarge({ provider: "acme", model: "m", field: "audio_file", limit: 10, size: 12 }), true])
   }))
 
-it.effect("an upload of known size is passed through as its Blob", () =>
+it.effect("an upload of known size is passed through as its Blob when it has a type, else labelled with the media type", () =>
   Effect.gen(function*() {
-    const file = new Blob(["abc"])
+    const file = new Blob(["abc"], { type: "audio/mpeg" })
     expect(yield* uploadBlob({ size: 3, blob: () => Promise.resolve(file), stream: () => new ReadableStream() }, { provider: "acme", limit: 1, mediaType: "audio/ogg" })).toBe(file)
+    const untyped = new Blob(["abc"])
+    const labelled = yield* uploadBlob({ size: 3, blob: () => Promise.resolve(untyped), stream: () => new ReadableStream() }, { provider: "acme", limit: 1, mediaType: "audio/ogg" })
+    expect([labelled.type, labelled.size, yield* Effect.promise(() => labelled.text())]).toEqual(["audio/ogg", 3, "abc"])
   }))
