@@ -19,7 +19,7 @@ describe("nothing outlives a request", () => {
     const failed = results.filter((r) => r.status === "fail")
     expect(failed.map((r) => `${r.group}.${r.check}`)).toEqual(["stt.nothing_outlives"])
     expect(failed[0]?.detail).toBe(
-      "stt-success.json: after a cancelled call, 1 × Timeout of the adapter was still active 5 s later (process.getActiveResourcesInfo()): " +
+      "stt-success.json: after a cancelled call, 1 × Timeout of the adapter was still active 5 s later: " +
         "clear the timers you set (also when the call fails or is interrupted), close or cancel response bodies, and let child processes be killed and reaped; " +
         "an SDK that arms a request deadline must see fetch settle (abort it) or be given a signal"
     )

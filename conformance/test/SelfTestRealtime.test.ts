@@ -91,8 +91,8 @@ describe("each broken realtime adapter fails its check only", () => {
     const failed = await failingOnly("acme-keep-alive", leavesKeepAlive)
     disposeKeepAlives()
     expect(failed).toEqual([
-      "stt.realtime_nothing_outlives: stt-realtime-success.json: after a session that ended well, 1 × Timeout of the adapter was still active 5 s later " +
-      "(process.getActiveResourcesInfo()): close the socket when the session ends or fails, and clear keep-alive timers with it; " +
+      "stt.realtime_nothing_outlives: stt-realtime-success.json: after a session that ended well, 1 × Timeout of the adapter was still active 5 s later: " +
+      "close the socket when the session ends or fails, and clear keep-alive timers with it; " +
       "clear the timers you set (also when the call fails or is interrupted), close or cancel response bodies, and let child processes be killed and reaped; " +
       "an SDK that arms a request deadline must see fetch settle (abort it) or be given a signal"
     ])

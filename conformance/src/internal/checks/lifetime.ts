@@ -2,13 +2,16 @@
  * Nothing outlives a request: after a call that failed, one that was cancelled and one that
  * succeeded, the adapter has left no timer, socket or child process active — the resources that
  * keep a Node program from exiting (a vendor SDK's request deadline that is cleared only when
- * `fetch` resolves kept programs alive for an hour). Node's `process.getActiveResourcesInfo()`
- * lists them (a timer only while it holds the process: `unref`'d timers are not listed); the
- * check compares it with the list taken before the call and waits for the resources to go — a
- * child process must exit by itself, a socket close — up to a generous cap, so it asserts the
- * event, never a duration.
+ * `fetch` resolves kept programs alive for an hour). The check watches the resources created
+ * from the start of the call (`node:async_hooks`: each timer, socket, pipe or child process, until
+ * it is destroyed) and waits for them to go — a child process must exit by itself, a socket
+ * close — up to a generous cap, so it asserts the event, never a duration. An `unref`'d timer or
+ * socket does not hold the process and is not counted. Watching what the call created, rather
+ * than comparing counts of what is active before and after, keeps a resource of something else
+ * that ends meanwhile (an earlier test's socket closing) from hiding one the adapter left.
  */
 import type { Capability } from "@patchbay/core"
+import { createHook } from "node:async_hooks"
 import { Effect, Fiber } from "effect"
 import type { LoadedCassette } from "../../Cassette.ts"
 import type { ReplayFetch } from "../../Replay.ts"
@@ -16,35 +19,68 @@ import { cassettesFor, type Subject } from "../../Subject.ts"
 import { outputsOf, play } from "../operations.ts"
 import { arrange, type Check, type CheckFailed, define, eachCassette, ensure, failWith, type Plan, run, scenarioIn, skip, successes } from "./common.ts"
 
-/** The resource kinds that keep a process alive and that an adapter could leave behind. */
-const WATCHED = new Set(["Timeout", "TCPSocketWrap", "TCPWrap", "TCPServerWrap", "TLSWrap", "PipeWrap", "ProcessWrap", "UDPWrap", "FSEventWrap", "StatWatcher"])
+/**
+ * The resource kinds that keep a process alive and that an adapter could leave behind, by their
+ * `async_hooks` type, named as `process.getActiveResourcesInfo()` names them.
+ */
+const WATCHED: Readonly<Record<string, string>> = {
+  Timeout: "Timeout",
+  TCPWRAP: "TCPSocketWrap",
+  TCPSERVERWRAP: "TCPServerWrap",
+  TLSWRAP: "TLSWrap",
+  PIPEWRAP: "PipeWrap",
+  PIPESERVERWRAP: "PipeServerWrap",
+  PROCESSWRAP: "ProcessWrap",
+  UDPWRAP: "UDPWrap",
+  FSEVENTWRAP: "FSEventWrap",
+  STATWATCHER: "StatWatcher"
+}
 
 /** How long resources may take to go after a call ends: generous, since what is asserted is that they go. */
 export const SETTLE_CAP_MS = 5_000
 
-export type Counts = ReadonlyMap<string, number>
+/** The resources created since a watch began. */
+export interface Watch {
+  /** Those still alive and holding the process, by kind: `["2 × Timeout"]`; empty when none. */
+  readonly left: () => ReadonlyArray<string>
+  readonly stop: () => void
+}
 
-export const activeResources = (): Counts => {
-  const counts = new Map<string, number>()
-  for (const kind of process.getActiveResourcesInfo()) if (WATCHED.has(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1)
-  return counts
+/** Starts watching the timers, sockets, pipes and child processes created from now on. */
+export const watchCreated = (): Watch => {
+  const alive = new Map<number, { readonly kind: string; readonly resource: WeakRef<object> }>()
+  const hook = createHook({
+    init(id, type, _trigger, resource: object) {
+      const kind = WATCHED[type]
+      if (kind !== undefined) alive.set(id, { kind, resource: new WeakRef(resource) })
+    },
+    destroy(id) {
+      alive.delete(id)
+    }
+  }).enable()
+  const left = () => {
+    const counts = new Map<string, number>()
+    for (const [id, { kind, resource }] of alive) {
+      const held = resource.deref() as { readonly hasRef?: () => boolean } | undefined
+      if (held === undefined) alive.delete(id)
+      else if (held.hasRef?.() !== false) counts.set(kind, (counts.get(kind) ?? 0) + 1)
+    }
+    return [...counts].map(([kind, n]) => `${n} × ${kind}`)
+  }
+  return { left, stop: () => void hook.disable() }
 }
 
 /** One macrotask turn of the event loop. */
 export const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
-/** The kinds now more numerous than before, as `2 × Timeout`. */
-const grown = (before: Counts, now: Counts): ReadonlyArray<string> =>
-  [...now].flatMap(([kind, n]) => (n > (before.get(kind) ?? 0) ? [`${n - (before.get(kind) ?? 0)} × ${kind}`] : []))
-
-/** Waits (polling on real timers) until no watched kind is above its count in `before`, up to the cap; the kinds still above it. */
-export const settled = (before: Counts): Effect.Effect<ReadonlyArray<string>> =>
+/** Waits (polling on real timers) until nothing the watch saw created is left, up to the cap; what is still left. */
+export const settled = (watch: Watch): Effect.Effect<ReadonlyArray<string>> =>
   Effect.gen(function*() {
     const until = performance.now() + SETTLE_CAP_MS
     for (;;) {
       // A macrotask turn first: sockets and processes close on callbacks after the call ends.
       yield* turn
-      const left = grown(before, activeResources())
+      const left = watch.left()
       if (left.length === 0 || performance.now() > until) return left
       yield* Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 10)))
     }
@@ -65,22 +101,23 @@ export const hint = "clear the timers you set (also when the call fails or is in
   "an SDK that arms a request deadline must see fetch settle (abort it) or be given a signal"
 
 /**
- * Takes what is active after a macrotask turn (so timers the check's own runner arms as it
- * starts, like its timeout, are counted in), makes the call, then waits for the resources to
- * go back to that.
+ * After a macrotask turn (so timers the check's own runner arms as it starts, like its timeout,
+ * are not the call's), watches what the call creates, makes it, then waits for all of it to go.
  */
 const leg = (
   name: string,
-  call: (before: Counts) => Effect.Effect<ReplayFetch | undefined, CheckFailed>
+  call: (watch: Watch) => Effect.Effect<ReplayFetch | undefined, CheckFailed>
 ): Effect.Effect<void, CheckFailed> =>
   Effect.gen(function*() {
     yield* turn
-    const before = activeResources()
-    const transport = yield* call(before)
-    transport?.dispose()
-    const left = yield* settled(before)
+    const watch = watchCreated()
+    const left = yield* Effect.gen(function*() {
+      const transport = yield* call(watch)
+      transport?.dispose()
+      return yield* settled(watch)
+    }).pipe(Effect.ensuring(Effect.sync(watch.stop)))
     yield* ensure(left.length === 0, () =>
-      `after ${name}, ${left.join(", ")} of the adapter ${left.length === 1 ? "was" : "were"} still active ${SETTLE_CAP_MS / 1000} s later (process.getActiveResourcesInfo()): ${hint}`)
+      `after ${name}, ${left.join(", ")} of the adapter ${left.length === 1 ? "was" : "were"} still active ${SETTLE_CAP_MS / 1000} s later: ${hint}`)
   })
 
 const plan = (capability: Capability) => (subject: Subject): Plan => {
@@ -110,13 +147,13 @@ export const nothingOutlivesCheck = (capability: Capability): Check =>
       }
       yield* eachCassette([success], (loaded, scenario) =>
         Effect.gen(function*() {
-          yield* leg("a cancelled call", (before) => Effect.gen(function*() {
+          yield* leg("a cancelled call", (watch) => Effect.gen(function*() {
             const arranged = arrange(subject, loaded, subject.mode === "http" ? { stall: "headers" } : undefined)
             const transport = arranged.transport
             const fiber = yield* Effect.forkChild(play(outputsOf(arranged.provider, loaded, scenario)))
             // Cancelled while it waits on the vendor (held by the transport), or on its own program.
             const started = () =>
-              transport !== undefined ? transport.log[0]?.interaction !== undefined : grown(before, activeResources()).length > 0
+              transport !== undefined ? transport.log[0]?.interaction !== undefined : watch.left().length > 0
             const until = performance.now() + 2_000
             while (!started() && fiber.pollUnsafe() === undefined && performance.now() < until) {
               yield* Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))

@@ -18,7 +18,7 @@ import { refusingFetch, type Subject } from "../../Subject.ts"
 import { show } from "../json.ts"
 import { type Driven, drive, endOf, EVENT_CAP_MS, realtimeModels, serverNote, specOf } from "../realtime.ts"
 import { defaultTags } from "./http.ts"
-import { activeResources, type Counts, hint, SETTLE_CAP_MS, settled, turn } from "./lifetime.ts"
+import { hint, SETTLE_CAP_MS, settled, turn, type Watch, watchCreated } from "./lifetime.ts"
 import { type Check, type CheckFailed, define, eachCassette, ensure, failWith, type Plan, run, skip } from "./common.ts"
 
 const ERROR_CASES: ReadonlyArray<ScenarioCase> = ["unauthorized", "quota_exceeded", "rate_limited", "invalid_request", "unavailable"]
@@ -178,24 +178,25 @@ export const realtimeNothingOutlives: Check = define(
   Effect.fn("Checks.stt.realtime_nothing_outlives")(function*(subject, cassettes) {
     yield* eachCassette(cassettes, (loaded, scenario) =>
       Effect.gen(function*() {
-        let before: Counts = new Map()
+        let watch: Watch | undefined
         let left: ReadonlyArray<string> = []
         const what = scenario.case === "success" ? "a session that ended well" : "a session that failed"
         yield* drive(subject, loaded, scenario, {
-          // Both measured while the server listens: its own listening socket is in `before`.
+          // Watched from when the server listens (its own listening socket is not the session's)
+          // until the session's sockets and timers are gone, the server still listening.
           onServing: () =>
             Effect.gen(function*() {
               yield* turn
-              before = activeResources()
+              watch = watchCreated()
             }),
           whileServing: () =>
             Effect.gen(function*() {
-              left = yield* settled(before)
+              if (watch !== undefined) left = yield* settled(watch)
             })
-        })
+        }).pipe(Effect.ensuring(Effect.sync(() => watch?.stop())))
         yield* ensure(left.length === 0, () =>
-          `after ${what}, ${left.join(", ")} of the adapter ${left.length === 1 ? "was" : "were"} still active ${SETTLE_CAP_MS / 1000} s later ` +
-          `(process.getActiveResourcesInfo()): close the socket when the session ends or fails, and clear keep-alive timers with it; ${hint}`)
+          `after ${what}, ${left.join(", ")} of the adapter ${left.length === 1 ? "was" : "were"} still active ${SETTLE_CAP_MS / 1000} s later: ` +
+          `close the socket when the session ends or fails, and clear keep-alive timers with it; ${hint}`)
       }))
   })
 )
