@@ -495,7 +495,7 @@ const unfingerprinted = (choices: Parameters<typeof chunk>[2], usage: Completion
 write("llm-success-refusal",
   "gpt-4.1 refuses: the deltas carry `refusal` text instead of `content` (ChatCompletionStreamResponseDelta.refusal), passed on as text deltas; the chunks' system_fingerprint is null, so the provider_output has none.",
   { capability: "llm", case: "success", request: { model: "gpt-4.1", messages: hi },
-    expect: { text: refusal.join(""), deltas: refusal, finish_reason: "stop", usage: { input_tokens: 12, output_tokens: 10, total_tokens: 22 }, provider_output_absent: ["system_fingerprint"], provider_output: { choices: [{ index: 0, message: { role: "assistant", content: null, refusal: refusal.join("") }, finish_reason: "stop" }] } } },
+    expect: { text: refusal.join(""), deltas: refusal, finish_reason: "stop", usage: { input_tokens: 12, output_tokens: 10, total_tokens: 22 }, provider_output_absent: ["system_fingerprint"], provider_output: { choices: [{ index: 0, message: { role: "assistant", content: null, refusal: refusal.join("") }, finish_reason: "stop" }] }, warnings: ["the model refused"] } },
   [{
     request: chatRequest({ model: "gpt-4.1", messages: hi }),
     response: sse("req_llm_refusal", [
