@@ -84,7 +84,19 @@ export const arrange = (subject: Subject, loaded: LoadedCassette, options?: Repl
   return { provider: subject.make({ fetch: transport, apiKey }), transport }
 }
 
-/** Plays a cassette's scenario against a fresh provider. */
+/**
+ * Successful in-process plays, per adapter (its `make`) and cassette. A local engine's call
+ * spawns programs (espeak-ng, ffmpeg, a speech decoder), each a cold start of a fraction of a
+ * second, and about ten checks read the same success cassette's outcome: played once and shared,
+ * the battery's run time stays within its budget. Only plain plays are kept (no replay options,
+ * no replaced audio), only successes (a failure is played again by each check that meets it), and
+ * only in process: an HTTP cassette's replay costs nothing, and each check keeps its own transport
+ * log. The checks that watch a call as it runs (`nothing_outlives`, the process checks)
+ * make their own calls.
+ */
+const sharedPlays = new WeakMap<Subject["make"], WeakMap<LoadedCassette, Played & Arranged>>()
+
+/** Plays a cassette's scenario against a fresh provider (in process, a success is played once per cassette and shared). */
 export const playCassette = (
   subject: Subject,
   loaded: LoadedCassette,
@@ -92,9 +104,20 @@ export const playCassette = (
   overrides?: Parameters<typeof outputsOf>[3]
 ): Effect.Effect<Played & Arranged> =>
   Effect.suspend(() => {
+    const shareable = subject.mode === "in-process" && options === undefined && overrides === undefined
+    const shared = shareable ? sharedPlays.get(subject.make)?.get(loaded) : undefined
+    if (shared !== undefined) return Effect.succeed(shared)
     const arranged = arrange(subject, loaded, options)
     return play(outputsOf(arranged.provider, loaded, scenarioIn(loaded), overrides)).pipe(
       Effect.map((played) => ({ ...played, ...arranged })),
+      Effect.tap((played) =>
+        Effect.sync(() => {
+          if (!shareable || !Exit.isSuccess(played.exit)) return
+          const plays = sharedPlays.get(subject.make) ?? new WeakMap<LoadedCassette, Played & Arranged>()
+          plays.set(loaded, played)
+          sharedPlays.set(subject.make, plays)
+        })
+      ),
       Effect.ensuring(Effect.sync(() => arranged.transport?.dispose()))
     )
   })
