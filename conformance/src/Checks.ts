@@ -22,6 +22,7 @@ import { requestIdCheck } from "./internal/checks/request-id.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { latencyChecks } from "./internal/checks/latency.ts"
+import { lineEndsCheck } from "./internal/checks/line-ends.ts"
 import { nothingOutlivesCheck } from "./internal/checks/lifetime.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { refusesModelOptions } from "./internal/checks/model-options.ts"
@@ -52,6 +53,7 @@ export const checks: ReadonlyArray<Check> = [
   sttTimestamps,
   sttUsage,
   wireCheck("stt"),
+  lineEndsCheck("stt"),
   optionsCoverageCheck("stt"),
   requestFieldsCheck("stt"),
   latencyChecks.stt,
@@ -74,6 +76,7 @@ export const checks: ReadonlyArray<Check> = [
   ttsCharacters,
   ttsUsage,
   wireCheck("tts"),
+  lineEndsCheck("tts"),
   optionsCoverageCheck("tts"),
   requestFieldsCheck("tts"),
   latencyChecks.tts,
@@ -93,6 +96,7 @@ export const checks: ReadonlyArray<Check> = [
   llmMedia,
   llmUsage,
   wireCheck("llm"),
+  lineEndsCheck("llm"),
   optionsCoverageCheck("llm"),
   requestIdCheck("llm"),
   providerOutputCheck("llm"),
