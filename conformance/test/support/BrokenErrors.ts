@@ -34,7 +34,7 @@ export const rewordsStreamErrors: MakeProvider = (options) => {
  */
 export const refusesInBridgesName: MakeProvider = (options) => {
   const p = acmeVoice(options)
-  const anonymous = (e: ProviderError): ProviderError => ("provider" in e ? withFields(e, { provider: "ai-sdk" }) : e)
+  const anonymous = <E extends ProviderError>(e: E): E => ("provider" in e ? withFields(e, { provider: "ai-sdk" }) as E : e)
   const stt = p.stt!
   const tts = p.tts!
   const llm = p.llm!
