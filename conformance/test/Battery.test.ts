@@ -52,15 +52,17 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes, options: acmeOptions })
-    expect(tests).toHaveLength(109)
+    expect(tests).toHaveLength(110)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
       "conformance: acme-voice > stt > validate_unknown_model: validate refuses a model the catalogue does not allow, with no request"
     ])
     expect(skipped).toEqual([
+      "conformance: acme-voice > stt > line_ends: skipped: no stt success cassette is answered with an event stream",
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
       "conformance: acme-voice > tts > validate_model_options: skipped: no option is declared unsupported by a model (options.tts.unsupported)",
+      "conformance: acme-voice > tts > line_ends: skipped: no tts success cassette is answered with an event stream",
       "conformance: acme-voice > llm > validate_model_options: skipped: no option is declared unsupported by a model (options.llm.unsupported)",
       "conformance: acme-voice > llm > media: skipped: no llm cassette expects images",
       "conformance: acme-voice > llm > provider_output: skipped: no llm success cassette states expect.provider_output",
@@ -86,12 +88,17 @@ describe("registerBattery", () => {
       ({ adapter: "acme-broken", group, check, title, status: "skipped", detail, cassettes: [] })
     const modelOptionsRow = (group: string) =>
       skippedRow(group, "validate_model_options", "validate refuses an option the model does not support, with no request", `no option is declared unsupported by a model (options.${group}.unsupported)`)
+    const lineEndsRow = (group: string) =>
+      skippedRow(group, "line_ends", "an event stream with CRLF line ends gives the same outputs as with LF", `no ${group} success cassette is answered with an event stream`)
     expect(written).toEqual({
       adapter: "acme-broken",
       mode: "http",
       results: [
+        lineEndsRow("stt"),
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
-        ...["tts", "llm"].map(modelOptionsRow),
+        modelOptionsRow("tts"),
+        lineEndsRow("tts"),
+        modelOptionsRow("llm"),
         skippedRow("llm", "media", "images the model streams arrive as media events, each the declared image type", "no llm cassette expects images"),
         skippedRow("llm", "provider_output", "a result keeps what the vendor sent as its provider_output", "no llm success cassette states expect.provider_output"),
         modelOptionsRow("image"),

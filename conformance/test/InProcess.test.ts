@@ -28,6 +28,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.characters: pass",
       "tts.usage: pass",
       "tts.provider_options: skipped (in-process provider: nothing goes over a wire)",
+      "tts.line_ends: skipped (in-process provider: no event stream to read)",
       "tts.options_coverage: skipped (in-process provider: nothing goes over a wire)",
       "tts.request_fields: skipped (in-process provider: nothing goes over a wire)",
       "tts.latency: skipped (in-process provider: no transport whose delays the clock could play)",

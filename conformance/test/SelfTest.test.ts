@@ -56,10 +56,12 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(109)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(110)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
+      "stt.line_ends: no stt success cassette is answered with an event stream",
       "stt.stream_error: the provider does not stream transcripts",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
+      "tts.line_ends: no tts success cassette is answered with an event stream",
       "llm.validate_model_options: no option is declared unsupported by a model (options.llm.unsupported)",
       "llm.media: no llm cassette expects images",
       "llm.provider_output: no llm success cassette states expect.provider_output",
@@ -91,7 +93,7 @@ const cases: ReadonlyArray<{
     failing: [
       "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.request_id", "stt.provider_output", "stt.abort",
       "tts.streaming", "tts.format", "tts.duration", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.provider_output", "tts.abort",
-      "llm.text", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.request_id", "llm.abort",
+      "llm.text", "llm.usage", "llm.provider_options", "llm.line_ends", "llm.options_coverage", "llm.request_id", "llm.abort",
       "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.provider_output", "image.abort"
     ]
   },

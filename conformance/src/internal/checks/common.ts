@@ -96,7 +96,30 @@ export const arrange = (subject: Subject, loaded: LoadedCassette, options?: Repl
  */
 const sharedPlays = new WeakMap<Subject["make"], WeakMap<LoadedCassette, Played & Arranged>>()
 
-/** Plays a cassette's scenario against a fresh provider (in process, a success is played once per cassette and shared). */
+/** How many of a capability's success cassettes are played at once when the first is asked for, in process. */
+const SHARED_CONCURRENCY = 2
+
+/** Plays a cassette's scenario against a fresh provider, always. */
+const playFresh = (
+  subject: Subject,
+  loaded: LoadedCassette,
+  options?: ReplayOptions,
+  overrides?: Parameters<typeof outputsOf>[3]
+): Effect.Effect<Played & Arranged> =>
+  Effect.suspend(() => {
+    const arranged = arrange(subject, loaded, options)
+    return play(outputsOf(arranged.provider, loaded, scenarioIn(loaded), overrides)).pipe(
+      Effect.map((played) => ({ ...played, ...arranged })),
+      Effect.ensuring(Effect.sync(() => arranged.transport?.dispose()))
+    )
+  })
+
+/**
+ * Plays a cassette's scenario against a fresh provider. In process, a success is played once
+ * per cassette and shared; the first one of a capability asked for plays the capability's other
+ * success cassettes beside it (two at a time: they are independent calls, each mostly waiting on
+ * a program's start), since the checks that read one read them all.
+ */
 export const playCassette = (
   subject: Subject,
   loaded: LoadedCassette,
@@ -104,22 +127,22 @@ export const playCassette = (
   overrides?: Parameters<typeof outputsOf>[3]
 ): Effect.Effect<Played & Arranged> =>
   Effect.suspend(() => {
-    const shareable = subject.mode === "in-process" && options === undefined && overrides === undefined
-    const shared = shareable ? sharedPlays.get(subject.make)?.get(loaded) : undefined
+    if (subject.mode !== "in-process" || options !== undefined || overrides !== undefined) return playFresh(subject, loaded, options, overrides)
+    const plays = sharedPlays.get(subject.make) ?? new WeakMap<LoadedCassette, Played & Arranged>()
+    sharedPlays.set(subject.make, plays)
+    const shared = plays.get(loaded)
     if (shared !== undefined) return Effect.succeed(shared)
-    const arranged = arrange(subject, loaded, options)
-    return play(outputsOf(arranged.provider, loaded, scenarioIn(loaded), overrides)).pipe(
-      Effect.map((played) => ({ ...played, ...arranged })),
-      Effect.tap((played) =>
-        Effect.sync(() => {
-          if (!shareable || !Exit.isSuccess(played.exit)) return
-          const plays = sharedPlays.get(subject.make) ?? new WeakMap<LoadedCassette, Played & Arranged>()
-          plays.set(loaded, played)
-          sharedPlays.set(subject.make, plays)
-        })
-      ),
-      Effect.ensuring(Effect.sync(() => arranged.transport?.dispose()))
-    )
+    const scenario = scenarioIn(loaded)
+    const others = scenario.case === "success"
+      ? cassettesFor(subject, scenario.capability, "success").filter((c) => c !== loaded && plays.get(c) === undefined)
+      : []
+    const keep = (cassette: LoadedCassette) => (played: Played & Arranged) =>
+      Effect.sync(() => {
+        if (Exit.isSuccess(played.exit)) plays.set(cassette, played)
+      })
+    return Effect.forEach([loaded, ...others], (cassette) => playFresh(subject, cassette).pipe(Effect.tap(keep(cassette))), {
+      concurrency: SHARED_CONCURRENCY
+    }).pipe(Effect.map((all) => all[0] as Played & Arranged))
   })
 
 /** Runs a step per cassette; failures are prefixed with the cassette's file name. */
