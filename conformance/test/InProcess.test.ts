@@ -5,6 +5,10 @@
  */
 import type { PatchbayProvider } from "@patchbay/core"
 import { Stream } from "effect"
+import { cpSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { Checks, makeSubject } from "../src/index.ts"
 import { fakeLocal, harness, killsItself, leakyHarness } from "./support/FakeLocal.ts"
@@ -98,5 +102,19 @@ describe("an in-process provider with a process harness", () => {
     const other = counting(() => fakeLocal())
     expect((await Checks.runCheck(Checks.byId("tts.format"), makeSubject({ name: "other", mode: "in-process", make: other.provider, cassettes }))).status).toBe("pass")
     expect(other.calls()).toBe(1)
+  }, 30_000)
+
+  it("plays a capability's other successes beside the first asked for, each at most once", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fake-local-two-"))
+    for (const name of ["a-tts-success.json", "b-tts-success.json"]) cpSync(fileURLToPath(new URL("tts-success.json", cassettes)), path.join(dir, name))
+    const counted = counting(() => fakeLocal())
+    const subject = makeSubject({ name: "fake-local", mode: "in-process", make: counted.provider, cassettes: dir })
+    for (const id of readers) expect((await Checks.runCheck(Checks.byId(id), subject)).status).toBe("pass")
+    expect(counted.calls()).toBe(2)
+    // Failing: the first check plays both; later checks play the first again (it failed), never the second beside it.
+    const failing = counting(() => fakeLocal(killsItself))
+    const broken = makeSubject({ name: "fake-local", mode: "in-process", make: failing.provider, cassettes: dir })
+    for (const id of readers) expect((await Checks.runCheck(Checks.byId(id), broken)).status).toBe("fail")
+    expect(failing.calls()).toBe(5)
   }, 30_000)
 })

@@ -90,11 +90,15 @@ export const arrange = (subject: Subject, loaded: LoadedCassette, options?: Repl
  * second, and about ten checks read the same success cassette's outcome: played once and shared,
  * the battery's run time stays within its budget. Only plain plays are kept (no replay options,
  * no replaced audio), only successes (a failure is played again by each check that meets it), and
- * only in process: an HTTP cassette's replay costs nothing, and each check keeps its own transport
- * log. The checks that watch a call as it runs (`nothing_outlives`, the process checks)
- * make their own calls.
+ * only in process: over HTTP each check keeps its own transport log, and runs the adapter's code
+ * itself, which `pnpm mutation` relies on (Stryker runs only the tests that covered a mutant).
+ * The checks that watch a call as it runs (`nothing_outlives`, the process checks) make their own
+ * calls.
  */
 const sharedPlays = new WeakMap<Subject["make"], WeakMap<LoadedCassette, Played & Arranged>>()
+
+/** The cassettes already played beside another, per adapter: each is played so at most once. */
+const playedAlongside = new WeakMap<Subject["make"], WeakSet<LoadedCassette>>()
 
 /** How many of a capability's success cassettes are played at once when the first is asked for, in process. */
 const SHARED_CONCURRENCY = 2
@@ -132,10 +136,13 @@ export const playCassette = (
     sharedPlays.set(subject.make, plays)
     const shared = plays.get(loaded)
     if (shared !== undefined) return Effect.succeed(shared)
+    const tried = playedAlongside.get(subject.make) ?? new WeakSet<LoadedCassette>()
+    playedAlongside.set(subject.make, tried)
     const scenario = scenarioIn(loaded)
     const others = scenario.case === "success"
-      ? cassettesFor(subject, scenario.capability, "success").filter((c) => c !== loaded && plays.get(c) === undefined)
+      ? cassettesFor(subject, scenario.capability, "success").filter((c) => c !== loaded && plays.get(c) === undefined && !tried.has(c))
       : []
+    for (const c of [loaded, ...others]) tried.add(c)
     const keep = (cassette: LoadedCassette) => (played: Played & Arranged) =>
       Effect.sync(() => {
         if (Exit.isSuccess(played.exit)) plays.set(cassette, played)
