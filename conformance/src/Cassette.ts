@@ -310,7 +310,12 @@ export const ExpectedError = Schema.Struct({
   model: Schema.optionalKey(Schema.String),
   /** `InputTooLarge`: the size the vendor counted (or the input's) and the limit, in the error's unit. */
   size: Schema.optionalKey(Schema.Number),
-  limit: Schema.optionalKey(Schema.Number)
+  limit: Schema.optionalKey(Schema.Number),
+  /**
+   * The error's `detail`, exactly: what the vendor said, as the adapter words it — where it says
+   * more than its message (a router naming the upstream that failed: `[OpenAI] Rate limit exceeded`).
+   */
+  detail: Schema.optionalKey(Schema.String)
 })
 export type ExpectedError = typeof ExpectedError.Type
 

@@ -24,6 +24,7 @@ import { requestIdCheck } from "./internal/checks/request-id.ts"
 import { httpChecks } from "./internal/checks/http.ts"
 import { imageBytes, imageUsage } from "./internal/checks/image.ts"
 import { latencyChecks } from "./internal/checks/latency.ts"
+import { lineEndsCheck } from "./internal/checks/line-ends.ts"
 import { nothingOutlivesCheck } from "./internal/checks/lifetime.ts"
 import { llmText, llmToolCalls, llmUsage } from "./internal/checks/llm.ts"
 import { refusesModelOptions } from "./internal/checks/model-options.ts"
@@ -67,6 +68,7 @@ export const checks: ReadonlyArray<Check> = [
   sttSegments,
   sttUsage,
   wireCheck("stt"),
+  lineEndsCheck("stt"),
   optionsCoverageCheck("stt"),
   requestFieldsCheck("stt"),
   latencyChecks.stt,
@@ -98,6 +100,7 @@ export const checks: ReadonlyArray<Check> = [
   ttsCharacters,
   ttsUsage,
   wireCheck("tts"),
+  lineEndsCheck("tts"),
   optionsCoverageCheck("tts"),
   requestFieldsCheck("tts"),
   latencyChecks.tts,
@@ -122,6 +125,7 @@ export const checks: ReadonlyArray<Check> = [
   llmMedia,
   llmUsage,
   wireCheck("llm"),
+  lineEndsCheck("llm"),
   optionsCoverageCheck("llm"),
   requestIdCheck("llm"),
   providerOutputCheck("llm"),

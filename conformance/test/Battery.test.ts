@@ -52,7 +52,7 @@ const outcome = async (body: () => unknown) => {
 describe("registerBattery", () => {
   it("registers a describe per declared capability, then process, an it per check, and a skipped test per check that does not apply", () => {
     const { tests, skipped } = register({ name: "acme-voice", make: (o) => acmeVoice(o), cassettes, options: acmeOptions })
-    expect(tests).toHaveLength(124)
+    expect(tests).toHaveLength(125)
     expect(tests.filter((t) => t.name.includes("skipped"))).toEqual([])
     expect(tests.slice(0, 2).map((t) => t.name)).toEqual([
       "conformance: acme-voice > stt > validate: the validate hook accepts every success scenario and makes no request",
@@ -60,6 +60,7 @@ describe("registerBattery", () => {
     ])
     expect(skipped).toEqual([
       "conformance: acme-voice > stt > deltas: skipped: no stt success cassette streams",
+      "conformance: acme-voice > stt > line_ends: skipped: no stt success cassette is answered with an event stream",
       "conformance: acme-voice > stt > stream_error: skipped: the provider does not stream transcripts",
       "conformance: acme-voice > stt > deadline: skipped: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
       "conformance: acme-voice > stt > unreadable_body: skipped: no stt \"unavailable\" cassette answers with a success status",
@@ -70,6 +71,7 @@ describe("registerBattery", () => {
       "conformance: acme-voice > stt > realtime_abort: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > stt > realtime_nothing_outlives: skipped: the adapter has no stt.realtime",
       "conformance: acme-voice > tts > validate_model_options: skipped: no option is declared unsupported by a model (options.tts.unsupported)",
+      "conformance: acme-voice > tts > line_ends: skipped: no tts success cassette is answered with an event stream",
       "conformance: acme-voice > tts > deadline: skipped: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
       "conformance: acme-voice > tts > unreadable_body: skipped: no tts \"unavailable\" cassette answers with a success status",
       "conformance: acme-voice > llm > validate_model_options: skipped: no option is declared unsupported by a model (options.llm.unsupported)",
@@ -105,15 +107,19 @@ describe("registerBattery", () => {
     ]
     const modelOptionsRow = (group: string) =>
       skippedRow(group, "validate_model_options", "validate refuses an option the model does not support, with no request", `no option is declared unsupported by a model (options.${group}.unsupported)`)
+    const lineEndsRow = (group: string) =>
+      skippedRow(group, "line_ends", "an event stream with CRLF line ends gives the same outputs as with LF", `no ${group} success cassette is answered with an event stream`)
     expect(written).toEqual({
       adapter: "acme-broken",
       mode: "http",
       results: [
         skippedRow("stt", "deltas", "a stream passes on the vendor's deltas: none empty, none after the vendor's final event", "no stt success cassette streams"),
+        lineEndsRow("stt"),
         skippedRow("stt", "stream_error", "an error mid-stream ends in its code's typed error after the partial output, with the vendor's message and request id", "the provider does not stream transcripts"),
         ...deadlineRows("stt"),
         ...Checks.checks.filter((c) => c.name.startsWith("realtime_")).map((c) => skippedRow("stt", c.name, c.title, "the adapter has no stt.realtime")),
         modelOptionsRow("tts"),
+        lineEndsRow("tts"),
         ...deadlineRows("tts"),
         modelOptionsRow("llm"),
         skippedRow("llm", "media", "images the model streams arrive as media events, each the declared image type", "no llm cassette expects images"),

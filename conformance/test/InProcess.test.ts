@@ -3,9 +3,15 @@
  * checks run on the scenarios alone, and the process harness drives the process-level checks —
  * which fail for a provider that leaves its program running when interrupted.
  */
+import type { PatchbayProvider } from "@patchbay/core"
+import { Stream } from "effect"
+import { cpSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { Checks, makeSubject } from "../src/index.ts"
-import { fakeLocal, harness, leakyHarness } from "./support/FakeLocal.ts"
+import { fakeLocal, harness, killsItself, leakyHarness } from "./support/FakeLocal.ts"
 
 const cassettes = new URL("./cassettes/fake-local/", import.meta.url)
 
@@ -28,6 +34,7 @@ describe("an in-process provider with a process harness", () => {
       "tts.characters: pass",
       "tts.usage: pass",
       "tts.provider_options: skipped (in-process provider: nothing goes over a wire)",
+      "tts.line_ends: skipped (in-process provider: no event stream to read)",
       "tts.options_coverage: skipped (in-process provider: nothing goes over a wire)",
       "tts.request_fields: skipped (in-process provider: nothing goes over a wire)",
       "tts.latency: skipped (in-process provider: no transport whose delays the clock could play)",
@@ -69,5 +76,51 @@ describe("an in-process provider with a process harness", () => {
     const pids = /pid (\d+)/.exec(result.detail ?? "")?.[1]
     expect(result.detail).toBe(`tts-success.json: tts: the program (pid ${pids}) still runs after the call was interrupted`)
     process.kill(Number(pids), "SIGKILL")
+  }, 30_000)
+
+  // The checks that only read a success's outcome share one call per cassette: a local engine's
+  // programs start once, not once per check. Counted in calls, never in time.
+  const counting = (make: () => PatchbayProvider) => {
+    let calls = 0
+    const provider = (): PatchbayProvider => {
+      const inner = make()
+      const tts = inner.tts!
+      return { ...inner, tts: { ...tts, synthesize: (r) => Stream.suspend(() => (calls++, tts.synthesize(r))) } }
+    }
+    return { provider, calls: () => calls }
+  }
+  const readers = ["tts.format", "tts.duration", "tts.characters", "tts.usage"] as const
+
+  it("plays a success cassette once for the checks that read its outcome", async () => {
+    const counted = counting(() => fakeLocal())
+    const subject = makeSubject({ name: "fake-local", mode: "in-process", make: counted.provider, cassettes })
+    const statuses: Array<string> = []
+    for (const id of readers) statuses.push((await Checks.runCheck(Checks.byId(id), subject)).status)
+    expect(statuses).toEqual(["pass", "pass", "pass", "pass"])
+    expect(counted.calls()).toBe(1)
+  }, 30_000)
+
+  it("plays a failed call again for each check, and shares nothing between adapters", async () => {
+    const failing = counting(() => fakeLocal(killsItself))
+    const subject = makeSubject({ name: "fake-local", mode: "in-process", make: failing.provider, cassettes })
+    for (const id of readers) expect((await Checks.runCheck(Checks.byId(id), subject)).status).toBe("fail")
+    expect(failing.calls()).toBe(4)
+    const other = counting(() => fakeLocal())
+    expect((await Checks.runCheck(Checks.byId("tts.format"), makeSubject({ name: "other", mode: "in-process", make: other.provider, cassettes }))).status).toBe("pass")
+    expect(other.calls()).toBe(1)
+  }, 30_000)
+
+  it("plays a capability's other successes beside the first asked for, each at most once", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fake-local-two-"))
+    for (const name of ["a-tts-success.json", "b-tts-success.json"]) cpSync(fileURLToPath(new URL("tts-success.json", cassettes)), path.join(dir, name))
+    const counted = counting(() => fakeLocal())
+    const subject = makeSubject({ name: "fake-local", mode: "in-process", make: counted.provider, cassettes: dir })
+    for (const id of readers) expect((await Checks.runCheck(Checks.byId(id), subject)).status).toBe("pass")
+    expect(counted.calls()).toBe(2)
+    // Failing: the first check plays both; later checks play the first again (it failed), never the second beside it.
+    const failing = counting(() => fakeLocal(killsItself))
+    const broken = makeSubject({ name: "fake-local", mode: "in-process", make: failing.provider, cassettes: dir })
+    for (const id of readers) expect((await Checks.runCheck(Checks.byId(id), broken)).status).toBe("fail")
+    expect(failing.calls()).toBe(5)
   }, 30_000)
 })

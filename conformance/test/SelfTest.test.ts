@@ -60,9 +60,10 @@ describe("the good adapter", () => {
   it("passes every check that applies; the others are skipped with their reason", async () => {
     const results = await Checks.runChecks(subject("acme-voice", good))
     expect(results.filter((r) => r.status === "fail")).toEqual([])
-    expect(results.filter((r) => r.status === "pass")).toHaveLength(124)
+    expect(results.filter((r) => r.status === "pass")).toHaveLength(125)
     expect(results.filter((r) => r.status === "skipped").map((r) => `${r.group}.${r.check}: ${r.detail}`)).toEqual([
       "stt.deltas: no stt success cassette streams",
+      "stt.line_ends: no stt success cassette is answered with an event stream",
       "stt.stream_error: the provider does not stream transcripts",
       "stt.deadline: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
       "stt.unreadable_body: no stt \"unavailable\" cassette answers with a success status",
@@ -73,6 +74,7 @@ describe("the good adapter", () => {
       "stt.realtime_abort: the adapter has no stt.realtime",
       "stt.realtime_nothing_outlives: the adapter has no stt.realtime",
       "tts.validate_model_options: no option is declared unsupported by a model (options.tts.unsupported)",
+      "tts.line_ends: no tts success cassette is answered with an event stream",
       "tts.deadline: the battery file gives no factory with a request deadline (runConformance({ deadline }))",
       "tts.unreadable_body: no tts \"unavailable\" cassette answers with a success status",
       "llm.validate_model_options: no option is declared unsupported by a model (options.llm.unsupported)",
@@ -110,7 +112,7 @@ const cases: ReadonlyArray<{
     failing: [
       "stt.text", "stt.language", "stt.duration", "stt.timestamps", "stt.shape", "stt.segments", "stt.usage", "stt.provider_options", "stt.options_coverage", "stt.latency", "stt.streamed_upload", "stt.upload_type", "stt.request_id", "stt.provider_output", "stt.warnings", "stt.abort",
       "tts.streaming", "tts.format", "tts.duration", "tts.words", "tts.characters", "tts.usage", "tts.provider_options", "tts.options_coverage", "tts.latency", "tts.request_id", "tts.provider_output", "tts.warnings", "tts.abort",
-      "llm.text", "llm.deltas", "llm.usage", "llm.provider_options", "llm.options_coverage", "llm.request_id", "llm.warnings", "llm.abort",
+      "llm.text", "llm.deltas", "llm.usage", "llm.provider_options", "llm.line_ends", "llm.options_coverage", "llm.request_id", "llm.warnings", "llm.abort",
       "image.bytes", "image.usage", "image.provider_options", "image.options_coverage", "image.request_id", "image.provider_output", "image.warnings", "image.abort"
     ]
   },

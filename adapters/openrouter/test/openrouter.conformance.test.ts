@@ -44,6 +44,8 @@ runConformance({
       invalid: [
         { request: { size: "1000x333" }, with: {}, field: "size", allowed: ["16:9", "1K"], why: "a pixel size of no documented aspect ratio" },
         { request: { size: "8K" }, with: {}, field: "size", why: "an image size OpenRouter does not make" },
+        { request: { size: "1920x1080px" }, with: {}, field: "size", why: "a pixel size of 16:9 with text after it" },
+        { request: { size: "w1920x1080" }, with: {}, field: "size", why: "a pixel size of 16:9 with text before it" },
         { option: "temperature", value: 2.01, with: {}, field: opt("temperature"), why: "just above 2" },
         { option: "modalities", value: ["video"], with: {}, field: opt("modalities[0]"), why: "a modality outside the closed list" }
       ],

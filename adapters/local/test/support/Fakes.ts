@@ -1,5 +1,5 @@
 /**
- * Stand-ins for espeak-ng and pocketsphinx_continuous, for the process checks: small Node scripts
+ * Stand-ins for espeak-ng and pocketsphinx_continuous, for the process checks: small shell scripts
  * written to a temporary directory, run by `local()` as if they were the engines. One answers
  * `--voices` like espeak-ng and then never finishes; one dies by SIGKILL half way through, as
  * the OOM killer would end it. `running()` finds their live processes in `/proc` by the script's
@@ -21,22 +21,28 @@ const variantTable = [
   ""
 ].join("\n")
 
-/** Answers `--voices` like espeak-ng; otherwise runs `body`. */
-const engine = (body: string) => `#!${process.execPath}
-const args = process.argv.slice(2)
-if (args.includes("--voices")) { process.stdout.write(${JSON.stringify(voiceTable)}); process.exit(0) }
-if (args.includes("--voices=variant")) { process.stdout.write(${JSON.stringify(variantTable)}); process.exit(0) }
+/**
+ * Answers `--voices` like espeak-ng; otherwise runs `body`. The stand-ins are shell scripts, not
+ * Node scripts: the process checks start them about ten times a run, and a shell starts in a
+ * millisecond where Node takes a tenth of a second or more.
+ */
+const engine = (body: string) => `#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in
+    --voices) printf '%s' '${voiceTable}'; exit 0 ;;
+    --voices=variant) printf '%s' '${variantTable}'; exit 0 ;;
+  esac
+done
 ${body}
 `
 
 const scripts = {
-  /** Never finishes, and never reads its input. */
-  hangs: engine("setInterval(() => {}, 1000)"),
-  /** Writes the start of a WAV file, reads a little input, then kills itself with SIGKILL. */
-  killed: engine(`process.stdout.write("RIFF")
-process.stdin.once("data", () => process.kill(process.pid, "SIGKILL"))
-process.stdin.once("end", () => process.kill(process.pid, "SIGKILL"))
-setTimeout(() => process.kill(process.pid, "SIGKILL"), 200)`)
+  /** Never finishes, and never reads its input (its sleeps hold none of its pipes, so a kill closes them at once). */
+  hangs: engine("while :; do sleep 1 </dev/null >/dev/null 2>&1; done"),
+  /** Writes the start of a WAV file, reads a little input (or its end), then kills itself with SIGKILL. */
+  killed: engine(`printf RIFF
+head -c 1 >/dev/null
+kill -KILL $$`)
 } as const
 
 /** The fake programs' paths, and the live processes running them. */

@@ -84,8 +84,27 @@ export const arrange = (subject: Subject, loaded: LoadedCassette, options?: Repl
   return { provider: subject.make({ fetch: transport, apiKey }), transport }
 }
 
-/** Plays a cassette's scenario against a fresh provider. */
-export const playCassette = (
+/**
+ * Successful in-process plays, per adapter (its `make`) and cassette. A local engine's call
+ * spawns programs (espeak-ng, ffmpeg, a speech decoder), each a cold start of a fraction of a
+ * second, and about ten checks read the same success cassette's outcome: played once and shared,
+ * the battery's run time stays within its budget. Only plain plays are kept (no replay options,
+ * no replaced audio), only successes (a failure is played again by each check that meets it), and
+ * only in process: over HTTP each check keeps its own transport log, and runs the adapter's code
+ * itself, which `pnpm mutation` relies on (Stryker runs only the tests that covered a mutant).
+ * The checks that watch a call as it runs (`nothing_outlives`, the process checks) make their own
+ * calls.
+ */
+const sharedPlays = new WeakMap<Subject["make"], WeakMap<LoadedCassette, Played & Arranged>>()
+
+/** The cassettes already played beside another, per adapter: each is played so at most once. */
+const playedAlongside = new WeakMap<Subject["make"], WeakSet<LoadedCassette>>()
+
+/** How many of a capability's success cassettes are played at once when the first is asked for, in process. */
+const SHARED_CONCURRENCY = 2
+
+/** Plays a cassette's scenario against a fresh provider, always. */
+const playFresh = (
   subject: Subject,
   loaded: LoadedCassette,
   options?: ReplayOptions,
@@ -97,6 +116,40 @@ export const playCassette = (
       Effect.map((played) => ({ ...played, ...arranged })),
       Effect.ensuring(Effect.sync(() => arranged.transport?.dispose()))
     )
+  })
+
+/**
+ * Plays a cassette's scenario against a fresh provider. In process, a success is played once
+ * per cassette and shared; the first one of a capability asked for plays the capability's other
+ * success cassettes beside it (two at a time: they are independent calls, each mostly waiting on
+ * a program's start), since the checks that read one read them all.
+ */
+export const playCassette = (
+  subject: Subject,
+  loaded: LoadedCassette,
+  options?: ReplayOptions,
+  overrides?: Parameters<typeof outputsOf>[3]
+): Effect.Effect<Played & Arranged> =>
+  Effect.suspend(() => {
+    if (subject.mode !== "in-process" || options !== undefined || overrides !== undefined) return playFresh(subject, loaded, options, overrides)
+    const plays = sharedPlays.get(subject.make) ?? new WeakMap<LoadedCassette, Played & Arranged>()
+    sharedPlays.set(subject.make, plays)
+    const shared = plays.get(loaded)
+    if (shared !== undefined) return Effect.succeed(shared)
+    const tried = playedAlongside.get(subject.make) ?? new WeakSet<LoadedCassette>()
+    playedAlongside.set(subject.make, tried)
+    const scenario = scenarioIn(loaded)
+    const others = scenario.case === "success"
+      ? cassettesFor(subject, scenario.capability, "success").filter((c) => c !== loaded && plays.get(c) === undefined && !tried.has(c))
+      : []
+    for (const c of [loaded, ...others]) tried.add(c)
+    const keep = (cassette: LoadedCassette) => (played: Played & Arranged) =>
+      Effect.sync(() => {
+        if (Exit.isSuccess(played.exit)) plays.set(cassette, played)
+      })
+    return Effect.forEach([loaded, ...others], (cassette) => playFresh(subject, cassette).pipe(Effect.tap(keep(cassette))), {
+      concurrency: SHARED_CONCURRENCY
+    }).pipe(Effect.map((all) => all[0] as Played & Arranged))
   })
 
 /** Runs a step per cassette; failures are prefixed with the cassette's file name. */

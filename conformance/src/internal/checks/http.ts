@@ -70,12 +70,12 @@ const typedFailure = (played: Played & Arranged, scenario: Scenario, tag: string
     if (expected?.status !== undefined) {
       yield* ensure(fields.status === expected.status, () => `${error._tag}.status is ${show(fields.status)}; expected ${expected.status}`)
     }
-    // What the error says about the request: the field at fault, the model, an over-limit size and its limit.
-    for (const name of ["field", "model", "size", "limit"] as const) {
+    // What the error says about the request: the field at fault, the model, an over-limit size and its limit; and the vendor's words.
+    for (const name of ["field", "model", "size", "limit", "detail"] as const) {
       const want = expected?.[name]
       if (want === undefined) continue
       const got = (error as unknown as Record<string, unknown>)[name]
-      yield* ensure(got === want, () => `${error._tag}.${name} is ${show(got)}; expected ${show(want)}: keep what the vendor's answer and the request say about the ${name === "field" ? "field at fault" : name}`)
+      yield* ensure(got === want, () => `${error._tag}.${name} is ${show(got)}; expected ${show(want)}: keep what the vendor's answer and the request say about the ${name === "field" ? "field at fault" : name === "detail" ? "failure" : name}`)
     }
     return error
   })

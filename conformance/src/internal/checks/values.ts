@@ -140,6 +140,10 @@ export const refusesValues = (capability: Capability): Check =>
         yield* judgeRefusal(failure.error, { tag, field: c.field, allowed: c.allowed, refused: c.allowed === undefined ? undefined : refusedOf(c) }, what).pipe(
           Effect.mapError((e) => new CheckFailed({ message: `${base.name}: ${e.message}` }))
         )
+        // A refusal says whose rule it is: the caller (and the record) must know which adapter refused.
+        const named = (failure.error as { readonly provider?: unknown }).provider
+        yield* ensure(named === id, () =>
+          `${base.name}: the refusal of ${what} (${failure.error._tag}) names the provider ${show(named)}; expected ${show(id)}: give every error the adapter's id as its provider`)
       }
       for (const c of declared?.valid ?? []) {
         const base = baseFor(found, c)
