@@ -195,20 +195,27 @@ const overhead = async () => {
   const text = Array.from({ length: count }, (_, i) => (i === 0 ? "w" : " w")).join("")
   const make = () => FakeLlm({ reply: text })
 
+  /** The main thread's CPU time since `from`, in ms: what other processes on the cores do not add to. */
+  const cpuSince = (from: NodeJS.CpuUsage) => {
+    const used = process.threadCpuUsage(from)
+    return (used.user + used.system) / 1000
+  }
   const direct = async () => {
     const llm = make()
     const started = performance.now()
+    const cpu = process.threadCpuUsage()
     let n = 0
     await Effect.runPromise(
       llm.stream({ model: "fake-llm", messages: [{ role: "user", content: "go" }] }).pipe(
         Stream.runForEach((e) => Effect.sync(() => void (e.type === "text_delta" && n++)))
       )
     )
-    return { ms: performance.now() - started, n }
+    return { ms: performance.now() - started, cpu: cpuSince(cpu), n }
   }
   const piped = async () => {
     const llm = make()
     const started = performance.now()
+    const cpu = process.threadCpuUsage()
     let n = 0
     await Effect.runPromise(
       Pipeline.addMessage({ content: "go", llm_provider: "fake", model_name: "fake-llm" }).pipe(
@@ -216,7 +223,7 @@ const overhead = async () => {
         Effect.provide(layerOf(fakeProvider({ id: "fake", llm })))
       )
     )
-    return { ms: performance.now() - started, n }
+    return { ms: performance.now() - started, cpu: cpuSince(cpu), n }
   }
   // Each timed run starts from a collected heap (`--expose-gc`): otherwise a run pays for the
   // old-generation garbage the previous one (of the other path) left, and which path a major
@@ -233,18 +240,25 @@ const overhead = async () => {
   }
   const d: Array<number> = []
   const p: Array<number> = []
+  const dc: Array<number> = []
+  const pc: Array<number> = []
   for (let i = 0; i < 11; i++) {
     const a = await collected(direct)
     const b = await collected(piped)
     if (a.n !== count || b.n !== count) throw new Error(`expected ${count} deltas, saw ${a.n} and ${b.n}`)
     d.push(a.ms)
     p.push(b.ms)
+    dc.push(a.cpu)
+    pc.push(b.cpu)
   }
   const dm = median(d)
   const pm = median(p)
+  const dcm = median(dc)
+  const pcm = median(pc)
   return [
     `overhead     direct: ${count} deltas in ${dm.toFixed(0)} ms (${((count / dm) * 1000 / 1e6).toFixed(2)}M/s)`,
-    `overhead     through addMessage: ${pm.toFixed(0)} ms (${((count / pm) * 1000 / 1e6).toFixed(2)}M events/s); ratio ${(pm / dm).toFixed(2)}x the direct time`
+    `overhead     through addMessage: ${pm.toFixed(0)} ms (${((count / pm) * 1000 / 1e6).toFixed(2)}M events/s); ratio ${(pm / dm).toFixed(2)}x the direct time`,
+    `overhead     main thread's CPU time: direct ${dcm.toFixed(0)} ms, through addMessage ${pcm.toFixed(0)} ms; ratio ${(pcm / dcm).toFixed(2)}x (on a loaded machine, the steadier figure)`
   ]
 }
 

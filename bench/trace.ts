@@ -2,7 +2,8 @@
  * The first-audio turn over HTTP, traced: every Effect span of the turn (core's stages, the
  * adapters' calls) on one timeline with the hand-over marks of `bench/http.ts`, so the time
  * between two hand-overs can be attributed to what ran in it. A diagnostic, not a benchmark:
- * prints the timeline of the run whose first audio is the median.
+ * prints the timeline of the run whose first audio is the median, then the median of each step
+ * between two marks over all the runs.
  *
  * Run: `node bench/trace.ts [runs]` (default 9); add `--cpu-prof` to node for a CPU profile.
  * `TRACE_FIRST=1` prints the process's first turn; `TRACE_SPANS=0` leaves spans out;
@@ -79,3 +80,19 @@ for (const [name, at] of Object.entries(median.marks).sort((a, b) => a[1] - b[1]
   console.log(`${at.toFixed(2).padStart(8)}  +${(at - previous).toFixed(2).padStart(6)}  ${name}`)
   previous = at
 }
+
+// The same steps as medians over every turn traced: one turn's timeline shows where its time went,
+// these show what each hand-over usually takes (a step's median, so they need not add up to the
+// median first audio).
+const order = Object.entries(median.marks).sort((a, b) => a[1] - b[1]).map(([name]) => name).filter((name) => !/piece([3-9]|\d\d)| #\d+$/.test(name))
+const timed = turns.filter((t) => t.startedUs !== undefined)
+const medianOf = (xs: ReadonlyArray<number>) => {
+  const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+console.log(`\nmedian of each step over the ${timed.length} turns:`)
+order.forEach((name, i) => {
+  const from = order[i - 1]
+  const step = medianOf(timed.map((t) => (t.marks[name] ?? Number.NaN) - (from === undefined ? 0 : t.marks[from] ?? Number.NaN)))
+  console.log(`${step.toFixed(2).padStart(8)}  ${from ?? "start"} → ${name}`)
+})
