@@ -5,8 +5,9 @@
  *   first-audio  one spoken turn (audio → transcript → reply → speech) with the vendors and latency
  *                profile of `pnpm bench` (the real OpenAI and ElevenLabs adapters against their fake
  *                upstreams in a worker thread): time to the first `tts_audio_chunk`, posted as
- *                multipart and read as Server-Sent Events, against `createPatchbay().addMessage`
- *                in the server's process; alternating runs, medians (target: within 5 ms)
+ *                multipart (by `@patchbay/client`, and by `fetch` with `FormData`) and read as
+ *                Server-Sent Events, against `createPatchbay().addMessage` in the server's
+ *                process; alternating runs, medians (target: within 5 ms)
  *   round-trip   a text message answered whole by a fake LLM (core's, no latency), each the first
  *                of a new thread: latency p50 and p99 at 1, 50 and 200 concurrent clients, each
  *                sending a fixed number of messages one after another, against the same loops in process
@@ -20,7 +21,7 @@
  *
  * Run: `pnpm bench:server`, or `node --expose-gc bench/server.ts first-audio|round-trip|rps|sse-memory`.
  * `BENCH_SSE_STREAMS` (default 1000) sets N; `BENCH_ROUND_TRIPS` (default 2000) the messages per
- * concurrency level. The upload memory benchmark is `pnpm bench:server-upload`.
+ * concurrency level; `BENCH_FIRST_AUDIO_RUNS` (default 7) the timed turns of each kind. The upload memory benchmark is `pnpm bench:server-upload`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:http"
@@ -257,10 +258,13 @@ const postJson = (pb: Patchbay, path: string, body: unknown, signal?: AbortSigna
 
 const firstAudio = async (): Promise<Array<string>> => {
   const { silentMp3 } = await import("../packages/core/src/testing/index.ts")
-  const audio = new Blob([new Uint8Array(silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 }))], { type: "audio/mpeg" })
+  const { createClient } = await import("../packages/client/src/index.ts")
+  const bytes = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
+  const audio = new Blob([new Uint8Array(bytes)], { type: "audio/mpeg" })
   const pb = await startPatchbay("latency")
-  /** One turn over HTTP: multipart in, Server-Sent Events out; the instant of the first audio, read to the end. */
-  const overHttp = async (warm = false) => {
+  const client = createClient({ baseUrl: pb.url, apiKey: pb.key })
+  /** One turn by `fetch` itself: a `FormData` body with the audio as a `Blob`, Server-Sent Events read as they arrive. */
+  const byFetch = async (warm = false) => {
     const form = new FormData()
     form.append("voice", JSON.stringify(warm ? warmVoice : voice))
     form.append("llm_provider", warm ? "fake" : "openai")
@@ -275,6 +279,21 @@ const firstAudio = async (): Promise<Array<string>> => {
     if (marks["run_ended"] === undefined) throw new Error("the turn's stream ended without run_ended")
     return marks
   }
+  /** One turn by `@patchbay/client`, as an application moved off `createPatchbay` calls it: the same call, the audio as bytes. */
+  const byClient = async (warm = false) => {
+    const started = performance.now()
+    const marks: Marks = {}
+    const events = await client.addMessage({
+      audioFile: bytes,
+      voice: warm ? warmVoice : voice,
+      llmProvider: warm ? "fake" : "openai",
+      modelName: warm ? "fake-llm" : "gpt-4.1",
+      stream: true
+    })
+    for await (const event of events) marks[event.type] ??= performance.now() - started
+    if (marks["run_ended"] === undefined) throw new Error("the turn's stream ended without run_ended")
+    return marks
+  }
   const inProcess = async () => (await pb.ask<{ marks: Marks }>({ cmd: "first-audio" })).marks
   try {
     // Both paths' code warmed up on the fakes without latency (the JIT settles after some
@@ -282,28 +301,37 @@ const firstAudio = async (): Promise<Array<string>> => {
     // connections opened) as a warm-up too.
     const turns = 200
     await pb.ask<{ warmed: number }>({ cmd: "warm", turns })
-    for (let i = 0; i < turns; i++) await overHttp(true)
+    for (let i = 0; i < turns; i++) {
+      await byClient(true)
+      await byFetch(true)
+    }
     await inProcess()
-    await overHttp()
-    const runs = 7
+    await byClient()
+    await byFetch()
+    const runs = Number(process.env["BENCH_FIRST_AUDIO_RUNS"] ?? 7)
     const local: Array<Marks> = []
-    const remote: Array<Marks> = []
+    const viaClient: Array<Marks> = []
+    const viaFetch: Array<Marks> = []
     for (let i = 0; i < runs; i++) {
       local.push(await inProcess())
-      remote.push(await overHttp())
+      viaClient.push(await byClient())
+      viaFetch.push(await byFetch())
     }
     const at = (marks: ReadonlyArray<Marks>, type: string) => median(marks.map((m) => m[type] ?? Number.NaN))
     const l = at(local, "tts_audio_chunk")
-    const r = at(remote, "tts_audio_chunk")
+    const c = at(viaClient, "tts_audio_chunk")
+    const f = at(viaFetch, "tts_audio_chunk")
     const steps = ["run_started", "stt_stream_end", "content_streaming", "tts_audio_chunk"].map((type) => {
-      const [a, b] = [at(local, type), at(remote, type)]
-      return `first-audio    ${type.padEnd(18)} in process ${a.toFixed(1).padStart(6)} ms, over HTTP + SSE ${b.toFixed(1).padStart(6)} ms (${signed(b - a)})`
+      const [a, b, d] = [at(local, type), at(viaClient, type), at(viaFetch, type)]
+      return `first-audio    ${type.padEnd(18)} in process ${a.toFixed(1).padStart(6)} ms, @patchbay/client ${b.toFixed(1).padStart(6)} ms (${signed(b - a)}), ` +
+        `fetch + FormData ${d.toFixed(1).padStart(6)} ms (${signed(d - a)})`
     })
     return [
       `first-audio  floor ${floor.toFixed(0)} ms (STT ${STT_MS} + first boundary ${FIRST_TOKEN_MS + boundaryToken * 1000 / TOKENS_PER_SECOND} + TTS first byte ${TTS_FIRST_BYTE_MS}); ${runs} runs each, alternating, medians`,
       `first-audio  in process (createPatchbay in the server's process) ${l.toFixed(1)} ms = floor + ${(l - floor).toFixed(1)} ms`,
-      `first-audio  over HTTP + SSE (multipart upload, events read by fetch) ${r.toFixed(1)} ms = floor + ${(r - floor).toFixed(1)} ms`,
-      `first-audio  over HTTP + SSE − in process: ${signed(r - l)} (target: within 5 ms)`,
+      `first-audio  over HTTP + SSE by @patchbay/client (audio as bytes) ${c.toFixed(1)} ms = floor + ${(c - floor).toFixed(1)} ms`,
+      `first-audio  over HTTP + SSE by fetch (FormData, audio as a Blob) ${f.toFixed(1)} ms = floor + ${(f - floor).toFixed(1)} ms`,
+      `first-audio  @patchbay/client − in process: ${signed(c - l)}; fetch + FormData − in process: ${signed(f - l)} (target: within 5 ms)`,
       `first-audio  when each step's first event reached the caller (medians):`,
       ...steps
     ]
