@@ -8,6 +8,8 @@
  *                multipart (by `@patchbay/client`, and by `fetch` with `FormData`) and read as
  *                Server-Sent Events, against `createPatchbay().addMessage` in the server's
  *                process; alternating runs, medians (target: within 5 ms)
+ *   turn-cpu     the CPU time of one spoken turn on core's fakes, in process and over HTTP (client
+ *                and server in one process): what serving adds per turn, robust to a busy machine
  *   round-trip   a text message answered whole by a fake LLM (core's, no latency), each the first
  *                of a new thread: latency p50 and p99 at 1, 50 and 200 concurrent clients, each
  *                sending a fixed number of messages one after another, against the same loops in process
@@ -19,7 +21,7 @@
  * The server runs in a child process (the measured side: its timings, its RSS); the clients are
  * plain `fetch` in this process, loops of fixed length that end by themselves.
  *
- * Run: `pnpm bench:server`, or `node --expose-gc bench/server.ts first-audio|round-trip|rps|sse-memory`.
+ * Run: `pnpm bench:server`, or `node --expose-gc bench/server.ts first-audio|turn-cpu|round-trip|rps|sse-memory`.
  * `BENCH_SSE_STREAMS` (default 1000) sets N; `BENCH_ROUND_TRIPS` (default 2000) the messages per
  * concurrency level; `BENCH_FIRST_AUDIO_RUNS` (default 7) the timed turns of each kind. The upload memory benchmark is `pnpm bench:server-upload`.
  */
@@ -464,9 +466,89 @@ const sseMemory = async (): Promise<Array<string>> => {
   ]
 }
 
+/**
+ * The CPU time one spoken turn costs, in process and over HTTP (by `@patchbay/client`, and by
+ * `fetch` with `FormData`), on core's fakes without latency, with the client and the server in
+ * this one process: what serving adds per turn, both ends together. Being CPU time rather than
+ * elapsed time, it holds on a machine busy with other work, where the first-audio timings swing.
+ */
+const turnCpu = async (): Promise<Array<string>> => {
+  const { Effect } = await import("effect")
+  const { createKey, createPatchbay, CurrentTenant, Stores } = await import("../packages/core/src/index.ts")
+  const { FakeLlm, FakeStt, FakeTts, fakeProvider, silentMp3 } = await import("../packages/core/src/testing/index.ts")
+  const { toNodeHandler } = await import("../packages/server/src/index.ts")
+  const { createClient } = await import("../packages/client/src/index.ts")
+  const stores = Stores.makeMemory()
+  const { plaintext } = await Effect.runPromise(createKey({}).pipe(Effect.provide(stores), Effect.provideService(CurrentTenant, "bench")))
+  const providers = () => [fakeProvider({ llm: FakeLlm(), stt: FakeStt(), tts: FakeTts() })]
+  const media = { secret: "bench-secret-not-for-production" }
+  const node = toNodeHandler({ providers: providers(), stores, media })
+  await node.ready
+  const pb = createPatchbay({ providers: providers(), media })
+  const server = createServer(node.handler)
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const client = createClient({ baseUrl: url, apiKey: plaintext })
+  const bytes = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
+  const params = { audioFile: bytes, voice: warmVoice, llmProvider: "fake", modelName: "fake-llm", stream: true } as const
+  const turns: Record<string, () => Promise<void>> = {
+    "in process": async () => {
+      for await (const _ of await pb.addMessage(params)) {
+        // read to the end
+      }
+    },
+    "@patchbay/client": async () => {
+      for await (const _ of await client.addMessage(params)) {
+        // read to the end
+      }
+    },
+    "fetch + FormData": async () => {
+      const form = new FormData()
+      form.append("voice", JSON.stringify(warmVoice))
+      form.append("llm_provider", "fake")
+      form.append("model_name", "fake-llm")
+      form.append("stream", "true")
+      form.append("audio_file", new Blob([new Uint8Array(bytes)], { type: "audio/mpeg" }), "question.mp3")
+      const response = await fetch(`${url}/threads/messages`, { method: "POST", headers: { "x-api-key": plaintext }, body: form })
+      await readEvents(response.body!, () => undefined)
+    }
+  }
+  const global = globalThis as { gc?: () => void }
+  try {
+    for (let i = 0; i < 200; i++) for (const turn of Object.values(turns)) await turn()
+    const rounds = 5
+    const each = 100
+    const cpu: Record<string, Array<number>> = {}
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, turn] of Object.entries(turns)) {
+        global.gc?.()
+        const start = process.cpuUsage()
+        for (let i = 0; i < each; i++) await turn()
+        const used = process.cpuUsage(start)
+        ;(cpu[name] ??= []).push((used.user + used.system) / 1000 / each)
+      }
+    }
+    const base = median(cpu["in process"]!)
+    return Object.entries(cpu).map(([name, xs]) =>
+      `turn-cpu     ${name.padEnd(18)} ${median(xs).toFixed(2)} ms of CPU per spoken turn (fakes, no latency; median of ${rounds} × ${each})` +
+      (name === "in process" ? "" : `: serving adds ${signed(median(xs) - base)}`)
+    )
+  } finally {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await Promise.all([node.dispose(), pb.dispose()])
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
-const benches: Record<string, () => Promise<Array<string>>> = { "first-audio": firstAudio, "round-trip": roundTrip, rps, "sse-memory": sseMemory }
+const benches: Record<string, () => Promise<Array<string>>> = {
+  "first-audio": firstAudio,
+  "turn-cpu": turnCpu,
+  "round-trip": roundTrip,
+  rps,
+  "sse-memory": sseMemory
+}
 const [which, mode] = process.argv.slice(2)
 if (which === "patchbay" && (mode === "latency" || mode === "memory")) await patchbayProcess(mode)
 else if (which !== undefined) {
