@@ -120,7 +120,10 @@ const refuseText = (
   release: () => Promise<void> = () => Promise.resolve()
 ): Effect.Effect<AudioInput, UnsupportedFormat> =>
   input.container === undefined && isText(head)
-    ? Effect.andThen(Effect.promise(() => release().catch(() => undefined)), Effect.fail(new UnsupportedFormat({ field: "audio_file", format: TEXT_INPUT, allowed: [] })))
+    ? Effect.andThen(
+      Effect.promise(() => release().catch(() => undefined)),
+      Effect.fail(new UnsupportedFormat({ field: "audio_file", format: TEXT_INPUT, allowed: [] }))
+    )
     : Effect.succeed(input)
 
 /**
