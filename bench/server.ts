@@ -5,8 +5,11 @@
  *   first-audio  one spoken turn (audio → transcript → reply → speech) with the vendors and latency
  *                profile of `pnpm bench` (the real OpenAI and ElevenLabs adapters against their fake
  *                upstreams in a worker thread): time to the first `tts_audio_chunk`, posted as
- *                multipart and read as Server-Sent Events, against `createPatchbay().addMessage`
- *                in the server's process; alternating runs, medians (target: within 5 ms)
+ *                multipart (by `@patchbay/client`, and by `fetch` with `FormData`) and read as
+ *                Server-Sent Events, against `createPatchbay().addMessage` in the server's
+ *                process; alternating runs, medians (target: within 5 ms)
+ *   turn-cpu     the CPU time of one spoken turn on core's fakes, in process and over HTTP (client
+ *                and server in one process): what serving adds per turn, robust to a busy machine
  *   round-trip   a text message answered whole by a fake LLM (core's, no latency), each the first
  *                of a new thread: latency p50 and p99 at 1, 50 and 200 concurrent clients, each
  *                sending a fixed number of messages one after another, against the same loops in process
@@ -18,9 +21,9 @@
  * The server runs in a child process (the measured side: its timings, its RSS); the clients are
  * plain `fetch` in this process, loops of fixed length that end by themselves.
  *
- * Run: `pnpm bench:server`, or `node --expose-gc bench/server.ts first-audio|round-trip|rps|sse-memory`.
+ * Run: `pnpm bench:server`, or `node --expose-gc bench/server.ts first-audio|turn-cpu|round-trip|rps|sse-memory`.
  * `BENCH_SSE_STREAMS` (default 1000) sets N; `BENCH_ROUND_TRIPS` (default 2000) the messages per
- * concurrency level. The upload memory benchmark is `pnpm bench:server-upload`.
+ * concurrency level; `BENCH_FIRST_AUDIO_RUNS` (default 7) the timed turns of each kind. The upload memory benchmark is `pnpm bench:server-upload`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:http"
@@ -257,10 +260,13 @@ const postJson = (pb: Patchbay, path: string, body: unknown, signal?: AbortSigna
 
 const firstAudio = async (): Promise<Array<string>> => {
   const { silentMp3 } = await import("../packages/core/src/testing/index.ts")
-  const audio = new Blob([new Uint8Array(silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 }))], { type: "audio/mpeg" })
+  const { createClient } = await import("../packages/client/src/index.ts")
+  const bytes = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
+  const audio = new Blob([new Uint8Array(bytes)], { type: "audio/mpeg" })
   const pb = await startPatchbay("latency")
-  /** One turn over HTTP: multipart in, Server-Sent Events out; the instant of the first audio, read to the end. */
-  const overHttp = async (warm = false) => {
+  const client = createClient({ baseUrl: pb.url, apiKey: pb.key })
+  /** One turn by `fetch` itself: a `FormData` body with the audio as a `Blob`, Server-Sent Events read as they arrive. */
+  const byFetch = async (warm = false) => {
     const form = new FormData()
     form.append("voice", JSON.stringify(warm ? warmVoice : voice))
     form.append("llm_provider", warm ? "fake" : "openai")
@@ -275,6 +281,21 @@ const firstAudio = async (): Promise<Array<string>> => {
     if (marks["run_ended"] === undefined) throw new Error("the turn's stream ended without run_ended")
     return marks
   }
+  /** One turn by `@patchbay/client`, as an application moved off `createPatchbay` calls it: the same call, the audio as bytes. */
+  const byClient = async (warm = false) => {
+    const started = performance.now()
+    const marks: Marks = {}
+    const events = await client.addMessage({
+      audioFile: bytes,
+      voice: warm ? warmVoice : voice,
+      llmProvider: warm ? "fake" : "openai",
+      modelName: warm ? "fake-llm" : "gpt-4.1",
+      stream: true
+    })
+    for await (const event of events) marks[event.type] ??= performance.now() - started
+    if (marks["run_ended"] === undefined) throw new Error("the turn's stream ended without run_ended")
+    return marks
+  }
   const inProcess = async () => (await pb.ask<{ marks: Marks }>({ cmd: "first-audio" })).marks
   try {
     // Both paths' code warmed up on the fakes without latency (the JIT settles after some
@@ -282,28 +303,37 @@ const firstAudio = async (): Promise<Array<string>> => {
     // connections opened) as a warm-up too.
     const turns = 200
     await pb.ask<{ warmed: number }>({ cmd: "warm", turns })
-    for (let i = 0; i < turns; i++) await overHttp(true)
+    for (let i = 0; i < turns; i++) {
+      await byClient(true)
+      await byFetch(true)
+    }
     await inProcess()
-    await overHttp()
-    const runs = 7
+    await byClient()
+    await byFetch()
+    const runs = Number(process.env["BENCH_FIRST_AUDIO_RUNS"] ?? 7)
     const local: Array<Marks> = []
-    const remote: Array<Marks> = []
+    const viaClient: Array<Marks> = []
+    const viaFetch: Array<Marks> = []
     for (let i = 0; i < runs; i++) {
       local.push(await inProcess())
-      remote.push(await overHttp())
+      viaClient.push(await byClient())
+      viaFetch.push(await byFetch())
     }
     const at = (marks: ReadonlyArray<Marks>, type: string) => median(marks.map((m) => m[type] ?? Number.NaN))
     const l = at(local, "tts_audio_chunk")
-    const r = at(remote, "tts_audio_chunk")
+    const c = at(viaClient, "tts_audio_chunk")
+    const f = at(viaFetch, "tts_audio_chunk")
     const steps = ["run_started", "stt_stream_end", "content_streaming", "tts_audio_chunk"].map((type) => {
-      const [a, b] = [at(local, type), at(remote, type)]
-      return `first-audio    ${type.padEnd(18)} in process ${a.toFixed(1).padStart(6)} ms, over HTTP + SSE ${b.toFixed(1).padStart(6)} ms (${signed(b - a)})`
+      const [a, b, d] = [at(local, type), at(viaClient, type), at(viaFetch, type)]
+      return `first-audio    ${type.padEnd(18)} in process ${a.toFixed(1).padStart(6)} ms, @patchbay/client ${b.toFixed(1).padStart(6)} ms (${signed(b - a)}), ` +
+        `fetch + FormData ${d.toFixed(1).padStart(6)} ms (${signed(d - a)})`
     })
     return [
       `first-audio  floor ${floor.toFixed(0)} ms (STT ${STT_MS} + first boundary ${FIRST_TOKEN_MS + boundaryToken * 1000 / TOKENS_PER_SECOND} + TTS first byte ${TTS_FIRST_BYTE_MS}); ${runs} runs each, alternating, medians`,
       `first-audio  in process (createPatchbay in the server's process) ${l.toFixed(1)} ms = floor + ${(l - floor).toFixed(1)} ms`,
-      `first-audio  over HTTP + SSE (multipart upload, events read by fetch) ${r.toFixed(1)} ms = floor + ${(r - floor).toFixed(1)} ms`,
-      `first-audio  over HTTP + SSE − in process: ${signed(r - l)} (target: within 5 ms)`,
+      `first-audio  over HTTP + SSE by @patchbay/client (audio as bytes) ${c.toFixed(1)} ms = floor + ${(c - floor).toFixed(1)} ms`,
+      `first-audio  over HTTP + SSE by fetch (FormData, audio as a Blob) ${f.toFixed(1)} ms = floor + ${(f - floor).toFixed(1)} ms`,
+      `first-audio  @patchbay/client − in process: ${signed(c - l)}; fetch + FormData − in process: ${signed(f - l)} (target: within 5 ms)`,
       `first-audio  when each step's first event reached the caller (medians):`,
       ...steps
     ]
@@ -436,9 +466,89 @@ const sseMemory = async (): Promise<Array<string>> => {
   ]
 }
 
+/**
+ * The CPU time one spoken turn costs, in process and over HTTP (by `@patchbay/client`, and by
+ * `fetch` with `FormData`), on core's fakes without latency, with the client and the server in
+ * this one process: what serving adds per turn, both ends together. Being CPU time rather than
+ * elapsed time, it holds on a machine busy with other work, where the first-audio timings swing.
+ */
+const turnCpu = async (): Promise<Array<string>> => {
+  const { Effect } = await import("effect")
+  const { createKey, createPatchbay, CurrentTenant, Stores } = await import("../packages/core/src/index.ts")
+  const { FakeLlm, FakeStt, FakeTts, fakeProvider, silentMp3 } = await import("../packages/core/src/testing/index.ts")
+  const { toNodeHandler } = await import("../packages/server/src/index.ts")
+  const { createClient } = await import("../packages/client/src/index.ts")
+  const stores = Stores.makeMemory()
+  const { plaintext } = await Effect.runPromise(createKey({}).pipe(Effect.provide(stores), Effect.provideService(CurrentTenant, "bench")))
+  const providers = () => [fakeProvider({ llm: FakeLlm(), stt: FakeStt(), tts: FakeTts() })]
+  const media = { secret: "bench-secret-not-for-production" }
+  const node = toNodeHandler({ providers: providers(), stores, media })
+  await node.ready
+  const pb = createPatchbay({ providers: providers(), media })
+  const server = createServer(node.handler)
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const client = createClient({ baseUrl: url, apiKey: plaintext })
+  const bytes = silentMp3({ seconds: 3, sampleRate: 16000, bitrateKbps: 32 })
+  const params = { audioFile: bytes, voice: warmVoice, llmProvider: "fake", modelName: "fake-llm", stream: true } as const
+  const turns: Record<string, () => Promise<void>> = {
+    "in process": async () => {
+      for await (const _ of await pb.addMessage(params)) {
+        // read to the end
+      }
+    },
+    "@patchbay/client": async () => {
+      for await (const _ of await client.addMessage(params)) {
+        // read to the end
+      }
+    },
+    "fetch + FormData": async () => {
+      const form = new FormData()
+      form.append("voice", JSON.stringify(warmVoice))
+      form.append("llm_provider", "fake")
+      form.append("model_name", "fake-llm")
+      form.append("stream", "true")
+      form.append("audio_file", new Blob([new Uint8Array(bytes)], { type: "audio/mpeg" }), "question.mp3")
+      const response = await fetch(`${url}/threads/messages`, { method: "POST", headers: { "x-api-key": plaintext }, body: form })
+      await readEvents(response.body!, () => undefined)
+    }
+  }
+  const global = globalThis as { gc?: () => void }
+  try {
+    for (let i = 0; i < 200; i++) for (const turn of Object.values(turns)) await turn()
+    const rounds = 5
+    const each = 100
+    const cpu: Record<string, Array<number>> = {}
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, turn] of Object.entries(turns)) {
+        global.gc?.()
+        const start = process.cpuUsage()
+        for (let i = 0; i < each; i++) await turn()
+        const used = process.cpuUsage(start)
+        ;(cpu[name] ??= []).push((used.user + used.system) / 1000 / each)
+      }
+    }
+    const base = median(cpu["in process"]!)
+    return Object.entries(cpu).map(([name, xs]) =>
+      `turn-cpu     ${name.padEnd(18)} ${median(xs).toFixed(2)} ms of CPU per spoken turn (fakes, no latency; median of ${rounds} × ${each})` +
+      (name === "in process" ? "" : `: serving adds ${signed(median(xs) - base)}`)
+    )
+  } finally {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await Promise.all([node.dispose(), pb.dispose()])
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
-const benches: Record<string, () => Promise<Array<string>>> = { "first-audio": firstAudio, "round-trip": roundTrip, rps, "sse-memory": sseMemory }
+const benches: Record<string, () => Promise<Array<string>>> = {
+  "first-audio": firstAudio,
+  "turn-cpu": turnCpu,
+  "round-trip": roundTrip,
+  rps,
+  "sse-memory": sseMemory
+}
 const [which, mode] = process.argv.slice(2)
 if (which === "patchbay" && (mode === "latency" || mode === "memory")) await patchbayProcess(mode)
 else if (which !== undefined) {

@@ -39,8 +39,9 @@ export interface ClientOptions {
  * What {@link createClient} returns: the `Patchbay` interface of `createPatchbay`, whole. Where
  * it behaves differently, it is because the work happens on a server:
  * - `audioFile` as a file path needs `node:fs` (Node, Bun, Deno; loaded on first use); in a
- *   browser pass bytes, a `Blob`, a `ReadableStream` or an `AsyncIterable`. Every kind is
- *   uploaded as a multipart stream, never read whole first. A size limit is checked by the
+ *   browser pass bytes, a `Blob`, a `ReadableStream` or an `AsyncIterable`. No kind is read
+ *   whole before it is sent: bytes, a `Blob` or a file go up as one multipart body of known
+ *   length, a stream as a multipart stream. A size limit is checked by the
  *   server as the bytes arrive (`InputTooLarge` then names the bytes counted so far), not before
  *   the upload.
  * - `signal` aborts the HTTP request; the server then cancels the run (stored `cancelled`), as

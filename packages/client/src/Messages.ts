@@ -1,7 +1,7 @@
 /**
  * The routes that run the pipeline — `POST /threads/messages`, `POST /threads/{id}/messages` and
  * `POST /runs/{id}/submit-tool-outputs` — called with `fetch` itself rather than through
- * `HttpApiClient`: their bodies are JSON or a multipart stream built as it is sent (see
+ * `HttpApiClient`: their bodies are JSON or a multipart message built without reading the audio (see
  * `Upload.ts`), their answers the folded `MessageResponse` or Server-Sent Events read as they
  * arrive, and their lifetime belongs to the caller (an `AbortSignal`, or leaving the `for await`
  * loop), which a plain `AbortController` on the request gives exactly. Aborting the request is

@@ -1,10 +1,13 @@
 /**
  * Messages with audio, as the server reads them: a `multipart/form-data` body whose text fields
  * come first (`voice`, `tools`, `provider_options` and `llm_fallback` as JSON strings, booleans
- * as `"true"`/`"false"`) and whose `audio_file` part comes last. The body is a stream produced
- * as `fetch` pulls it: the audio's bytes pass through chunk by chunk, so a large file or an
- * endless microphone stream is never held whole in memory. (`FormData` cannot take a stream,
- * and would need the whole audio as a `Blob` first; hence a body of our own.)
+ * as `"true"`/`"false"`) and whose `audio_file` part comes last. Audio of known size goes up as
+ * one body of known length, built without reading the audio: bytes joined to the parts' text
+ * (one write on the socket, so the server has the whole message at once), a `Blob` or file
+ * (`fs.openAsBlob`) as a `Blob` of the parts, read from disk as `fetch` sends it. A stream or an
+ * async iterable goes up as a body stream produced as `fetch` pulls it: its bytes pass through
+ * chunk by chunk, so an endless microphone stream is never held whole in memory. (`FormData`
+ * cannot take a stream, and costs `fetch` an encoding pass of its own; hence a body of our own.)
  *
  * Every audio kind `createPatchbay` takes is accepted: bytes, a `Blob` (or `File`), a web
  * `ReadableStream`, any `AsyncIterable<Uint8Array>`, and a file path — the path only where
@@ -19,11 +22,11 @@ import { InvalidRequest, NotFound } from "@patchbay/core/schema"
 /** What `audioFile` may be: the facade's `AudioSource` (a path needs `node:fs`). */
 export type AudioSource = NonNullable<AddMessageParams["audioFile"]>
 
-/** The audio of an upload: its part's file name and content type, and its bytes as a stream read once. */
+/** The audio of an upload: its part's file name and content type, and its bytes (in memory, a `Blob`, or a stream read once). */
 interface AudioPart {
   readonly filename: string
   readonly type: string
-  readonly stream: ReadableStream<Uint8Array>
+  readonly content: Uint8Array | Blob | ReadableStream<Uint8Array>
 }
 
 /** Fields the server parses as JSON in a multipart message. */
@@ -78,18 +81,15 @@ const openFile = async (path: string): Promise<Blob> => {
 /** The audio part of any source the facade accepts. */
 export const audioPart = async (source: AudioSource): Promise<AudioPart> => {
   if (typeof source === "string") {
-    const blob = await openFile(source)
-    return { filename: baseName(source), type: "application/octet-stream", stream: blob.stream() }
+    return { filename: baseName(source), type: "application/octet-stream", content: await openFile(source) }
   }
-  if (source instanceof Uint8Array) {
-    return { filename: "audio", type: "application/octet-stream", stream: new Blob([source as Uint8Array<ArrayBuffer>]).stream() }
-  }
+  if (source instanceof Uint8Array) return { filename: "audio", type: "application/octet-stream", content: source }
   if (source instanceof Blob) {
     const name = "name" in source && typeof source.name === "string" && source.name !== "" ? source.name : "audio"
-    return { filename: name, type: source.type === "" ? "application/octet-stream" : source.type, stream: source.stream() }
+    return { filename: name, type: source.type === "" ? "application/octet-stream" : source.type, content: source }
   }
-  if (source instanceof ReadableStream) return { filename: "audio", type: "application/octet-stream", stream: source }
-  return { filename: "audio", type: "application/octet-stream", stream: fromIterable(source) }
+  if (source instanceof ReadableStream) return { filename: "audio", type: "application/octet-stream", content: source }
+  return { filename: "audio", type: "application/octet-stream", content: fromIterable(source) }
 }
 
 /** A header parameter's value, quoted as browsers quote form data (`"`, CR and LF escaped). */
@@ -100,22 +100,35 @@ const fieldText = (key: string, value: unknown): string =>
   jsonFields.has(key) || (typeof value === "object" && value !== null) ? JSON.stringify(value) : String(value)
 
 /**
- * A multipart message: the wire fields, then the audio. Returns the body as a stream produced as
- * it is read, and its content type with the boundary.
+ * A multipart message: the wire fields, then the audio. Returns the body — one `Uint8Array` for
+ * audio in memory, a `Blob` of the parts for a `Blob` or file (not read until sent), else a
+ * stream produced as it is read — and its content type with the boundary.
  */
 export const multipart = (
   fields: Readonly<Record<string, unknown>>,
   audio: AudioPart
-): { readonly body: ReadableStream<Uint8Array>; readonly contentType: string } => {
+): { readonly body: Uint8Array<ArrayBuffer> | Blob | ReadableStream<Uint8Array>; readonly contentType: string } => {
   const boundary = `patchbay-${crypto.randomUUID()}`
-  async function* parts(): AsyncGenerator<Uint8Array> {
-    for (const [key, value] of Object.entries(fields)) {
-      yield encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(key)}\r\n\r\n${fieldText(key, value)}\r\n`)
-    }
-    yield encoder.encode(
-      `--${boundary}\r\nContent-Disposition: form-data; name="audio_file"; filename=${quoted(audio.filename)}\r\nContent-Type: ${audio.type}\r\n\r\n`
-    )
-    const reader = audio.stream.getReader()
+  const contentType = `multipart/form-data; boundary=${boundary}`
+  let head = ""
+  for (const [key, value] of Object.entries(fields)) {
+    head += `--${boundary}\r\nContent-Disposition: form-data; name=${quoted(key)}\r\n\r\n${fieldText(key, value)}\r\n`
+  }
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="audio_file"; filename=${quoted(audio.filename)}\r\nContent-Type: ${audio.type}\r\n\r\n`
+  const tail = `\r\n--${boundary}--\r\n`
+  const { content } = audio
+  if (content instanceof Uint8Array) {
+    const [before, after] = [encoder.encode(head), encoder.encode(tail)]
+    const body = new Uint8Array(before.byteLength + content.byteLength + after.byteLength)
+    body.set(before, 0)
+    body.set(content, before.byteLength)
+    body.set(after, before.byteLength + content.byteLength)
+    return { body, contentType }
+  }
+  if (content instanceof Blob) return { body: new Blob([head, content, tail]), contentType }
+  async function* parts(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+    yield encoder.encode(head)
+    const reader = stream.getReader()
     let finished = false
     try {
       for (;;) {
@@ -128,7 +141,7 @@ export const multipart = (
       // the request went away before the audio was sent: stop reading its source
       if (!finished) await reader.cancel().catch(() => undefined)
     }
-    yield encoder.encode(`\r\n--${boundary}--\r\n`)
+    yield encoder.encode(tail)
   }
-  return { body: fromIterable(parts()), contentType: `multipart/form-data; boundary=${boundary}` }
+  return { body: fromIterable(parts(content)), contentType }
 }

@@ -3,17 +3,21 @@
  * fake vendors behind it. Every call is made twice — through the client, and on a
  * `createPatchbay` in process over the same fakes — and the answers must be equal, ids and
  * times aside; errors arrive as the same tagged errors with the same fields. Then what only the
- * client has: what travels on the wire (uploads as body streams, the multipart layout, an event
- * stream cut short, where the key goes). The behaviour both share is in `behaviour/Suite.ts`.
+ * client has: what travels on the wire (uploads as one body of known length or as a body stream,
+ * the multipart layout, an event stream cut short, where the key goes). The behaviour both share
+ * is in `behaviour/Suite.ts`.
  */
 import { createKey, createPatchbay, CurrentTenant, InvalidRequest, NotFound, type Patchbay, RateLimited, Stores } from "@patchbay/core"
 import { Unauthorized } from "@patchbay/api"
 import { FakeLlm, FakeStt, FakeTts, fakeProvider, silentMp3 } from "@patchbay/core/testing"
 import { toNodeHandler } from "@patchbay/server"
 import { Effect } from "effect"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest"
 import { createClient, fromErrorBody, type PatchbayClient, ServerError } from "../src/index.ts"
 
 const defaults = { llm: { provider: "fake", model: "fake-llm" } }
@@ -290,6 +294,32 @@ describe("uploads and streams on the wire", () => {
     expect(response.content).toBe("Hello there.")
     expect(seen).toEqual([{ yielded: 0, body: "stream", type: expect.stringMatching(/^multipart\/form-data; boundary=patchbay-/) }])
     expect(yielded).toBe(2)
+  })
+
+  it("audio of known size is one body of known length: bytes in one buffer, a Blob or a file as a Blob of the parts", async () => {
+    const speech = silentMp3({ seconds: 1 })
+    const dir = mkdtempSync(join(tmpdir(), "patchbay-client-body-"))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, "speech.mp3")
+    writeFileSync(file, speech)
+    const seen: Array<string> = []
+    const client = createClient({
+      baseUrl: r.base,
+      apiKey: r.key,
+      fetch: (input, init) => {
+        const body = init?.body
+        seen.push(body instanceof Uint8Array ? `bytes ${body.byteLength}` : body instanceof Blob ? `Blob ${body.size}` : typeof body)
+        return fetch(input, init)
+      }
+    })
+    for (const audioFile of [speech, new Blob([speech as Uint8Array<ArrayBuffer>]), file]) {
+      const response = await client.addMessage({ audioFile, voice: { stt }, sendToLlm: false })
+      expect(response.content).toBe("Hello there.")
+    }
+    // each body is the audio and the parts' text around it
+    const sizes = seen.map((s) => Number(s.split(" ")[1]))
+    expect(seen.map((s) => s.split(" ")[0])).toEqual(["bytes", "Blob", "Blob"])
+    for (const size of sizes) expect(size).toBeGreaterThan(speech.byteLength)
   })
 
   it("a multipart message: the fields first (JSON ones as JSON text, booleans as words), then audio_file", async () => {

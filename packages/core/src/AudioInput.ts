@@ -4,7 +4,8 @@
  * from the first bytes (never from the file name) and its size is known up front when the
  * source has one, so validation can refuse it before any upload. The bytes themselves are
  * read only when a provider asks, as a stream or a `Blob`, so a large file never sits in memory
- * unless a provider needs it whole.
+ * unless a provider needs it whole. First bytes that are text, not audio, are refused whatever
+ * the source.
  *
  * @since 0.1.0
  */
@@ -89,28 +90,50 @@ export const fromBytes = (bytes: Uint8Array, filename?: string): AudioInput =>
     async (type) => new Blob([bytes as Uint8Array<ArrayBuffer>], type === undefined ? {} : { type })
   )
 
-/** Audio in a `Blob` (or `File`); its bytes are read only when asked for. */
-export const fromBlob = (blob: Blob, filename?: string): Effect.Effect<AudioInput, InvalidRequest> =>
+/** An input and the first bytes it was sniffed from. */
+interface Opened {
+  readonly input: AudioInput
+  readonly head: Uint8Array
+}
+
+const openBlob = (blob: Blob, filename?: string): Effect.Effect<Opened, InvalidRequest> =>
   Effect.tryPromise({
     try: async () => {
       const head = new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer())
       const name = filename ?? ("name" in blob && typeof blob.name === "string" && blob.name !== "" ? blob.name : undefined)
-      return make(false, name, head, blob.size, () => blob.stream(), async () => blob)
+      return { input: make(false, name, head, blob.size, () => blob.stream(), async () => blob), head }
     },
     catch: (cause) => new InvalidRequest({ field: "audio_file", reason: `the Blob could not be read: ${String(cause)}` })
   })
+
+/** Audio in a `Blob` (or `File`); its bytes are read only when asked for. */
+export const fromBlob = (blob: Blob, filename?: string): Effect.Effect<AudioInput, InvalidRequest> =>
+  Effect.map(openBlob(blob, filename), ({ input }) => input)
+
+/**
+ * Refuses an input whose first bytes are text rather than audio (a transcript, an error page,
+ * JSON): `UnsupportedFormat` with format {@link TEXT_INPUT}. Bytes of an audio container, or
+ * binary bytes of no known one, pass (the latter to be refused by validation as unrecognized).
+ */
+const refuseText = (
+  { head, input }: Opened,
+  release: () => Promise<void> = () => Promise.resolve()
+): Effect.Effect<AudioInput, UnsupportedFormat> =>
+  input.container === undefined && isText(head)
+    ? Effect.andThen(
+      Effect.promise(() => release().catch(() => undefined)),
+      Effect.fail(new UnsupportedFormat({ field: "audio_file", format: TEXT_INPUT, allowed: [] }))
+    )
+    : Effect.succeed(input)
 
 /**
  * Audio in a file: its size comes from `stat`, its container from the first bytes. A file whose
  * first bytes are text (a transcript saved as `.mp3`, an error page) is refused here, as not audio.
  */
 export const fromFile = (filePath: string): Effect.Effect<AudioInput, NotFound | InvalidRequest | UnsupportedFormat> =>
-  Effect.flatMap(readFile(filePath), ({ input, head }) =>
-    input.container === undefined && isText(head)
-      ? Effect.fail(new UnsupportedFormat({ field: "audio_file", format: TEXT_INPUT, allowed: [] }))
-      : Effect.succeed(input))
+  Effect.flatMap(readFile(filePath), (opened) => refuseText(opened))
 
-const readFile = (filePath: string): Effect.Effect<{ readonly input: AudioInput; readonly head: Uint8Array }, NotFound | InvalidRequest> =>
+const readFile = (filePath: string): Effect.Effect<Opened, NotFound | InvalidRequest> =>
   Effect.tryPromise({
     try: async () => {
       const stat = await fsp.stat(filePath)
@@ -162,7 +185,12 @@ const toWebStream = (source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Arr
 export const fromStream = (
   source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   filename?: string
-): Effect.Effect<AudioInput, InvalidRequest> =>
+): Effect.Effect<AudioInput, InvalidRequest> => Effect.map(openStream(source, filename), ({ input }) => input)
+
+const openStream = (
+  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  filename?: string
+): Effect.Effect<Opened & { readonly cancel: () => Promise<void> }, InvalidRequest> =>
   Effect.tryPromise({
     try: async () => {
       const reader = toWebStream(source).getReader()
@@ -200,16 +228,20 @@ export const fromStream = (
           cancel: (reason) => reader.cancel(reason)
         }, { highWaterMark: 0 })
       }
-      return make(true, filename, head, done ? seen : undefined, stream, async (type) => {
+      const input = make(true, filename, head, done ? seen : undefined, stream, async (type) => {
         const bytes = await collect(stream())
         return new Blob([bytes as Uint8Array<ArrayBuffer>], type === undefined ? {} : { type })
       })
+      return { input, head, cancel: () => reader.cancel() }
     },
     catch: (cause) => new InvalidRequest({ field: "audio_file", reason: `the audio stream failed: ${String(cause)}` })
   })
 
 /**
- * Turns anything a caller may pass as `audioFile` into an {@link AudioInput}.
+ * Turns anything a caller may pass as `audioFile` into an {@link AudioInput}. Whatever the
+ * source (a path, bytes, a `Blob`, a stream), first bytes that are text rather than audio are
+ * refused here as `UnsupportedFormat` with format {@link TEXT_INPUT} (a stream refused so is
+ * cancelled).
  *
  * @example
  * ```ts
@@ -222,9 +254,9 @@ export const fromSource = (
   filename?: string
 ): Effect.Effect<AudioInput, NotFound | InvalidRequest | UnsupportedFormat> => {
   if (typeof source === "string") return fromFile(source)
-  if (source instanceof Uint8Array) return Effect.succeed(fromBytes(source, filename))
-  if (source instanceof Blob) return fromBlob(source, filename)
-  return fromStream(source, filename)
+  if (source instanceof Uint8Array) return refuseText({ input: fromBytes(source, filename), head: source.subarray(0, SNIFF_BYTES) })
+  if (source instanceof Blob) return Effect.flatMap(openBlob(source, filename), (opened) => refuseText(opened))
+  return Effect.flatMap(openStream(source, filename), (opened) => refuseText(opened, opened.cancel))
 }
 
 /**

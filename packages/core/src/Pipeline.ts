@@ -58,6 +58,8 @@ export { generateImageTool } from "./Stages.ts"
 export interface AddMessageOptions {
   /** The audio to transcribe: a path, bytes, a Blob, a web stream or an async iterable. */
   readonly audio?: AudioSource | AudioInput | undefined
+  /** The audio's file name, for bytes or a stream (a path or a `File` names itself); sent to the STT vendor. */
+  readonly filename?: string | undefined
 }
 
 /** A validated message, ready to run. */
@@ -96,7 +98,7 @@ export const prepare = Effect.fn("Pipeline.prepare")(function*(request: unknown,
   const settings = yield* PipelineSettings
   const source = options.audio
   const resolved = yield* RunState.resolve(decoded, source !== undefined)
-  const audio = source === undefined ? undefined : AudioInputs.isAudioInput(source) ? source : yield* AudioInputs.fromSource(source)
+  const audio = source === undefined ? undefined : AudioInputs.isAudioInput(source) ? source : yield* AudioInputs.fromSource(source, options.filename)
   const valid = yield* Validation.validateMessage(
     registry,
     resolved.request,

@@ -57,6 +57,29 @@ describe("messages that name the problem", () => {
     })
   })
 
+  it("text sent as bytes, a Blob or a stream says it is not audio, as a text file does", async () => {
+    const text = new TextEncoder().encode("How do I get to the station?\n")
+    let cancelled = false
+    // a stream that goes on: its first bytes are enough to tell
+    const stream = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(text),
+      cancel: () => {
+        cancelled = true
+      }
+    })
+    const expected = { tag: "UnsupportedFormat", message: "This is not audio (looks like text) at audio_file" }
+    expect(await rejection({ audioFile: text, voice: { stt }, sendToLlm: false })).toEqual(expected)
+    expect(await rejection({ audioFile: new Blob([text]), voice: { stt }, sendToLlm: false })).toEqual(expected)
+    expect(await rejection({ audioFile: stream, voice: { stt }, sendToLlm: false })).toEqual(expected)
+    // the stream refused is not left open
+    expect(cancelled).toBe(true)
+    // binary bytes of no known container are still "unrecognized audio", not text
+    expect(await rejection({ audioFile: new Uint8Array(64).fill(7), voice: { stt }, sendToLlm: false })).toEqual({
+      tag: "UnsupportedFormat",
+      message: "Unsupported format \"unrecognized audio\" for fake-stt (fake) at audio_file; allowed: \"wav\", \"mp3\", \"ogg\", \"flac\", \"webm\", \"mp4\", \"aac\""
+    })
+  })
+
   it("STT or TTS of a registered provider without it names the providers that have it", async () => {
     expect(await rejection({ audioFile: new Uint8Array([0xff, 0xfb, 0x90, 0x64]), voice: { stt: { provider: "chatty", model: "whisper" } }, sendToLlm: false })).toEqual({
       tag: "UnknownProvider",

@@ -6,10 +6,10 @@
  * middleware from the API key). Handlers answer every failure themselves ({@link Respond}), so
  * each error has its JSON body and headers.
  *
- * Message routes read their bodies themselves (JSON, or multipart streamed to disk) and hand
- * the wire request to `Pipeline`, which decodes and validates it before any vendor call; with
- * `stream: true` the run's events go out as Server-Sent Events while it runs, and a client that
- * disconnects before the run pauses cancels it.
+ * Message routes read their bodies themselves (JSON, or multipart: a small audio file held in
+ * memory, a larger one streamed to disk) and hand the wire request to `Pipeline`, which decodes
+ * and validates it before any vendor call; with `stream: true` the run's events go out as
+ * Server-Sent Events while it runs, and a client that disconnects before the run pauses cancels it.
  *
  * @since 0.1.0
  */
@@ -189,7 +189,7 @@ export const groups = (config: Config) => {
           return yield* new InvalidRequest({ field: "thread_id", value: body["thread_id"], reason: "differs from the thread of the path" })
         }
         const wire = threadId === undefined ? body : { ...body, thread_id: threadId }
-        const options = upload?.audio === undefined ? {} : { audio: upload.audio.path }
+        const options = upload?.audio === undefined ? {} : { audio: upload.audio.source, filename: upload.audio.filename }
         if (!wantsStream(wire["stream"])) {
           const response = yield* Pipeline.addMessageResponse(wire, options).pipe(Effect.ensuring(cleanup))
           return json({ ...response, warnings: [...response.warnings, ...warnings] }, 200, warnings)

@@ -1,10 +1,12 @@
 /**
  * Multipart messages, read as they stream in: text fields first (`voice`, `tools`,
  * `provider_options` and `llm_fallback` as JSON strings, as Backboard's SDK sends them), then
- * the `audio_file` part, spooled chunk by chunk to a temporary file — never held whole in
- * memory — and refused with `InputTooLarge` (413) the moment it passes the limit of the STT
- * model named in the fields before it (else `limits.maxUploadBytes`). The pipeline then reads
- * the file by path, as any upload of known size.
+ * the `audio_file` part, refused with `InputTooLarge` (413) the moment it passes the limit of the
+ * STT model named in the fields before it (else `limits.maxUploadBytes`). An audio file of up to
+ * {@link IN_MEMORY_BYTES} stays in memory, handed to the pipeline as bytes: a spoken turn's
+ * upload costs no disk round trips before the run starts. A larger one is spooled chunk by chunk
+ * to a temporary file — never held whole in memory — and the pipeline reads it by path. Either
+ * way the pipeline knows its size before validating it.
  *
  * @since 0.1.0
  */
@@ -21,13 +23,20 @@ import type { Limits } from "./Limits.ts"
 /** The most parts a multipart message may have (every message field, and the audio). */
 const MAX_PARTS = 64
 
+/**
+ * The largest audio file kept in memory (1 MiB: a minute of speech in most codecs); past it, the
+ * upload goes to disk. It bounds the memory one upload holds.
+ */
+export const IN_MEMORY_BYTES = 1_048_576
+
 /** Fields that arrive as JSON strings in a multipart message. */
 const jsonFields = new Set(["voice", "tools", "provider_options", "llm_fallback"])
 
-/** A multipart message: its fields (JSON ones parsed) and the spooled audio, if any. */
+/** A multipart message: its fields (JSON ones parsed) and the audio, if any. */
 export interface Upload {
   readonly fields: Record<string, unknown>
-  readonly audio?: { readonly path: string; readonly size: number } | undefined
+  /** The audio: bytes in memory (up to {@link IN_MEMORY_BYTES}), else the path it was spooled to; its file name as sent. */
+  readonly audio?: { readonly source: Uint8Array | string; readonly filename: string; readonly size: number } | undefined
   /** Removes the spooled file; run it once the run is over. */
   readonly cleanup: Effect.Effect<void>
 }
@@ -45,6 +54,18 @@ const limitOf = (registry: ProviderRegistryShape, fields: Record<string, unknown
       ? { limit: limits.maxUploadBytes }
       : { limit, provider: stt.provider, model: stt.model }
   })
+
+/** Chunks joined in one buffer (the one chunk itself when there is one). */
+const joined = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (chunks.length === 1) return chunks[0]!
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
 
 /** A file name safe to use inside our own temporary directory (its extension kept). */
 const safeName = (name: string): string => {
@@ -65,7 +86,7 @@ export const readMultipart = (
   Effect.gen(function*() {
     const fields: Record<string, unknown> = {}
     let dir: string | undefined
-    let audio: { path: string; size: number } | undefined
+    let audio: { source: Uint8Array | string; filename: string; size: number } | undefined
     const cleanup = Effect.promise(() => (dir === undefined ? Promise.resolve() : Fs.rm(dir, { recursive: true, force: true })))
     const malformed = (error: Multipart.MultipartError): InvalidRequest | InputTooLarge => {
       switch (error.reason._tag) {
@@ -78,30 +99,45 @@ export const readMultipart = (
       }
     }
 
-    const spool = Effect.fnUntraced(function*(file: Multipart.File) {
+    /** Holds the audio in memory while it is small, then spools it (what was held first) to a temporary file. */
+    const receive = Effect.fnUntraced(function*(file: Multipart.File) {
       if (audio !== undefined) return yield* new InvalidRequest({ field: "audio_file", reason: "send one audio_file" })
       const { limit, ...named } = yield* limitOf(registry, fields, limits)
-      dir = yield* Effect.promise(() => Fs.mkdtemp(NodePath.join(Os.tmpdir(), "patchbay-upload-")))
-      const path = NodePath.join(dir, safeName(file.name))
-      const handle = yield* Effect.promise(() => Fs.open(path, "w"))
+      const name = safeName(file.name)
+      const held: Array<Uint8Array> = []
+      let handle: Fs.FileHandle | undefined
+      let path: string | undefined
       let size = 0
+      const spool = async (chunk: Uint8Array) => {
+        if (handle === undefined) {
+          dir = await Fs.mkdtemp(NodePath.join(Os.tmpdir(), "patchbay-upload-"))
+          path = NodePath.join(dir, name)
+          handle = await Fs.open(path, "w")
+          for (const earlier of held.splice(0)) await handle.write(earlier)
+        }
+        await handle.write(chunk)
+      }
       yield* idleTimeout(file.content, limits.bodyIdleTimeoutMs).pipe(
         Stream.mapError((error) => (Multipart.isMultipartError(error) ? malformed(error) : error)),
         Stream.runForEach((chunk) => {
           size += chunk.byteLength
           if (size > limit) return Effect.fail(new InputTooLarge({ field: "audio_file", limit, size, ...named }))
-          return Effect.promise(() => handle.write(chunk))
+          if (handle === undefined && size <= IN_MEMORY_BYTES) {
+            held.push(chunk)
+            return Effect.void
+          }
+          return Effect.promise(() => spool(chunk))
         }),
-        Effect.ensuring(Effect.promise(() => handle.close()))
+        Effect.ensuring(Effect.promise(() => handle?.close() ?? Promise.resolve()))
       )
-      audio = { path, size }
+      audio = { source: path ?? joined(held, size), filename: name, size }
     })
 
     yield* idleTimeout(request.multipartStream, limits.bodyIdleTimeoutMs).pipe(
       Stream.mapError((error) => (Multipart.isMultipartError(error) ? malformed(error) : error)),
       Stream.runForEach((part) => {
         if (part._tag === "File") {
-          if (part.key === "audio_file") return spool(part)
+          if (part.key === "audio_file") return receive(part)
           if (part.key === "files") return Effect.fail(new InvalidRequest({ field: "files", reason: "file attachments are not supported yet" }))
           return Effect.fail(new InvalidRequest({ field: part.key, reason: "unexpected file part; the audio goes in audio_file" }))
         }

@@ -1,10 +1,10 @@
 /**
  * A real `node:http` server on a loopback port (`toNodeHandler`), called with plain `fetch`:
- * multipart uploads of a real mp3 (spooled, refused with 413 as soon as they pass the STT
- * model's limit), Server-Sent Events read line by line, a client that disconnects, and signed
- * media with Range requests.
+ * multipart uploads of a real mp3 (held in memory, or spooled past 1 MiB; refused with 413 as
+ * soon as they pass the STT model's limit), Server-Sent Events read line by line, a client that
+ * disconnects, and signed media with Range requests.
  */
-import { FakeLlm, FakeStt, FakeTts, fakeProvider } from "@patchbay/core/testing"
+import { FakeLlm, FakeStt, FakeTts, fakeProvider, silentMp3 } from "@patchbay/core/testing"
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -50,6 +50,36 @@ describe("multipart uploads", () => {
     const { events } = await readEvents(response)
     expect(events.map((e) => e.type)).toEqual(["run_started", "stt_stream_start", "stt_text_delta", "stt_stream_end", "run_ended"])
     expect(events[3]).toMatchObject({ transcript: "Hello there." })
+  })
+
+  it("a small upload is read from memory, a large one from disk: either way whole, under the name it was sent with", async () => {
+    const server = await start()
+    const large = silentMp3({ seconds: 300, sampleRate: 16000, bitrateKbps: 32 })
+    expect(large.byteLength).toBeGreaterThan(1_048_576)
+    for (const [audio, name] of [[mp3, "question.mp3"], [large, "long question.mp3"]] as const) {
+      const response = await server.call("/threads/messages", {
+        method: "POST",
+        body: form({ voice: { stt }, send_to_llm: "false" }, new Blob([new Uint8Array(audio)], { type: "audio/mpeg" }), name)
+      })
+      expect(response.status).toBe(200)
+      expect(await response.json()).toMatchObject({ status: "completed", content: "Hello there." })
+    }
+    expect(server.fakes.stt.bytesRead()).toBe(mp3.byteLength + large.byteLength)
+    expect(server.fakes.stt.log.requests.map((r) => [r.audio.filename, r.audio.size, r.audio.container])).toEqual([
+      ["question.mp3", mp3.byteLength, "mp3"],
+      ["long_question.mp3", large.byteLength, "mp3"]
+    ])
+  })
+
+  it("413 past the limit after the upload has gone to disk, too", async () => {
+    const models = fakeProvider({ stt: FakeStt(), llm: FakeLlm(), tts: FakeTts() }).models.map((m) =>
+      m.capability === "stt" ? { ...m, max_input_bytes: 2_000_000 } : m
+    )
+    const server = await start({ models })
+    const response = await server.call("/threads/messages", { method: "POST", body: form({ voice: { stt } }, new Blob([new Uint8Array(3_000_000)])) })
+    expect(response.status).toBe(413)
+    expect(await response.json()).toMatchObject({ code: "InputTooLarge", field: "audio_file", limit: 2_000_000, provider: "fake", model: "fake-stt" })
+    expect(server.fakes.stt.log.requests).toHaveLength(0)
   })
 
   it("413 as soon as the upload passes the STT model's limit, with what was counted so far", async () => {
