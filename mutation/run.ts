@@ -53,6 +53,10 @@ export const targets: Record<string, ReadonlyArray<string>> = {
   openrouter: ["Chat.ts", "Image.ts", "Wire.ts", "index.ts"]
 }
 
+// Stryker runs only the tests that covered a mutant: each check must play its cassettes itself
+// (the name of `FRESH_PLAYS_VARIABLE` in conformance/src/internal/checks/common.ts).
+process.env["PATCHBAY_CONFORMANCE_FRESH_PLAYS"] = "1"
+
 const args = process.argv.slice(2)
 const flag = (name: string): string | undefined => {
   const at = args.indexOf(name)

@@ -85,22 +85,29 @@ export const arrange = (subject: Subject, loaded: LoadedCassette, options?: Repl
 }
 
 /**
- * Successful in-process plays, per adapter (its `make`) and cassette. A local engine's call
- * spawns programs (espeak-ng, ffmpeg, a speech decoder), each a cold start of a fraction of a
- * second, and about ten checks read the same success cassette's outcome: played once and shared,
- * the battery's run time stays within its budget. Only plain plays are kept (no replay options,
- * no replaced audio), only successes (a failure is played again by each check that meets it), and
- * only in process: over HTTP each check keeps its own transport log, and runs the adapter's code
- * itself, which `pnpm mutation` relies on (Stryker runs only the tests that covered a mutant).
- * The checks that watch a call as it runs (`nothing_outlives`, the process checks) make their own
- * calls.
+ * Successful plays, per adapter (its `make`) and cassette. About ten checks read the same success
+ * cassette's outcome (text, language, usage, request id, …); played once and shared, the battery's
+ * run time stays within its budget — a local engine's call spawns programs (espeak-ng, ffmpeg, a
+ * speech decoder), each a cold start of a fraction of a second, and a replayed HTTP exchange
+ * plays the vendor's recorded pacing. Only plain plays are kept (no replay options, no replaced
+ * audio) and only successes (a failure is played again by each check that meets it); the
+ * transport's log is kept with the outcome, so a check reading the request sees the one that was
+ * made. The checks that watch a call as it runs (`nothing_outlives`, the process checks) make
+ * their own calls.
+ *
+ * `pnpm mutation` sets {@link FRESH_PLAYS_VARIABLE}: Stryker runs only the tests that covered a
+ * mutant, so there each check must run the adapter's code itself.
  */
+export const FRESH_PLAYS_VARIABLE = "PATCHBAY_CONFORMANCE_FRESH_PLAYS"
+
+const sharing = (subject: Subject): boolean => subject.mode === "in-process" || process.env[FRESH_PLAYS_VARIABLE] !== "1"
+
 const sharedPlays = new WeakMap<Subject["make"], WeakMap<LoadedCassette, Played & Arranged>>()
 
 /** The cassettes already played beside another, per adapter: each is played so at most once. */
 const playedAlongside = new WeakMap<Subject["make"], WeakSet<LoadedCassette>>()
 
-/** How many of a capability's success cassettes are played at once when the first is asked for, in process. */
+/** How many of a capability's success cassettes are played at once when the first is asked for. */
 const SHARED_CONCURRENCY = 2
 
 /** Plays a cassette's scenario against a fresh provider, always. */
@@ -119,8 +126,8 @@ const playFresh = (
   })
 
 /**
- * Plays a cassette's scenario against a fresh provider. In process, a success is played once
- * per cassette and shared; the first one of a capability asked for plays the capability's other
+ * Plays a cassette's scenario against a fresh provider. A success is played once per cassette
+ * and shared (see {@link FRESH_PLAYS_VARIABLE}); the first one of a capability asked for plays the capability's other
  * success cassettes beside it (two at a time: they are independent calls, each mostly waiting on
  * a program's start), since the checks that read one read them all.
  */
@@ -131,7 +138,7 @@ export const playCassette = (
   overrides?: Parameters<typeof outputsOf>[3]
 ): Effect.Effect<Played & Arranged> =>
   Effect.suspend(() => {
-    if (subject.mode !== "in-process" || options !== undefined || overrides !== undefined) return playFresh(subject, loaded, options, overrides)
+    if (!sharing(subject) || options !== undefined || overrides !== undefined) return playFresh(subject, loaded, options, overrides)
     const plays = sharedPlays.get(subject.make) ?? new WeakMap<LoadedCassette, Played & Arranged>()
     sharedPlays.set(subject.make, plays)
     const shared = plays.get(loaded)
