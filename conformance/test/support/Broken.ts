@@ -80,7 +80,8 @@ export const claimsMp3ReturnsWav: MakeProvider = (options) => {
   }
 }
 
-const mapErrors = (p: PatchbayProvider, f: (e: ProviderError) => ProviderError): PatchbayProvider => {
+/** The provider with every call's error passed through `f`. */
+export const mapErrors = (p: PatchbayProvider, f: (e: ProviderError) => ProviderError): PatchbayProvider => {
   const stt = p.stt!
   const tts = p.tts!
   const llm = p.llm!

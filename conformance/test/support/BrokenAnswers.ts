@@ -7,7 +7,7 @@
 import { InvalidRequest, type PatchbayProvider, ProviderTimeout, ProviderUnavailable, type Transcript } from "@patchbay/core"
 import { Effect, Stream } from "effect"
 import type { MakeProvider, MakeWithDeadline } from "../../src/index.ts"
-import { good } from "./Broken.ts"
+import { good, mapErrors } from "./Broken.ts"
 
 const withTranscript = (p: PatchbayProvider, f: (t: Transcript) => Transcript): PatchbayProvider => {
   const stt = p.stt!
@@ -151,21 +151,10 @@ const withDeadline = (asOutage: boolean): MakeWithDeadline => ({ fetch, apiKey, 
       return fetch(input, { ...init, signal })
     }
   })
-  const late = <E>(e: E): E | ProviderTimeout | ProviderUnavailable =>
+  return mapErrors(p, (e) =>
     !fired ? e : asOutage
       ? new ProviderUnavailable({ provider: p.id, detail: "the request failed" })
-      : new ProviderTimeout({ provider: p.id, detail: `no response within ${seconds} s` })
-  const stt = p.stt!
-  const tts = p.tts!
-  const llm = p.llm!
-  const image = p.image!
-  return {
-    ...p,
-    stt: { ...stt, transcribe: (r) => Effect.mapError(stt.transcribe(r), late) },
-    tts: { ...tts, synthesize: (r) => Stream.mapError(tts.synthesize(r), late) },
-    llm: { ...llm, stream: (r) => Stream.mapError(llm.stream(r), late) },
-    image: { ...image, generate: (r) => Effect.mapError(image.generate(r), late) }
-  }
+      : new ProviderTimeout({ provider: p.id, detail: `no response within ${seconds} s` }))
 }
 
 /** A deadline that ends the call in `ProviderTimeout`: what `*.deadline` passes. */
