@@ -7,22 +7,25 @@
  *
  * Reading order follows a request: {@link prepare} (decode, find the thread and its assistant,
  * validate, record the run) → {@link execute} (STT → memory recall → the LLM and its tool loop,
- * speaking the reply as it streams → persist → the memory write started in the background →
- * `run_ended`) → {@link fold}. The stages live in `Stages`; the
- * turn stored and the turn returned are built by one reducer over the run's events
- * (`internal/turn.ts`); threads, assistants and runs live in their stores, read and written
- * through `internal/runState.ts`, so a run paused in one runtime resumes in another; `Runs`
- * only holds the cancel signals of the runs in flight here.
+ * speaking the reply as it streams → the turn and the run's end stored → the memory write
+ * started in the background → `run_ended`) → {@link fold}. A run paused for tool outputs takes
+ * the same path from {@link submitToolOutputs}: `prepareResume` (`internal/resume.ts`) rebuilds
+ * its prepared run from the `RunStore`. The stages live in `Stages`; the turn stored and the
+ * turn returned are built by one reducer over the run's events (`internal/turn.ts`); threads,
+ * assistants and runs live in their stores, read and written through `internal/runState.ts`
+ * (`persist` stores the turn and ends the run's record), so a run paused in one runtime resumes
+ * in another; `Runs` only holds the cancel signals of the runs in flight here.
  *
  * @since 0.1.0
  */
-import { type Cause, Clock, Deferred, Effect, Fiber, Queue, Stream } from "effect"
+import { type Cause, Deferred, Effect, Fiber, Queue, Stream } from "effect"
 import type { Assistant } from "./AssistantStore.ts"
 import type { AudioInput, AudioSource } from "./AudioInput.ts"
 import * as AudioInputs from "./AudioInput.ts"
 import type { ProviderError, StoreUnavailable } from "./Errors.ts"
 import * as Context from "./internal/context.ts"
 import * as MemoryWrite from "./internal/memoryWrite.ts"
+import { prepareResume } from "./internal/resume.ts"
 import * as Recall from "./internal/stages/recall.ts"
 import * as RunState from "./internal/runState.ts"
 import * as Turn from "./internal/turn.ts"
@@ -49,6 +52,7 @@ export type { RunsShape } from "./Runs.ts"
 export { createThread, RunOwner } from "./internal/runState.ts"
 export type { CreateThread } from "./internal/runState.ts"
 export { generateImageTool } from "./Stages.ts"
+export { prepareResume }
 
 // ---------------------------------------------------------------------------------------------
 // Prepare: decode, validate, find the thread
@@ -182,31 +186,6 @@ const stages = (prepared: PreparedRun, progress: Stages.Progress, hold: RunState
     return reply.status
   })
 
-/** Writes the turn's messages to the thread, then the run's end (or pause) to its record. */
-const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<ToolOutput>, ending: RunState.Ending, paused?: RunState.Paused) =>
-  Effect.gen(function*() {
-    const at = new Date(yield* Clock.currentTimeMillis).toISOString()
-    const ids = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: at }
-    const messages = Turn.stored(shapeOf(prepared), turn, ending.status, ids, outputs.map((output) => ({ ...output, message_id: Run.makeId("msg") })))
-    yield* ThreadStore.use((threads) => threads.save(messages))
-    yield* RunState.record({ ...ids, assistant_id: prepared.thread.assistant_id }, prepared.valid, ending, paused)
-  }).pipe(Effect.catchTag("NotFound", Effect.die))
-
-/** The run's ids, as its record keeps them. */
-const idsOf = (prepared: PreparedRun): RunState.RunIds => ({
-  run_id: prepared.run_id,
-  thread_id: prepared.thread.thread_id,
-  assistant_id: prepared.thread.assistant_id
-})
-
-const shapeOf = (prepared: PreparedRun): Turn.TurnShape => ({
-  content: prepared.valid.request.content,
-  sendToLlm: prepared.valid.sendToLlm,
-  user_message_id: prepared.user_message_id,
-  message_id: prepared.message_id,
-  resumed: prepared.continuation !== undefined
-})
-
 /**
  * Step 2: runs a prepared message as a stream of events. `run_started` comes first and
  * `run_ended` last; a failure after the start emits `error` and `run_ended{status: "failed"}`,
@@ -236,10 +215,10 @@ export const execute = (
       })
       /** The store went away as the run ended: it fails, and is recorded failed once the store is back. */
       const storeLost = (lost: StoreUnavailable) =>
-        Effect.as(Runs.use((runs) => runs.background(RunState.finishWhenBack(idsOf(prepared), ending("failed", RunState.failedReason(lost))))), lost)
+        Effect.as(Runs.use((runs) => runs.background(RunState.finishWhenBack(RunState.idsOf(prepared), ending("failed", RunState.failedReason(lost))))), lost)
       const end = (status: RunStatus, reason: string | null, failure?: ProviderError) =>
         Effect.gen(function*() {
-          const lost = yield* persist(prepared, turn, outputs, ending(status, reason), hold.paused).pipe(
+          const lost = yield* RunState.persist(prepared, turn, outputs, ending(status, reason), hold.paused).pipe(
             Effect.matchEffect({ onFailure: storeLost, onSuccess: () => Effect.undefined })
           )
           const ended = lost === undefined ? ending(status, reason) : ending("failed", RunState.failedReason(lost))
@@ -268,8 +247,8 @@ export const execute = (
           // A client gone after the pause leaves the run paused; before it, the run is cancelled.
           Effect.onInterrupt(() =>
             (hold.paused === undefined
-              ? persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)
-              : persist(prepared, turn, outputs, ending("requires_action", null), hold.paused)).pipe(Effect.catch(storeLost), Effect.asVoid)
+              ? RunState.persist(prepared, turn, outputs, ending("cancelled", RunState.cancelledReason), undefined)
+              : RunState.persist(prepared, turn, outputs, ending("requires_action", null), hold.paused)).pipe(Effect.catch(storeLost), Effect.asVoid)
           ),
           Effect.catch((error: ProviderError) =>
             Effect.andThen(end("failed", RunState.failedReason(error), error), Effect.fail(error))
@@ -297,7 +276,7 @@ export const fold = (prepared: PreparedRun, events: Iterable<PipelineEvent>): Me
   const turn = Turn.reduce(events)
   const status = turn.ended?.status ?? "failed"
   const usage = turn.ended?.usage ?? {}
-  const messages = Turn.messages(shapeOf(prepared), turn, status)
+  const messages = Turn.messages(Turn.shapeOf(prepared), turn, status)
   const last = messages.at(-1)!
   const first = valid.llm?.[0]
   const llm = turn.ended?.llm ?? (first === undefined ? undefined : { provider: first.provider.id, model: first.modelId })
@@ -335,46 +314,7 @@ export const addMessageResponse = Effect.fn("Pipeline.addMessageResponse")(funct
 // Tool outputs: resuming a paused run
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Takes a run paused for tool outputs from the `RunStore` — in this runtime or any other over
- * the same stores — with exactly one output for each pending call; a run that is not paused is
- * `InvalidRequest` (field `run_id`). The stored request is validated again against this
- * runtime's registry before the run is claimed; the run resumes under the same run id with a
- * new assistant message.
- */
-export const prepareResume = Effect.fn("Pipeline.prepareResume")(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
-  const { assistant, outputs: decoded, run, thread, valid } = yield* RunState.resume(runId, outputs)
-  // The run was accepted with its memory mode; a resume never fails on it (without a worker, it writes nothing).
-  const memory = yield* Memories.plan(valid.request, assistant, valid.llm?.[0]).pipe(
-    Effect.flatMap((plan) => (plan?.mode === "Auto" ? Effect.as(Memories.requireWorker, plan) : Effect.succeed(plan))),
-    Effect.orElseSucceed(() => undefined)
-  )
-  const assistant_message_id = Run.makeId("msg")
-  const prepared: PreparedRun = {
-    thread,
-    assistant,
-    history: [],
-    run_id: runId,
-    user_message_id: run.paused.user_message_id,
-    assistant_message_id,
-    message_id: assistant_message_id,
-    valid,
-    warnings: run.warnings,
-    audio: undefined,
-    memory,
-    continuation: [
-      ...run.paused.messages,
-      ...run.paused.pending.map((call): LlmMessage => ({
-        role: "tool",
-        tool_call_id: call.id,
-        content: decoded.find((o) => o.tool_call_id === call.id)!.output
-      }))
-    ]
-  }
-  return { prepared, outputs: decoded }
-})
-
-/** Resumes a paused run with the caller's tool outputs, as a new stream of events. */
+/** Resumes a paused run with the caller's tool outputs, as a new stream of events (see {@link prepareResume}). */
 export const submitToolOutputs = (
   runId: string,
   outputs: ReadonlyArray<ToolOutput>

@@ -1,26 +1,28 @@
 /**
  * The pipeline's state in the stores: which thread and assistant a message belongs to and what
  * it inherits from them, and the run's record in the `RunStore` — started (one active run per
- * thread), its owner lease renewed while it runs, paused with everything a resume needs, and
- * finished. Nothing here lives in the process: a run paused by one runtime resumes in another
- * over the same stores.
+ * thread), its owner lease renewed while it runs, and at its end (`persist`) its turn stored on
+ * the thread and the run recorded finished, or paused with everything a resume needs
+ * (`internal/resume.ts` takes it back). Nothing here lives in the process: a run paused by one
+ * runtime resumes in another over the same stores.
  */
 import { Clock, Context, Deferred, Effect, Schedule, Schema } from "effect"
 import { type Assistant, AssistantStore, DEFAULT_ASSISTANT_ID } from "../AssistantStore.ts"
 import { InvalidRequest, NotFound } from "../Errors.ts"
 import { MessageRequest } from "../MessageRequest.ts"
 import type { RunStatus } from "../MessageResponse.ts"
+import type { PreparedRun } from "../Pipeline.ts"
 import type { LlmMessage } from "../Provider.ts"
 import { makeId } from "../Run.ts"
-import { notPaused, RunReason, RunStore, type StoredRun } from "../RunStore.ts"
+import { RunReason, RunStore } from "../RunStore.ts"
 import { PipelineSettings } from "../Settings.ts"
 import { type Thread, ThreadStore } from "../ThreadStore.ts"
 import { ProviderRegistry } from "../ProviderRegistry.ts"
-import { type ToolCall, type ToolDefinition, ToolOutput } from "../Tools.ts"
+import type { ToolCall, ToolDefinition, ToolOutput } from "../Tools.ts"
 import type { Usage } from "../Usage.ts"
-import type { ValidMessage } from "../Validation.ts"
-import { checkCredentials, decodeMessageRequest, decodeWith, validateMessage, validateModel } from "../Validation.ts"
+import { type ValidMessage, validateModel } from "../Validation.ts"
 import type { Warning } from "../Warning.ts"
+import * as Turn from "./turn.ts"
 
 /** One owner id per process: the runs it works on hold leases under it. */
 const processOwner = makeId("own")
@@ -128,7 +130,8 @@ export interface RunIds {
   readonly assistant_id: string
 }
 
-const leaseUntil = Effect.gen(function*() {
+/** When a lease taken now lapses: `runs.leaseMs` from now. */
+export const leaseUntil = Effect.gen(function*() {
   const settings = yield* PipelineSettings
   return iso((yield* Clock.currentTimeMillis) + settings.runs.leaseMs)
 })
@@ -211,7 +214,7 @@ const resumable = (paused: Paused, ids: RunIds, valid: ValidMessage) =>
   })
 
 /** Writes the end of a run: paused with what a resume needs, or finished. */
-export const record = Effect.fnUntraced(function*(ids: RunIds, valid: ValidMessage, ending: Ending, paused: Paused | undefined) {
+const record = Effect.fnUntraced(function*(ids: RunIds, valid: ValidMessage, ending: Ending, paused: Paused | undefined) {
   const runs = yield* RunStore
   const owner = yield* RunOwner
   if (ending.status === "requires_action" && paused !== undefined) {
@@ -229,6 +232,23 @@ export const record = Effect.fnUntraced(function*(ids: RunIds, valid: ValidMessa
   const status = ending.status === "requires_action" ? "failed" : ending.status
   yield* runs.finish(ids.run_id, { owner, status, reason: ending.reason, usage: ending.usage, warnings: ending.warnings })
 })
+
+/** The run's ids, as its record keeps them. */
+export const idsOf = (prepared: PreparedRun): RunIds => ({
+  run_id: prepared.run_id,
+  thread_id: prepared.thread.thread_id,
+  assistant_id: prepared.thread.assistant_id
+})
+
+/** Writes the turn's messages to the thread, then the run's end (or pause) to its {@link record}. */
+export const persist = (prepared: PreparedRun, turn: Turn.Turn, outputs: ReadonlyArray<ToolOutput>, ending: Ending, paused?: Paused) =>
+  Effect.gen(function*() {
+    const at = iso(yield* Clock.currentTimeMillis)
+    const ids = { thread_id: prepared.thread.thread_id, run_id: prepared.run_id, created_at: at }
+    const messages = Turn.stored(Turn.shapeOf(prepared), turn, ending.status, ids, outputs.map((output) => ({ ...output, message_id: makeId("msg") })))
+    yield* ThreadStore.use((threads) => threads.save(messages))
+    yield* record({ ...ids, assistant_id: prepared.thread.assistant_id }, prepared.valid, ending, paused)
+  }).pipe(Effect.catchTag("NotFound", Effect.die))
 
 /**
  * Records that a run failed because its store went away as it ended, once the store is back: the
@@ -255,58 +275,6 @@ export const failedReason = (error: { readonly _tag: string; readonly message: s
 
 /** The reason of a run cancelled by the caller, or whose client went away. */
 export const cancelledReason: string = RunReason.cancelled
-
-// ---------------------------------------------------------------------------------------------
-// Resuming a paused run
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Checks tool outputs against a paused run: exactly one for each pending call. A run that is not
- * paused is `InvalidRequest` (field `run_id`); refused outputs leave it paused.
- */
-export const checkOutputs = Effect.fnUntraced(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
-  const run = yield* RunStore.use((runs) => runs.get(runId))
-  if (run.status !== "requires_action" || run.paused === undefined) return yield* notPaused(run)
-  const decoded = yield* decodeWith(Schema.Array(ToolOutput), "tool_outputs")(outputs)
-  const pendingIds = run.paused.pending.map((call) => call.id)
-  for (const [i, output] of decoded.entries()) {
-    if (!pendingIds.includes(output.tool_call_id)) {
-      return yield* new InvalidRequest({
-        field: `tool_outputs[${i}].tool_call_id`,
-        value: output.tool_call_id,
-        allowed: pendingIds,
-        reason: "no pending tool call has this id"
-      })
-    }
-    if (decoded.findIndex((o) => o.tool_call_id === output.tool_call_id) !== i) {
-      return yield* new InvalidRequest({ field: `tool_outputs[${i}].tool_call_id`, value: output.tool_call_id, reason: "given twice" })
-    }
-  }
-  const missing = pendingIds.filter((id) => !decoded.some((o) => o.tool_call_id === id))
-  if (missing.length > 0) {
-    return yield* new InvalidRequest({ field: "tool_outputs", value: missing, reason: `no output for ${missing.join(", ")}` })
-  }
-  return { run: run as StoredRun & { readonly paused: NonNullable<StoredRun["paused"]> }, outputs: decoded }
-})
-
-/**
- * Takes a paused run to resume it: the outputs checked ({@link checkOutputs}), the stored
- * request decoded and validated again against this runtime's registry, its thread and assistant
- * read, then the run claimed for this runtime (`requires_action` → `in_progress`, atomically).
- */
-export const resume = Effect.fnUntraced(function*(runId: string, outputs: ReadonlyArray<ToolOutput>) {
-  const checked = yield* checkOutputs(runId, outputs)
-  const { run } = checked
-  const settings = yield* PipelineSettings
-  const request = yield* decodeMessageRequest(run.paused.request)
-  const thread = yield* ThreadStore.use((threads) => threads.get(run.thread_id))
-  const assistant = yield* AssistantStore.use((assistants) => assistants.get(run.assistant_id))
-  const valid = yield* validateMessage(yield* ProviderRegistry, request, undefined, { instance: settings.defaultLlm })
-  yield* checkCredentials(valid)
-  const runs = yield* RunStore
-  yield* runs.claim(runId, yield* RunOwner, yield* leaseUntil)
-  return { ...checked, thread, assistant, valid }
-})
 
 // ---------------------------------------------------------------------------------------------
 // Cancelling

@@ -2,11 +2,13 @@
  * The turn, built from its events — the one reducer behind both the stored messages and the
  * non-streaming response, so the two can never drift apart. The pipeline feeds it each event
  * as the run emits it (and persists from it when the run ends, however it ends); the fold runs
- * it over the collected stream.
+ * it over the collected stream. What the messages need beyond the events — the request's content
+ * and the message ids — is the prepared run's ({@link shapeOf}).
  */
 import type { Media } from "../Media.ts"
 import type { RetrievedMemory, RunStatus, TurnMessage } from "../MessageResponse.ts"
 import { mediaTypeOfOutputFormat } from "../ModelInfo.ts"
+import type { PreparedRun } from "../Pipeline.ts"
 import type { LlmMessage } from "../Provider.ts"
 import type { EventBody } from "../Run.ts"
 import type { StoredMessage } from "../ThreadStore.ts"
@@ -107,6 +109,15 @@ export interface TurnShape {
   /** True when the run resumes after tool outputs: the user's message is already stored. */
   readonly resumed: boolean
 }
+
+/** The shape of a prepared run's turn: a resumed run has its user's message stored already. */
+export const shapeOf = (prepared: PreparedRun): TurnShape => ({
+  content: prepared.valid.request.content,
+  sendToLlm: prepared.valid.sendToLlm,
+  user_message_id: prepared.user_message_id,
+  message_id: prepared.message_id,
+  resumed: prepared.continuation !== undefined
+})
 
 /**
  * The messages of the turn: the user's (unless resumed) and the assistant's (unless the LLM was
