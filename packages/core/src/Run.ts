@@ -8,11 +8,13 @@
  * The stream has backpressure: a client that reads slowly slows the run down. Once
  * {@link defaultBufferSize} events wait unread, `emit` waits until the client takes them, so a
  * run never holds more than twice that many events for its client (those waiting, and those
- * the client took and is still handling), however fast its vendors answer.
+ * the client took and is still handling), however fast its vendors answer. A stage that hands
+ * over a vendor's batch at once (`emitUnsafe`, then `backpressure`) adds at most that batch.
  *
  * @since 0.1.0
  */
-import { type Cause, Context, Deferred, Effect, Queue, Stream } from "effect"
+import { Cause, Channel, Context, Deferred, Effect, type Exit, type Pull, Stream } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import type { PipelineEvent } from "./PipelineEvent.ts"
 
 type Distribute<E> = E extends PipelineEvent ? Omit<E, "thread_id" | "run_id" | "seq"> : never
@@ -56,6 +58,9 @@ export const makeId = (prefix: string): string => {
 /** How many events may wait unread before `emit` waits for the client. */
 export const defaultBufferSize = 64
 
+/** The most events one pull hands the client. */
+const segment = 4096
+
 /**
  * Runs a program of stages and streams the events it emits, in order, as they happen. The
  * program's own failure fails the stream after the events emitted before it; interrupting the
@@ -73,19 +78,40 @@ export const toStream = <A, E, R>(
   options: { readonly bufferSize?: number | undefined } = {}
 ): Stream.Stream<PipelineEvent, E, Exclude<R, Run>> => {
   const capacity = Math.max(1, options.bufferSize ?? defaultBufferSize)
-  return Stream.suspend(() => {
-    // Filled by the callback below; the events live in an unbounded queue so a synchronous emit
-    // never drops one, and the bound is kept by making emitters wait for the client's next take.
-    let events: Queue.Queue<PipelineEvent, E | Cause.Done> | undefined
-    /** Completed when the client takes what waits; emitters past the bound wait on it. */
-    let room: Deferred.Deferred<void> | undefined
-    const waitForRoom: Effect.Effect<void> = Effect.suspend(() => {
-      if (events === undefined || Queue.sizeUnsafe(events) < capacity) return Effect.void
-      room ??= Deferred.makeUnsafe<void>()
-      return Effect.andThen(Deferred.await(room), waitForRoom)
-    })
-    return Stream.callback<PipelineEvent, E, Exclude<R, Run>>((queue) => {
-      events = queue
+  return Stream.fromChannel(Channel.fromTransform((_, scope) =>
+    Effect.suspend(() => {
+      // The events the client has not taken yet, in arrays of at most `segment` events: an emit
+      // is one push into a small array, and each pull hands one array over whole. (A queue's
+      // per-message bookkeeping, or one array grown to a whole vendor chunk of deltas, cost more
+      // than the rest of an emit on the token hot path.)
+      const full: Array<Array<PipelineEvent>> = []
+      let tail: Array<PipelineEvent> = []
+      let count = 0
+      let ended: Exit.Exit<unknown, E> | undefined
+      /** Completed when an event arrives or the program ends; the client waits on it. */
+      let arrived: Deferred.Deferred<void> | undefined
+      /** Completed when the client takes events; emitters past the bound wait on it. */
+      let room: Deferred.Deferred<void> | undefined
+      const wakeClient = (): void => {
+        if (arrived !== undefined) {
+          Deferred.doneUnsafe(arrived, Effect.void)
+          arrived = undefined
+        }
+      }
+      const hand = (event: PipelineEvent): void => {
+        if (tail.length === segment) {
+          full.push(tail)
+          tail = []
+        }
+        tail.push(event)
+        count++
+        wakeClient()
+      }
+      const waitForRoom: Effect.Effect<void> = Effect.suspend(() => {
+        if (count < capacity) return Effect.void
+        room ??= Deferred.makeUnsafe<void>()
+        return Effect.andThen(Deferred.await(room), waitForRoom)
+      })
       let seq = 0
       const emitUnsafe = (event: EventBody): void => {
         // Text deltas are the hot path: built as a literal (same keys, same order) rather than
@@ -93,36 +119,50 @@ export const toStream = <A, E, R>(
         const stamped = event.type === "content_streaming"
           ? { type: event.type, content: event.content, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ }
           : { ...event, thread_id: ids.thread_id, run_id: ids.run_id, seq: seq++ }
-        Queue.offerUnsafe(queue, stamped as PipelineEvent)
+        hand(stamped as PipelineEvent)
       }
       const run: RunShape = {
         ...ids,
         emit: (event) => Effect.andThen(Effect.sync(() => emitUnsafe(event)), waitForRoom),
         emitUnsafe,
         backpressure: waitForRoom,
-        forward: (event) => Effect.andThen(Effect.sync(() => Queue.offerUnsafe(queue, event)), waitForRoom)
+        forward: (event) => Effect.andThen(Effect.sync(() => hand(event)), waitForRoom)
       }
+      const pull: Pull.Pull<NonEmptyReadonlyArray<PipelineEvent>, E> = Effect.suspend(() => {
+        if (count > 0) {
+          let taken: Array<PipelineEvent>
+          if (full.length > 0) taken = full.shift()!
+          else {
+            taken = tail
+            tail = []
+          }
+          count -= taken.length
+          // The client took events: wake the emitters (they wait again if still past the bound).
+          if (room !== undefined) {
+            Deferred.doneUnsafe(room, Effect.void)
+            room = undefined
+          }
+          return Effect.succeed(taken as unknown as NonEmptyReadonlyArray<PipelineEvent>)
+        }
+        if (ended !== undefined) return ended._tag === "Success" ? Cause.done() : Effect.failCause(ended.cause)
+        arrived ??= Deferred.makeUnsafe<void>()
+        return Effect.andThen(Deferred.await(arrived), pull)
+      })
+      // The program runs in the stream's scope: the client stopping reading interrupts it.
       return program.pipe(
         Effect.provideService(Run, run),
         Effect.exit,
         Effect.flatMap((exit) =>
-          exit._tag === "Success"
-            ? Queue.end(queue)
-            : Queue.failCause(queue, exit.cause as Cause.Cause<E>)
+          Effect.sync(() => {
+            ended = exit
+            wakeClient()
+          })
         ),
-        Effect.forkScoped
-      ) as Effect.Effect<unknown, never, Exclude<R, Run>>
-    }, { bufferSize: Number.POSITIVE_INFINITY }).pipe(
-      // The client took every waiting event: wake the emitters.
-      Stream.mapArray((chunk) => {
-        if (room !== undefined) {
-          Deferred.doneUnsafe(room, Effect.void)
-          room = undefined
-        }
-        return chunk
-      })
-    )
-  })
+        Effect.forkIn(scope, { startImmediately: true }),
+        Effect.as(pull)
+      )
+    })
+  )) as Stream.Stream<PipelineEvent, E, Exclude<R, Run>>
 }
 
 /** Emits an event into the run in context; waits while the client has a full buffer unread. */
